@@ -1,0 +1,276 @@
+"""The metadata store: notebooks and their versions in one SQLite file, through sqlite-utils.
+
+Every call is short and returns plain dicts, so callers on the event loop never wait long and
+never see SQL. The schema carries a version (`PRAGMA user_version`) and is migrated forward
+on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from traitlets import Float, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+JSON_COLUMNS = ("integration", "environment", "cell_times", "settings")
+
+
+def _migrate_1(db: sqlite_utils.Database) -> None:
+    """Notebooks and their versions."""
+    db["notebooks"].create(
+        {
+            "notebook_id": str,
+            "tenant_id": str,
+            "project_id": str,
+            "name": str,
+            "description": str,
+            "kernel_type": str,
+            "status": str,
+            "version": str,
+            "path": str,
+            "enrichment_mode": int,
+            "integration": str,
+            "environment": str,
+            "python_version": str,
+            "created_by": str,
+            "date_created": str,
+            "date_modified": str,
+            "last_execution_date": str,
+            "execution_count": int,
+            "cell_count": int,
+            "cells_hash": str,
+            "file_modified": str,
+            "cell_times": str,
+        },
+        pk="notebook_id",
+        not_null={"tenant_id", "project_id", "name", "kernel_type", "status", "version", "path"},
+        defaults={"status": "Ready", "execution_count": 0, "cell_count": 0, "enrichment_mode": 0},
+    )
+    notebooks = db["notebooks"]
+    notebooks.create_index(["path"], unique=True)
+    notebooks.create_index(["tenant_id", "project_id", "date_created"])
+    notebooks.create_index(["tenant_id", "project_id", "status", "date_created"])
+    notebooks.create_index(["tenant_id", "project_id", "kernel_type", "date_created"])
+    notebooks.create_index(["tenant_id", "project_id", "enrichment_mode", "date_created"])
+    db["notebook_versions"].create(
+        {
+            "notebook_id": str,
+            "version": str,
+            "major": int,
+            "minor": int,
+            "patch": int,
+            "change": str,
+            "created_by": str,
+            "date_created": str,
+            "settings": str,
+            "content": str,
+        },
+        pk=("notebook_id", "version"),
+        not_null={"content", "settings"},
+    )
+    db["notebook_versions"].create_index(["notebook_id", "major", "minor", "patch"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreTooNew(RuntimeError):
+    """The file was written by a newer jupyter-mindzie; refusing beats corrupting it."""
+
+
+class Store(LoggingConfigurable):
+    """Notebooks and versions in SQLite (WAL, migrated on open)."""
+
+    db_path = Unicode(
+        config=True,
+        help="SQLite file for notebooks, versions and executions. Default: .mindzie/mindzie.db "
+        "under the server's root directory.",
+    )
+    busy_timeout = Float(
+        10.0, config=True, help="Seconds a write waits for another writer before failing."
+    )
+
+    @default("db_path")
+    def _default_db_path(self) -> str:
+        root = getattr(getattr(self.parent, "serverapp", None), "root_dir", None) or "."
+        return str(Path(root) / ".mindzie" / "mindzie.db")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        path = Path(self.db_path).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            str(path), timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
+        )
+        self.db = sqlite_utils.Database(conn)
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    # -- schema -------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        current = self.schema_version
+        if current > SCHEMA_VERSION:
+            raise StoreTooNew(
+                f"{self.db_path} has schema version {current}; this jupyter-mindzie knows "
+                f"up to {SCHEMA_VERSION}. Upgrade jupyter-mindzie."
+            )
+        for number in range(current, SCHEMA_VERSION):
+            with self.db.atomic():
+                MIGRATIONS[number](self.db)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+            self.log.info("mindzie store %s migrated to schema %d", self.db_path, number + 1)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self.db.atomic():
+            yield
+
+    # -- notebooks ----------------------------------------------------------------------
+
+    def insert_notebook(self, row: dict[str, Any], version: dict[str, Any]) -> None:
+        """A notebook and its first version, together or not at all.
+
+        Raises sqlite3.IntegrityError when `path` is taken, which callers use to reserve names.
+        """
+        with self.db.atomic():
+            self.db["notebooks"].insert(_encode(row))
+            self.db["notebook_versions"].insert(_encode(version))
+
+    def get_notebook(self, tenant_id: str, project_id: str, notebook_id: str) -> dict[str, Any] | None:
+        rows = self.db["notebooks"].rows_where(
+            "notebook_id = ? AND tenant_id = ? AND project_id = ?",
+            [notebook_id, tenant_id, project_id],
+            limit=1,
+        )
+        row = next(iter(rows), None)
+        return _decode(row) if row else None
+
+    def path_taken(self, path: str) -> bool:
+        return bool(self.db["notebooks"].count_where("path = ?", [path]))
+
+    def list_notebooks(
+        self,
+        tenant_id: str,
+        project_id: str,
+        *,
+        status: str | None = None,
+        kernel_type: str | None = None,
+        enrichment_mode: bool | None = None,
+        page: int = 1,
+        page_size: int = 20,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page, newest first, ties broken by insertion order so pages never shuffle."""
+        where = ["tenant_id = ?", "project_id = ?"]
+        args: list[Any] = [tenant_id, project_id]
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        if kernel_type is not None:
+            where.append("kernel_type = ?")
+            args.append(kernel_type)
+        if enrichment_mode is not None:
+            where.append("enrichment_mode = ?")
+            args.append(int(enrichment_mode))
+        clause = " AND ".join(where)
+        total = self.db["notebooks"].count_where(clause, args)
+        rows = self.db["notebooks"].rows_where(
+            clause,
+            args,
+            order_by="date_created DESC, rowid DESC",
+            limit=page_size,
+            offset=(page - 1) * page_size,
+        )
+        return [_decode(row) for row in rows], total
+
+    def update_notebook(
+        self,
+        notebook_id: str,
+        changes: dict[str, Any],
+        *,
+        version: dict[str, Any] | None = None,
+        expected_version: str | None = None,
+    ) -> bool:
+        """Apply `changes` (and record `version`) only if the notebook is still at `expected_version`.
+
+        The compare-and-set makes `If-Match` safe against concurrent writers.
+        """
+        with self.db.atomic():
+            sets = ", ".join(f"[{column}] = ?" for column in changes)
+            sql = f"UPDATE notebooks SET {sets} WHERE notebook_id = ?"
+            args = [*_encode(changes).values(), notebook_id]
+            if expected_version is not None:
+                sql += " AND version = ?"
+                args.append(expected_version)
+            if self.db.execute(sql, args).rowcount != 1:
+                return False
+            if version is not None:
+                self.db["notebook_versions"].insert(_encode(version))
+        return True
+
+    def delete_notebook(self, notebook_id: str) -> None:
+        with self.db.atomic():
+            self.db["notebook_versions"].delete_where("notebook_id = ?", [notebook_id])
+            self.db["notebooks"].delete_where("notebook_id = ?", [notebook_id])
+
+    # -- versions -----------------------------------------------------------------------
+
+    def list_versions(
+        self, notebook_id: str, *, page: int = 1, page_size: int = 20
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Newest first, without their content."""
+        table = self.db["notebook_versions"]
+        total = table.count_where("notebook_id = ?", [notebook_id])
+        rows = table.rows_where(
+            "notebook_id = ?",
+            [notebook_id],
+            select="notebook_id, version, change, created_by, date_created, settings",
+            order_by="major DESC, minor DESC, patch DESC",
+            limit=page_size,
+            offset=(page - 1) * page_size,
+        )
+        return [_decode(row) for row in rows], total
+
+    def get_version(self, notebook_id: str, version: str) -> dict[str, Any] | None:
+        rows = self.db["notebook_versions"].rows_where(
+            "notebook_id = ? AND version = ?", [notebook_id, version], limit=1
+        )
+        row = next(iter(rows), None)
+        return _decode(row) if row else None
+
+    def latest_version(self, notebook_id: str) -> dict[str, Any] | None:
+        rows = self.db["notebook_versions"].rows_where(
+            "notebook_id = ?", [notebook_id], order_by="major DESC, minor DESC, patch DESC", limit=1
+        )
+        row = next(iter(rows), None)
+        return _decode(row) if row else None
+
+
+def _encode(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: json.dumps(value, ensure_ascii=False) if key in JSON_COLUMNS and value is not None else value
+        for key, value in row.items()
+    }
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: json.loads(value) if key in JSON_COLUMNS and isinstance(value, str) else value
+        for key, value in row.items()
+    }

@@ -1,0 +1,79 @@
+"""The SQLite store: WAL, schema version and migrations, indexes, and its place under the root."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from jupyter_mindzie.store import SCHEMA_VERSION, Store, StoreTooNew
+
+from .test_notebooks_api import create
+
+
+def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
+    store = Store(db_path=str(tmp_path / "deep" / "mindzie.db"))
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    indexed = {tuple(index.columns) for index in store.db["notebooks"].indexes}
+    assert ("tenant_id", "project_id", "status", "date_created") in indexed
+    assert ("tenant_id", "project_id", "kernel_type", "date_created") in indexed
+    assert ("tenant_id", "project_id", "enrichment_mode", "date_created") in indexed
+    assert ("path",) in indexed
+    store.close()
+
+
+def test_reopening_keeps_data_and_does_not_migrate_twice(tmp_path):
+    path = str(tmp_path / "mindzie.db")
+    first = Store(db_path=path)
+    first.db["notebook_versions"].insert({"notebook_id": "n", "version": "1.0.0", "settings": "{}", "content": "{}"})
+    first.close()
+    again = Store(db_path=path)
+    assert again.schema_version == SCHEMA_VERSION
+    assert again.db["notebook_versions"].count == 1
+    again.close()
+
+
+def test_a_store_from_a_newer_release_is_refused(tmp_path):
+    path = tmp_path / "mindzie.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreTooNew, match="Upgrade jupyter-mindzie"):
+        Store(db_path=str(path))
+
+
+def test_list_queries_use_the_indexes(tmp_path):
+    store = Store(db_path=str(tmp_path / "mindzie.db"))
+    plan = " ".join(
+        str(row[-1])
+        for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM notebooks WHERE tenant_id = ? AND project_id = ? "
+            "AND status = ? ORDER BY date_created DESC LIMIT 20",
+            ["t", "p", "Ready"],
+        ).fetchall()
+    )
+    assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+    store.close()
+
+
+async def test_the_server_keeps_its_store_under_the_root(api, jp_root_dir, mindzie_app):
+    notebook = await create(api)
+    assert mindzie_app.store.db_path == str(jp_root_dir / ".mindzie" / "mindzie.db")
+    with sqlite3.connect(jp_root_dir / ".mindzie" / "mindzie.db") as conn:
+        (name,) = conn.execute("SELECT name FROM notebooks WHERE notebook_id = ?", [notebook["notebookId"]]).fetchone()
+    assert name == "Analysis"
+
+
+class TestConfiguredPaths:
+    @pytest.fixture
+    def mindzie_config(self, tmp_path):
+        return {
+            "Store": {"db_path": str(tmp_path / "elsewhere" / "meta.db")},
+            "NotebookLibrary": {"notebooks_dir": "analyses/{tenant_id}-{project_id}"},
+        }
+
+    async def test_db_path_and_notebooks_dir_are_configurable(self, api, tmp_path, jp_root_dir, mindzie_app):
+        notebook = await create(api)
+        assert (tmp_path / "elsewhere" / "meta.db").is_file()
+        assert notebook["path"].startswith("analyses/") and (jp_root_dir / notebook["path"]).is_file()
+        assert mindzie_app.store.db_path.endswith("meta.db")
