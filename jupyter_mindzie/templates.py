@@ -1,0 +1,163 @@
+"""Starting cells for new notebooks: `blank` and `process_mining_starter`.
+
+Each template is a list of `(cell_type, source, tags)`; the cell tagged `parameters` holds
+papermill-style defaults, so a run's parameters are injected right after it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .errors import InvalidRequest
+
+
+class TemplateCell(NamedTuple):
+    cell_type: str
+    source: str
+    tags: tuple[str, ...] = ()
+
+
+TEMPLATES = ("blank", "process_mining_starter")
+PYTHON_ONLY = {"process_mining_starter"}
+
+
+def parameters_source(language: str, dataset_id: str | None, extra: dict[str, object] | None = None) -> str:
+    """The `parameters` cell in the kernel's language; `dataset_id` is the bound dataset."""
+    values: dict[str, object] = {"dataset_id": dataset_id, **(extra or {})}
+    if language == "python":
+        lines = ["# Parameters: defaults for a run; mindzie injects a run's values after this cell."]
+        lines += [f"{name} = {value!r}" for name, value in values.items()]
+    elif language == "R":
+        lines = ["# Parameters: defaults for a run; mindzie injects a run's values after this cell."]
+        lines += [f"{name} <- {_r_literal(value)}" for name, value in values.items()]
+    else:
+        lines = [f"// Parameters (dataset_id = {dataset_id or 'none'}); set defaults for a run here."]
+    return "\n".join(lines)
+
+
+def _r_literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def template_cells(template: str, language: str, dataset_id: str | None) -> list[TemplateCell]:
+    if template not in TEMPLATES:
+        raise InvalidRequest.for_field("template", f"must be one of: {', '.join(TEMPLATES)}")
+    if template in PYTHON_ONLY and language != "python":
+        raise InvalidRequest.for_field(
+            "template", f"{template} needs a Python kernel; this kernel's language is {language}"
+        )
+    if template == "blank":
+        return [TemplateCell("code", parameters_source(language, dataset_id), ("parameters",))]
+    return _starter(dataset_id)
+
+
+def _starter(dataset_id: str | None) -> list[TemplateCell]:
+    parameters = parameters_source(
+        "python",
+        dataset_id,
+        {
+            "dataset_path": "",
+            "case_column": "case_id",
+            "activity_column": "activity",
+            "timestamp_column": "timestamp",
+            "top_n_bottlenecks": 3,
+        },
+    )
+    return [
+        TemplateCell(
+            "markdown",
+            "# Process mining starter\n\n"
+            "Cycle times, bottleneck activities and an enriched event log from an event log with "
+            "one row per event (case id, activity, timestamp). Change the parameters below or "
+            "pass them to a run.",
+        ),
+        TemplateCell("code", parameters, ("parameters",)),
+        TemplateCell(
+            "code",
+            "import json\n"
+            "from pathlib import Path\n\n"
+            "import matplotlib.pyplot as plt\n"
+            "import pandas as pd\n"
+            "from IPython.display import display\n\n\n"
+            "def load_event_log(path):\n"
+            '    """A CSV or Parquet event log; the bundled demo log when no path is given."""\n'
+            "    if not path:\n"
+            "        from jupyter_mindzie.demo import demo_event_log\n"
+            "        return demo_event_log()\n"
+            "    if Path(path).suffix.lower() == '.parquet':\n"
+            "        return pd.read_parquet(path)\n"
+            "    return pd.read_csv(path)\n\n\n"
+            "event_log = load_event_log(dataset_path)\n"
+            "missing = {case_column, activity_column, timestamp_column} - set(event_log.columns)\n"
+            "if missing:\n"
+            "    raise KeyError(f'columns {sorted(missing)} are not in the event log; '\n"
+            "                   f'it has {list(event_log.columns)}')\n"
+            "event_log[timestamp_column] = pd.to_datetime(event_log[timestamp_column])\n"
+            "event_log = event_log.sort_values([case_column, timestamp_column], kind='stable')\n"
+            "print(f'{len(event_log)} events in {event_log[case_column].nunique()} cases')",
+        ),
+        TemplateCell("markdown", "## Cycle time per case"),
+        TemplateCell(
+            "code",
+            "cases = event_log.groupby(case_column)[timestamp_column].agg(['min', 'max', 'count'])\n"
+            "cases['cycle_time_hours'] = (cases['max'] - cases['min']).dt.total_seconds() / 3600\n"
+            "cycle_time = cases['cycle_time_hours'].describe(percentiles=[0.5, 0.9])\n"
+            "cycle_time.rename('hours').to_frame().round(2)",
+        ),
+        TemplateCell("markdown", "## Bottleneck activities"),
+        TemplateCell(
+            "code",
+            "previous = event_log.groupby(case_column)[timestamp_column].shift()\n"
+            "event_log['waiting_time_hours'] = ((event_log[timestamp_column] - previous)\n"
+            "                                   .dt.total_seconds() / 3600).fillna(0.0)\n"
+            "waiting = (event_log.groupby(activity_column)['waiting_time_hours']\n"
+            "           .agg(['mean', 'median', 'count'])\n"
+            "           .sort_values('mean', ascending=False))\n"
+            "bottlenecks = list(waiting.index[:top_n_bottlenecks])\n"
+            "waiting.round(2)",
+        ),
+        TemplateCell("markdown", "## Waiting time before each activity"),
+        TemplateCell(
+            "code",
+            "fig, ax = plt.subplots(figsize=(8, 4))\n"
+            "colors = ['#d9534f' if name in bottlenecks else '#5b8def' for name in waiting.index]\n"
+            "waiting['mean'].plot.barh(ax=ax, color=colors)\n"
+            "ax.invert_yaxis()\n"
+            "ax.set_xlabel('mean waiting time (hours)')\n"
+            "ax.set_ylabel('')\n"
+            "ax.set_title('Waiting time before each activity (bottlenecks in red)')\n"
+            "fig.tight_layout()\n"
+            "plt.show()",
+        ),
+        TemplateCell("markdown", "## Enriched event log"),
+        TemplateCell(
+            "code",
+            "enriched = event_log.merge(cases[['cycle_time_hours']], left_on=case_column, right_index=True)\n"
+            "enriched['is_bottleneck'] = enriched[activity_column].isin(bottlenecks)\n"
+            "enriched['event_index'] = enriched.groupby(case_column).cumcount() + 1\n"
+            "enriched.head(10)",
+        ),
+        TemplateCell("markdown", "## Process mining metrics"),
+        TemplateCell(
+            "code",
+            "variants = event_log.groupby(case_column)[activity_column].agg(tuple)\n"
+            "metrics = {\n"
+            "    'caseCount': int(len(cases)),\n"
+            "    'eventCount': int(len(event_log)),\n"
+            "    'avgCycleTime': f\"{cases['cycle_time_hours'].mean():.1f} hours\",\n"
+            "    'medianCycleTimeHours': round(float(cases['cycle_time_hours'].median()), 2),\n"
+            "    'p90CycleTimeHours': round(float(cases['cycle_time_hours'].quantile(0.9)), 2),\n"
+            "    'bottleneckActivities': bottlenecks,\n"
+            "    'variantCount': int(variants.nunique()),\n"
+            "    'topVariantShare': round(float(variants.value_counts(normalize=True).iloc[0]), 3),\n"
+            "}\n"
+            "display({'application/json': metrics, 'text/plain': json.dumps(metrics, indent=2)}, raw=True)",
+        ),
+    ]
