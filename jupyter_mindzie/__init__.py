@@ -1,0 +1,18 @@
+"""jupyter-mindzie: run process-mining notebooks as a service from inside Jupyter."""
+
+from typing import Any
+
+try:
+    from ._version import __version__
+except ImportError:  # a source checkout that was never built
+    __version__ = "dev"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyter-mindzie"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .app import MindzieApp
+
+    return [{"module": "jupyter_mindzie.app", "app": MindzieApp}]

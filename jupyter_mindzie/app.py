@@ -1,0 +1,55 @@
+"""MindzieApp: the Jupyter Server extension that builds the store and library and serves the API."""
+
+from __future__ import annotations
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Instance, Type
+
+from . import __version__
+from .access import TenantAccess
+from .handlers.info import info_routes
+from .handlers.notebooks import notebook_routes
+from .kernels import KernelCatalog
+from .library import NotebookLibrary
+from .store import Store
+
+
+class MindzieApp(ExtensionApp):
+    """Run process-mining notebooks as a service: the notebook API on the server's own parts."""
+
+    name = "mindzie"
+    extension_url = "/lab"
+    load_other_extensions = True
+    description = __doc__
+    version = __version__
+
+    store_class = Type(Store, klass=Store, config=True, help="The metadata store class.")
+    access_class = Type(
+        TenantAccess, klass=TenantAccess, config=True, help="Which users reach which tenants."
+    )
+
+    store = Instance(Store, allow_none=True)
+    access = Instance(TenantAccess, allow_none=True)
+    library = Instance(NotebookLibrary, allow_none=True)
+
+    def initialize_settings(self) -> None:
+        self.store = self.store_class(parent=self)
+        self.access = self.access_class(parent=self)
+        kernels = KernelCatalog(parent=self, kernel_spec_manager=self.serverapp.kernel_spec_manager)
+        self.library = NotebookLibrary(
+            parent=self,
+            store=self.store,
+            kernels=kernels,
+            contents_manager=self.serverapp.contents_manager,
+        )
+        self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(info_routes() + notebook_routes())
+
+    async def stop_extension(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+main = launch_new_instance = MindzieApp.launch_instance

@@ -1,0 +1,1 @@
+"""Tornado handlers of the mindzie API, one module per resource."""

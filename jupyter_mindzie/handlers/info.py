@@ -1,0 +1,32 @@
+"""`GET /api/mindzie/info`: the extension's version and what the caller may reach."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from .. import __version__
+from .base import MindzieHandler
+
+
+class InfoHandler(MindzieHandler):
+    """What the JupyterLab panel asks first: is the server side there, and for whom."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        user = self.current_user
+        self.write_json(
+            {
+                "version": __version__,
+                "user": {
+                    "username": self.username,
+                    "name": getattr(user, "name", None) or self.username,
+                },
+                "tenants": self.app.access.tenants_of(self.username),
+            }
+        )
+
+
+def info_routes() -> list[tuple[str, type]]:
+    return [(r"/api/mindzie/info/?", InfoHandler)]

@@ -1,0 +1,114 @@
+"""A real Jupyter server with the extension, a real ContentsManager and a real SQLite file per test."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+TENANT = "5a4d1e2f-0000-4000-8000-00000000de40"
+PROJECT = "660e8400-e29b-41d4-a716-446655440000"
+OTHER_TENANT = "770e8400-e29b-41d4-a716-446655440000"
+OTHER_PROJECT = "990e8400-e29b-41d4-a716-446655440000"
+DATASET = "880e8400-e29b-41d4-a716-446655440000"
+
+
+@pytest.fixture
+def mindzie_config() -> dict[str, Any]:
+    """Extra traitlets config for a test's server; override in a module to change it."""
+    return {}
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: Any, mindzie_config: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_mindzie": True},
+            "allow_unauthenticated_access": False,
+            "terminals_enabled": False,
+            "reraise_server_extension_failures": True,
+        },
+        "FileContentsManager": {"delete_to_trash": False},
+    }
+    for section, values in mindzie_config.items():
+        config.setdefault(section, {}).update(values)
+    return config
+
+
+@pytest.fixture
+def mindzie_app(jp_serverapp: Any) -> Any:
+    """The running MindzieApp, for tests that set up state the API cannot (yet) make."""
+    (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_mindzie"]
+    return app
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Any
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "")
+
+
+@pytest.fixture
+def api(jp_fetch: Any):
+    """Call the API and get the reply whatever its status (jp_fetch raises on 4xx)."""
+
+    async def call(
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | str | None = None,
+    ) -> Reply:
+        payload: Any = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if payload is None and method in ("POST", "PUT"):
+            payload = b""
+        try:
+            response = await jp_fetch(
+                *path.strip("/").split("/"),
+                method=method,
+                body=payload,
+                params=params or {},
+                headers=headers or {},
+                allow_nonstandard_methods=True,
+            )
+        except HTTPClientError as error:
+            response = error.response
+            assert response is not None, error
+        return Reply(response.code, response.headers, response.body or b"")
+
+    return call
+
+
+def project_path(*parts: str, tenant: str = TENANT, project: str = PROJECT) -> str:
+    return "/".join(["api", tenant, project, *parts])
+
+
+def assert_problem(reply: Reply, status: int, field: str | None = None, problem_type: str | None = None) -> dict[str, Any]:
+    """A problem+json answer with `status`, naming `field` when given."""
+    assert reply.status == status, reply.body
+    assert reply.content_type.startswith("application/problem+json"), reply.content_type
+    problem = reply.json
+    assert problem["status"] == status
+    assert problem["title"] and problem["detail"] and problem["message"]
+    if problem_type:
+        assert problem["type"] == problem_type, problem
+    if field is not None:
+        fields = [error["field"] for error in problem.get("errors", [])]
+        assert field in fields, problem
+    return problem

@@ -1,0 +1,125 @@
+"""Authentication, authorization and tenancy on every endpoint."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from jupyter_server.auth.authorizer import Authorizer
+from jupyter_server.auth.identity import IdentityProvider, User
+
+from .conftest import OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
+from .test_notebooks_api import create
+
+NOTEBOOK = "aa0e8400-e29b-41d4-a716-446655440000"
+ENDPOINTS = [
+    ("GET", project_path("notebooks")),
+    ("POST", project_path("notebook")),
+    ("POST", project_path("notebook", "upload")),
+    ("GET", project_path("notebook", NOTEBOOK)),
+    ("PUT", project_path("notebook", NOTEBOOK)),
+    ("DELETE", project_path("notebook", NOTEBOOK)),
+    ("GET", project_path("notebook", NOTEBOOK, "versions")),
+    ("GET", "api/mindzie/info"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+async def test_every_endpoint_needs_authentication(api, method, path):
+    body = {"notebookName": "x"} if method in ("POST", "PUT") else None
+    reply = await api(method, path, body, headers={"Authorization": "token wrong"})
+    problem = assert_problem(reply, 403)
+    assert "token" in problem["detail"].lower()
+    assert "Location" not in reply.headers
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "token", "Token"])
+async def test_bearer_and_token_headers_both_work(api, jp_serverapp, scheme):
+    token = jp_serverapp.identity_provider.token
+    reply = await api("POST", project_path("notebook"), {"notebookName": "x"}, headers={"Authorization": f"{scheme} {token}"})
+    assert reply.status == 201
+    listed = await api("GET", project_path("notebooks"), headers={"Authorization": f"{scheme} {token}"})
+    assert listed.status == 200 and listed.json["totalCount"] == 1
+
+
+async def test_info_reports_version_user_and_tenants(api):
+    info = (await api("GET", "api/mindzie/info")).json
+    from jupyter_mindzie import __version__
+
+    assert info["version"] == __version__
+    assert info["user"]["username"] and info["tenants"] == "*"
+
+
+class ReadOnlyAuthorizer(Authorizer):
+    """An authorizer that lets users read but not write, as a deployment might configure."""
+
+    def is_authorized(self, handler: Any, user: User, action: str, resource: str) -> bool:
+        return action == "read"
+
+
+class TestAuthorizer:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"ServerApp": {"authorizer_class": ReadOnlyAuthorizer}}
+
+    async def test_writes_need_the_authorizer_s_consent(self, api):
+        assert (await api("GET", project_path("notebooks"))).status == 200
+        assert_problem(await api("POST", project_path("notebook"), {"notebookName": "x"}), 403)
+        assert_problem(await api("PUT", project_path("notebook", NOTEBOOK), {"notebookName": "x"}), 403)
+        assert_problem(await api("DELETE", project_path("notebook", NOTEBOOK)), 403)
+
+
+class TokenUsers(IdentityProvider):
+    """Several named users on one server, each with a token (as a hub or proxy would provide)."""
+
+    users = {"alice-token": "alice", "bob-token": "bob", "eve-token": "eve"}
+
+    def get_user(self, handler: Any) -> User | None:
+        match = re.match(r"(?:token|bearer)\s+(\S+)", handler.request.headers.get("Authorization", ""), re.I)
+        name = self.users.get(match.group(1)) if match else None
+        if name is None:
+            return None
+        handler._token_authenticated = True  # a header token, like the server's own: no XSRF
+        return User(username=name)
+
+
+class TestTenancy:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {
+            "ServerApp": {"identity_provider_class": TokenUsers},
+            "TenantAccess": {"grants": {"alice": [TENANT.upper()], "bob": ["*"]}},
+        }
+
+    @staticmethod
+    def as_user(name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {name}-token"}
+
+    async def test_users_reach_only_their_tenants(self, api):
+        alice, bob, eve = self.as_user("alice"), self.as_user("bob"), self.as_user("eve")
+        mine = await api("POST", project_path("notebook"), {"notebookName": "alice's"}, headers=alice)
+        assert mine.status == 201 and mine.json["createdBy"] == "alice"
+        theirs = await api("POST", project_path("notebook", tenant=OTHER_TENANT), {"notebookName": "bob's"}, headers=bob)
+        assert theirs.status == 201 and theirs.json["createdBy"] == "bob"
+
+        # alice: her tenant only; the other tenant answers like a missing project
+        assert (await api("GET", project_path("notebooks"), headers=alice)).json["totalCount"] == 1
+        assert_problem(await api("GET", project_path("notebooks", tenant=OTHER_TENANT), headers=alice), 404)
+        assert_problem(await api("POST", project_path("notebook", tenant=OTHER_TENANT), {"notebookName": "x"}, headers=alice), 404)
+        hidden = await api("GET", project_path("notebook", theirs.json["notebookId"], tenant=OTHER_TENANT), headers=alice)
+        missing = await api("GET", project_path("notebook", NOTEBOOK, tenant=OTHER_TENANT), headers=alice)
+        assert hidden.status == missing.status == 404 and hidden.json["type"] == missing.json["type"]
+        # bob: every tenant
+        assert (await api("GET", project_path("notebook", mine.json["notebookId"]), headers=bob)).status == 200
+        # eve: no grant, no tenant
+        assert_problem(await api("GET", project_path("notebooks"), headers=eve), 404)
+        assert_problem(await api("GET", project_path("notebook", mine.json["notebookId"]), headers=eve), 404)
+        assert_problem(await api("DELETE", project_path("notebook", mine.json["notebookId"]), headers=eve), 404)
+        assert (await api("GET", project_path("notebook", mine.json["notebookId"]), headers=alice)).status == 200
+
+    async def test_info_lists_the_tenants_a_user_reaches(self, api):
+        assert (await api("GET", "api/mindzie/info", headers=self.as_user("alice"))).json["tenants"] == [TENANT]
+        assert (await api("GET", "api/mindzie/info", headers=self.as_user("bob"))).json["tenants"] == "*"
+        assert (await api("GET", "api/mindzie/info", headers=self.as_user("eve"))).json["tenants"] == []
+        assert PROJECT
