@@ -1,0 +1,65 @@
+# The two commands of the README: `make demo` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := .make
+export PATH := $(BIN):$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM ?= /usr/bin/chromium
+DEMO_ROOT := demo
+
+.PHONY: demo test install pytest ui-test chromium build clean help
+
+help:
+	@echo "make demo   set up, seed the demo project and start JupyterLab with mindzie"
+	@echo "make test   set up and run every test (Python and browser)"
+
+$(STAMP):
+	mkdir -p $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Python package (editable, with test extras) and the frontend build the install hook runs.
+$(STAMP)/install: $(BIN)/python pyproject.toml package.json yarn.lock | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/jupyter labextension develop --overwrite .
+	$(BIN)/jupyter server extension enable --sys-prefix jupyter_mindzie
+	touch $@
+
+install: $(STAMP)/install
+
+# Rebuild the labextension after a change in src/ or style/.
+build: install
+	$(BIN)/jlpm build
+
+$(STAMP)/ui-tests: ui-tests/package.json ui-tests/yarn.lock $(STAMP)/install
+	cd ui-tests && $(BIN)/jlpm install
+	touch $@
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM)."; \
+		echo "Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium."; \
+		exit 1; \
+	fi
+
+pytest: install
+	$(BIN)/python -m pytest
+
+ui-test: install chromium $(STAMP)/ui-tests
+	cd ui-tests && CI=1 CHROMIUM_PATH=$(CHROMIUM) $(BIN)/jlpm playwright test
+
+test: pytest ui-test
+
+demo: install
+	$(BIN)/python -m jupyter_mindzie.demo $(DEMO_ROOT)
+	cd $(DEMO_ROOT) && $(BIN)/jupyter lab --allow-root "$$(cat .mindzie/demo-notebook-path)"
+
+clean:
+	rm -rf $(STAMP) $(VENV) node_modules ui-tests/node_modules lib jupyter_mindzie/labextension
