@@ -59,7 +59,8 @@ test: pytest ui-test
 
 demo: install
 	$(BIN)/python -m jupyter_mindzie.demo $(DEMO_ROOT)
-	cd $(DEMO_ROOT) && $(BIN)/jupyter lab --allow-root "$$(cat .mindzie/demo-notebook-path)"
+	cd $(DEMO_ROOT) && $(BIN)/jupyter lab --allow-root --ServerApp.root_dir=. \
+		--LabApp.default_url="/lab/tree/$$(cat .mindzie/demo-notebook-path)"
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules ui-tests/node_modules lib jupyter_mindzie/labextension
