@@ -8,7 +8,7 @@ from traitlets import Instance, Type
 from . import __version__
 from .access import TenantAccess
 from .handlers.info import info_routes
-from .handlers.notebooks import notebook_routes
+from .handlers.notebooks import fallback_routes, notebook_routes
 from .kernels import KernelCatalog
 from .library import NotebookLibrary
 from .store import Store
@@ -45,7 +45,7 @@ class MindzieApp(ExtensionApp):
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(info_routes() + notebook_routes())
+        self.handlers.extend(info_routes() + notebook_routes() + fallback_routes())
 
     async def stop_extension(self) -> None:
         if self.store is not None:

@@ -191,7 +191,7 @@ async def test_unknown_template_and_kernel_list_the_choices(api):
     assert "python3" in kernel["detail"]
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe", b"null"])
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe", b"null", b"[" * 100_000 + b"]" * 100_000])
 async def test_create_rejects_bodies_that_are_not_json_objects(api, raw):
     assert_problem(await api("POST", project_path("notebook"), raw=raw), 400, field="body")
 
@@ -207,6 +207,14 @@ async def test_create_rejects_bodies_that_are_not_json_objects(api, raw):
 )
 async def test_ids_that_are_not_guids_are_400(api, path, field):
     assert_problem(await api("GET", path), 400, field=field)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+async def test_unknown_endpoints_under_a_project_are_problem_404s(api, method):
+    reply = await api(method, project_path("notebook", DATASET, "nonsense"), {} if method == "POST" else None)
+    assert_problem(reply, 404)
+    assert_problem(await api("GET", project_path("notebooks"), headers={"Authorization": "token wrong"}), 403)
+    assert_problem(await api("GET", project_path("whatever"), headers={"Authorization": "token wrong"}), 403)
 
 
 async def test_jupyter_contents_api_is_not_shadowed(api, jp_root_dir):

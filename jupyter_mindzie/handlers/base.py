@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
 from tornado.web import HTTPError
 
 from .. import schemas
@@ -74,6 +75,8 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise InvalidRequest.for_field("body", f"is not valid JSON: {error}") from None
+        except RecursionError:
+            raise InvalidRequest.for_field("body", "is nested too deeply") from None
         if not isinstance(data, dict):
             raise InvalidRequest.for_field("body", "must be a JSON object")
         schemas.validate(schema_name, data)
@@ -160,3 +163,13 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             self.log.debug("%d %s: %s", value.status, self._request_summary(), value.detail)
             return
         super().log_exception(typ, value, tb)
+
+
+class UnknownEndpointHandler(MindzieHandler):
+    """Any other path under a project: a problem, not Jupyter's HTML 404 page."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if not self.current_user:
+            raise web.HTTPError(403)
+        raise web.HTTPError(404, f"no such endpoint: {self.request.method} {self.request.path}")

@@ -12,7 +12,7 @@ from .. import schemas
 from ..errors import InvalidRequest
 from ..guids import parse_guid
 from ..views import list_item_view, notebook_view, page_view, version_view
-from .base import ANY_ID, PROJECT, TENANT, MindzieHandler
+from .base import ANY_ID, PROJECT, TENANT, MindzieHandler, UnknownEndpointHandler
 
 NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
 
@@ -167,3 +167,8 @@ def notebook_routes() -> list[tuple[str, type]]:
         (rf"{base}/notebook/{NOTEBOOK}/versions/?", NotebookVersionsHandler),
         (rf"{base}/notebook/{NOTEBOOK}/?", NotebookHandler),
     ]
+
+
+def fallback_routes() -> list[tuple[str, type]]:
+    """Registered last: unknown paths under a project answer a problem+json 404."""
+    return [(rf"/api/{TENANT}/{PROJECT}/.*", UnknownEndpointHandler)]
