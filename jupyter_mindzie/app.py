@@ -7,6 +7,8 @@ from traitlets import Instance, Type
 
 from . import __version__
 from .access import TenantAccess
+from .datasets import DatasetLibrary
+from .handlers.datasets import dataset_routes
 from .handlers.info import info_routes
 from .handlers.notebooks import fallback_routes, notebook_routes
 from .kernels import KernelCatalog
@@ -31,6 +33,7 @@ class MindzieApp(ExtensionApp):
     store = Instance(Store, allow_none=True)
     access = Instance(TenantAccess, allow_none=True)
     library = Instance(NotebookLibrary, allow_none=True)
+    datasets = Instance(DatasetLibrary, allow_none=True)
 
     def initialize_settings(self) -> None:
         self.store = self.store_class(parent=self)
@@ -42,10 +45,11 @@ class MindzieApp(ExtensionApp):
             kernels=kernels,
             contents_manager=self.serverapp.contents_manager,
         )
+        self.datasets = DatasetLibrary(parent=self, store=self.store)
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(info_routes() + notebook_routes() + fallback_routes())
+        self.handlers.extend(info_routes() + notebook_routes() + dataset_routes() + fallback_routes())
 
     async def stop_extension(self) -> None:
         if self.store is not None:

@@ -18,7 +18,7 @@ import sqlite_utils
 from traitlets import Float, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-JSON_COLUMNS = ("integration", "environment", "cell_times", "settings")
+JSON_COLUMNS = ("integration", "environment", "cell_times", "settings", "columns", "parameters", "options", "resources", "meta", "cell_ids")
 
 
 def _migrate_1(db: sqlite_utils.Database) -> None:
@@ -77,7 +77,93 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     db["notebook_versions"].create_index(["notebook_id", "major", "minor", "patch"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    """Datasets, executions, their per-cell results and their artifacts."""
+    db["datasets"].create(
+        {
+            "dataset_id": str,
+            "tenant_id": str,
+            "project_id": str,
+            "name": str,
+            "format": str,
+            "record_count": int,
+            "columns": str,
+            "size": int,
+            "file": str,
+            "created_by": str,
+            "date_created": str,
+        },
+        pk="dataset_id",
+        not_null={"tenant_id", "project_id", "name", "format", "file"},
+    )
+    db["datasets"].create_index(["tenant_id", "project_id", "date_created"])
+    db["executions"].create(
+        {
+            "execution_id": str,
+            "notebook_id": str,
+            "tenant_id": str,
+            "project_id": str,
+            "status": str,
+            "phase": str,
+            "priority": str,
+            "priority_rank": int,
+            "parameters": str,
+            "options": str,
+            "cell_ids": str,
+            "notebook_version": str,
+            "source": str,
+            "created_by": str,
+            "date_queued": str,
+            "start_time": str,
+            "end_time": str,
+            "total_seconds": float,
+            "current_cell": str,
+            "current_cell_index": int,
+            "total_cells": int,
+            "completed_cells": int,
+            "successful_cells": int,
+            "failed_cells": int,
+            "error_type": str,
+            "error_message": str,
+            "kernel_id": str,
+            "resources": str,
+        },
+        pk="execution_id",
+        not_null={"notebook_id", "tenant_id", "project_id", "status", "phase"},
+    )
+    db["executions"].create_index(["notebook_id", "date_queued"])
+    db["executions"].create_index(["status", "phase"])
+    db["cell_results"].create(
+        {
+            "execution_id": str,
+            "cell_id": str,
+            "position": int,
+            "status": str,
+            "execution_seconds": float,
+            "has_output": int,
+            "output_type": str,
+            "error_type": str,
+            "error_message": str,
+        },
+        pk=("execution_id", "cell_id"),
+    )
+    db["artifacts"].create(
+        {
+            "execution_id": str,
+            "name": str,
+            "kind": str,
+            "content_type": str,
+            "size": int,
+            "cell_id": str,
+            "position": int,
+            "meta": str,
+        },
+        pk=("execution_id", "name"),
+    )
+    db["artifacts"].create_index(["execution_id", "kind", "position"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -260,6 +346,39 @@ class Store(LoggingConfigurable):
         )
         row = next(iter(rows), None)
         return _decode(row) if row else None
+
+
+    # -- datasets -----------------------------------------------------------------------
+
+    def insert_dataset(self, row: dict[str, Any]) -> None:
+        self.db["datasets"].insert(_encode(row))
+
+    def get_dataset(self, tenant_id: str, project_id: str, dataset_id: str) -> dict[str, Any] | None:
+        rows = self.db["datasets"].rows_where(
+            "dataset_id = ? AND tenant_id = ? AND project_id = ?",
+            [dataset_id, tenant_id, project_id],
+            limit=1,
+        )
+        row = next(iter(rows), None)
+        return _decode(row) if row else None
+
+    def find_dataset(self, dataset_id: str) -> dict[str, Any] | None:
+        """A dataset by id alone: for the kernel-side context, which is already scoped."""
+        row = next(iter(self.db["datasets"].rows_where("dataset_id = ?", [dataset_id], limit=1)), None)
+        return _decode(row) if row else None
+
+    def list_datasets(
+        self, tenant_id: str, project_id: str, *, page: int = 1, page_size: int = 20
+    ) -> tuple[list[dict[str, Any]], int]:
+        clause, args = "tenant_id = ? AND project_id = ?", [tenant_id, project_id]
+        table = self.db["datasets"]
+        rows = table.rows_where(
+            clause, args, order_by="date_created DESC, rowid DESC", limit=page_size, offset=(page - 1) * page_size
+        )
+        return [_decode(row) for row in rows], table.count_where(clause, args)
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        self.db["datasets"].delete_where("dataset_id = ?", [dataset_id])
 
 
 def _encode(row: dict[str, Any]) -> dict[str, Any]:
