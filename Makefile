@@ -24,6 +24,8 @@ $(BIN)/python:
 
 # Python package (editable, with test extras) and the frontend build the install hook runs.
 $(STAMP)/install: $(BIN)/python pyproject.toml package.json yarn.lock | $(STAMP)
+	@# the develop link points into the source tree: unlink it, or pip writes through it
+	rm -rf $(VENV)/share/jupyter/labextensions/jupyter-mindzie
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/jupyter labextension develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_mindzie

@@ -8,7 +8,9 @@ from traitlets import Instance, Type
 from . import __version__
 from .access import TenantAccess
 from .datasets import DatasetLibrary
+from .engine import Engine
 from .handlers.datasets import dataset_routes
+from .handlers.executions import execution_routes
 from .handlers.info import info_routes
 from .handlers.notebooks import fallback_routes, notebook_routes
 from .kernels import KernelCatalog
@@ -34,6 +36,7 @@ class MindzieApp(ExtensionApp):
     access = Instance(TenantAccess, allow_none=True)
     library = Instance(NotebookLibrary, allow_none=True)
     datasets = Instance(DatasetLibrary, allow_none=True)
+    engine = Instance(Engine, allow_none=True)
 
     def initialize_settings(self) -> None:
         self.store = self.store_class(parent=self)
@@ -46,12 +49,21 @@ class MindzieApp(ExtensionApp):
             contents_manager=self.serverapp.contents_manager,
         )
         self.datasets = DatasetLibrary(parent=self, store=self.store)
+        self.engine = Engine(
+            parent=self,
+            store=self.store,
+            library=self.library,
+            datasets=self.datasets,
+            kernel_manager=self.serverapp.kernel_manager,
+        )
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(info_routes() + notebook_routes() + dataset_routes() + fallback_routes())
+        self.handlers.extend(info_routes() + notebook_routes() + execution_routes() + dataset_routes() + fallback_routes())
 
     async def stop_extension(self) -> None:
+        if self.engine is not None:
+            await self.engine.stop()
         if self.store is not None:
             self.store.close()
 

@@ -98,7 +98,8 @@ def _describe(error: ValidationError) -> list[dict[str, str]]:
         allowed = ", ".join(json.dumps(v) if v is None else str(v) for v in rule)
         message = f"must be one of: {allowed}; got {value!r}"
     elif kind == "pattern":
-        message = error.schema.get("x-error", f"must match {rule}")
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        message = f"{error.schema.get('x-error', f'must match {rule}')}, got {shown}"
     elif kind == "minLength":
         message = "must not be empty" if rule == 1 else f"must be at least {rule} characters"
     elif kind == "maxLength":
@@ -107,6 +108,10 @@ def _describe(error: ValidationError) -> list[dict[str, str]]:
         message = f"must be at least {rule}, got {value}"
     elif kind == "maximum":
         message = f"must be at most {rule}, got {value}"
+    elif kind == "exclusiveMinimum":
+        message = f"must be more than {rule}, got {value}"
+    elif kind == "maxProperties":
+        message = f"must have at most {rule} entries"
     elif kind == "maxItems":
         message = f"must have at most {rule} items"
     else:

@@ -311,7 +311,13 @@ class Store(LoggingConfigurable):
         return True
 
     def delete_notebook(self, notebook_id: str) -> None:
+        """The notebook, its versions and its execution history."""
         with self.db.atomic():
+            for table in ("cell_results", "artifacts"):
+                self.db[table].delete_where(
+                    "execution_id IN (SELECT execution_id FROM executions WHERE notebook_id = ?)", [notebook_id]
+                )
+            self.db["executions"].delete_where("notebook_id = ?", [notebook_id])
             self.db["notebook_versions"].delete_where("notebook_id = ?", [notebook_id])
             self.db["notebooks"].delete_where("notebook_id = ?", [notebook_id])
 
@@ -347,6 +353,89 @@ class Store(LoggingConfigurable):
         row = next(iter(rows), None)
         return _decode(row) if row else None
 
+
+    # -- executions ---------------------------------------------------------------------
+
+    def insert_execution(self, row: dict[str, Any], cells: list[dict[str, Any]]) -> None:
+        with self.db.atomic():
+            self.db["executions"].insert(_encode(row))
+            if cells:
+                self.db["cell_results"].insert_all(cells)
+
+    def update_execution(self, execution_id: str, changes: dict[str, Any]) -> None:
+        self.db["executions"].update(execution_id, _encode(changes))
+
+    def save_progress(
+        self, execution_id: str, changes: dict[str, Any], cells: list[dict[str, Any]]
+    ) -> None:
+        """One short transaction for a batch of progress: the execution row and changed cells."""
+        with self.db.atomic():
+            if changes:
+                self.db["executions"].update(execution_id, _encode(changes))
+            if cells:
+                self.db["cell_results"].upsert_all(cells, pk=("execution_id", "cell_id"))
+
+    def get_execution(self, execution_id: str) -> dict[str, Any] | None:
+        row = next(iter(self.db["executions"].rows_where("execution_id = ?", [execution_id], limit=1)), None)
+        return _decode(row) if row else None
+
+    def find_execution(
+        self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str
+    ) -> dict[str, Any] | None:
+        rows = self.db["executions"].rows_where(
+            "execution_id = ? AND notebook_id = ? AND tenant_id = ? AND project_id = ?",
+            [execution_id, notebook_id, tenant_id, project_id],
+            limit=1,
+        )
+        row = next(iter(rows), None)
+        return _decode(row) if row else None
+
+    def list_executions(
+        self, notebook_id: str, *, page: int = 1, page_size: int = 20
+    ) -> tuple[list[dict[str, Any]], int]:
+        table = self.db["executions"]
+        rows = table.rows_where(
+            "notebook_id = ?",
+            [notebook_id],
+            order_by="date_queued DESC, rowid DESC",
+            limit=page_size,
+            offset=(page - 1) * page_size,
+        )
+        return [_decode(row) for row in rows], table.count_where("notebook_id = ?", [notebook_id])
+
+    def execution_ids(self, notebook_id: str) -> list[str]:
+        return [row["execution_id"] for row in self.db["executions"].rows_where("notebook_id = ?", [notebook_id], select="execution_id")]
+
+    def active_executions(self) -> list[dict[str, Any]]:
+        """Executions not yet ended, oldest first."""
+        rows = self.db["executions"].rows_where("status = 'Running'", order_by="date_queued, rowid")
+        return [_decode(row) for row in rows]
+
+    def recent_durations(self, notebook_id: str, limit: int = 10) -> list[float]:
+        rows = self.db["executions"].rows_where(
+            "notebook_id = ? AND status = 'Completed' AND total_seconds IS NOT NULL",
+            [notebook_id],
+            select="total_seconds",
+            order_by="date_queued DESC",
+            limit=limit,
+        )
+        return [row["total_seconds"] for row in rows]
+
+    def cell_results(self, execution_id: str) -> list[dict[str, Any]]:
+        return list(self.db["cell_results"].rows_where("execution_id = ?", [execution_id], order_by="position"))
+
+    def insert_artifacts(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.db["artifacts"].upsert_all([_encode(row) for row in rows], pk=("execution_id", "name"))
+
+    def artifacts(self, execution_id: str) -> list[dict[str, Any]]:
+        rows = self.db["artifacts"].rows_where("execution_id = ?", [execution_id], order_by="position, name")
+        return [_decode(row) for row in rows]
+
+    def artifact(self, execution_id: str, name: str) -> dict[str, Any] | None:
+        rows = self.db["artifacts"].rows_where("execution_id = ? AND name = ?", [execution_id, name], limit=1)
+        row = next(iter(rows), None)
+        return _decode(row) if row else None
 
     # -- datasets -----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from . import humanize
 from .clock import iso_from_stamp
 from .notebooks import cell_summaries, python_version
 
@@ -95,4 +96,143 @@ def page_view(key: str, items: list[dict[str, Any]], total: int, page: int, page
         "page": page,
         "pageSize": page_size,
         "hasNextPage": page * page_size < total,
+    }
+
+
+def dataset_view(row: dict[str, Any], column_types: dict[str, str] | None = None) -> dict[str, Any]:
+    """A dataset; `columnTypes` (column → pandas dtype) when known, as single objects carry it."""
+    view: dict[str, Any] = {
+        "datasetId": row["dataset_id"],
+        "tenantId": row["tenant_id"],
+        "projectId": row["project_id"],
+        "name": row["name"],
+        "recordCount": row["record_count"],
+        "columns": list(row["columns"] or []),
+        "format": row["format"],
+        "size": row["size"],
+        "dateCreated": iso_from_stamp(row["date_created"]),
+        "createdBy": row["created_by"],
+    }
+    if column_types is not None:
+        view["columnTypes"] = {name: column_types.get(name, "object") for name in view["columns"]}
+    return view
+
+
+# -- executions ---------------------------------------------------------------------------
+
+
+def progress_view(execution: dict[str, Any]) -> dict[str, Any]:
+    total = execution.get("total_cells") or 0
+    completed = execution.get("completed_cells") or 0
+    finished = execution["status"] != "Running"
+    percent = round(100 * completed / total) if total else (100 if finished else 0)
+    return {
+        "totalCells": total,
+        "completedCells": completed,
+        "successfulCells": execution.get("successful_cells") or 0,
+        "failedCells": execution.get("failed_cells") or 0,
+        "currentCellIndex": execution.get("current_cell_index") or 0,
+        "percentComplete": 100 if finished and execution["status"] == "Completed" else percent,
+    }
+
+
+def execution_accepted_view(execution: dict[str, Any]) -> dict[str, Any]:
+    """The seed's 202 body for `…/execute`."""
+    return {
+        "executionId": execution["execution_id"],
+        "notebookId": execution["notebook_id"],
+        "status": execution["status"],
+        "phase": execution["phase"],
+        "startTime": iso_from_stamp(execution["start_time"]),
+        "estimatedDuration": execution.get("estimated_duration", "unknown"),
+        "currentCell": execution.get("current_cell"),
+        "progress": progress_view(execution),
+        "parameters": execution.get("parameters") or {},
+        "priority": execution.get("priority"),
+    }
+
+
+def execution_view(
+    execution: dict[str, Any],
+    cells: list[dict[str, Any]],
+    artifacts: list[dict[str, Any]],
+    queue_position: int | None,
+) -> dict[str, Any]:
+    """The seed's execution status, with numeric twins of its human durations and sizes."""
+
+    resources = execution.get("resources") or {}
+    outputs = [a for a in artifacts if a["kind"] == "output"]
+    enriched = [a for a in artifacts if a["kind"] == "enriched"]
+    first = (enriched[0].get("meta") or {}) if enriched else None
+    view: dict[str, Any] = {
+        "executionId": execution["execution_id"],
+        "notebookId": execution["notebook_id"],
+        "status": execution["status"],
+        "phase": execution["phase"],
+        "startTime": iso_from_stamp(execution["start_time"]),
+        "endTime": iso_from_stamp(execution.get("end_time")),
+        "totalDuration": humanize.duration(execution.get("total_seconds")),
+        "totalDurationSeconds": execution.get("total_seconds"),
+        "currentCell": execution.get("current_cell"),
+        "progress": progress_view(execution),
+        "cellResults": [
+            {
+                "cellId": cell["cell_id"],
+                "status": cell["status"],
+                "executionTime": humanize.duration(cell["execution_seconds"]),
+                "executionTimeSeconds": cell["execution_seconds"],
+                "hasOutput": bool(cell["has_output"]),
+                "outputType": cell["output_type"],
+                "errorType": cell["error_type"],
+                "errorMessage": cell["error_message"],
+            }
+            for cell in cells
+        ],
+        "outputs": {
+            "dataFrames": len(enriched)
+            + sum(1 for a in outputs if (a.get("meta") or {}).get("outputType") == "execute_result" and a["content_type"] == "text/html"),
+            "plots": sum(1 for a in outputs if a["content_type"].startswith("image/")),
+            "models": sum(1 for a in artifacts if a["kind"] == "model"),
+            "enrichedData": {"recordCount": first.get("recordCount"), "newColumns": first.get("newColumns", [])} if first else None,
+        },
+        "resources": {
+            "peakMemoryUsage": humanize.size(resources.get("peakMemoryBytes")),
+            "cpuTime": humanize.duration(resources.get("cpuTimeSeconds")),
+            "diskUsage": humanize.size(resources.get("diskUsageBytes")),
+            "peakMemoryBytes": resources.get("peakMemoryBytes"),
+            "cpuTimeSeconds": resources.get("cpuTimeSeconds"),
+            "diskUsageBytes": resources.get("diskUsageBytes"),
+        },
+        "parameters": execution.get("parameters") or {},
+        "priority": execution.get("priority"),
+        "source": execution.get("source"),
+        "notebookVersion": execution.get("notebook_version"),
+        "errorType": execution.get("error_type"),
+        "errorMessage": execution.get("error_message"),
+    }
+    if queue_position is not None:
+        view["queuePosition"] = queue_position
+    return view
+
+
+def execution_item_view(execution: dict[str, Any]) -> dict[str, Any]:
+    """One line of a notebook's execution history."""
+
+    resources = execution.get("resources") or {}
+    return {
+        "executionId": execution["execution_id"],
+        "status": execution["status"],
+        "phase": execution["phase"],
+        "startTime": iso_from_stamp(execution["start_time"]),
+        "endTime": iso_from_stamp(execution.get("end_time")),
+        "totalDuration": humanize.duration(execution.get("total_seconds")),
+        "totalDurationSeconds": execution.get("total_seconds"),
+        "progress": progress_view(execution),
+        "parameters": execution.get("parameters") or {},
+        "priority": execution.get("priority"),
+        "source": execution.get("source"),
+        "notebookVersion": execution.get("notebook_version"),
+        "errorType": execution.get("error_type"),
+        "peakMemoryBytes": resources.get("peakMemoryBytes"),
+        "cpuTimeSeconds": resources.get("cpuTimeSeconds"),
     }

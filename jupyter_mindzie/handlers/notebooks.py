@@ -130,7 +130,10 @@ class NotebookHandler(MindzieHandler):
     @authorized
     async def delete(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
-        await self.library.delete(scope, self.notebook_id(notebook_id))
+        notebook_id = self.notebook_id(notebook_id)
+        executions = self.app.store.execution_ids(notebook_id)
+        await self.library.delete(scope, notebook_id)
+        await self.app.engine.remove_artifacts(executions)
         self.set_status(HTTPStatus.NO_CONTENT)
         self.finish()
 

@@ -1,0 +1,187 @@
+"""Execution endpoints: execute, status, cancel, history, results and artifact downloads."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import NotFound
+from ..guids import parse_guid
+from ..results import results_view, zip_artifacts
+from ..views import execution_accepted_view, execution_item_view, execution_view, page_view
+from .base import ANY_ID, PROJECT, TENANT, MindzieHandler
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
+EXECUTION = rf"(?P<execution_id>{ANY_ID})"
+CHUNK = 256 * 1024
+# Outputs are untrusted: never let a downloaded HTML output run script in our origin.
+SANDBOX_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+class ArtifactNotFound(NotFound):
+    problem_type = "artifact-not-found"
+
+
+class ExecutionHandlerBase(MindzieHandler):
+    @property
+    def engine(self) -> Engine:
+        return self.app.engine
+
+    def ids(self, notebook_id: str, execution_id: str | None = None) -> tuple[str, str | None]:
+        return (
+            parse_guid(notebook_id, "notebookId"),
+            parse_guid(execution_id, "executionId") if execution_id is not None else None,
+        )
+
+    def execution_url(self, execution: dict[str, Any]) -> str:
+        return (
+            f"{self.request.protocol}://{self.request.host}{self.base_url}api/{execution['tenant_id']}/"
+            f"{execution['project_id']}/notebook/{execution['notebook_id']}/execution/{execution['execution_id']}"
+        )
+
+
+class ExecuteHandler(ExecutionHandlerBase):
+    """`POST …/notebook/{notebookId}/execute`: queue a run (202)."""
+
+    @web.authenticated
+    @authorized(action="execute", resource="kernels")
+    async def post(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id, _ = self.ids(notebook_id)
+        request = self.read_json("execute-request")
+        execution = await self.engine.submit(scope, notebook_id, request)
+        self.set_header("Location", self.execution_url(execution))
+        self.write_json(execution_accepted_view(execution), status=HTTPStatus.ACCEPTED)
+
+
+class ExecutionHandler(ExecutionHandlerBase):
+    """`GET …/execution/{executionId}`: status, progress, per-cell results, resources."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id, execution_id = self.ids(notebook_id, execution_id)
+        execution = self.engine.get(scope, notebook_id, execution_id)
+        cells = self.engine.store.cell_results(execution_id)
+        artifacts = self.engine.store.artifacts(execution_id)
+        self.write_json(execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id)))
+
+
+class CancelHandler(ExecutionHandlerBase):
+    """`POST …/execution/{executionId}/cancel`: 202, or 409 once it has ended."""
+
+    @web.authenticated
+    @authorized(action="execute", resource="kernels")
+    async def post(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id, execution_id = self.ids(notebook_id, execution_id)
+        execution = await self.engine.cancel(scope, notebook_id, execution_id)
+        cells = self.engine.store.cell_results(execution_id)
+        self.write_json(execution_view(execution, cells, [], None), status=HTTPStatus.ACCEPTED)
+
+
+class ExecutionsHandler(ExecutionHandlerBase):
+    """`GET …/notebook/{notebookId}/executions`: the notebook's history, newest first."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id, _ = self.ids(notebook_id)
+        self.library._row(scope, notebook_id)  # 404 for a missing or hidden notebook
+        query = self.read_query("page-query", integers=("page", "pageSize"))
+        page, page_size = query.get("page", 1), query.get("pageSize", 20)
+        rows, total = self.engine.store.list_executions(notebook_id, page=page, page_size=page_size)
+        self.write_json(page_view("executions", [execution_item_view(r) for r in rows], total, page, page_size))
+
+
+class ResultsHandler(ExecutionHandlerBase):
+    """`GET …/execution/{executionId}/results`: typed outputs, or one zip of every artifact."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id, execution_id = self.ids(notebook_id, execution_id)
+        execution = self.engine.get(scope, notebook_id, execution_id)
+        query = self.read_query("results-query")
+        artifacts = self.engine.store.artifacts(execution_id)
+        folder = self.engine.artifacts_dir(execution_id)
+        if query.get("format") == "download":
+            await self.send_zip(execution, folder, [a["name"] for a in artifacts])
+            return
+        base = self.execution_url(execution)
+        view = await asyncio.to_thread(
+            results_view,
+            execution,
+            artifacts,
+            fmt=query.get("format", "summary"),
+            output_type=query.get("outputType", "all"),
+            cell_id=query.get("cellId"),
+            artifact_url=lambda name: f"{base}/artifacts/{name}",
+            read_text=lambda name: (folder / name).read_text("utf-8"),
+        )
+        self.write_json(view)
+
+    async def send_zip(self, execution: dict[str, Any], folder: Path, names: list[str]) -> None:
+        with tempfile.TemporaryDirectory(prefix="mindzie-zip-") as scratch:
+            target = Path(scratch) / "results.zip"
+            await asyncio.to_thread(zip_artifacts, folder, names, target)
+            self.set_header("Content-Type", "application/zip")
+            self.set_header(
+                "Content-Disposition", f'attachment; filename="execution-{execution["execution_id"]}.zip"'
+            )
+            self.set_header("X-Content-Type-Options", "nosniff")
+            await stream_file(self, target)
+
+
+class ArtifactHandler(ExecutionHandlerBase):
+    """`GET …/execution/{executionId}/artifacts/{name}`: one artifact, as an attachment."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str, name: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id, execution_id = self.ids(notebook_id, execution_id)
+        self.engine.get(scope, notebook_id, execution_id)
+        artifact = self.engine.store.artifact(execution_id, name)  # only names we recorded: no traversal
+        path = self.engine.artifacts_dir(execution_id) / name
+        if artifact is None or not path.is_file():
+            raise ArtifactNotFound(f"execution {execution_id} has no artifact {name!r}")
+        self.set_header("Content-Type", artifact["content_type"])
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", SANDBOX_CSP)
+        await stream_file(self, path)
+
+
+async def stream_file(handler: MindzieHandler, path: Path) -> None:
+    """Send a file in chunks, so a large artifact never sits in memory whole."""
+    handler.set_header("Content-Length", str(path.stat().st_size))
+    with path.open("rb") as handle:
+        while chunk := await asyncio.to_thread(handle.read, CHUNK):
+            handler.write(chunk)
+            await handler.flush()
+    await handler.finish(set_content_type=handler._headers["Content-Type"])
+
+
+def execution_routes() -> list[tuple[str, type]]:
+    base = rf"/api/{TENANT}/{PROJECT}/notebook/{NOTEBOOK}"
+    return [
+        (rf"{base}/execute/?", ExecuteHandler),
+        (rf"{base}/executions/?", ExecutionsHandler),
+        (rf"{base}/execution/{EXECUTION}/?", ExecutionHandler),
+        (rf"{base}/execution/{EXECUTION}/cancel/?", CancelHandler),
+        (rf"{base}/execution/{EXECUTION}/results/?", ResultsHandler),
+        (rf"{base}/execution/{EXECUTION}/artifacts/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{{0,200}})", ArtifactHandler),
+    ]
