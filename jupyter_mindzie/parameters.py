@@ -7,6 +7,8 @@ on first use: its package import (≈ 0.6 s) would otherwise slow every server s
 
 from __future__ import annotations
 
+import ast
+
 import copy
 import keyword
 from typing import Any
@@ -66,10 +68,19 @@ def infer_parameters(nb: NotebookNode) -> list[dict[str, Any]]:
     items = []
     for parameter in PythonTranslator.inspect(inspectable):
         item = parameter._asdict()
-        if item["inferred_type_name"] == "None":
-            item["inferred_type_name"] = None
+        if item["inferred_type_name"] in ("None", None):
+            item["inferred_type_name"] = _literal_type(item["default"])
         items.append(item)
     return items
+
+
+def _literal_type(source: str) -> str | None:
+    """papermill only types annotated names; a plain literal default tells the type too."""
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return None if value is None else type(value).__name__
 
 
 def notebook_language(nb: NotebookNode) -> str | None:

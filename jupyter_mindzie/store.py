@@ -321,6 +321,20 @@ class Store(LoggingConfigurable):
             self.db["notebook_versions"].delete_where("notebook_id = ?", [notebook_id])
             self.db["notebooks"].delete_where("notebook_id = ?", [notebook_id])
 
+    def projects(self) -> list[dict[str, Any]]:
+        """Every tenant/project pair that holds a notebook or a dataset, with their counts."""
+        sql = """
+            SELECT tenant_id, project_id, SUM(notebooks) AS notebooks, SUM(datasets) AS datasets
+            FROM (
+                SELECT tenant_id, project_id, 1 AS notebooks, 0 AS datasets FROM notebooks
+                UNION ALL
+                SELECT tenant_id, project_id, 0, 1 FROM datasets
+            )
+            GROUP BY tenant_id, project_id
+            ORDER BY tenant_id, project_id
+        """
+        return [dict(row) for row in self.db.query(sql)]
+
     # -- versions -----------------------------------------------------------------------
 
     def list_versions(

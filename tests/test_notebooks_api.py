@@ -468,3 +468,25 @@ async def test_delete_while_running_is_409(api, mindzie_app):
     reply = await api("DELETE", project_path("notebook", notebook["notebookId"]))
     assert_problem(reply, 409, problem_type="notebook-running")
     assert (await api("GET", project_path("notebook", notebook["notebookId"]))).status == 200
+
+
+async def test_parameters_of_a_notebook_for_the_run_form(api):
+    notebook = await create(api, {"notebookName": "Starter", "template": "process_mining_starter",
+                                  "integration": {"datasetBinding": DATASET}})
+    reply = await api("GET", project_path("notebook", notebook["notebookId"], "parameters"))
+    assert reply.status == 200
+    parameters = {p["name"]: p for p in reply.json["parameters"]}
+    assert parameters["dataset_id"]["default"] == repr(DATASET) and parameters["dataset_id"]["type"] == "str"
+    assert parameters["top_n_bottlenecks"]["type"] == "int" and parameters["top_n_bottlenecks"]["default"] == "3"
+    assert parameters["case_column"]["default"] == "'case_id'"
+    assert_problem(await api("GET", project_path("notebook", DATASET, "parameters")), 404)
+
+
+async def test_projects_lists_the_pairs_that_hold_notebooks(api):
+    await create(api)
+    await create(api, project=OTHER_PROJECT)
+    await create(api, project=OTHER_PROJECT)
+    listed = (await api("GET", "api/mindzie/projects")).json
+    assert {(p["tenantId"], p["projectId"], p["notebookCount"]) for p in listed["projects"]} == {
+        (TENANT, PROJECT, 1), (TENANT, OTHER_PROJECT, 2)}
+    assert listed["tenants"] == "*"

@@ -218,7 +218,7 @@ def test_infer_parameters_reads_the_parameters_cell():
     assert infer_parameters(nb) == [
         {"name": "dataset_id", "inferred_type_name": None, "default": "None", "help": "the bound dataset"},
         {"name": "top_n", "inferred_type_name": "int", "default": "3", "help": "how many bottlenecks"},
-        {"name": "columns", "inferred_type_name": None, "default": "['case_id','activity',]", "help": ""},
+        {"name": "columns", "inferred_type_name": "list", "default": "['case_id','activity',]", "help": ""},
         {"name": "threshold", "inferred_type_name": "float", "default": "0.5", "help": ""},
     ]
 

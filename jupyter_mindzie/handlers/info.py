@@ -28,5 +28,25 @@ class InfoHandler(MindzieHandler):
         )
 
 
+class ProjectsHandler(MindzieHandler):
+    """`GET /api/mindzie/projects`: the tenant/project pairs this user reaches that hold anything."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        access = self.app.access
+        projects = [
+            {
+                "tenantId": row["tenant_id"],
+                "projectId": row["project_id"],
+                "notebookCount": row["notebooks"],
+                "datasetCount": row["datasets"],
+            }
+            for row in self.app.store.projects()
+            if access.allows(self.username, row["tenant_id"])
+        ]
+        self.write_json({"projects": projects, "tenants": access.tenants_of(self.username)})
+
+
 def info_routes() -> list[tuple[str, type]]:
-    return [(r"/api/mindzie/info/?", InfoHandler)]
+    return [(r"/api/mindzie/info/?", InfoHandler), (r"/api/mindzie/projects/?", ProjectsHandler)]

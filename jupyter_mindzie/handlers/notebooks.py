@@ -11,6 +11,7 @@ from tornado import web
 from .. import schemas
 from ..errors import InvalidRequest
 from ..guids import parse_guid
+from ..parameters import infer_parameters
 from ..views import list_item_view, notebook_view, page_view, version_view
 from .base import ANY_ID, PROJECT, TENANT, MindzieHandler, UnknownEndpointHandler
 
@@ -161,6 +162,26 @@ class NotebookVersionsHandler(NotebookHandler):
         self.write_json(page_view("versions", [version_view(r) for r in rows], total, page, page_size))
 
 
+class NotebookParametersHandler(NotebookHandler):
+    """`GET …/notebook/{notebookId}/parameters`: the `parameters` cell's names, types and defaults."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        row, nb = await self.library.get(scope, self.notebook_id(notebook_id))
+        parameters = [
+            {
+                "name": item["name"],
+                "type": item["inferred_type_name"],
+                "default": item["default"],
+                "help": item["help"],
+            }
+            for item in infer_parameters(nb)
+        ]
+        self.write_json({"notebookId": row["notebook_id"], "notebookVersion": row["version"], "parameters": parameters})
+
+
 def notebook_routes() -> list[tuple[str, type]]:
     base = rf"/api/{TENANT}/{PROJECT}"
     return [
@@ -168,6 +189,7 @@ def notebook_routes() -> list[tuple[str, type]]:
         (rf"{base}/notebook/?", NotebookCreateHandler),
         (rf"{base}/notebook/upload/?", NotebookUploadHandler),
         (rf"{base}/notebook/{NOTEBOOK}/versions/?", NotebookVersionsHandler),
+        (rf"{base}/notebook/{NOTEBOOK}/parameters/?", NotebookParametersHandler),
         (rf"{base}/notebook/{NOTEBOOK}/?", NotebookHandler),
     ]
 
