@@ -1,0 +1,377 @@
+"""NotebookRunner: one run of a prepared notebook on a fresh kernel, from start to a terminal state.
+
+Shared by the server's engine (kernels from the server's kernel manager) and `jupyter mindzie
+run` (a kernel manager of its own), so both inject, execute and type results the same way.
+The runner owns the run's state; an observer hears about every change (the engine batches
+them into the store, the command draws a progress bar).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import nbformat
+from jupyter_core.utils import ensure_async
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+
+from . import humanize
+from .parameters import INJECTED_TAG
+from .resources import ResourceSampler, disk_usage
+from .results import cell_summary, extract_results
+
+PENDING, RUNNING, SKIPPED = "Pending", "Running", "Skipped"
+
+
+class RunObserver(Protocol):
+    def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
+        """`changes` to the execution's fields and the ids of cells whose result changed."""
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel could not be started or never became ready."""
+
+
+@dataclass
+class RunSpec:
+    """What to run and how: everything a runner needs, nothing about where it is stored."""
+
+    nb: NotebookNode
+    kernel_name: str
+    run_cell_ids: list[str]
+    skipped_cell_ids: list[str]
+    working_dir: str  # the kernel manager's path for the kernel's cwd
+    os_working_dir: str
+    artifacts_dir: Path
+    context: dict[str, Any]
+    timeout: float = 1800
+    stop_on_error: bool = False
+    capture_outputs: bool = True
+    save_intermediate: bool = False
+    generate_report: bool = False
+    startup_timeout: float = 60
+    report_title: str = "Notebook report"
+
+
+@dataclass
+class Outcome:
+    status: str = "Completed"
+    error_type: str | None = None
+    error_message: str | None = None
+    dead_kernel: bool = False
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    resources: dict[str, Any] = field(default_factory=dict)
+
+
+class NotebookRunner:
+    """Runs one `RunSpec` on a kernel of `kernel_manager`; ends in exactly one terminal state."""
+
+    def __init__(self, spec: RunSpec, kernel_manager: Any, observer: RunObserver, log: Any) -> None:
+        self.spec = spec
+        self.kernel_manager = kernel_manager
+        self.observer = observer
+        self.log = log
+        self.cells: dict[str, dict[str, Any]] = {
+            cell_id: _cell_state(cell_id, n, PENDING) for n, cell_id in enumerate(spec.run_cell_ids)
+        }
+        offset = len(spec.run_cell_ids)
+        self.skipped: dict[str, dict[str, Any]] = {
+            cell_id: _cell_state(cell_id, offset + n, SKIPPED) for n, cell_id in enumerate(spec.skipped_cell_ids)
+        }
+        self.kernel_id: str | None = None
+        self.cancel_requested = False
+        self.timed_out = False
+        self.stopping = False
+        self.task: asyncio.Task[Outcome] | None = None
+
+    # -- control ------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Interrupt, then shut the kernel down; a second call changes nothing."""
+        if self.cancel_requested:
+            return
+        self.cancel_requested = True
+        if self.task is not None:
+            self.task.cancel()
+
+    def counts(self) -> dict[str, int]:
+        statuses = [cell["status"] for cell in self.cells.values()]
+        return {
+            "completed_cells": sum(s in ("Success", "Error") for s in statuses),
+            "successful_cells": statuses.count("Success"),
+            "failed_cells": statuses.count("Error"),
+        }
+
+    # -- the run ------------------------------------------------------------------------------
+
+    async def run(self) -> Outcome:
+        """Start to finish; call it as the body of `self.task` so cancel and timeout reach it."""
+        self.task = asyncio.current_task()  # type: ignore[assignment]
+        spec = self.spec
+        outcome = Outcome()
+        sampler = ResourceSampler(None)
+        client: NotebookClient | None = None
+        timer = asyncio.get_running_loop().call_later(spec.timeout, self._expire)
+        try:
+            self._tell({"phase": "Starting"}, force=True)
+            await asyncio.to_thread(spec.artifacts_dir.mkdir, parents=True, exist_ok=True)
+            km = await self._start_kernel()
+            sampler = ResourceSampler(_kernel_pid(km))
+            sampler.start()
+            client = await self._connect(km)
+            self._tell({"phase": "Executing"}, force=True)
+            outcome = await self._run_cells(client)
+        except (asyncio.CancelledError, DeadKernelError) as error:
+            # nbclient reports any cancellation of a cell as DeadKernelError: our flags tell
+            # a timeout, a cancel and a stop from a kernel that really died.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                task.uncancel()
+            outcome = self._interruption(error)
+        except KernelStartFailed as error:
+            outcome = Outcome("Error", "KernelStartError", str(error))
+        except Exception as error:  # a bug must still end the run, never leave it running
+            self.log.exception("mindzie: a run of %s failed", spec.kernel_name)
+            outcome = Outcome("Error", type(error).__name__, str(error))
+        finally:
+            timer.cancel()
+            await self._finish(client, sampler, outcome)
+        return outcome
+
+    def _expire(self) -> None:
+        self.timed_out = True
+        if self.task is not None:
+            self.task.cancel()
+
+    def _interruption(self, error: BaseException) -> Outcome:
+        if self.timed_out:
+            message = f"the execution did not finish within {humanize.duration(self.spec.timeout)}"
+            self._fail_running_cell("TimeoutError", message)
+            return Outcome("Error", "TimeoutError", message)
+        if self.cancel_requested:
+            self._fail_running_cell("Cancelled", "the execution was cancelled")
+            return Outcome("Cancelled", "Cancelled", "cancelled on request")
+        if self.stopping or isinstance(error, asyncio.CancelledError):
+            self._fail_running_cell("ServerStopped", "the server stopped during the run")
+            return Outcome("Error", "ServerStopped", "the server stopped during the run")
+        self._fail_running_cell("DeadKernelError", "the kernel died while running this cell")
+        return Outcome("Error", "DeadKernelError", "the kernel died during the run", dead_kernel=True)
+
+    async def _start_kernel(self) -> Any:
+        spec = self.spec
+        encoded = json.dumps(spec.context)
+        # KERNEL_-prefixed variables are the ones a Jupyter gateway passes on to remote kernels.
+        env = {**os.environ, "MINDZIE_CONTEXT": encoded, "KERNEL_MINDZIE_CONTEXT": encoded}
+        try:
+            kernel_id = await ensure_async(
+                self.kernel_manager.start_kernel(kernel_name=spec.kernel_name, path=spec.working_dir, env=env)
+            )
+        except Exception as error:
+            raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
+        self.kernel_id = kernel_id
+        self._tell({"kernel_id": kernel_id})
+        km = self.kernel_manager.get_kernel(kernel_id)
+        # A run must see its kernel die, not a silently restarted one with none of its state.
+        km.autorestart = False
+        with contextlib.suppress(Exception):
+            km.stop_restarter()
+        return km
+
+    async def _connect(self, km: Any) -> NotebookClient:
+        spec = self.spec
+        client = NotebookClient(
+            spec.nb,
+            km=km,
+            timeout=None,
+            allow_errors=True,
+            record_timing=True,
+            kernel_name=spec.kernel_name,
+            resources={"metadata": {"path": spec.os_working_dir}},
+        )
+        # Set the client after construction: NotebookClient drops a kc given to its constructor.
+        kc = km.client()
+        client.kc = kc
+        await ensure_async(kc.start_channels())
+        try:
+            await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
+        except RuntimeError as error:
+            raise KernelStartFailed(f"kernel {spec.kernel_name!r} did not become ready: {error}") from error
+        kc.allow_stdin = False
+        client.reset_execution_trackers()
+        info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
+        if info is not None and "language_info" in info["content"]:
+            spec.nb.metadata["language_info"] = info["content"]["language_info"]
+        return client
+
+    async def _run_cells(self, client: NotebookClient) -> Outcome:
+        spec = self.spec
+        last_save = 0.0
+        for index, cell in enumerate(spec.nb.cells):
+            injected = INJECTED_TAG in cell.get("metadata", {}).get("tags", [])
+            if cell.cell_type != "code" or (cell.get("id") not in self.cells and not injected):
+                continue
+            if injected:
+                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                if any(o.get("output_type") == "error" for o in cell.outputs):
+                    return Outcome("Error", "ParameterError", "the injected parameters failed to run")
+                continue
+            position = self.cells[cell.id]["position"]
+            self.cells[cell.id]["status"] = RUNNING
+            self._tell({"current_cell": cell.id, "current_cell_index": position + 1}, [cell.id])
+            started = time.monotonic()
+            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            summary = cell_summary(cell)
+            self.cells[cell.id].update(
+                status=summary["status"],
+                execution_seconds=round(time.monotonic() - started, 3),
+                has_output=int(summary["hasOutput"]),
+                output_type=summary["outputType"],
+                error_type=summary["errorType"],
+                error_message=summary["errorMessage"],
+            )
+            self._tell(self.counts(), [cell.id])
+            if spec.save_intermediate and time.monotonic() - last_save >= 0.5:
+                last_save = time.monotonic()
+                await asyncio.to_thread(write_notebook, spec.nb, spec.artifacts_dir / "executed.ipynb")
+            if summary["status"] == "Error" and spec.stop_on_error:
+                return Outcome(
+                    "Error",
+                    summary["errorType"],
+                    f"cell {cell.id} failed and stopOnError is set: {summary['errorMessage']}",
+                )
+        return Outcome()
+
+    async def _finish(self, client: NotebookClient | None, sampler: ResourceSampler, outcome: Outcome) -> None:
+        """Stop the kernel, keep the executed notebook and its results."""
+        self._tell({"phase": "Finishing"}, force=True)
+        await sampler.stop()
+        if client is not None and client.kc is not None:
+            with contextlib.suppress(Exception):
+                await ensure_async(client.kc.stop_channels())
+        await self._shutdown_kernel(interrupt=outcome.status != "Completed" and not outcome.dead_kernel)
+        leftover = [cell_id for cell_id, cell in self.cells.items() if cell["status"] in (PENDING, RUNNING)]
+        for cell_id in leftover:
+            self.cells[cell_id]["status"] = SKIPPED
+        try:
+            outcome.artifacts = await asyncio.to_thread(self._collect)
+        except Exception:
+            self.log.exception("mindzie: the results of a run could not be saved")
+        folder = self.spec.artifacts_dir
+        outcome.resources = {
+            "peakMemoryBytes": sampler.peak_rss,
+            "cpuTimeSeconds": sampler.cpu_seconds,
+            "diskUsageBytes": await asyncio.to_thread(disk_usage, folder) if folder.exists() else None,
+        }
+        self._tell(self.counts(), leftover)
+
+    def _collect(self) -> list[dict[str, Any]]:
+        """Blocking work of the end of a run: executed notebook, typed results, report."""
+        spec = self.spec
+        folder = spec.artifacts_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        executed = folder / "executed.ipynb"
+        write_notebook(spec.nb, executed)
+        rows = extract_results(spec.nb, set(spec.run_cell_ids), folder)
+        if not spec.capture_outputs:
+            rows = [row for row in rows if row["kind"] != "output"]
+        rows.append(_artifact("executed.ipynb", "notebook", "application/x-ipynb+json", executed, 10**6, {}))
+        if spec.generate_report:
+            from .reports import render_html_report
+
+            report = folder / "report.html"
+            render_html_report(spec.nb, report, spec.report_title)
+            rows.append(_artifact("report.html", "report", "text/html", report, 10**6 + 1, {"format": "html", "title": spec.report_title}))
+        return rows
+
+    async def _shutdown_kernel(self, interrupt: bool) -> None:
+        if self.kernel_id is None or self.kernel_id not in self.kernel_manager:
+            return
+        try:
+            if interrupt:
+                with contextlib.suppress(Exception):
+                    await ensure_async(self.kernel_manager.interrupt_kernel(self.kernel_id))
+            await ensure_async(self.kernel_manager.shutdown_kernel(self.kernel_id, now=interrupt))
+        except Exception:
+            self.log.warning("mindzie: kernel %s did not shut down cleanly", self.kernel_id, exc_info=True)
+
+    def _fail_running_cell(self, error_type: str, message: str) -> None:
+        for cell_id, cell in self.cells.items():
+            if cell["status"] == RUNNING:
+                cell.update(status="Error", error_type=error_type, error_message=message)
+                self._tell({}, [cell_id])
+
+    def _tell(self, changes: dict[str, Any], cells: list[str] | None = None, force: bool = False) -> None:
+        self.observer.changed(self, changes, cells or [], force)
+
+
+def _cell_state(cell_id: str, position: int, status: str) -> dict[str, Any]:
+    return {
+        "cell_id": cell_id,
+        "position": position,
+        "status": status,
+        "execution_seconds": None,
+        "has_output": 0,
+        "output_type": None,
+        "error_type": None,
+        "error_message": None,
+    }
+
+
+def _kernel_pid(km: Any) -> int | None:
+    """The local kernel's process id; None for a remote (gateway) kernel."""
+    pid = getattr(getattr(km, "provisioner", None), "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def write_notebook(nb: NotebookNode, path: Path) -> None:
+    """Write whole or not at all: a reader never sees half a notebook."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    nbformat.write(nb, str(temporary))
+    temporary.replace(path)
+
+
+def _artifact(name: str, kind: str, content_type: str, path: Path, position: int, meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "kind": kind,
+        "content_type": content_type,
+        "size": path.stat().st_size,
+        "cell_id": None,
+        "position": position,
+        "meta": meta,
+    }
+
+
+def cells_to_run(nb: NotebookNode, execution_mode: str, cell_range: dict[str, str] | None) -> tuple[list[str], list[str]]:
+    """Code cell ids in the run, and those skipped, per `executionMode` and `cellRange`.
+
+    Raises ValueError naming the field at fault (callers turn it into their own error).
+    """
+    ids = [cell.get("id") for cell in nb.cells]
+    if execution_mode == "range" and not cell_range:
+        raise CellRangeError("cellRange", "is required when executionMode is 'range'")
+    start, end = 0, len(ids) - 1
+    if cell_range:
+        for key in ("startCell", "endCell"):
+            if cell_range[key] not in ids:
+                raise CellRangeError(f"cellRange.{key}", f"{cell_range[key]!r} is not a cell of this notebook")
+        start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
+        if end < start:
+            raise CellRangeError("cellRange.endCell", "comes before startCell")
+    code = [(i, cell.get("id")) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    return [c for i, c in code if start <= i <= end], [c for i, c in code if not start <= i <= end]
+
+
+class CellRangeError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
