@@ -69,6 +69,10 @@ class ProjectNotFound(NotFound):
     problem_type = "project-not-found"
 
 
+class DatasetNotFound(NotFound):
+    problem_type = "dataset-not-found"
+
+
 class Conflict(MindzieError):
     """The resource's state forbids the request (e.g. delete while running)."""
 

@@ -81,20 +81,23 @@ def _starter(dataset_id: str | None) -> list[TemplateCell]:
         TemplateCell("code", parameters, ("parameters",)),
         TemplateCell(
             "code",
-            "import json\n"
             "from pathlib import Path\n\n"
             "import matplotlib.pyplot as plt\n"
             "import pandas as pd\n"
-            "from IPython.display import display\n\n\n"
-            "def load_event_log(path):\n"
-            '    """A CSV or Parquet event log; the bundled demo log when no path is given."""\n'
-            "    if not path:\n"
-            "        from jupyter_mindzie.demo import demo_event_log\n"
-            "        return demo_event_log()\n"
-            "    if Path(path).suffix.lower() == '.parquet':\n"
-            "        return pd.read_parquet(path)\n"
-            "    return pd.read_csv(path)\n\n\n"
-            "event_log = load_event_log(dataset_path)\n"
+            "from mindzie_sdk import ProcessMiningClient\n\n"
+            "client = ProcessMiningClient()\n\n\n"
+            "def load_event_log():\n"
+            '    """The mindzie dataset `dataset_id`, else the file `dataset_path`, else the bundled demo log."""\n'
+            "    if dataset_id:\n"
+            "        return client.load_dataset(dataset_id)\n"
+            "    if dataset_path:\n"
+            "        if Path(dataset_path).suffix.lower() == '.parquet':\n"
+            "            return pd.read_parquet(dataset_path)\n"
+            "        return pd.read_csv(dataset_path)\n"
+            "    from jupyter_mindzie.demo import demo_event_log\n"
+            "    return demo_event_log()\n\n\n"
+            "event_log = load_event_log()\n"
+            "source_columns = list(event_log.columns)  # what the enrichment adds is measured against these\n"
             "missing = {case_column, activity_column, timestamp_column} - set(event_log.columns)\n"
             "if missing:\n"
             "    raise KeyError(f'columns {sorted(missing)} are not in the event log; '\n"
@@ -142,7 +145,7 @@ def _starter(dataset_id: str | None) -> list[TemplateCell]:
             "enriched = event_log.merge(cases[['cycle_time_hours']], left_on=case_column, right_index=True)\n"
             "enriched['is_bottleneck'] = enriched[activity_column].isin(bottlenecks)\n"
             "enriched['event_index'] = enriched.groupby(case_column).cumcount() + 1\n"
-            "enriched.head(10)",
+            "published = client.publish_enriched(enriched, 'event_log_enriched', base_columns=source_columns)",
         ),
         TemplateCell("markdown", "## Process mining metrics"),
         TemplateCell(
@@ -158,6 +161,6 @@ def _starter(dataset_id: str | None) -> list[TemplateCell]:
             "    'variantCount': int(variants.nunique()),\n"
             "    'topVariantShare': round(float(variants.value_counts(normalize=True).iloc[0]), 3),\n"
             "}\n"
-            "display({'application/json': metrics, 'text/plain': json.dumps(metrics, indent=2)}, raw=True)",
+            "client.publish_metrics(metrics, 'Process mining metrics')",
         ),
     ]

@@ -1,0 +1,293 @@
+"""Datasets: CSV and Parquet uploads, list, get and delete, each scoped to a tenant's project."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from jupyter_mindzie.demo import COLUMNS, demo_event_log_rows, write_demo_event_log
+
+from .conftest import DATASET, OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
+
+
+def multipart(fields: dict[str, str], files: list[tuple[str, str | None, bytes]]) -> tuple[bytes, dict[str, str]]:
+    """A multipart/form-data body; a file whose name is None is sent as a plain field."""
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, data in files:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: application/octet-stream\r\n\r\n"
+        parts.append(head.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+async def upload(api: Any, data: bytes, filename: str | None = "events.csv", *, tenant: str = TENANT,
+                 project: str = PROJECT, **fields: str):
+    body, headers = multipart(fields, [("file", filename, data)])
+    return await api("POST", project_path("dataset", tenant=tenant, project=project), raw=body, headers=headers)
+
+
+def demo_csv(tmp_path: Path) -> bytes:
+    return write_demo_event_log(tmp_path / "demo_event_log.csv").read_bytes()
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def small_csv(rows: int = 3) -> bytes:
+    return ("case_id,activity\n" + "".join(f"C{n},A\n" for n in range(rows))).encode()
+
+
+def stored(mindzie_app: Any) -> list[str]:
+    """Everything in the datasets folder, staging and deleted folders included."""
+    return sorted(os.listdir(mindzie_app.datasets.datasets_dir))
+
+
+# -- upload ---------------------------------------------------------------------------------
+
+
+async def test_upload_the_demo_event_log_as_csv(api, mindzie_app, tmp_path):
+    data = demo_csv(tmp_path)
+    reply = await upload(api, data, "demo_event_log.csv")
+    assert reply.status == 201, reply.body
+    dataset = reply.json
+    assert reply.headers["Location"].endswith(f"/api/{TENANT}/{PROJECT}/dataset/{dataset['datasetId']}")
+    assert dataset["datasetId"] == dataset["datasetId"].lower() and len(dataset["datasetId"]) == 36
+    assert dataset["name"] == "demo_event_log"
+    assert dataset["format"] == "csv"
+    assert dataset["columns"] == list(COLUMNS)
+    assert dataset["recordCount"] == len(demo_event_log_rows())
+    # the dtypes pandas gives the kernel that loads the file
+    expected_types = pd.read_csv(io.BytesIO(data)).dtypes
+    assert dataset["columnTypes"] == {name: str(dtype) for name, dtype in expected_types.items()}
+    assert dataset["columnTypes"]["amount"] == "int64"
+    assert dataset["size"] == len(data) and dataset["dateCreated"].endswith("Z")
+    assert dataset["tenantId"] == TENANT and dataset["projectId"] == PROJECT and dataset["createdBy"]
+
+    folder = Path(mindzie_app.datasets.datasets_dir) / dataset["datasetId"]
+    assert (folder / "data.csv").read_bytes() == data
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    assert {k: meta[k] for k in ("datasetId", "tenantId", "projectId", "name", "format", "file", "columns", "recordCount")} == {
+        "datasetId": dataset["datasetId"], "tenantId": TENANT, "projectId": PROJECT, "name": "demo_event_log",
+        "format": "csv", "file": "data.csv", "columns": list(COLUMNS), "recordCount": dataset["recordCount"],
+    }
+    assert stored(mindzie_app) == [dataset["datasetId"]]
+
+    got = await api("GET", project_path("dataset", dataset["datasetId"]))
+    assert got.status == 200 and got.json == dataset
+
+
+async def test_upload_parquet_reads_schema_and_count(api, mindzie_app):
+    frame = pd.DataFrame({
+        "case_id": ["C1", "C1", "C2"],
+        "activity": ["Submit", "Approve", "Submit"],
+        "timestamp": pd.to_datetime(["2024-01-02 08:00", "2024-01-03 09:30", "2024-01-04 10:00"]),
+        "amount": [2500.0, 2500.0, None],
+    })
+    data = parquet_bytes(frame)
+    reply = await upload(api, data, "loans.parquet", name="Loan events 2024")
+    assert reply.status == 201, reply.body
+    dataset = reply.json
+    assert dataset["name"] == "Loan events 2024" and dataset["format"] == "parquet"
+    assert dataset["columns"] == ["case_id", "activity", "timestamp", "amount"]
+    assert dataset["recordCount"] == 3
+    assert dataset["columnTypes"]["amount"] == "float64"
+    assert dataset["columnTypes"]["timestamp"].startswith("datetime64")
+    folder = Path(mindzie_app.datasets.datasets_dir) / dataset["datasetId"]
+    assert (folder / "data.parquet").read_bytes() == data
+    assert json.loads((folder / "meta.json").read_text("utf-8"))["file"] == "data.parquet"
+
+
+@pytest.mark.parametrize("filename", [None, "", "export", "export.csv"])
+async def test_parquet_is_known_by_its_magic_bytes_whatever_the_name(api, filename):
+    reply = await upload(api, parquet_bytes(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})), filename)
+    assert reply.status == 201, reply.body
+    assert reply.json["format"] == "parquet" and reply.json["columns"] == ["a", "b"]
+    assert reply.json["name"] == ("export" if filename else "dataset")
+
+
+async def test_a_header_only_csv_is_a_dataset_without_records(api):
+    reply = await upload(api, b"case_id,activity,timestamp\n")
+    assert reply.status == 201, reply.body
+    assert reply.json["recordCount"] == 0 and reply.json["columns"] == ["case_id", "activity", "timestamp"]
+
+
+async def test_names_come_from_the_file_name_without_folders(api, mindzie_app):
+    reply = await upload(api, small_csv(), "..\\..\\exports/../evil events.v2.csv")
+    assert reply.status == 201, reply.body
+    assert reply.json["name"] == "evil events.v2"
+    assert stored(mindzie_app) == [reply.json["datasetId"]]
+
+
+# -- bad uploads ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "needle"),
+    [
+        (b"", "events.csv", "empty"),
+        (b"\n\n   \n", "events.csv", "no columns"),
+        (os.urandom(2048) + b"\x00\x01", "junk.bin", ".bin"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(512), "events.csv", "binary"),
+        (b"PK\x03\x04" + bytes(range(256)) * 4, "events", "binary"),
+        ("case_id,activité\nC1,révision\n".encode("latin-1"), "events.csv", "UTF-8"),
+        (b"case_id,activity\nC1,A\nC2,B,extra,fields\n", "events.csv", "not a readable CSV"),
+        (b"case_id,activity\nC1,A\n", "events.parquet", "not a Parquet file"),
+        (b"PAR1" + os.urandom(64) + b"PAR1", "events.parquet", "not a readable Parquet file"),
+        (b'{"case_id": "C1"}', "events.json", ".json"),
+    ],
+)
+async def test_unreadable_files_are_400_naming_file(api, mindzie_app, data, filename, needle):
+    problem = assert_problem(await upload(api, data, filename), 400, field="file", problem_type="invalid-request")
+    assert needle in problem["detail"], problem
+    assert (await api("GET", project_path("datasets"))).json["totalCount"] == 0
+    assert stored(mindzie_app) == []
+
+
+async def test_a_missing_extra_or_plain_json_file_part_is_400(api):
+    none, headers = multipart({"name": "x"}, [])
+    assert_problem(await api("POST", project_path("dataset"), raw=none, headers=headers), 400, field="file")
+    two, headers = multipart({}, [("file", "a.csv", small_csv()), ("file", "b.csv", small_csv())])
+    assert_problem(await api("POST", project_path("dataset"), raw=two, headers=headers), 400, field="file")
+    extra, headers = multipart({}, [("file", "a.csv", small_csv()), ("attachment", "b.csv", small_csv())])
+    assert_problem(await api("POST", project_path("dataset"), raw=extra, headers=headers), 400, field="attachment")
+    assert_problem(await api("POST", project_path("dataset"), {"file": "case_id\nC1\n"}), 400, field="file")
+    assert (await api("GET", project_path("datasets"))).json["totalCount"] == 0
+
+
+async def test_a_file_field_without_a_file_name_is_taken_as_the_file(api):
+    reply = await upload(api, small_csv(2), None, name="pasted")
+    assert reply.status == 201, reply.body
+    assert reply.json["name"] == "pasted" and reply.json["recordCount"] == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"name": "   "}, "name"), ({"name": ""}, "name"), ({"name": "x" * 201}, "name"), ({"nmae": "typo"}, "nmae")],
+)
+async def test_bad_form_fields_are_400(api, mindzie_app, fields, field):
+    assert_problem(await upload(api, small_csv(), **fields), 400, field=field)
+    assert stored(mindzie_app) == []
+
+
+class TestSizeLimit:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"DatasetLibrary": {"max_upload_size": 4096}}
+
+    async def test_over_the_limit_is_413(self, api, mindzie_app):
+        problem = assert_problem(await upload(api, small_csv(1000)), 413, field="file", problem_type="payload-too-large")
+        assert "4096" in problem["detail"]
+        assert stored(mindzie_app) == []
+        assert (await upload(api, small_csv(3))).status == 201
+
+
+class TestConfiguredFolder:
+    @pytest.fixture
+    def mindzie_config(self, tmp_path):
+        return {"DatasetLibrary": {"datasets_dir": str(tmp_path / "shared" / "datasets")}}
+
+    async def test_files_go_to_the_configured_folder(self, api, mindzie_app, tmp_path):
+        assert mindzie_app.datasets.datasets_dir == str(tmp_path / "shared" / "datasets")
+        reply = await upload(api, small_csv())
+        assert reply.status == 201, reply.body
+        assert (tmp_path / "shared" / "datasets" / reply.json["datasetId"] / "data.csv").read_bytes() == small_csv()
+
+
+# -- list -----------------------------------------------------------------------------------
+
+
+async def test_list_is_paged_newest_first_and_scoped(api):
+    ids = []
+    for number in range(3):
+        reply = await upload(api, small_csv(number + 1), f"events-{number}.csv")
+        assert reply.status == 201, reply.body
+        ids.append(reply.json["datasetId"])
+    assert (await upload(api, small_csv(), tenant=OTHER_TENANT)).status == 201
+    assert (await upload(api, small_csv(), project=OTHER_PROJECT)).status == 201
+
+    first = (await api("GET", project_path("datasets"), params={"pageSize": 2})).json
+    assert [d["datasetId"] for d in first["datasets"]] == [ids[2], ids[1]]
+    assert {k: first[k] for k in ("totalCount", "page", "pageSize", "hasNextPage")} == {
+        "totalCount": 3, "page": 1, "pageSize": 2, "hasNextPage": True}
+    assert set(first["datasets"][0]) >= {"datasetId", "name", "recordCount", "columns", "format", "dateCreated"}
+    assert first["datasets"][0]["name"] == "events-2" and first["datasets"][0]["recordCount"] == 3
+    second = (await api("GET", project_path("datasets"), params={"page": 2, "pageSize": 2})).json
+    assert [d["datasetId"] for d in second["datasets"]] == [ids[0]] and second["hasNextPage"] is False
+    default = (await api("GET", project_path("datasets"))).json
+    assert default["pageSize"] == 20 and default["totalCount"] == 3
+
+
+@pytest.mark.parametrize(("params", "field"), [({"pageSize": "0"}, "pageSize"), ({"pageSize": "101"}, "pageSize"),
+                                               ({"page": "0"}, "page"), ({"page": "two"}, "page")])
+async def test_list_rejects_bad_paging(api, params, field):
+    assert_problem(await api("GET", project_path("datasets"), params=params), 400, field=field)
+
+
+# -- get and delete -------------------------------------------------------------------------
+
+
+async def test_delete_removes_row_and_files(api, mindzie_app):
+    dataset = (await upload(api, small_csv())).json
+    folder = Path(mindzie_app.datasets.datasets_dir) / dataset["datasetId"]
+    assert folder.is_dir()
+    reply = await api("DELETE", project_path("dataset", dataset["datasetId"]))
+    assert reply.status == 204 and not reply.body
+    assert not folder.exists() and stored(mindzie_app) == []
+    assert_problem(await api("GET", project_path("dataset", dataset["datasetId"])), 404, problem_type="dataset-not-found")
+    assert_problem(await api("DELETE", project_path("dataset", dataset["datasetId"])), 404, problem_type="dataset-not-found")
+    assert (await api("GET", project_path("datasets"))).json["totalCount"] == 0
+
+
+@pytest.mark.parametrize(("tenant", "project"), [(OTHER_TENANT, PROJECT), (TENANT, OTHER_PROJECT)])
+async def test_another_tenant_or_project_sees_404(api, mindzie_app, tenant, project):
+    dataset = (await upload(api, small_csv())).json
+    for method in ("GET", "DELETE"):
+        hidden = await api(method, project_path("dataset", dataset["datasetId"], tenant=tenant, project=project))
+        missing = await api(method, project_path("dataset", DATASET, tenant=tenant, project=project))
+        assert_problem(hidden, 404, problem_type="dataset-not-found")
+        assert hidden.json == missing.json | {"detail": hidden.json["detail"], "message": hidden.json["message"]}
+    assert (Path(mindzie_app.datasets.datasets_dir) / dataset["datasetId"] / "data.csv").is_file()
+    assert (await api("GET", project_path("dataset", dataset["datasetId"]))).status == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+async def test_a_dataset_id_that_is_not_a_guid_is_400(api, method):
+    assert_problem(await api(method, project_path("dataset", "not-a-guid")), 400, field="datasetId")
+
+
+async def test_ids_are_case_insensitive(api):
+    dataset = (await upload(api, small_csv())).json
+    reply = await api("GET", project_path("dataset", dataset["datasetId"].upper(), tenant=TENANT.upper()))
+    assert reply.status == 200 and reply.json["datasetId"] == dataset["datasetId"]
+
+
+# -- authentication -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", project_path("datasets")),
+        ("POST", project_path("dataset")),
+        ("GET", project_path("dataset", DATASET)),
+        ("DELETE", project_path("dataset", DATASET)),
+    ],
+)
+async def test_every_dataset_endpoint_needs_authentication(api, method, path):
+    reply = await api(method, path, raw=small_csv() if method == "POST" else None,
+                      headers={"Authorization": "token wrong"})
+    assert_problem(reply, 403)
