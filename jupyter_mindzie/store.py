@@ -163,7 +163,23 @@ def _migrate_2(db: sqlite_utils.Database) -> None:
     db["artifacts"].create_index(["execution_id", "kind", "position"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
+def _migrate_3(db: sqlite_utils.Database) -> None:
+    """Schedules: where each one's clock stands, and every slot fired or missed (the lease)."""
+    db["schedule_state"].create({"notebook_id": str, "cron": str, "anchor": str}, pk="notebook_id")
+    db["schedule_slots"].create(
+        {
+            "notebook_id": str,
+            "slot": str,
+            "outcome": str,
+            "execution_id": str,
+            "claimed_by": str,
+            "date_claimed": str,
+        },
+        pk=("notebook_id", "slot"),
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -319,6 +335,8 @@ class Store(LoggingConfigurable):
                 )
             self.db["executions"].delete_where("notebook_id = ?", [notebook_id])
             self.db["notebook_versions"].delete_where("notebook_id = ?", [notebook_id])
+            self.db["schedule_state"].delete_where("notebook_id = ?", [notebook_id])
+            self.db["schedule_slots"].delete_where("notebook_id = ?", [notebook_id])
             self.db["notebooks"].delete_where("notebook_id = ?", [notebook_id])
 
     def projects(self) -> list[dict[str, Any]]:
@@ -451,6 +469,61 @@ class Store(LoggingConfigurable):
         row = next(iter(rows), None)
         return _decode(row) if row else None
 
+    def prune_executions(self, before: str) -> list[str]:
+        """Forget executions that ended before `before` (a stamp); returns their ids."""
+        ids = [
+            row["execution_id"]
+            for row in self.db["executions"].rows_where(
+                "status != 'Running' AND end_time IS NOT NULL AND end_time < ?", [before], select="execution_id"
+            )
+        ]
+        with self.db.atomic():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for table in ("cell_results", "artifacts", "executions"):
+                    self.db.execute(f"DELETE FROM {table} WHERE execution_id IN ({marks})", chunk)
+        return ids
+
+    # -- schedules ----------------------------------------------------------------------
+
+    def scheduled_notebooks(self) -> list[dict[str, Any]]:
+        """Notebooks whose integration asks for automatic runs on a cron schedule."""
+        rows = self.db["notebooks"].rows_where(
+            "json_extract(integration, '$.autoExecution') = 1 "
+            "AND json_extract(integration, '$.scheduleExecution') IS NOT NULL"
+        )
+        return [_decode(row) for row in rows]
+
+    def schedule_state(self, notebook_id: str) -> dict[str, Any] | None:
+        row = next(iter(self.db["schedule_state"].rows_where("notebook_id = ?", [notebook_id], limit=1)), None)
+        return dict(row) if row else None
+
+    def set_schedule_state(self, notebook_id: str, cron: str, anchor: str) -> None:
+        self.db["schedule_state"].upsert({"notebook_id": notebook_id, "cron": cron, "anchor": anchor}, pk="notebook_id")
+
+    def claim_slot(self, notebook_id: str, slot: str, outcome: str, claimed_by: str) -> bool:
+        """Record a slot once: True only for the one caller (of any server) that got it."""
+        try:
+            self.db["schedule_slots"].insert(
+                {
+                    "notebook_id": notebook_id,
+                    "slot": slot,
+                    "outcome": outcome,
+                    "claimed_by": claimed_by,
+                    "date_claimed": _now(),
+                }
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def set_slot_execution(self, notebook_id: str, slot: str, execution_id: str | None, outcome: str) -> None:
+        self.db["schedule_slots"].update((notebook_id, slot), {"execution_id": execution_id, "outcome": outcome})
+
+    def schedule_slots(self, notebook_id: str) -> list[dict[str, Any]]:
+        return list(self.db["schedule_slots"].rows_where("notebook_id = ?", [notebook_id], order_by="slot"))
+
     # -- datasets -----------------------------------------------------------------------
 
     def insert_dataset(self, row: dict[str, Any]) -> None:
@@ -482,6 +555,12 @@ class Store(LoggingConfigurable):
 
     def delete_dataset(self, dataset_id: str) -> None:
         self.db["datasets"].delete_where("dataset_id = ?", [dataset_id])
+
+
+def _now() -> str:
+    from .clock import stamp
+
+    return stamp()
 
 
 def _encode(row: dict[str, Any]) -> dict[str, Any]:
