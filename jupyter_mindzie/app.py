@@ -15,6 +15,7 @@ from .handlers.info import info_routes
 from .handlers.notebooks import fallback_routes, notebook_routes
 from .kernels import KernelCatalog
 from .library import NotebookLibrary
+from .scheduler import Scheduler
 from .store import Store
 
 
@@ -37,6 +38,7 @@ class MindzieApp(ExtensionApp):
     library = Instance(NotebookLibrary, allow_none=True)
     datasets = Instance(DatasetLibrary, allow_none=True)
     engine = Instance(Engine, allow_none=True)
+    scheduler = Instance(Scheduler, allow_none=True)
 
     def initialize_settings(self) -> None:
         self.store = self.store_class(parent=self)
@@ -56,12 +58,16 @@ class MindzieApp(ExtensionApp):
             datasets=self.datasets,
             kernel_manager=self.serverapp.kernel_manager,
         )
+        self.scheduler = Scheduler(parent=self, store=self.store, engine=self.engine)
+        self.scheduler.start()
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(info_routes() + notebook_routes() + execution_routes() + dataset_routes() + fallback_routes())
 
     async def stop_extension(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.engine is not None:
             await self.engine.stop()
         if self.store is not None:
