@@ -15,6 +15,7 @@ from typing import Any
 DEMO_TENANT_ID = "5a4d1e2f-0000-4000-8000-00000000de40"
 DEMO_PROJECT_ID = "5a4d1e2f-0000-4000-8000-0000000000a1"
 DEMO_NOTEBOOK_NAME = "Process mining starter"
+DEMO_DATASET_NAME = "Loan applications (demo event log)"
 COLUMNS = ("case_id", "activity", "timestamp", "resource", "amount")
 
 # Mean hours of waiting before each activity; Manager Approval is the planted bottleneck.
@@ -58,7 +59,7 @@ def _trace(rng: random.Random, amount: int) -> list[str]:
     return trace
 
 
-def demo_event_log_rows(cases: int = 400, seed: int = 7) -> list[dict[str, Any]]:
+def demo_event_log_rows(cases: int = 1000, seed: int = 7) -> list[dict[str, Any]]:
     """Events of `cases` loan applications, the same every time for the same arguments."""
     rng = random.Random(seed)
     start = datetime(2024, 1, 2, 8, 0, 0)
@@ -97,10 +98,10 @@ def write_demo_event_log(path: Path) -> Path:
 
 
 async def seed_demo(root: Path) -> str:
-    """Give `root` the demo project: the event log as CSV and the starter notebook.
+    """Give `root` the demo project: the event log as a dataset, and the starter notebook bound to it.
 
-    Runs without a server, through the same library the API uses. Seeding twice keeps the
-    first notebook. Returns the notebook's path relative to `root`.
+    Runs without a server, through the same libraries the API uses. Seeding twice keeps what
+    the first time made. Returns the notebook's path relative to `root`.
     """
     import getpass
 
@@ -108,6 +109,7 @@ async def seed_demo(root: Path) -> str:
     from jupyter_server.services.contents.filemanager import FileContentsManager
 
     from .access import Scope
+    from .datasets import DatasetLibrary
     from .kernels import KernelCatalog
     from .library import NotebookLibrary
     from .store import Store
@@ -119,8 +121,14 @@ async def seed_demo(root: Path) -> str:
         kernels=KernelCatalog(kernel_spec_manager=KernelSpecManager()),
         contents_manager=FileContentsManager(root_dir=str(root)),
     )
+    datasets = DatasetLibrary(store=store)
     scope = Scope(DEMO_TENANT_ID, DEMO_PROJECT_ID, getpass.getuser())
-    write_demo_event_log(root / library.folder(scope) / "demo_event_log.csv")
+    log = write_demo_event_log(root / library.folder(scope) / "demo_event_log.csv")
+    existing_sets, _ = datasets.list(scope, page_size=100)
+    dataset = next((row for row in existing_sets if row["name"] == DEMO_DATASET_NAME), None)
+    if dataset is None:
+        dataset = await datasets.upload(scope, log.read_bytes(), log.name, DEMO_DATASET_NAME)
+    dataset_id = dataset["dataset_id"]
     existing, _ = library.list(scope, page_size=100)
     starter = next((row for row in existing if row["name"] == DEMO_NOTEBOOK_NAME), None)
     if starter is None:
@@ -130,13 +138,16 @@ async def seed_demo(root: Path) -> str:
                 "notebookName": DEMO_NOTEBOOK_NAME,
                 "notebookDescription": "Cycle times and bottlenecks of the demo loan-application process.",
                 "template": "process_mining_starter",
-                "integration": {"enrichmentMode": True, "outputFormat": "enriched_dataframe"},
-                "environment": {"packages": ["pandas", "matplotlib"]},
+                "integration": {
+                    "enrichmentMode": True,
+                    "outputFormat": "enriched_dataframe",
+                    "datasetBinding": dataset_id,
+                },
+                "environment": {"packages": ["pandas", "matplotlib", "scikit-learn"]},
             },
         )
     store.close()
     return str(starter["path"])
-
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -74,7 +74,8 @@ def _starter(dataset_id: str | None) -> list[TemplateCell]:
         TemplateCell(
             "markdown",
             "# Process mining starter\n\n"
-            "Cycle times, bottleneck activities and an enriched event log from an event log with "
+            "Cycle times, bottleneck activities, activity frequencies, process efficiency, "
+            "enriched tables and (with scikit-learn) a slow-case model, from an event log with "
             "one row per event (case id, activity, timestamp). Change the parameters below or "
             "pass them to a run.",
         ),
@@ -139,6 +140,14 @@ def _starter(dataset_id: str | None) -> list[TemplateCell]:
             "fig.tight_layout()\n"
             "plt.show()",
         ),
+        TemplateCell("markdown", "## Activity frequencies"),
+        TemplateCell(
+            "code",
+            "frequencies = event_log[activity_column].value_counts().rename('events').to_frame()\n"
+            "frequencies['cases'] = event_log.groupby(activity_column)[case_column].nunique()\n"
+            "frequencies['share_of_cases'] = (frequencies['cases'] / len(cases)).round(3)\n"
+            "frequencies",
+        ),
         TemplateCell("markdown", "## Enriched event log"),
         TemplateCell(
             "code",
@@ -147,17 +156,73 @@ def _starter(dataset_id: str | None) -> list[TemplateCell]:
             "enriched['event_index'] = enriched.groupby(case_column).cumcount() + 1\n"
             "published = client.publish_enriched(enriched, 'event_log_enriched', base_columns=source_columns)",
         ),
-        TemplateCell("markdown", "## Process mining metrics"),
+        TemplateCell(
+            "markdown",
+            "## Cases\n\n"
+            "One row per case: cycle time, number of events, rework (an activity repeated), hours "
+            "spent waiting for the bottleneck activities, and an anomaly flag for cycle times beyond "
+            "the upper fence (third quartile + 1.5 × the interquartile range).",
+        ),
+        TemplateCell(
+            "code",
+            "case_table = cases.rename(columns={'min': 'first_event', 'max': 'last_event', 'count': 'event_count'})\n"
+            "q1, q3 = case_table['cycle_time_hours'].quantile([0.25, 0.75])\n"
+            "case_table['anomaly_flag'] = case_table['cycle_time_hours'] > q3 + 1.5 * (q3 - q1)\n"
+            "case_table['rework'] = event_log.groupby(case_column)[activity_column].agg(lambda a: bool(a.duplicated().any()))\n"
+            "in_bottleneck = event_log[event_log[activity_column].isin(bottlenecks)]\n"
+            "case_table['bottleneck_wait_hours'] = (in_bottleneck.groupby(case_column)['waiting_time_hours'].sum()\n"
+            "                                       .reindex(case_table.index, fill_value=0.0))\n"
+            "case_table = case_table.reset_index()\n"
+            "cases_published = client.publish_enriched(case_table, 'cases_enriched', base_columns=source_columns)",
+        ),
+        TemplateCell(
+            "markdown",
+            "## Slow-case model\n\n"
+            "With scikit-learn installed: a random forest that tells, from the activities a case "
+            "went through, whether its cycle time will be above the median.",
+        ),
+        TemplateCell(
+            "code",
+            "try:\n"
+            "    from sklearn.ensemble import RandomForestClassifier\n"
+            "    from sklearn.model_selection import train_test_split\n"
+            "except ImportError:\n"
+            "    RandomForestClassifier = None\n"
+            "    print('scikit-learn is not installed: no model this time')\n\n"
+            "features = pd.crosstab(event_log[case_column], event_log[activity_column])\n"
+            "features['event_count'] = features.sum(axis=1)\n"
+            "slow = (cases['cycle_time_hours'] > cases['cycle_time_hours'].median()).reindex(features.index)\n"
+            "if RandomForestClassifier is not None and slow.nunique() == 2 and slow.value_counts().min() >= 2:\n"
+            "    X_train, X_test, y_train, y_test = train_test_split(\n"
+            "        features, slow, test_size=0.25, random_state=0, stratify=slow)\n"
+            "    model = RandomForestClassifier(n_estimators=100, random_state=0).fit(X_train, y_train)\n"
+            "    accuracy = round(float(model.score(X_test, y_test)), 3)\n"
+            "    client.publish_model(model, 'slow_case_predictor', metrics={'accuracy': accuracy},\n"
+            "                         features=[str(c) for c in features.columns])\n"
+            "    print(f'slow-case predictor: accuracy {accuracy:.2f} on {len(X_test)} held-out cases')",
+        ),
+        TemplateCell(
+            "markdown",
+            "## Process mining metrics\n\n"
+            "`processEfficiency` is the share of all case time not spent waiting for the bottleneck "
+            "activities.",
+        ),
         TemplateCell(
             "code",
             "variants = event_log.groupby(case_column)[activity_column].agg(tuple)\n"
+            "total_hours = float(cases['cycle_time_hours'].sum())\n"
+            "bottleneck_hours = float(case_table['bottleneck_wait_hours'].sum())\n"
             "metrics = {\n"
             "    'caseCount': int(len(cases)),\n"
             "    'eventCount': int(len(event_log)),\n"
             "    'avgCycleTime': f\"{cases['cycle_time_hours'].mean():.1f} hours\",\n"
+            "    'avgCycleTimeHours': round(float(cases['cycle_time_hours'].mean()), 2),\n"
             "    'medianCycleTimeHours': round(float(cases['cycle_time_hours'].median()), 2),\n"
             "    'p90CycleTimeHours': round(float(cases['cycle_time_hours'].quantile(0.9)), 2),\n"
             "    'bottleneckActivities': bottlenecks,\n"
+            "    'processEfficiency': round(100 * (1 - bottleneck_hours / total_hours), 1) if total_hours else None,\n"
+            "    'anomalousCases': int(case_table['anomaly_flag'].sum()),\n"
+            "    'activityFrequencies': {str(k): int(v) for k, v in frequencies['events'].items()},\n"
             "    'variantCount': int(variants.nunique()),\n"
             "    'topVariantShare': round(float(variants.value_counts(normalize=True).iloc[0]), 3),\n"
             "}\n"

@@ -93,9 +93,18 @@ async def test_the_starter_runs_end_to_end_with_typed_results(api, jp_root_dir):
     plots = [o for o in results["outputs"] if o["outputType"] == "image/png"]
     assert len(plots) == 1 and plots[0]["dimensions"]["width"] > 100 and plots[0]["title"]
     metrics = [o for o in results["outputs"] if o["outputType"] == "application/json"]
-    assert metrics and metrics[-1]["content"]["caseCount"] == 400
+    assert metrics and metrics[-1]["content"]["caseCount"] == 1000
     assert len(metrics[-1]["content"]["bottleneckActivities"]) == 2
     assert results["reports"] and results["reports"][0]["format"] == "html"
+    enriched = {d["name"]: d for d in results["enrichedDatasets"]}
+    assert enriched["cases_enriched"]["recordCount"] == 1000
+    assert "anomaly_flag" in enriched["cases_enriched"]["newColumns"]
+    assert enriched["cases_enriched"]["format"] == "pandas_dataframe"
+    (model,) = results["models"]
+    assert model["modelType"] == "RandomForestClassifier" and model["accuracy"] > 0.6 and model["features"]
+    assert final["outputs"]["models"] == 1 and final["outputs"]["enrichedData"]["recordCount"] > 0
+    csv = await api("GET", enriched["cases_enriched"]["downloadUrl"].split("/a%40b/", 1)[1])
+    assert csv.headers["Content-Type"].startswith("text/csv") and csv.body.startswith(b"case_id,")
 
     # the download of a plot: an attachment with the right headers
     download = await api("GET", plots[0]["downloadUrl"].split("/a%40b/", 1)[1])

@@ -149,7 +149,7 @@ async def test_starter_notebook_is_valid_tagged_and_runs(api, jp_root_dir):
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     metrics = [o.data["application/json"] for o in outputs if "application/json" in o.get("data", {})]
-    assert metrics and metrics[0]["caseCount"] == 400
+    assert metrics and metrics[0]["caseCount"] == 1000
     assert "Manager Approval" in metrics[0]["bottleneckActivities"]
     assert any("image/png" in o.get("data", {}) for o in outputs)
 

@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from jupyter_mindzie.demo import COLUMNS, demo_event_log, demo_event_log_rows, write_demo_event_log
-from jupyter_mindzie.sdk import ENRICHED_MIME
+from jupyter_mindzie.sdk import ENRICHED_MIME, MODEL_MIME
 
 from .conftest import PROJECT, TENANT, project_path
 from .test_datasets_api import upload
@@ -42,13 +42,28 @@ async def execute(nb: nbformat.NotebookNode, cwd: Path, context: dict[str, Any] 
     return outputs
 
 
+CASE_COLUMNS = ["case_id", "first_event", "last_event", "event_count", "cycle_time_hours",
+                "anomaly_flag", "rework", "bottleneck_wait_hours"]
+
+
 def published(outputs: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The enriched dataset's and the metrics' outputs: exactly one of each."""
-    (enriched,) = [o for o in outputs if ENRICHED_MIME in o.get("data", {})]
+    """The enriched event log's and the metrics' outputs; the per-case table and model are checked here."""
+    bundles = {o.data[ENRICHED_MIME]["name"]: o.data[ENRICHED_MIME] for o in outputs if ENRICHED_MIME in o.get("data", {})}
+    assert sorted(bundles) == ["cases_enriched", "event_log_enriched"]
+    cases = bundles["cases_enriched"]
+    assert cases["columns"] == CASE_COLUMNS and cases["recordCount"] == 1000
+    assert cases["newColumns"] == [c for c in CASE_COLUMNS if c != "case_id"]
+    (model,) = [o.data[MODEL_MIME] for o in outputs if MODEL_MIME in o.get("data", {})]
+    assert model["modelType"] == "RandomForestClassifier" and model["accuracy"] > 0.6
+    assert "Manager Approval" in model["features"]
+    enriched = bundles["event_log_enriched"]
     (metrics,) = [o for o in outputs if "application/json" in o.get("data", {})]
+    values = metrics.data["application/json"]
+    assert 0 < values["processEfficiency"] < 100 and values["anomalousCases"] >= 0
+    assert values["activityFrequencies"]["Submit Application"] == 1000
     assert metrics.metadata["title"] == "Process mining metrics"
     assert any("image/png" in o.get("data", {}) for o in outputs)
-    return enriched.data[ENRICHED_MIME], metrics.data["application/json"]
+    return enriched, values
 
 
 def dataset_bytes(fmt: str, tmp_path: Path) -> tuple[bytes, str]:
@@ -81,8 +96,12 @@ async def test_the_starter_bound_to_an_uploaded_dataset_publishes_the_enriched_l
     written = pd.read_csv(artifacts / "enriched-event_log_enriched.csv")
     assert list(written.columns) == [*COLUMNS, *NEW_COLUMNS] and len(written) == rows
     assert written["is_bottleneck"].any() and (written["cycle_time_hours"] > 0).all()
-    assert metrics["caseCount"] == 400 and metrics["eventCount"] == rows
+    assert metrics["caseCount"] == 1000 and metrics["eventCount"] == rows
     assert "Manager Approval" in metrics["bottleneckActivities"]
+    cases = pd.read_csv(artifacts / "enriched-cases_enriched.csv")
+    assert list(cases.columns) == CASE_COLUMNS and cases["anomaly_flag"].dtype == bool
+    (model_file,) = artifacts.glob("model-slow_case_predictor.*")  # joblib when installed, else pickle
+    assert model_file.stat().st_size > 1000
 
 
 async def test_the_unbound_starter_uses_the_bundled_log_and_writes_nothing(api, jp_root_dir):
@@ -91,4 +110,4 @@ async def test_the_unbound_starter_uses_the_bundled_log_and_writes_nothing(api, 
     enriched, metrics = published(await execute(nb, jp_root_dir, None))
     assert enriched["file"] is None and enriched["newColumns"] == NEW_COLUMNS
     assert enriched["recordCount"] == metrics["eventCount"] == len(demo_event_log_rows())
-    assert metrics["caseCount"] == 400
+    assert metrics["caseCount"] == 1000
