@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Instance, Type
 
@@ -58,6 +60,8 @@ class MindzieApp(ExtensionApp):
             datasets=self.datasets,
             kernel_manager=self.serverapp.kernel_manager,
         )
+        # Runs a killed or stopped server left behind are mended before anything new starts.
+        asyncio.get_event_loop().create_task(self.engine.recover())
         self.scheduler = Scheduler(parent=self, store=self.store, engine=self.engine)
         self.scheduler.start()
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 from traitlets import Any as AnyTrait
 from traitlets import Float, Instance, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
@@ -25,7 +26,7 @@ from . import humanize
 from .access import Scope
 from .clock import from_stamp, stamp, utcnow
 from .datasets import DatasetLibrary
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import Conflict, InvalidRequest, MindzieError, NotFound
 from .guids import new_guid
 from .library import NotebookLibrary
 from .parameters import inject_parameters
@@ -103,6 +104,18 @@ class Engine(LoggingConfigurable):
 
     async def submit(self, scope: Scope, notebook_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Queue an execution of the notebook as it is now; answer the seed's 202 body."""
+        execution_id = new_guid()
+        runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
+        cells = [*runner.cells.values(), *runner.skipped.values()]
+        self.store.insert_execution(execution, [{**cell, "execution_id": execution_id} for cell in cells])
+        self.store.update_notebook(notebook_id, {"status": "Running"})
+        self._enqueue(execution_id, notebook_id, scope, runner, execution["priority"])
+        return {**execution, "estimated_duration": self.estimate(notebook_id)}
+
+    async def _prepare(
+        self, scope: Scope, notebook_id: str, request: dict[str, Any], execution_id: str
+    ) -> tuple[NotebookRunner, dict[str, Any]]:
+        """The runner of one execution and its store row, from the notebook as it is now."""
         row, nb = await self.library.get(scope, notebook_id)
         kernel_name = row["kernel_type"]
         language = await self.library.kernels.language(kernel_name)
@@ -133,7 +146,6 @@ class Engine(LoggingConfigurable):
             "stopOnError": request.get("stopOnError", False),
         }
         priority = request.get("priority", "Normal")
-        execution_id = new_guid()
         folder = str(Path(row["path"]).parent)
         artifacts = self.artifacts_dir(execution_id)
         spec = RunSpec(
@@ -149,7 +161,7 @@ class Engine(LoggingConfigurable):
                 "notebookId": notebook_id,
                 "tenantId": scope.tenant_id,
                 "projectId": scope.project_id,
-                "datasetId": binding,
+                "datasetId": parameters.get("dataset_id") if isinstance(parameters.get("dataset_id"), str) else binding,
                 "datasetsDir": str(Path(self.datasets.datasets_dir).resolve()),
                 "artifactsDir": str(artifacts.resolve()),
             },
@@ -161,7 +173,6 @@ class Engine(LoggingConfigurable):
             startup_timeout=self.startup_timeout,
             report_title=row["name"],
         )
-        runner = NotebookRunner(spec, self.kernel_manager, self, self.log)
         now = stamp()
         execution = {
             "execution_id": execution_id,
@@ -185,15 +196,73 @@ class Engine(LoggingConfigurable):
             "successful_cells": 0,
             "failed_cells": 0,
         }
-        cells = [*runner.cells.values(), *runner.skipped.values()]
-        self.store.insert_execution(execution, [{**cell, "execution_id": execution_id} for cell in cells])
-        self.store.update_notebook(notebook_id, {"status": "Running"})
+        return NotebookRunner(spec, self.kernel_manager, self, self.log), execution
+
+    def _enqueue(self, execution_id: str, notebook_id: str, scope: Scope, runner: NotebookRunner, priority: str) -> None:
         run = Run(execution_id, notebook_id, scope, runner, PRIORITY_RANK[priority], next(self._seq))
         self._runs[execution_id] = run
         self._ensure_workers()
         assert self._queue is not None
         self._queue.put_nowait((run.rank, run.seq, execution_id))
-        return {**execution, "estimated_duration": self.estimate(notebook_id)}
+
+    # -- after a restart -----------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Mend what a stopped or killed server left: re-queue waiting executions, end the
+        running ones as Error, stop their orphaned kernels, and mend their notebooks."""
+        for execution in self.store.active_executions():
+            if execution["execution_id"] in self._runs:
+                continue
+            if execution["phase"] == "Queued":
+                await self._requeue(execution)
+            else:
+                self._end_abandoned(execution, "ServerStopped", "the server stopped during the run")
+
+    async def _requeue(self, execution: dict[str, Any]) -> None:
+        scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
+        options = execution.get("options") or {}
+        request = {
+            **{key: options[key] for key in ("executionMode", "cellRange", "outputOptions", "timeout", "stopOnError") if options.get(key) is not None},
+            "parameters": execution.get("parameters") or {},
+            "priority": execution.get("priority") or "Normal",
+            "source": execution.get("source") or "api",
+        }
+        try:
+            runner, _ = await self._prepare(scope, execution["notebook_id"], request, execution["execution_id"])
+        except MindzieError as error:
+            self._end_abandoned(execution, "RequeueError", f"could not be queued again after a restart: {error.detail}")
+            return
+        self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])
+        self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
+
+    def _end_abandoned(self, execution: dict[str, Any], error_type: str, message: str) -> None:
+        execution_id = execution["execution_id"]
+        _stop_orphaned_kernel(execution.get("kernel_pid"), execution.get("kernel_id"))
+        cells = []
+        for cell in self.store.cell_results(execution_id):
+            if cell["status"] == "Running":
+                cells.append({**cell, "status": "Error", "error_type": error_type, "error_message": message})
+            elif cell["status"] == "Pending":
+                cells.append({**cell, "status": "Skipped"})
+        end = utcnow()
+        started = from_stamp(execution.get("start_time"))
+        self.store.save_progress(
+            execution_id,
+            {
+                "status": "Error",
+                "phase": "Error",
+                "error_type": error_type,
+                "error_message": message,
+                "end_time": stamp(end),
+                "total_seconds": round((end - started).total_seconds(), 3) if started else None,
+                "current_cell": None,
+            },
+            cells,
+        )
+        still_active = [e for e in self.store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
+        if not still_active:
+            self.store.update_notebook(execution["notebook_id"], {"status": "Error"})
+        self.log.warning("mindzie: execution %s ended: %s", execution_id, message)
 
     async def cancel(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
         """Stop a queued or running execution: interrupt, then shut its kernel down."""
@@ -386,3 +455,18 @@ class Engine(LoggingConfigurable):
     def _os_folder(self, api_folder: str) -> str:
         root = getattr(self.library.contents_manager, "root_dir", None) or "."
         return str(Path(root, api_folder))
+
+
+def _stop_orphaned_kernel(pid: int | None, kernel_id: str | None) -> None:
+    """Kill the kernel a killed server left running, if that process is still that kernel."""
+    if not pid or not kernel_id:
+        return
+    try:
+        process = psutil.Process(pid)
+        if kernel_id not in " ".join(process.cmdline()):
+            return  # the pid now belongs to something else
+        for child in process.children(recursive=True):
+            child.kill()
+        process.kill()
+    except psutil.Error:
+        return

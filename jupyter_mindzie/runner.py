@@ -177,8 +177,8 @@ class NotebookRunner:
         except Exception as error:
             raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
         self.kernel_id = kernel_id
-        self._tell({"kernel_id": kernel_id})
         km = self.kernel_manager.get_kernel(kernel_id)
+        self._tell({"kernel_id": kernel_id, "kernel_pid": _kernel_pid(km)}, force=True)
         # A run must see its kernel die, not a silently restarted one with none of its state.
         km.autorestart = False
         with contextlib.suppress(Exception):

@@ -71,7 +71,7 @@ async def test_create_with_the_seed_body(api, jp_root_dir):
     assert set(cells[1]) == {"cellId", "cellType", "executionCount", "hasOutput", "lastExecuted", "executionStatus"}
     # missing packages come back as warnings; installed ones do not
     warned = {w["message"].split("'")[1] for w in notebook["validation"]["warnings"] if w["code"] == "missing-package"}
-    assert {"seaborn", "scikit-learn", "process_mining_utils"} <= warned
+    assert {"seaborn", "process_mining_utils"} <= warned
     assert not warned & {"pandas", "numpy", "matplotlib"}
     # a real file, with the settings in its metadata and a tagged parameters cell
     nb = on_disk(jp_root_dir, notebook)
