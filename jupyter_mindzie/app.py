@@ -15,8 +15,10 @@ from .handlers.datasets import dataset_routes
 from .handlers.executions import execution_routes
 from .handlers.info import info_routes
 from .handlers.notebooks import fallback_routes, notebook_routes
+from .handlers.openapi import openapi_routes
 from .kernels import KernelCatalog
 from .library import NotebookLibrary
+from .pool import KernelPool
 from .scheduler import Scheduler
 from .store import Store
 
@@ -53,13 +55,16 @@ class MindzieApp(ExtensionApp):
             contents_manager=self.serverapp.contents_manager,
         )
         self.datasets = DatasetLibrary(parent=self, store=self.store)
+        pool = KernelPool(parent=self, kernel_manager=self.serverapp.kernel_manager)
         self.engine = Engine(
             parent=self,
             store=self.store,
             library=self.library,
             datasets=self.datasets,
             kernel_manager=self.serverapp.kernel_manager,
+            pool=pool,
         )
+        pool.warm()
         # Runs a killed or stopped server left behind are mended before anything new starts.
         asyncio.get_event_loop().create_task(self.engine.recover())
         self.scheduler = Scheduler(parent=self, store=self.store, engine=self.engine)
@@ -67,7 +72,7 @@ class MindzieApp(ExtensionApp):
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(info_routes() + notebook_routes() + execution_routes() + dataset_routes() + fallback_routes())
+        self.handlers.extend(info_routes() + notebook_routes() + execution_routes() + dataset_routes() + openapi_routes() + fallback_routes())
 
     async def stop_extension(self) -> None:
         if self.scheduler is not None:

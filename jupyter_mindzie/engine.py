@@ -30,6 +30,7 @@ from .errors import Conflict, InvalidRequest, MindzieError, NotFound
 from .guids import new_guid
 from .library import NotebookLibrary
 from .parameters import inject_parameters
+from .pool import KernelPool
 from .runner import CellRangeError, NotebookRunner, RunSpec, cells_to_run
 from .store import Store
 
@@ -87,6 +88,7 @@ class Engine(LoggingConfigurable):
     library = Instance(NotebookLibrary)
     datasets = Instance(DatasetLibrary)
     kernel_manager = AnyTrait(help="The server's kernel manager.")
+    pool = Instance(KernelPool, allow_none=True)
 
     @default("artifacts_root")
     def _default_artifacts_root(self) -> str:
@@ -196,7 +198,8 @@ class Engine(LoggingConfigurable):
             "successful_cells": 0,
             "failed_cells": 0,
         }
-        return NotebookRunner(spec, self.kernel_manager, self, self.log), execution
+        pool = self.pool if language == "python" else None  # warm kernels take Python set-up code
+        return NotebookRunner(spec, self.kernel_manager, self, self.log, pool=pool), execution
 
     def _enqueue(self, execution_id: str, notebook_id: str, scope: Scope, runner: NotebookRunner, priority: str) -> None:
         run = Run(execution_id, notebook_id, scope, runner, PRIORITY_RANK[priority], next(self._seq))
@@ -357,6 +360,8 @@ class Engine(LoggingConfigurable):
         for worker in self._workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+        if self.pool is not None:
+            await self.pool.close()
 
     async def _execute(self, run: Run) -> None:
         outcome = await run.runner.run()

@@ -74,9 +74,12 @@ class Outcome:
 class NotebookRunner:
     """Runs one `RunSpec` on a kernel of `kernel_manager`; ends in exactly one terminal state."""
 
-    def __init__(self, spec: RunSpec, kernel_manager: Any, observer: RunObserver, log: Any) -> None:
+    def __init__(
+        self, spec: RunSpec, kernel_manager: Any, observer: RunObserver, log: Any, pool: Any = None
+    ) -> None:
         self.spec = spec
         self.kernel_manager = kernel_manager
+        self.pool = pool  # a KernelPool of warm Python kernels, or None
         self.observer = observer
         self.log = log
         self.cells: dict[str, dict[str, Any]] = {
@@ -87,6 +90,7 @@ class NotebookRunner:
             cell_id: _cell_state(cell_id, offset + n, SKIPPED) for n, cell_id in enumerate(spec.skipped_cell_ids)
         }
         self.kernel_id: str | None = None
+        self.warm = False
         self.cancel_requested = False
         self.timed_out = False
         self.stopping = False
@@ -167,15 +171,18 @@ class NotebookRunner:
 
     async def _start_kernel(self) -> Any:
         spec = self.spec
-        encoded = json.dumps(spec.context)
-        # KERNEL_-prefixed variables are the ones a Jupyter gateway passes on to remote kernels.
-        env = {**os.environ, "MINDZIE_CONTEXT": encoded, "KERNEL_MINDZIE_CONTEXT": encoded}
-        try:
-            kernel_id = await ensure_async(
-                self.kernel_manager.start_kernel(kernel_name=spec.kernel_name, path=spec.working_dir, env=env)
-            )
-        except Exception as error:
-            raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
+        kernel_id = await self.pool.take(spec.kernel_name) if self.pool is not None else None
+        self.warm = kernel_id is not None
+        if kernel_id is None:
+            encoded = json.dumps(spec.context)
+            # KERNEL_-prefixed variables are the ones a Jupyter gateway passes on to remote kernels.
+            env = {**os.environ, "MINDZIE_CONTEXT": encoded, "KERNEL_MINDZIE_CONTEXT": encoded}
+            try:
+                kernel_id = await ensure_async(
+                    self.kernel_manager.start_kernel(kernel_name=spec.kernel_name, path=spec.working_dir, env=env)
+                )
+            except Exception as error:
+                raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
         self.kernel_id = kernel_id
         km = self.kernel_manager.get_kernel(kernel_id)
         self._tell({"kernel_id": kernel_id, "kernel_pid": _kernel_pid(km)}, force=True)
@@ -206,10 +213,27 @@ class NotebookRunner:
             raise KernelStartFailed(f"kernel {spec.kernel_name!r} did not become ready: {error}") from error
         kc.allow_stdin = False
         client.reset_execution_trackers()
+        if self.warm:
+            await self._adopt(client)
         info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
         if info is not None and "language_info" in info["content"]:
             spec.nb.metadata["language_info"] = info["content"]["language_info"]
         return client
+
+    async def _adopt(self, client: NotebookClient) -> None:
+        """Give a warm kernel what a fresh one gets at start: this run's context and folder."""
+        spec = self.spec
+        code = (
+            "import os as _mindzie_os\n"
+            f"_mindzie_os.environ['MINDZIE_CONTEXT'] = {json.dumps(spec.context)!r}\n"
+            f"_mindzie_os.chdir({spec.os_working_dir!r})\n"
+            "del _mindzie_os"
+        )
+        assert client.kc is not None
+        msg_id = await ensure_async(client.kc.execute(code, silent=True, store_history=False))
+        reply = await client.async_wait_for_reply(msg_id)
+        if reply is None or reply["content"].get("status") != "ok":
+            raise KernelStartFailed("a warm kernel could not take this run's context")
 
     async def _run_cells(self, client: NotebookClient) -> Outcome:
         spec = self.spec

@@ -34,6 +34,8 @@ def jp_server_config(jp_server_config: Any, mindzie_config: dict[str, Any]) -> d
             "reraise_server_extension_failures": True,
         },
         "FileContentsManager": {"delete_to_trash": False},
+        # Cold kernels by default: tests then see exactly the kernels their runs start.
+        "KernelPool": {"size": 0},
     }
     for section, values in mindzie_config.items():
         config.setdefault(section, {}).update(values)

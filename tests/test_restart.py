@@ -38,7 +38,7 @@ class Server:
         command = [
             sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--port-retries=0",
             "--no-browser", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={self.root}",
-            f"--IdentityProvider.token={TOKEN}", "--Engine.slots=1", "--Scheduler.enabled=False",
+            f"--IdentityProvider.token={TOKEN}", "--Engine.slots=1", "--Scheduler.enabled=False", "--KernelPool.size=0",
             "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
         ]
         with self.log.open("ab") as log:

@@ -1,0 +1,142 @@
+"""KernelPool: kernels started ahead of time, so a run does not wait for a kernel to boot.
+
+Each run still gets a kernel nobody has used (a pooled kernel is taken once, never given
+back), the pool refills in the background, empties itself when nobody has run anything for a
+while, and its kernels are the server's own, shut down with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from traitlets import Any as AnyTrait
+from traitlets import Float, Int, List, Unicode
+from traitlets.config import LoggingConfigurable
+
+
+class KernelPool(LoggingConfigurable):
+    """Warm kernels per kernelspec, for the engine's runs."""
+
+    size = Int(
+        1,
+        config=True,
+        help="Kernels kept warm per kernelspec in `kernel_names`; 0 turns the pool off.",
+    )
+    kernel_names = List(
+        Unicode(), ["python3"], config=True, help="Kernelspecs the pool keeps warm (Python kernels)."
+    )
+    idle_timeout = Float(
+        900.0,
+        config=True,
+        help="Seconds without a run after which the pool shuts its kernels down; the next run "
+        "refills it.",
+    )
+    startup_timeout = Float(60.0, config=True, help="Seconds a pooled kernel may take to start.")
+
+    kernel_manager = AnyTrait(help="The server's kernel manager.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ready: dict[str, list[str]] = {}
+        self._filling: dict[str, asyncio.Task[None]] = {}
+        self._last_used = time.monotonic()
+        self._idle_task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0 and not self._closed
+
+    def kernel_ids(self) -> list[str]:
+        return [kernel_id for ids in self._ready.values() for kernel_id in ids]
+
+    def warm(self) -> None:
+        """Start filling the pool (called at server start and after every take)."""
+        if not self.enabled:
+            return
+        for name in self.kernel_names:
+            self._fill(name)
+        if self._idle_task is None:
+            self._idle_task = asyncio.get_event_loop().create_task(self._shrink_when_idle())
+
+    async def take(self, kernel_name: str) -> str | None:
+        """A warm, unused kernel of `kernel_name`, or None (the caller starts one itself)."""
+        self._last_used = time.monotonic()
+        if not self.enabled or kernel_name not in self.kernel_names:
+            return None
+        ready = self._ready.setdefault(kernel_name, [])
+        while ready:
+            kernel_id = ready.pop(0)
+            if await self._alive(kernel_id):
+                self._fill(kernel_name)
+                return kernel_id
+        self._fill(kernel_name)
+        return None
+
+    async def close(self) -> None:
+        """Shut every pooled kernel down (server stop)."""
+        self._closed = True
+        for task in [*self._filling.values(), *([self._idle_task] if self._idle_task else [])]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self._drain()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _fill(self, kernel_name: str) -> None:
+        task = self._filling.get(kernel_name)
+        if task is None or task.done():
+            self._filling[kernel_name] = asyncio.get_event_loop().create_task(self._top_up(kernel_name))
+
+    async def _top_up(self, kernel_name: str) -> None:
+        ready = self._ready.setdefault(kernel_name, [])
+        while self.enabled and len(ready) < self.size:
+            try:
+                kernel_id = await ensure_async(self.kernel_manager.start_kernel(kernel_name=kernel_name))
+                km = self.kernel_manager.get_kernel(kernel_id)
+                km.autorestart = False
+                with contextlib.suppress(Exception):
+                    km.stop_restarter()
+                await self._wait_ready(km)
+            except Exception as error:
+                self.log.warning("mindzie: the kernel pool could not start %s: %s", kernel_name, error)
+                return
+            if self._closed:
+                await self._shutdown(kernel_id)
+                return
+            ready.append(kernel_id)
+
+    async def _wait_ready(self, km: Any) -> None:
+        client = km.client()
+        try:
+            await ensure_async(client.start_channels())
+            await ensure_async(client.wait_for_ready(timeout=self.startup_timeout))
+        finally:
+            with contextlib.suppress(Exception):
+                await ensure_async(client.stop_channels())
+
+    async def _alive(self, kernel_id: str) -> bool:
+        if kernel_id not in self.kernel_manager:
+            return False
+        return bool(await ensure_async(self.kernel_manager.get_kernel(kernel_id).is_alive()))
+
+    async def _shrink_when_idle(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.idle_timeout, 60.0))
+            if time.monotonic() - self._last_used >= self.idle_timeout and self.kernel_ids():
+                self.log.info("mindzie: the kernel pool is idle; shutting its kernels down")
+                await self._drain()
+
+    async def _drain(self) -> None:
+        ids = self.kernel_ids()
+        self._ready = {}
+        await asyncio.gather(*(self._shutdown(kernel_id) for kernel_id in ids), return_exceptions=True)
+
+    async def _shutdown(self, kernel_id: str) -> None:
+        if kernel_id in self.kernel_manager:
+            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
