@@ -86,7 +86,8 @@ class KernelCatalog(LoggingConfigurable):
         if not wanted:
             return []
         spec = (await self.specs()).get(name)
-        interpreter = _python_of(spec) if spec else None
+        remote = type(self.kernel_spec_manager).__name__.startswith("Gateway")
+        interpreter = _python_of(spec) if spec and not remote else None
         if interpreter is None:
             return [
                 {

@@ -50,8 +50,12 @@ class DatasetNotFoundError(LookupError):
 
 
 def execution_context(start: Path | None = None) -> dict[str, Any]:
-    """The execution's context from `MINDZIE_CONTEXT`, else one found from the working directory."""
-    raw = os.environ.get(CONTEXT_ENV)
+    """The execution's context from `MINDZIE_CONTEXT`, else one found from the working directory.
+
+    A kernel behind a Jupyter gateway gets it as `KERNEL_MINDZIE_CONTEXT`: gateways pass on
+    only variables with that prefix.
+    """
+    raw = os.environ.get(CONTEXT_ENV) or os.environ.get(f"KERNEL_{CONTEXT_ENV}")
     if raw:
         try:
             given = json.loads(raw)

@@ -3,92 +3,15 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
 import requests
 
-TENANT = "5a4d1e2f-0000-4000-8000-00000000de40"
-PROJECT = "660e8400-e29b-41d4-a716-446655440000"
-TOKEN = "restart-test-token"
-
-
-class Server:
-    """`jupyter server` as an operator runs it: its own process, a port, a root directory."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.port = _free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = root.parent / "server.log"
-
-    @property
-    def api(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/{TENANT}/{PROJECT}"
-
-    def start(self) -> None:
-        command = [
-            sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--port-retries=0",
-            "--no-browser", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={self.root}",
-            f"--IdentityProvider.token={TOKEN}", "--Engine.slots=1", "--Scheduler.enabled=False", "--KernelPool.size=0",
-            "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
-        ]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/api/status", headers=self.headers, timeout=2).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"the server did not start:\n{self.log.read_text()}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {TOKEN}"}
-
-    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return requests.request(method, f"{self.api}/{path}", headers=self.headers, timeout=30, **kwargs)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(server: Server, notebook_id: str, execution_id: str, until: Any, deadline: float = 60) -> dict[str, Any]:
-    end = time.monotonic() + deadline
-    while True:
-        status = server.call("GET", f"notebook/{notebook_id}/execution/{execution_id}").json()
-        if until(status):
-            return status
-        assert time.monotonic() < end, status
-        time.sleep(0.1)
+from .servers import Server, wait_for
 
 
 def notebook(server: Server, name: str, source: str) -> str:
@@ -110,7 +33,7 @@ def kernel_processes(kernel_id: str) -> list[psutil.Process]:
 def server(tmp_path: Path) -> Iterator[Server]:
     root = tmp_path / "root"
     root.mkdir()
-    running = Server(root)
+    running = Server(root, "--Engine.slots=1", "--KernelPool.size=0")
     yield running
     running.stop()
 
