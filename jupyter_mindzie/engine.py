@@ -79,6 +79,12 @@ class Engine(LoggingConfigurable):
     flush_interval = Float(
         0.5, config=True, help="Seconds between batched progress writes of a running execution."
     )
+    max_cell_output_bytes = Int(
+        10 * 2**20, config=True, help="Output kept per cell of a run; past it, output is dropped with a notice."
+    )
+    max_output_bytes = Int(
+        100 * 2**20, config=True, help="Output kept per run; past it, output is dropped with a notice."
+    )
     artifacts_root = Unicode(
         config=True,
         help="Folder of each execution's artifacts. Default: executions/ beside the store.",
@@ -174,6 +180,8 @@ class Engine(LoggingConfigurable):
             generate_report=output_options["generateReport"],
             startup_timeout=self.startup_timeout,
             report_title=row["name"],
+            max_cell_output_bytes=self.max_cell_output_bytes,
+            max_output_bytes=self.max_output_bytes,
         )
         now = stamp()
         execution = {

@@ -59,6 +59,8 @@ class RunSpec:
     generate_report: bool = False
     startup_timeout: float = 60
     report_title: str = "Notebook report"
+    max_cell_output_bytes: int = 10 * 2**20
+    max_output_bytes: int = 100 * 2**20
 
 
 @dataclass
@@ -194,8 +196,10 @@ class NotebookRunner:
 
     async def _connect(self, km: Any) -> NotebookClient:
         spec = self.spec
-        client = NotebookClient(
+        client = BoundedNotebookClient(
             spec.nb,
+            max_cell_output_bytes=spec.max_cell_output_bytes,
+            max_output_bytes=spec.max_output_bytes,
             km=km,
             timeout=None,
             allow_errors=True,
@@ -334,6 +338,46 @@ class NotebookRunner:
 
     def _tell(self, changes: dict[str, Any], cells: list[str] | None = None, force: bool = False) -> None:
         self.observer.changed(self, changes, cells or [], force)
+
+
+class BoundedNotebookClient(NotebookClient):
+    """nbclient with a ceiling on kept output: a cell that floods stdout cannot flood the server.
+
+    Past a cell's (or the run's) limit further outputs are dropped, with one visible notice,
+    and the cell is marked `metadata.mindzie.outputTruncated`.
+    """
+
+    def __init__(self, nb: NotebookNode, *, max_cell_output_bytes: int, max_output_bytes: int, **kwargs: Any) -> None:
+        super().__init__(nb, **kwargs)
+        self.max_cell_output_bytes = max_cell_output_bytes
+        self.max_output_bytes = max_output_bytes
+        self._cell_bytes: dict[int, int] = {}
+        self._total_bytes = 0
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> NotebookNode | None:
+        size = _content_size(msg.get("content", {}))
+        used = self._cell_bytes.get(cell_index, 0)
+        if used + size > self.max_cell_output_bytes or self._total_bytes + size > self.max_output_bytes:
+            cell = self.nb.cells[cell_index]
+            marks = cell.metadata.setdefault("mindzie", {})
+            if not marks.get("outputTruncated"):
+                marks["outputTruncated"] = True
+                limit = min(self.max_cell_output_bytes, self.max_output_bytes)
+                text = f"[mindzie] output truncated: this run keeps at most {humanize.size(limit)} of output\n"
+                outs.append(nbformat.v4.new_output("stream", name="stderr", text=text))
+            return None
+        self._cell_bytes[cell_index] = used + size
+        self._total_bytes += size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _content_size(content: dict[str, Any]) -> int:
+    """About how many bytes an output message keeps, without serialising it again."""
+    size = len(content.get("text", "") or "")
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else 1024
+    size += sum(len(line) for line in content.get("traceback", []) or [])
+    return size
 
 
 def _cell_state(cell_id: str, position: int, status: str) -> dict[str, Any]:
