@@ -1,26 +1,37 @@
 /**
- * The jupyter-mindzie JupyterLab plugin: wires the service and the side panel into Lab.
+ * The jupyter-mindzie JupyterLab plugin: wires the service, the panel's model, the side panel,
+ * the commands and the notebook toolbar button into Lab.
  */
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
+import { CommandIDs, addCommands } from './commands';
+import { DEFAULT_SETTINGS, IPanelSettings, MindzieModel } from './model';
 import { MindzieService } from './service';
 import { IMindzieService } from './tokens';
+import { ExecutionView } from './widgets/execution';
 import { MindziePanel } from './widgets/panel';
+import { ReportView } from './widgets/report';
 
 export * from './tokens';
-export { MindzieRequestError, requestAPI } from './request';
+export { MindzieRequestError, requestAPI, requestBlob } from './request';
 export { MindzieService } from './service';
+export { MindzieModel } from './model';
 export { MindziePanel } from './widgets/panel';
-
-namespace CommandIDs {
-  export const openPanel = 'mindzie:open-panel';
-}
+export { CommandIDs } from './commands';
 
 const PLUGIN_ID = 'jupyter-mindzie:plugin';
 
@@ -30,49 +41,105 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
     'Run process-mining notebooks as a service: the mindzie side panel and REST client.',
   autoStart: true,
   provides: IMindzieService,
-  optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette],
+  requires: [IRenderMimeRegistry],
+  optional: [
+    ISettingRegistry,
+    ILayoutRestorer,
+    ICommandPalette,
+    INotebookTracker,
+    IStateDB
+  ],
   activate: (
     app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null,
+    state: IStateDB | null
   ): IMindzieService => {
-    console.log('jupyter-mindzie is activated!');
+    const service = new MindzieService({
+      serverSettings: app.serviceManager.serverSettings
+    });
+    const model = new MindzieModel({ service, state });
 
     if (settingRegistry) {
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
-          console.debug('jupyter-mindzie settings loaded:', settings.composite);
+          const apply = () =>
+            model.updateSettings(Private.readSettings(settings));
+          apply();
+          settings.changed.connect(apply);
         })
         .catch(reason => {
-          console.error('Failed to load settings for jupyter-mindzie.', reason);
+          console.error('jupyter-mindzie: could not load the settings.', reason);
         });
     }
 
-    const service = new MindzieService({
-      serverSettings: app.serviceManager.serverSettings
-    });
-
-    const panel = new MindziePanel({ service });
+    const panel = new MindziePanel({ model, commands: app.commands });
     app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, 'jupyter-mindzie');
+
+    const executions = new WidgetTracker<MainAreaWidget<ExecutionView>>({
+      namespace: 'mindzie-execution'
+    });
+    const reports = new WidgetTracker<MainAreaWidget<ReportView>>({
+      namespace: 'mindzie-report'
+    });
+    addCommands({
+      app,
+      model,
+      rendermime,
+      notebooks,
+      executions,
+      reports,
+      showPanel: () => app.shell.activateById(panel.id)
+    });
     if (restorer) {
-      restorer.add(panel, 'jupyter-mindzie');
+      void restorer.restore(executions, {
+        command: CommandIDs.openExecution,
+        args: widget => widget.content.args as unknown as ReadonlyPartialJSONObject,
+        name: widget => widget.content.executionId
+      });
+      void restorer.restore(reports, {
+        command: CommandIDs.openReport,
+        args: widget => ({ url: widget.content.url, name: widget.content.name }),
+        name: widget => widget.content.url
+      });
     }
 
-    app.commands.addCommand(CommandIDs.openPanel, {
-      label: 'Open mindzie panel',
-      caption: 'Show the mindzie side panel',
-      execute: () => {
-        app.shell.activateById(panel.id);
-      }
-    });
     if (palette) {
-      palette.addItem({ command: CommandIDs.openPanel, category: 'mindzie' });
+      for (const command of [
+        CommandIDs.openPanel,
+        CommandIDs.runNotebook,
+        CommandIDs.createNotebook,
+        CommandIDs.uploadNotebook,
+        CommandIDs.uploadDataset,
+        CommandIDs.addProject,
+        CommandIDs.refresh
+      ]) {
+        palette.addItem({ command, category: 'mindzie' });
+      }
     }
 
     return service;
   }
 };
+
+namespace Private {
+  export function readSettings(
+    settings: ISettingRegistry.ISettings
+  ): IPanelSettings {
+    const composite = settings.composite as Partial<IPanelSettings>;
+    return {
+      defaultTenantId: String(composite.defaultTenantId ?? '').trim(),
+      defaultProjectId: String(composite.defaultProjectId ?? '').trim(),
+      pageSize: Number(composite.pageSize) || DEFAULT_SETTINGS.pageSize,
+      pollInterval: Number(composite.pollInterval) || DEFAULT_SETTINGS.pollInterval,
+      generateReport: composite.generateReport ?? DEFAULT_SETTINGS.generateReport
+    };
+  }
+}
 
 export default plugin;

@@ -54,7 +54,80 @@ export async function requestAPI<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/**
+ * Fetch a file of the server (an artifact) with the page's credentials.
+ *
+ * `url` may be absolute (as the API's `downloadUrl`s are) or relative to the base URL. An
+ * absolute URL is re-rooted on the page's own server, so a proxy that rewrote the host the
+ * server saw still works.
+ *
+ * @throws {MindzieRequestError} when the server answers with a non-2xx status.
+ */
+export async function requestBlob(
+  url: string,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<Blob> {
+  const target = Private.onServer(url, settings);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(
+      target,
+      { method: 'GET' },
+      settings
+    );
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    throw new MindzieRequestError(
+      response.status,
+      Private.toProblem(response, text)
+    );
+  }
+  return response.blob();
+}
+
+/**
+ * The message to show for any failure of a call: the problem's message, or why the server
+ * could not be reached.
+ */
+export function errorMessage(reason: unknown): string {
+  if (reason instanceof MindzieRequestError) {
+    const fields = reason.problem.errors ?? [];
+    const base = reason.message;
+    // The field list repeats the message when there is only one field.
+    if (fields.length > 1) {
+      return `${base} (${fields.map(e => `${e.field}: ${e.message}`).join('; ')})`;
+    }
+    return base;
+  }
+  if (reason instanceof ServerConnection.NetworkError) {
+    return `Cannot reach the Jupyter server: ${reason.message}`;
+  }
+  if (reason instanceof Error) {
+    return reason.message || String(reason);
+  }
+  return String(reason);
+}
+
 namespace Private {
+  /**
+   * A URL under the settings' base URL for `url` (absolute or relative to the base URL).
+   */
+  export function onServer(
+    url: string,
+    settings: ServerConnection.ISettings
+  ): string {
+    const base = new URL(settings.baseUrl, window.location.href);
+    const parsed = new URL(url, base);
+    const local = base.origin + parsed.pathname + parsed.search;
+    if (!local.startsWith(base.href)) {
+      throw new Error(`Not a URL of this Jupyter server: ${url}`);
+    }
+    return local;
+  }
+
   /**
    * Read a problem from an error body; a body that is not one (a proxy's HTML page, say)
    * still yields a problem with a useful message.

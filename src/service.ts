@@ -4,11 +4,28 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI } from './request';
+import { requestAPI, requestBlob } from './request';
 import {
+  IDataset,
+  IDatasetList,
+  IExecuteRequest,
+  IExecution,
+  IExecutionAccepted,
+  IExecutionList,
   IMindzieService,
+  INotebook,
+  INotebookCreate,
   INotebookList,
   INotebookListQuery,
+  INotebookParameters,
+  INotebookUpdate,
+  INotebookUpload,
+  INotebookVersionList,
+  IPageQuery,
+  IProjectList,
+  IProjectRef,
+  IResults,
+  IResultsQuery,
   IServerInfo
 } from './tokens';
 
@@ -27,34 +44,269 @@ export class MindzieService implements IMindzieService {
   readonly serverSettings: ServerConnection.ISettings;
 
   info(): Promise<IServerInfo> {
-    return requestAPI<IServerInfo>(
-      'api/mindzie/info',
+    return this._get<IServerInfo>('api/mindzie/info');
+  }
+
+  listProjects(): Promise<IProjectList> {
+    return this._get<IProjectList>('api/mindzie/projects');
+  }
+
+  // -- notebooks ----------------------------------------------------------------------------
+
+  listNotebooks(
+    project: IProjectRef,
+    query: INotebookListQuery = {}
+  ): Promise<INotebookList> {
+    return this._get<INotebookList>(Private.path(project, 'notebooks'), query);
+  }
+
+  createNotebook(
+    project: IProjectRef,
+    request: INotebookCreate
+  ): Promise<INotebook> {
+    return this._send<INotebook>(
+      'POST',
+      Private.path(project, 'notebook'),
+      request
+    );
+  }
+
+  uploadNotebook(
+    project: IProjectRef,
+    file: Blob,
+    fileName: string,
+    fields: INotebookUpload = {}
+  ): Promise<INotebook> {
+    const form = new FormData();
+    form.append('file', file, fileName);
+    if (fields.notebookName) {
+      form.append('notebookName', fields.notebookName);
+    }
+    if (fields.notebookDescription) {
+      form.append('notebookDescription', fields.notebookDescription);
+    }
+    if (fields.enrichmentMode !== undefined) {
+      form.append('enrichmentMode', String(fields.enrichmentMode));
+    }
+    if (fields.datasetBinding) {
+      form.append('datasetBinding', fields.datasetBinding);
+    }
+    return requestAPI<INotebook>(
+      Private.path(project, 'notebook', 'upload'),
+      { method: 'POST', body: form },
+      this.serverSettings
+    );
+  }
+
+  getNotebook(
+    project: IProjectRef,
+    notebookId: string,
+    options: { includeContent?: boolean } = {}
+  ): Promise<INotebook> {
+    return this._get<INotebook>(
+      Private.path(project, 'notebook', notebookId),
+      options.includeContent ? { includeContent: true } : {}
+    );
+  }
+
+  updateNotebook(
+    project: IProjectRef,
+    notebookId: string,
+    changes: INotebookUpdate,
+    ifMatch?: string
+  ): Promise<INotebook> {
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json'
+    };
+    if (ifMatch) {
+      headers['If-Match'] = `"${ifMatch}"`;
+    }
+    return requestAPI<INotebook>(
+      Private.path(project, 'notebook', notebookId),
+      { method: 'PUT', body: JSON.stringify(changes), headers },
+      this.serverSettings
+    );
+  }
+
+  deleteNotebook(project: IProjectRef, notebookId: string): Promise<void> {
+    return requestAPI<void>(
+      Private.path(project, 'notebook', notebookId),
+      { method: 'DELETE' },
+      this.serverSettings
+    );
+  }
+
+  getParameters(
+    project: IProjectRef,
+    notebookId: string
+  ): Promise<INotebookParameters> {
+    return this._get<INotebookParameters>(
+      Private.path(project, 'notebook', notebookId, 'parameters')
+    );
+  }
+
+  listVersions(
+    project: IProjectRef,
+    notebookId: string,
+    query: IPageQuery = {}
+  ): Promise<INotebookVersionList> {
+    return this._get<INotebookVersionList>(
+      Private.path(project, 'notebook', notebookId, 'versions'),
+      query
+    );
+  }
+
+  // -- datasets -----------------------------------------------------------------------------
+
+  listDatasets(
+    project: IProjectRef,
+    query: IPageQuery = {}
+  ): Promise<IDatasetList> {
+    return this._get<IDatasetList>(Private.path(project, 'datasets'), query);
+  }
+
+  uploadDataset(
+    project: IProjectRef,
+    file: Blob,
+    fileName: string,
+    name?: string
+  ): Promise<IDataset> {
+    const form = new FormData();
+    form.append('file', file, fileName);
+    if (name && name.trim()) {
+      form.append('name', name.trim());
+    }
+    return requestAPI<IDataset>(
+      Private.path(project, 'dataset'),
+      { method: 'POST', body: form },
+      this.serverSettings
+    );
+  }
+
+  getDataset(project: IProjectRef, datasetId: string): Promise<IDataset> {
+    return this._get<IDataset>(Private.path(project, 'dataset', datasetId));
+  }
+
+  deleteDataset(project: IProjectRef, datasetId: string): Promise<void> {
+    return requestAPI<void>(
+      Private.path(project, 'dataset', datasetId),
+      { method: 'DELETE' },
+      this.serverSettings
+    );
+  }
+
+  // -- executions ---------------------------------------------------------------------------
+
+  execute(
+    project: IProjectRef,
+    notebookId: string,
+    request: IExecuteRequest
+  ): Promise<IExecutionAccepted> {
+    return this._send<IExecutionAccepted>(
+      'POST',
+      Private.path(project, 'notebook', notebookId, 'execute'),
+      request
+    );
+  }
+
+  getExecution(
+    project: IProjectRef,
+    notebookId: string,
+    executionId: string
+  ): Promise<IExecution> {
+    return this._get<IExecution>(
+      Private.path(project, 'notebook', notebookId, 'execution', executionId)
+    );
+  }
+
+  cancelExecution(
+    project: IProjectRef,
+    notebookId: string,
+    executionId: string
+  ): Promise<IExecution> {
+    return this._send<IExecution>(
+      'POST',
+      Private.path(
+        project,
+        'notebook',
+        notebookId,
+        'execution',
+        executionId,
+        'cancel'
+      ),
+      {}
+    );
+  }
+
+  listExecutions(
+    project: IProjectRef,
+    notebookId: string,
+    query: IPageQuery = {}
+  ): Promise<IExecutionList> {
+    return this._get<IExecutionList>(
+      Private.path(project, 'notebook', notebookId, 'executions'),
+      query
+    );
+  }
+
+  getResults(
+    project: IProjectRef,
+    notebookId: string,
+    executionId: string,
+    query: IResultsQuery = {}
+  ): Promise<IResults> {
+    return this._get<IResults>(
+      Private.path(
+        project,
+        'notebook',
+        notebookId,
+        'execution',
+        executionId,
+        'results'
+      ),
+      query
+    );
+  }
+
+  downloadResults(
+    project: IProjectRef,
+    notebookId: string,
+    executionId: string
+  ): Promise<Blob> {
+    const path =
+      Private.path(
+        project,
+        'notebook',
+        notebookId,
+        'execution',
+        executionId,
+        'results'
+      ) + URLExt.objectToQueryString({ format: 'download' });
+    return requestBlob(path, this.serverSettings);
+  }
+
+  fetchArtifact(downloadUrl: string): Promise<Blob> {
+    return requestBlob(downloadUrl, this.serverSettings);
+  }
+
+  // -- helpers ------------------------------------------------------------------------------
+
+  private _get<T>(path: string, query: object = {}): Promise<T> {
+    return requestAPI<T>(
+      path + Private.queryString(query),
       { method: 'GET' },
       this.serverSettings
     );
   }
 
-  listNotebooks(
-    tenantId: string,
-    projectId: string,
-    query: INotebookListQuery = {}
-  ): Promise<INotebookList> {
-    const params: Record<string, string> = {};
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && value !== null) {
-        params[key] = String(value);
-      }
-    }
-    const path =
-      URLExt.join(
-        'api',
-        encodeURIComponent(tenantId),
-        encodeURIComponent(projectId),
-        'notebooks'
-      ) + URLExt.objectToQueryString(params);
-    return requestAPI<INotebookList>(
+  private _send<T>(method: string, path: string, body: unknown): Promise<T> {
+    return requestAPI<T>(
       path,
-      { method: 'GET' },
+      {
+        method,
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json' }
+      },
       this.serverSettings
     );
   }
@@ -66,5 +318,34 @@ export namespace MindzieService {
      * Connection settings; the page's own server by default.
      */
     serverSettings?: ServerConnection.ISettings;
+  }
+}
+
+namespace Private {
+  /**
+   * `api/{tenantId}/{projectId}/…parts`, each part URL-encoded.
+   */
+  export function path(project: IProjectRef, ...parts: string[]): string {
+    return URLExt.join(
+      'api',
+      ...[project.tenantId, project.projectId, ...parts].map(part =>
+        encodeURIComponent(part)
+      )
+    );
+  }
+
+  /**
+   * `?a=1&b=true` from the defined values of `query` (or '' when none).
+   */
+  export function queryString(query: object): string {
+    const params: Record<string, string> = {};
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null && value !== '') {
+        params[key] = String(value);
+      }
+    }
+    return Object.keys(params).length
+      ? URLExt.objectToQueryString(params)
+      : '';
   }
 }

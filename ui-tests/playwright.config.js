@@ -8,6 +8,8 @@ const port = process.env.MINDZIE_UI_PORT || '8891';
 
 module.exports = {
   ...baseConfig,
+  // Runs on real kernels take longer than Galata's default minute on a small machine.
+  timeout: 180 * 1000,
   // Never serve the HTML report at the end: that would block a terminal or CI run.
   reporter: [
     ['list'],

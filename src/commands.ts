@@ -1,0 +1,565 @@
+/**
+ * The mindzie commands (`mindzie:*`): what the panel's buttons, the palette, the notebook
+ * toolbar and restored tabs call. `index.ts` only wires them.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  MainAreaWidget,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import {
+  addIcon,
+  fileUploadIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+
+import { downloadBlob } from './download';
+import { datasetUploadIcon, mindzieIcon, runWithMindzieIcon } from './icons';
+import { MindzieModel, sameProject } from './model';
+import { errorMessage } from './request';
+import { IDataset, INotebook, IProjectRef } from './tokens';
+import {
+  addProjectDialog,
+  confirmDialog,
+  createNotebookDialog,
+  uploadDatasetDialog,
+  uploadNotebookDialog
+} from './widgets/dialogs';
+import { ExecutionView } from './widgets/execution';
+import { ReportView } from './widgets/report';
+
+export namespace CommandIDs {
+  export const openPanel = 'mindzie:open-panel';
+  export const refresh = 'mindzie:refresh';
+  export const addProject = 'mindzie:add-project';
+  export const createNotebook = 'mindzie:create-notebook';
+  export const uploadNotebook = 'mindzie:upload-notebook';
+  export const uploadDataset = 'mindzie:upload-dataset';
+  export const deleteNotebook = 'mindzie:delete-notebook';
+  export const deleteDataset = 'mindzie:delete-dataset';
+  export const openNotebook = 'mindzie:open-notebook';
+  export const runNotebook = 'mindzie:run-notebook';
+  export const openExecution = 'mindzie:open-execution';
+  export const cancelExecution = 'mindzie:cancel-execution';
+  export const goToCell = 'mindzie:go-to-cell';
+  export const openReport = 'mindzie:open-report';
+  export const downloadResults = 'mindzie:download-results';
+}
+
+/**
+ * What the commands act on.
+ */
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  model: MindzieModel;
+  rendermime: IRenderMimeRegistry;
+  notebooks: INotebookTracker | null;
+  /**
+   * Shows the side panel.
+   */
+  showPanel: () => void;
+  executions: WidgetTracker<MainAreaWidget<ExecutionView>>;
+  reports: WidgetTracker<MainAreaWidget<ReportView>>;
+}
+
+/**
+ * The ids of an execution, as command arguments.
+ */
+interface IExecutionArgs extends IProjectRef {
+  notebookId: string;
+  executionId: string;
+}
+
+export function addCommands(context: ICommandContext): void {
+  const { app, model } = context;
+  const { commands } = app;
+  const service = model.service;
+
+  const requireProject = (): IProjectRef | null => {
+    if (!model.project) {
+      Notification.warning('Choose a mindzie project in the mindzie panel first.', {
+        autoClose: 5000
+      });
+      context.showPanel();
+      return null;
+    }
+    return model.project;
+  };
+
+  commands.addCommand(CommandIDs.openPanel, {
+    label: 'Open mindzie Panel',
+    caption: 'Show the mindzie side panel',
+    icon: mindzieIcon,
+    execute: () => context.showPanel()
+  });
+
+  commands.addCommand(CommandIDs.refresh, {
+    label: 'Refresh mindzie Panel',
+    caption: 'Reload projects, notebooks and datasets',
+    icon: refreshIcon,
+    execute: () => model.refresh()
+  });
+
+  commands.addCommand(CommandIDs.addProject, {
+    label: 'Open mindzie Project…',
+    caption: 'Open a project by its tenant and project ids',
+    execute: async () => {
+      const project = await addProjectDialog({
+        tenants: model.tenants,
+        suggestedTenant: model.project?.tenantId ?? null,
+        submit: async project => project
+      });
+      if (project) {
+        context.showPanel();
+        await model.addProject(project);
+      }
+      return project;
+    }
+  });
+
+  commands.addCommand(CommandIDs.createNotebook, {
+    label: 'New mindzie Notebook…',
+    caption: 'Create a notebook in the current mindzie project',
+    icon: addIcon,
+    execute: async () => {
+      const project = requireProject();
+      if (!project) {
+        return;
+      }
+      await model.refreshDatasets();
+      const specs = app.serviceManager.kernelspecs.specs?.kernelspecs ?? {};
+      const kernels = Object.values(specs)
+        .filter(spec => !!spec)
+        .map(spec => ({ name: spec!.name, displayName: spec!.display_name }));
+      const notebook = await createNotebookDialog({
+        datasets: model.datasets.data ?? [],
+        kernels,
+        submit: values =>
+          service.createNotebook(project, {
+            notebookName: values.notebookName.trim(),
+            notebookDescription: values.notebookDescription.trim() || null,
+            template: values.template,
+            kernelType: values.kernelType,
+            integration: {
+              datasetBinding: values.datasetBinding,
+              enrichmentMode: values.enrichmentMode,
+              outputFormat: values.outputFormat
+            }
+          })
+      });
+      if (notebook) {
+        Private.created(context, notebook, 'Created');
+      }
+      return notebook;
+    }
+  });
+
+  commands.addCommand(CommandIDs.uploadNotebook, {
+    label: 'Upload Notebook to mindzie…',
+    caption: 'Upload an .ipynb file into the current mindzie project',
+    icon: fileUploadIcon,
+    execute: async () => {
+      const project = requireProject();
+      if (!project) {
+        return;
+      }
+      const notebook = await uploadNotebookDialog({
+        datasets: model.datasets.data ?? [],
+        submit: values =>
+          service.uploadNotebook(project, values.file, values.file.name, {
+            notebookName: values.notebookName.trim() || undefined,
+            datasetBinding: values.datasetBinding,
+            enrichmentMode: values.enrichmentMode
+          })
+      });
+      if (notebook) {
+        Private.created(context, notebook, 'Uploaded');
+      }
+      return notebook;
+    }
+  });
+
+  commands.addCommand(CommandIDs.uploadDataset, {
+    label: 'Upload Dataset to mindzie…',
+    caption: 'Upload a CSV or Parquet event log into the current mindzie project',
+    icon: datasetUploadIcon,
+    execute: async (): Promise<IDataset | null | undefined> => {
+      const project = requireProject();
+      if (!project) {
+        return;
+      }
+      const dataset = await uploadDatasetDialog({
+        submit: values =>
+          service.uploadDataset(project, values.file, values.file.name, values.name)
+      });
+      if (dataset) {
+        Notification.success(
+          `Uploaded dataset “${dataset.name}”: ${dataset.recordCount.toLocaleString()} rows, ${dataset.columns.length} columns.`,
+          { autoClose: 4000 }
+        );
+        await Promise.all([model.refreshDatasets(), model.refreshProjects()]);
+      }
+      return dataset;
+    }
+  });
+
+  commands.addCommand(CommandIDs.deleteNotebook, {
+    label: args => (args.notebookName ? `Delete “${args.notebookName}”` : 'Delete Notebook'),
+    caption: 'Delete a mindzie notebook, its file and its execution history',
+    execute: async args => {
+      const project = requireProject();
+      const notebookId = args.notebookId as string;
+      if (!project || !notebookId) {
+        return false;
+      }
+      const name = (args.notebookName as string) || 'this notebook';
+      const ok = await confirmDialog({
+        title: 'Delete notebook',
+        body: `Delete “${name}”? Its file and its whole execution history are deleted too. This cannot be undone.`,
+        acceptLabel: 'Delete'
+      });
+      if (!ok) {
+        return false;
+      }
+      try {
+        await service.deleteNotebook(project, notebookId);
+      } catch (error) {
+        Notification.error(`Could not delete “${name}”: ${errorMessage(error)}`, {
+          autoClose: false
+        });
+        return false;
+      }
+      Notification.success(`Deleted “${name}”.`, { autoClose: 3000 });
+      if (model.notebookId === notebookId) {
+        await model.selectNotebook(null);
+      } else {
+        await model.refreshNotebooks();
+      }
+      void model.refreshProjects();
+      return true;
+    }
+  });
+
+  commands.addCommand(CommandIDs.deleteDataset, {
+    label: 'Delete Dataset',
+    caption: 'Delete a dataset of the current mindzie project',
+    execute: async args => {
+      const project = requireProject();
+      const datasetId = args.datasetId as string;
+      if (!project || !datasetId) {
+        return false;
+      }
+      const name = (args.name as string) || 'this dataset';
+      const ok = await confirmDialog({
+        title: 'Delete dataset',
+        body: `Delete the dataset “${name}”? Notebooks bound to it can no longer load it.`,
+        acceptLabel: 'Delete'
+      });
+      if (!ok) {
+        return false;
+      }
+      try {
+        await service.deleteDataset(project, datasetId);
+      } catch (error) {
+        Notification.error(`Could not delete “${name}”: ${errorMessage(error)}`, {
+          autoClose: false
+        });
+        return false;
+      }
+      Notification.success(`Deleted dataset “${name}”.`, { autoClose: 3000 });
+      await Promise.all([model.refreshDatasets(), model.refreshProjects()]);
+      return true;
+    }
+  });
+
+  commands.addCommand(CommandIDs.openNotebook, {
+    label: 'Open in JupyterLab',
+    caption: 'Open the notebook file in the notebook editor',
+    execute: args =>
+      commands.execute('docmanager:open', {
+        path: args.path as string,
+        factory: 'Notebook'
+      })
+  });
+
+  commands.addCommand(CommandIDs.runNotebook, {
+    label: 'Run with mindzie',
+    caption: 'Run this notebook with mindzie: parameters, live progress and results',
+    icon: runWithMindzieIcon,
+    isEnabled: () => !!context.notebooks?.currentWidget,
+    execute: async () => {
+      const panel = context.notebooks?.currentWidget;
+      if (!panel) {
+        return;
+      }
+      await Private.runNotebook(context, panel);
+    }
+  });
+
+  commands.addCommand(CommandIDs.openExecution, {
+    label: 'Open mindzie Execution',
+    caption: 'Show an execution: live progress, cells and results',
+    execute: async args => {
+      const ids = Private.executionArgs(args);
+      if (!ids) {
+        return;
+      }
+      const existing = context.executions.find(
+        widget => widget.content.executionId === ids.executionId
+      );
+      if (existing) {
+        app.shell.activateById(existing.id);
+        return existing;
+      }
+      const content = new ExecutionView({
+        ...ids,
+        notebookName: (args.notebookName as string) || undefined,
+        model,
+        rendermime: context.rendermime,
+        commands
+      });
+      const widget = new MainAreaWidget({ content });
+      widget.id = `jp-mindzie-execution-${ids.executionId}`;
+      widget.title.icon = mindzieIcon;
+      widget.title.closable = true;
+      widget.addClass('jp-mindzie-ExecutionTab');
+      await context.executions.add(widget);
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+      return widget;
+    }
+  });
+
+  commands.addCommand(CommandIDs.cancelExecution, {
+    label: 'Cancel mindzie Execution',
+    caption: 'Stop a queued or running execution',
+    execute: async args => {
+      const ids = Private.executionArgs(args);
+      if (!ids) {
+        return false;
+      }
+      const ok = await confirmDialog({
+        title: 'Cancel execution',
+        body: 'Stop this execution? Its kernel is interrupted and shut down; cells already run keep their results.',
+        acceptLabel: 'Cancel execution'
+      });
+      if (!ok) {
+        return false;
+      }
+      const watcher = model.watch(ids, ids.notebookId, ids.executionId);
+      try {
+        const execution = await service.cancelExecution(
+          ids,
+          ids.notebookId,
+          ids.executionId
+        );
+        watcher.update(execution);
+        void watcher.refresh();
+      } catch (error) {
+        Notification.error(`Could not cancel the execution: ${errorMessage(error)}`, {
+          autoClose: false
+        });
+        void watcher.refresh();
+        return false;
+      }
+      return true;
+    }
+  });
+
+  commands.addCommand(CommandIDs.goToCell, {
+    label: 'Go to Cell',
+    caption: 'Open the notebook and select the cell',
+    execute: async args => {
+      const path = args.path as string;
+      const cellId = args.cellId as string;
+      if (!path || !cellId) {
+        return;
+      }
+      const widget = (await commands.execute('docmanager:open', {
+        path,
+        factory: 'Notebook'
+      })) as Widget | undefined;
+      if (!(widget instanceof NotebookPanel)) {
+        return;
+      }
+      await widget.context.ready;
+      await widget.revealed;
+      const notebook = widget.content;
+      const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
+      if (index < 0) {
+        Notification.warning(
+          `The cell ${cellId} is no longer in ${path}: it was deleted or its id changed.`,
+          { autoClose: 6000 }
+        );
+        return;
+      }
+      notebook.activeCellIndex = index;
+      notebook.deselectAll();
+      await notebook.scrollToItem(index, 'center');
+      app.shell.activateById(widget.id);
+      notebook.activeCell?.node.focus();
+    }
+  });
+
+  commands.addCommand(CommandIDs.openReport, {
+    label: args => `Open Report${args.name ? ` “${args.name}”` : ''}`,
+    caption: 'Open an execution’s HTML report in a JupyterLab tab',
+    execute: async args => {
+      const url = args.url as string;
+      if (!url) {
+        return;
+      }
+      const existing = context.reports.find(widget => widget.content.url === url);
+      if (existing) {
+        app.shell.activateById(existing.id);
+        return existing;
+      }
+      const content = new ReportView({
+        url,
+        name: (args.name as string) || 'Report',
+        service
+      });
+      const widget = new MainAreaWidget({ content });
+      widget.id = `jp-mindzie-report-${Private.hash(url)}`;
+      widget.title.label = `Report: ${content.name}`;
+      widget.title.icon = mindzieIcon;
+      widget.title.closable = true;
+      await context.reports.add(widget);
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+      return widget;
+    }
+  });
+
+  commands.addCommand(CommandIDs.downloadResults, {
+    label: 'Download All Results',
+    caption: 'Download every artifact of the execution as one zip file',
+    execute: async args => {
+      const ids = Private.executionArgs(args);
+      if (!ids) {
+        return;
+      }
+      try {
+        const blob = await service.downloadResults(ids, ids.notebookId, ids.executionId);
+        downloadBlob(blob, `execution-${ids.executionId}.zip`);
+      } catch (error) {
+        Notification.error(`Could not download the results: ${errorMessage(error)}`, {
+          autoClose: false
+        });
+      }
+    }
+  });
+}
+
+namespace Private {
+  export function executionArgs(
+    args: ReadonlyPartialJSONObject
+  ): IExecutionArgs | null {
+    const { tenantId, projectId, notebookId, executionId } = args as Record<
+      string,
+      string | undefined
+    >;
+    if (!tenantId || !projectId || !notebookId || !executionId) {
+      console.warn('jupyter-mindzie: an execution command needs its four ids', args);
+      return null;
+    }
+    return { tenantId, projectId, notebookId, executionId };
+  }
+
+  /**
+   * After a create or an upload: say so, list the server's warnings, show the notebook.
+   */
+  export function created(
+    context: ICommandContext,
+    notebook: INotebook,
+    verb: string
+  ): void {
+    const { app, model } = context;
+    Notification.success(`${verb} “${notebook.notebookName}”.`, {
+      autoClose: 4000,
+      actions: [
+        {
+          label: 'Open',
+          caption: 'Open the notebook in JupyterLab',
+          callback: () => {
+            void app.commands.execute(CommandIDs.openNotebook, { path: notebook.path });
+          }
+        }
+      ]
+    });
+    const warnings = notebook.validation?.warnings ?? [];
+    if (warnings.length) {
+      Notification.warning(
+        `“${notebook.notebookName}”: ${warnings.join(' ')}`,
+        { autoClose: false }
+      );
+    }
+    void model.refreshProjects();
+    void model.selectNotebook(notebook.notebookId, 'run');
+  }
+
+  /**
+   * "Run with mindzie" on an open notebook: save it, find its mindzie notebook, show the form.
+   */
+  export async function runNotebook(
+    context: ICommandContext,
+    panel: NotebookPanel
+  ): Promise<void> {
+    const { model } = context;
+    const meta = (panel.context.model.getMetadata('mindzie') ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const notebookId = typeof meta.notebookId === 'string' ? meta.notebookId : null;
+    const tenantId = typeof meta.tenantId === 'string' ? meta.tenantId : null;
+    const projectId = typeof meta.projectId === 'string' ? meta.projectId : null;
+    if (!notebookId || !tenantId || !projectId) {
+      Notification.warning(
+        `${panel.context.path} is not a mindzie notebook. Upload it to a mindzie project first (mindzie panel → Upload notebook).`,
+        {
+          autoClose: 8000,
+          actions: [
+            {
+              label: 'Upload…',
+              callback: () => {
+                void context.app.commands.execute(CommandIDs.uploadNotebook);
+              }
+            }
+          ]
+        }
+      );
+      return;
+    }
+    // A run reads the saved file: save first so it runs what the analyst sees.
+    if (panel.context.model.dirty && !panel.context.model.readOnly) {
+      try {
+        await panel.context.save();
+      } catch (error) {
+        Notification.error(
+          `Could not save ${panel.context.path} before the run: ${errorMessage(error)}`,
+          { autoClose: false }
+        );
+        return;
+      }
+    }
+    context.showPanel();
+    const project = { tenantId, projectId };
+    if (!sameProject(project, model.project)) {
+      await model.addProject(project);
+    }
+    await model.selectNotebook(notebookId.toLowerCase(), 'run');
+  }
+
+  export function hash(text: string): string {
+    let h = 0;
+    for (let i = 0; i < text.length; i++) {
+      h = (Math.imul(31, h) + text.charCodeAt(i)) | 0;
+    }
+    return (h >>> 0).toString(36);
+  }
+}

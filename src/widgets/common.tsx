@@ -1,0 +1,270 @@
+/**
+ * Small React parts shared by the panel and the execution tab: badges, progress, errors.
+ */
+import {
+  HTMLSelect,
+  LabIcon,
+  caretDownIcon,
+  caretRightIcon
+} from '@jupyterlab/ui-components';
+import { ISignal } from '@lumino/signaling';
+import * as React from 'react';
+
+import { MindzieRequestError, errorMessage } from '../request';
+
+/**
+ * Re-render the component whenever `signal` fires.
+ */
+export function useSignal(signal: ISignal<unknown, unknown> | null): void {
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    if (!signal) {
+      return;
+    }
+    const slot = () => setTick(tick => tick + 1);
+    signal.connect(slot);
+    return () => {
+      signal.disconnect(slot);
+    };
+  }, [signal]);
+}
+
+/**
+ * A coloured pill for a notebook, execution or cell state.
+ */
+export function StatusBadge(props: {
+  status: string;
+  label?: string;
+  title?: string;
+}): JSX.Element {
+  const status = props.status || 'Unknown';
+  return (
+    <span
+      className={`jp-mindzie-Badge jp-mindzie-Badge-${status.replace(/[^A-Za-z_]/g, '')}`}
+      data-status={status}
+      title={props.title ?? status.replace('_', ' ')}
+    >
+      {props.label ?? status.replace('_', ' ')}
+    </span>
+  );
+}
+
+/**
+ * A determinate progress bar with its percentage.
+ */
+export function ProgressBar(props: {
+  percent: number;
+  status?: string;
+  label?: string;
+}): JSX.Element {
+  const percent = Math.max(0, Math.min(100, Math.round(props.percent)));
+  return (
+    <div
+      className="jp-mindzie-Progress"
+      data-status={props.status}
+      data-percent={percent}
+      role="progressbar"
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+      aria-label={props.label ?? 'Progress'}
+    >
+      <div className="jp-mindzie-Progress-track">
+        <div
+          className="jp-mindzie-Progress-fill"
+          style={{ width: `${percent}%` }}
+        />
+      </div>
+      <span className="jp-mindzie-Progress-text">{percent}%</span>
+    </div>
+  );
+}
+
+/**
+ * A failed request: the problem's title and message, the invalid fields, and a retry.
+ */
+export function ErrorBox(props: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+  compact?: boolean;
+}): JSX.Element {
+  const { error } = props;
+  const problem = error instanceof MindzieRequestError ? error.problem : null;
+  const title =
+    props.title ??
+    (error instanceof MindzieRequestError
+      ? `${error.status} ${problem?.title ?? 'Error'}`
+      : 'Cannot reach the mindzie server');
+  const fields = problem?.errors ?? [];
+  return (
+    <div
+      className={`jp-mindzie-Error${props.compact ? ' jp-mod-compact' : ''}`}
+      data-status="error"
+      role="alert"
+    >
+      <div className="jp-mindzie-Error-title">{title}</div>
+      <div className="jp-mindzie-Error-message">{errorMessage(error)}</div>
+      {fields.length > 1 && (
+        <ul className="jp-mindzie-Error-fields">
+          {fields.map(field => (
+            <li key={field.field}>
+              <code>{field.field}</code>: {field.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {props.onRetry && (
+        <button
+          className="jp-mindzie-LinkButton"
+          onClick={() => props.onRetry?.()}
+        >
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A quiet line for "nothing here yet", with an optional action.
+ */
+export function EmptyState(props: {
+  children: React.ReactNode;
+  action?: React.ReactNode;
+  testId?: string;
+}): JSX.Element {
+  return (
+    <div className="jp-mindzie-Empty" data-testid={props.testId}>
+      <div>{props.children}</div>
+      {props.action && <div className="jp-mindzie-Empty-action">{props.action}</div>}
+    </div>
+  );
+}
+
+/**
+ * A section with a Lab-style title bar that folds its body; actions sit at the right.
+ */
+export function Section(props: {
+  title: string;
+  count?: number | null;
+  actions?: React.ReactNode;
+  children: React.ReactNode;
+  testId?: string;
+  defaultOpen?: boolean;
+  className?: string;
+}): JSX.Element {
+  const [open, setOpen] = React.useState(props.defaultOpen ?? true);
+  const Caret = open ? caretDownIcon : caretRightIcon;
+  return (
+    <section
+      className={`jp-mindzie-Section ${props.className ?? ''}`}
+      data-testid={props.testId}
+      data-open={open}
+    >
+      <header className="jp-mindzie-Section-header">
+        <button
+          className="jp-mindzie-Section-toggle"
+          aria-expanded={open}
+          onClick={() => setOpen(!open)}
+        >
+          <Caret.react tag="span" className="jp-mindzie-Section-caret" />
+          <span className="jp-mindzie-Section-title">{props.title}</span>
+          {props.count !== undefined && props.count !== null && (
+            <span className="jp-mindzie-Section-count">{props.count}</span>
+          )}
+        </button>
+        <div className="jp-mindzie-Section-actions">{props.actions}</div>
+      </header>
+      {open && <div className="jp-mindzie-Section-body">{props.children}</div>}
+    </section>
+  );
+}
+
+/**
+ * A small icon button for lists and section headers.
+ */
+export function IconButton(props: {
+  icon: LabIcon;
+  title: string;
+  onClick: (event: React.MouseEvent) => void;
+  disabled?: boolean;
+  testId?: string;
+  className?: string;
+}): JSX.Element {
+  return (
+    <button
+      className={`jp-mindzie-IconButton ${props.className ?? ''}`}
+      title={props.title}
+      aria-label={props.title}
+      disabled={props.disabled}
+      data-testid={props.testId}
+      onClick={event => {
+        event.stopPropagation();
+        props.onClick(event);
+      }}
+    >
+      <props.icon.react tag="span" elementSize="normal" />
+    </button>
+  );
+}
+
+/**
+ * A row of tabs (Lab's look) that switch the view below them.
+ */
+export function Tabs<T extends string>(props: {
+  tabs: Array<{ id: T; label: string; badge?: React.ReactNode }>;
+  current: T;
+  onChange: (id: T) => void;
+}): JSX.Element {
+  return (
+    <div className="jp-mindzie-Tabs" role="tablist">
+      {props.tabs.map(tab => (
+        <button
+          key={tab.id}
+          role="tab"
+          aria-selected={tab.id === props.current}
+          className={`jp-mindzie-Tab${tab.id === props.current ? ' jp-mod-current' : ''}`}
+          data-testid={`mindzie-tab-${tab.id}`}
+          onClick={() => props.onChange(tab.id)}
+        >
+          {tab.label}
+          {tab.badge}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * A spinning indicator for work in progress.
+ */
+export function Spinner(props: { label?: string }): JSX.Element {
+  return (
+    <span className="jp-mindzie-Spinner" role="status" aria-label={props.label ?? 'Loading'}>
+      <span className="jp-mindzie-Spinner-dot" />
+      {props.label && <span className="jp-mindzie-Spinner-label">{props.label}</span>}
+    </span>
+  );
+}
+
+/**
+ * Lab's styled select (with its caret), full width unless styled otherwise.
+ */
+export function Select(
+  props: React.SelectHTMLAttributes<HTMLSelectElement> & {
+    'data-testid'?: string;
+    children?: React.ReactNode;
+  }
+): JSX.Element {
+  const { className, children, ...rest } = props;
+  return (
+    <HTMLSelect
+      className={`jp-mindzie-Select ${className ?? ''}`}
+      iconProps={{ top: '6px', right: '6px' }}
+      {...rest}
+    >
+      {children}
+    </HTMLSelect>
+  );
+}

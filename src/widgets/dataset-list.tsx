@@ -1,0 +1,93 @@
+/**
+ * The project's datasets: upload, see their size and columns, delete.
+ */
+import { deleteIcon, fileUploadIcon, spreadsheetIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { CommandIDs } from '../commands';
+import { formatBytes, formatCount, timeAgo } from '../format';
+import { EmptyState, ErrorBox, IconButton, Section, Spinner } from './common';
+import { IPanelProps } from './panel';
+
+export function DatasetList(props: IPanelProps): JSX.Element {
+  const { model, commands } = props;
+  const datasets = model.datasets;
+  return (
+    <Section
+      title="Datasets"
+      count={datasets.data?.length}
+      testId="mindzie-datasets"
+      actions={
+        <>
+          {datasets.loading && <Spinner />}
+          <IconButton
+            icon={fileUploadIcon}
+            title="Upload a dataset (CSV or Parquet)…"
+            testId="mindzie-upload-dataset"
+            onClick={() => void commands.execute(CommandIDs.uploadDataset)}
+          />
+        </>
+      }
+    >
+      {datasets.error ? (
+        <div className="jp-mindzie-Padded">
+          <ErrorBox error={datasets.error} onRetry={() => void model.refreshDatasets()} />
+        </div>
+      ) : null}
+      {datasets.data && !datasets.data.length && !datasets.error ? (
+        <EmptyState
+          testId="mindzie-datasets-empty"
+          action={
+            <button
+              className="jp-mod-styled jp-mindzie-Button"
+              onClick={() => void commands.execute(CommandIDs.uploadDataset)}
+            >
+              Upload a dataset…
+            </button>
+          }
+        >
+          No datasets yet. Upload an event log (CSV or Parquet) to bind it to notebooks.
+        </EmptyState>
+      ) : null}
+      {datasets.data?.length ? (
+        <ul className="jp-mindzie-List" data-testid="mindzie-dataset-list">
+          {datasets.data.map(dataset => (
+            <li
+              key={dataset.datasetId}
+              className="jp-mindzie-ListItem jp-mindzie-DatasetItem"
+              data-testid="mindzie-dataset-item"
+              data-dataset-id={dataset.datasetId}
+              title={`${dataset.name}\nColumns: ${dataset.columns.join(', ')}\nId: ${dataset.datasetId}`}
+            >
+              <spreadsheetIcon.react tag="span" className="jp-mindzie-ListItem-icon" />
+              <div className="jp-mindzie-ListItem-body">
+                <div className="jp-mindzie-ListItem-title">
+                  <span className="jp-mindzie-ListItem-name">{dataset.name}</span>
+                </div>
+                <div className="jp-mindzie-ListItem-meta">
+                  {formatCount(dataset.recordCount)} rows · {dataset.columns.length}{' '}
+                  columns · {dataset.format.toUpperCase()}
+                  {dataset.size !== undefined ? ` · ${formatBytes(dataset.size)}` : ''} ·{' '}
+                  {timeAgo(dataset.dateCreated)}
+                </div>
+              </div>
+              <div className="jp-mindzie-ListItem-actions">
+                <IconButton
+                  icon={deleteIcon}
+                  title="Delete…"
+                  testId="mindzie-delete-dataset"
+                  onClick={() =>
+                    void commands.execute(CommandIDs.deleteDataset, {
+                      datasetId: dataset.datasetId,
+                      name: dataset.name
+                    })
+                  }
+                />
+              </div>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </Section>
+  );
+}

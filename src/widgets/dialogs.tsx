@@ -1,0 +1,635 @@
+/**
+ * The panel's dialogs: add a project, create or upload a notebook, upload a dataset, confirm.
+ *
+ * A form dialog stays open on a bad value or a failed request and shows why, so nothing the
+ * user typed is lost and no failure goes unseen.
+ */
+import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { isGuid } from '../model';
+import {
+  IDataset,
+  IProjectRef,
+  NotebookTemplate,
+  OUTPUT_FORMATS,
+  OutputFormat
+} from '../tokens';
+import { ErrorBox, Select } from './common';
+
+/**
+ * The body of a form dialog: renders the values and keeps them as they are edited.
+ */
+class FormBody<V> extends ReactWidget implements Dialog.IBodyWidget<V> {
+  constructor(
+    private _render: (values: V, set: (patch: Partial<V>) => void) => JSX.Element,
+    public values: V,
+    private _error: unknown,
+    testId: string
+  ) {
+    super();
+    this.addClass('jp-mindzie-Form');
+    this.addClass('jp-mindzie-DialogForm');
+    this.node.dataset.testid = testId;
+  }
+
+  getValue(): V {
+    return this.values;
+  }
+
+  render(): JSX.Element {
+    return (
+      <>
+        {this._error ? (
+          typeof this._error === 'string' ? (
+            <div className="jp-mindzie-Error jp-mod-compact" role="alert">
+              <div className="jp-mindzie-Error-message">{this._error}</div>
+            </div>
+          ) : (
+            <ErrorBox error={this._error} compact />
+          )
+        ) : null}
+        {this._render(this.values, patch => {
+          this.values = { ...this.values, ...patch };
+          this.update();
+        })}
+      </>
+    );
+  }
+}
+
+/**
+ * Show a form until it is cancelled, or its values are valid and `submit` succeeds.
+ *
+ * @returns what `submit` returned, or null when cancelled.
+ */
+export async function showFormDialog<V, R>(options: {
+  title: string;
+  acceptLabel: string;
+  initial: V;
+  testId: string;
+  render: (values: V, set: (patch: Partial<V>) => void) => JSX.Element;
+  validate?: (values: V) => string | null;
+  submit: (values: V) => Promise<R>;
+}): Promise<R | null> {
+  let values = options.initial;
+  let error: unknown = null;
+  for (;;) {
+    const body = new FormBody(options.render, values, error, options.testId);
+    const result = await showDialog<V>({
+      title: options.title,
+      body,
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.okButton({ label: options.acceptLabel })
+      ],
+      focusNodeSelector: 'input, select'
+    });
+    if (!result.button.accept || result.value === null) {
+      return null;
+    }
+    values = result.value;
+    error = options.validate?.(values) ?? null;
+    if (error) {
+      continue;
+    }
+    try {
+      return await options.submit(values);
+    } catch (reason) {
+      error = reason;
+    }
+  }
+}
+
+/**
+ * Ask before something that cannot be undone.
+ */
+export async function confirmDialog(options: {
+  title: string;
+  body: string;
+  acceptLabel: string;
+}): Promise<boolean> {
+  const result = await showDialog({
+    title: options.title,
+    body: options.body,
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: options.acceptLabel })
+    ]
+  });
+  return result.button.accept;
+}
+
+// -- fields ---------------------------------------------------------------------------------
+
+/**
+ * A labelled row of a form.
+ */
+export function Field(props: {
+  label: React.ReactNode;
+  hint?: React.ReactNode;
+  children: React.ReactNode;
+  error?: string | null;
+  htmlFor?: string;
+}): JSX.Element {
+  return (
+    <div className={`jp-mindzie-Field${props.error ? ' jp-mod-invalid' : ''}`}>
+      {props.label ? (
+        <label className="jp-mindzie-Field-label" htmlFor={props.htmlFor}>
+          {props.label}
+        </label>
+      ) : null}
+      <div className="jp-mindzie-Field-control">{props.children}</div>
+      {props.error && (
+        <div className="jp-mindzie-Field-error" role="alert">
+          {props.error}
+        </div>
+      )}
+      {props.hint && !props.error && (
+        <div className="jp-mindzie-Field-hint">{props.hint}</div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A checkbox with its label to the right.
+ */
+export function Checkbox(props: {
+  label: React.ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  testId?: string;
+  disabled?: boolean;
+}): JSX.Element {
+  return (
+    <label className="jp-mindzie-Checkbox">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        disabled={props.disabled}
+        data-testid={props.testId}
+        onChange={event => props.onChange(event.target.checked)}
+      />
+      <span>{props.label}</span>
+    </label>
+  );
+}
+
+/**
+ * A select of the project's datasets, with "None".
+ */
+export function DatasetSelect(props: {
+  datasets: IDataset[];
+  value: string | null;
+  onChange: (datasetId: string | null) => void;
+  testId?: string;
+  noneLabel?: string;
+  id?: string;
+}): JSX.Element {
+  const known = props.datasets.some(d => d.datasetId === props.value);
+  return (
+    <Select
+      id={props.id}
+            value={props.value ?? ''}
+      data-testid={props.testId}
+      onChange={event => props.onChange(event.target.value || null)}
+    >
+      <option value="">{props.noneLabel ?? 'None'}</option>
+      {props.value && !known && (
+        <option value={props.value}>Unknown dataset {props.value}</option>
+      )}
+      {props.datasets.map(dataset => (
+        <option key={dataset.datasetId} value={dataset.datasetId}>
+          {dataset.name} ({dataset.recordCount.toLocaleString()} rows)
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+export const OUTPUT_FORMAT_LABELS: Record<OutputFormat, string> = {
+  enriched_dataframe: 'Enriched dataframe',
+  csv: 'CSV',
+  parquet: 'Parquet',
+  json: 'JSON'
+};
+
+/**
+ * A select of the output formats.
+ */
+export function OutputFormatSelect(props: {
+  value: OutputFormat;
+  onChange: (value: OutputFormat) => void;
+  testId?: string;
+  id?: string;
+}): JSX.Element {
+  return (
+    <Select
+      id={props.id}
+            value={props.value}
+      data-testid={props.testId}
+      onChange={event => props.onChange(event.target.value as OutputFormat)}
+    >
+      {OUTPUT_FORMATS.map(format => (
+        <option key={format} value={format}>
+          {OUTPUT_FORMAT_LABELS[format]}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+/**
+ * A file input that keeps the chosen file in the form's values.
+ */
+function FileInput(props: {
+  accept: string;
+  file: File | null;
+  onChange: (file: File | null) => void;
+  testId: string;
+}): JSX.Element {
+  return (
+    <div className="jp-mindzie-FileInput">
+      <input
+        type="file"
+        accept={props.accept}
+        data-testid={props.testId}
+        onChange={event => props.onChange(event.target.files?.[0] ?? null)}
+      />
+      {props.file && (
+        <span className="jp-mindzie-FileInput-size" title={props.file.name}>
+          {props.file.name} · {(props.file.size / 1024).toFixed(1)} KB
+        </span>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A file name without its folder and extension.
+ */
+export function fileStem(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? name;
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/**
+ * A random (version 4) GUID.
+ */
+export function newGuid(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// -- the dialogs ----------------------------------------------------------------------------
+
+/**
+ * Ask for a tenant and project to open (a new project starts empty).
+ */
+export function addProjectDialog(options: {
+  tenants: string[] | '*';
+  suggestedTenant?: string | null;
+  submit: (project: IProjectRef) => Promise<IProjectRef>;
+}): Promise<IProjectRef | null> {
+  const tenants = options.tenants === '*' ? null : options.tenants;
+  const initial = {
+    tenantId:
+      options.suggestedTenant ?? (tenants && tenants.length ? tenants[0] : ''),
+    projectId: newGuid()
+  };
+  return showFormDialog({
+    title: 'Open a mindzie project',
+    acceptLabel: 'Open',
+    initial,
+    testId: 'mindzie-add-project-dialog',
+    render: (values, set) => (
+      <>
+        <p className="jp-mindzie-Form-intro">
+          Projects are named by their tenant and project ids (GUIDs). A project you
+          open here is kept in this browser; it shows on the server once it holds a
+          notebook or a dataset.
+        </p>
+        <Field label="Tenant" htmlFor="jp-mindzie-tenant">
+          {tenants ? (
+            <Select
+              id="jp-mindzie-tenant"
+                            value={values.tenantId}
+              data-testid="mindzie-tenant-input"
+              onChange={event => set({ tenantId: event.target.value })}
+            >
+              {tenants.map(tenant => (
+                <option key={tenant} value={tenant}>
+                  {tenant}
+                </option>
+              ))}
+            </Select>
+          ) : (
+            <div className="jp-mindzie-InputRow">
+              <input
+                id="jp-mindzie-tenant"
+                className="jp-mod-styled jp-mindzie-Input"
+                value={values.tenantId}
+                placeholder="00000000-0000-0000-0000-000000000000"
+                data-testid="mindzie-tenant-input"
+                onChange={event => set({ tenantId: event.target.value })}
+              />
+              <button
+                className="jp-mindzie-LinkButton"
+                onClick={() => set({ tenantId: newGuid() })}
+              >
+                New
+              </button>
+            </div>
+          )}
+        </Field>
+        <Field label="Project" htmlFor="jp-mindzie-project">
+          <div className="jp-mindzie-InputRow">
+            <input
+              id="jp-mindzie-project"
+              className="jp-mod-styled jp-mindzie-Input"
+              value={values.projectId}
+              data-testid="mindzie-project-input"
+              onChange={event => set({ projectId: event.target.value })}
+            />
+            <button
+              className="jp-mindzie-LinkButton"
+              onClick={() => set({ projectId: newGuid() })}
+            >
+              New
+            </button>
+          </div>
+        </Field>
+      </>
+    ),
+    validate: values => {
+      if (!isGuid(values.tenantId)) {
+        return 'The tenant must be a GUID (8-4-4-4-12 hexadecimal digits).';
+      }
+      if (!isGuid(values.projectId)) {
+        return 'The project must be a GUID (8-4-4-4-12 hexadecimal digits).';
+      }
+      return null;
+    },
+    submit: values =>
+      options.submit({
+        tenantId: values.tenantId.trim().toLowerCase(),
+        projectId: values.projectId.trim().toLowerCase()
+      })
+  });
+}
+
+export interface INewNotebookValues {
+  notebookName: string;
+  notebookDescription: string;
+  template: NotebookTemplate;
+  kernelType: string;
+  datasetBinding: string | null;
+  enrichmentMode: boolean;
+  outputFormat: OutputFormat;
+}
+
+/**
+ * Ask for a new notebook's name, template, kernel and integration settings.
+ */
+export function createNotebookDialog<R>(options: {
+  datasets: IDataset[];
+  kernels: Array<{ name: string; displayName: string }>;
+  submit: (values: INewNotebookValues) => Promise<R>;
+}): Promise<R | null> {
+  const kernels = options.kernels.length
+    ? options.kernels
+    : [{ name: 'python3', displayName: 'Python 3' }];
+  const initial: INewNotebookValues = {
+    notebookName: '',
+    notebookDescription: '',
+    template: 'process_mining_starter',
+    kernelType: kernels.some(k => k.name === 'python3')
+      ? 'python3'
+      : kernels[0].name,
+    datasetBinding: options.datasets[0]?.datasetId ?? null,
+    enrichmentMode: true,
+    outputFormat: 'enriched_dataframe'
+  };
+  return showFormDialog({
+    title: 'New mindzie notebook',
+    acceptLabel: 'Create',
+    initial,
+    testId: 'mindzie-create-dialog',
+    render: (values, set) => (
+      <>
+        <Field label="Name" htmlFor="jp-mindzie-nb-name">
+          <input
+            id="jp-mindzie-nb-name"
+            className="jp-mod-styled jp-mindzie-Input"
+            value={values.notebookName}
+            placeholder="Loan applications: cycle times"
+            data-testid="mindzie-notebook-name"
+            onChange={event => set({ notebookName: event.target.value })}
+          />
+        </Field>
+        <Field label="Description" htmlFor="jp-mindzie-nb-description">
+          <input
+            id="jp-mindzie-nb-description"
+            className="jp-mod-styled jp-mindzie-Input"
+            value={values.notebookDescription}
+            placeholder="Optional"
+            onChange={event => set({ notebookDescription: event.target.value })}
+          />
+        </Field>
+        <Field
+          label="Template"
+          htmlFor="jp-mindzie-nb-template"
+          hint={
+            values.template === 'process_mining_starter'
+              ? 'Cycle times, bottlenecks, an enriched event log and a plot, ready to run.'
+              : 'Only a parameters cell.'
+          }
+        >
+          <Select
+            id="jp-mindzie-nb-template"
+                        value={values.template}
+            data-testid="mindzie-notebook-template"
+            onChange={event =>
+              set({ template: event.target.value as NotebookTemplate })
+            }
+          >
+            <option value="process_mining_starter">Process mining starter</option>
+            <option value="blank">Blank</option>
+          </Select>
+        </Field>
+        <Field label="Kernel" htmlFor="jp-mindzie-nb-kernel">
+          <Select
+            id="jp-mindzie-nb-kernel"
+                        value={values.kernelType}
+            onChange={event => set({ kernelType: event.target.value })}
+          >
+            {kernels.map(kernel => (
+              <option key={kernel.name} value={kernel.name}>
+                {kernel.displayName}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field
+          label="Dataset"
+          htmlFor="jp-mindzie-nb-dataset"
+          hint={
+            options.datasets.length
+              ? 'The event log the notebook analyses (its dataset_id parameter).'
+              : 'No datasets in this project yet: upload one from the panel first, or bind one later.'
+          }
+        >
+          <DatasetSelect
+            id="jp-mindzie-nb-dataset"
+            datasets={options.datasets}
+            value={values.datasetBinding}
+            testId="mindzie-notebook-dataset"
+            onChange={datasetBinding => set({ datasetBinding })}
+          />
+        </Field>
+        <Field label="Output format" htmlFor="jp-mindzie-nb-format">
+          <OutputFormatSelect
+            id="jp-mindzie-nb-format"
+            value={values.outputFormat}
+            onChange={outputFormat => set({ outputFormat })}
+          />
+        </Field>
+        <Checkbox
+          label="Enrichment mode (publish enriched data back to mindzie)"
+          checked={values.enrichmentMode}
+          onChange={enrichmentMode => set({ enrichmentMode })}
+        />
+      </>
+    ),
+    validate: values =>
+      values.notebookName.trim() ? null : 'Give the notebook a name.',
+    submit: options.submit
+  });
+}
+
+export interface IUploadNotebookValues {
+  file: File | null;
+  notebookName: string;
+  datasetBinding: string | null;
+  enrichmentMode: boolean;
+}
+
+/**
+ * Ask for an .ipynb file to upload, its name and its dataset.
+ */
+export function uploadNotebookDialog<R>(options: {
+  datasets: IDataset[];
+  submit: (values: IUploadNotebookValues & { file: File }) => Promise<R>;
+}): Promise<R | null> {
+  return showFormDialog<IUploadNotebookValues, R>({
+    title: 'Upload a notebook to mindzie',
+    acceptLabel: 'Upload',
+    initial: {
+      file: null,
+      notebookName: '',
+      datasetBinding: null,
+      enrichmentMode: false
+    },
+    testId: 'mindzie-upload-notebook-dialog',
+    render: (values, set) => (
+      <>
+        <Field label="Notebook file (.ipynb)">
+          <FileInput
+            accept=".ipynb,application/x-ipynb+json"
+            file={values.file}
+            testId="mindzie-upload-notebook-file"
+            onChange={file =>
+              set({
+                file,
+                notebookName:
+                  values.notebookName || (file ? fileStem(file.name) : '')
+              })
+            }
+          />
+        </Field>
+        <Field label="Name" htmlFor="jp-mindzie-upload-name">
+          <input
+            id="jp-mindzie-upload-name"
+            className="jp-mod-styled jp-mindzie-Input"
+            value={values.notebookName}
+            placeholder="The file's name"
+            onChange={event => set({ notebookName: event.target.value })}
+          />
+        </Field>
+        <Field label="Dataset" htmlFor="jp-mindzie-upload-dataset">
+          <DatasetSelect
+            id="jp-mindzie-upload-dataset"
+            datasets={options.datasets}
+            value={values.datasetBinding}
+            onChange={datasetBinding => set({ datasetBinding })}
+          />
+        </Field>
+        <Checkbox
+          label="Enrichment mode"
+          checked={values.enrichmentMode}
+          onChange={enrichmentMode => set({ enrichmentMode })}
+        />
+      </>
+    ),
+    validate: values => (values.file ? null : 'Choose a notebook file (.ipynb).'),
+    submit: values => options.submit({ ...values, file: values.file! })
+  });
+}
+
+export interface IUploadDatasetValues {
+  file: File | null;
+  name: string;
+}
+
+/**
+ * Ask for a CSV or Parquet file to upload as a dataset.
+ */
+export function uploadDatasetDialog<R>(options: {
+  submit: (values: { file: File; name: string }) => Promise<R>;
+}): Promise<R | null> {
+  return showFormDialog<IUploadDatasetValues, R>({
+    title: 'Upload a dataset',
+    acceptLabel: 'Upload',
+    initial: { file: null, name: '' },
+    testId: 'mindzie-upload-dataset-dialog',
+    render: (values, set) => (
+      <>
+        <p className="jp-mindzie-Form-intro">
+          An event log as CSV (UTF-8, with a header row) or Parquet: typically one row
+          per event with a case id, an activity and a timestamp.
+        </p>
+        <Field label="File (.csv or .parquet)">
+          <FileInput
+            accept=".csv,.txt,.parquet,.parq,.pq,text/csv"
+            file={values.file}
+            testId="mindzie-upload-dataset-file"
+            onChange={file =>
+              set({
+                file,
+                name: values.name || (file ? fileStem(file.name) : '')
+              })
+            }
+          />
+        </Field>
+        <Field label="Name" htmlFor="jp-mindzie-dataset-name">
+          <input
+            id="jp-mindzie-dataset-name"
+            className="jp-mod-styled jp-mindzie-Input"
+            value={values.name}
+            placeholder="The file's name"
+            data-testid="mindzie-upload-dataset-name"
+            onChange={event => set({ name: event.target.value })}
+          />
+        </Field>
+      </>
+    ),
+    validate: values => (values.file ? null : 'Choose a CSV or Parquet file.'),
+    submit: values => options.submit({ file: values.file!, name: values.name })
+  });
+}

@@ -1,0 +1,300 @@
+/**
+ * A notebook's settings: name, dataset binding (with upload), enrichment mode, output format,
+ * and auto-execution on a cron schedule that is described in words and checked before saving.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { CommandIDs } from '../commands';
+import { checkCron, formatRunTime } from '../cron';
+import { MindzieRequestError, errorMessage } from '../request';
+import { IDataset, IIntegration, INotebook, INotebookUpdate } from '../tokens';
+import { ErrorBox, Select } from './common';
+import { Checkbox, DatasetSelect, Field, OutputFormatSelect } from './dialogs';
+import { IPanelProps } from './panel';
+
+const CRON_PRESETS: Array<[string, string]> = [
+  ['0 * * * *', 'Every hour'],
+  ['0 6 * * *', 'Every day at 06:00'],
+  ['0 6 * * 1-5', 'Weekdays at 06:00'],
+  ['0 6 * * 1', 'Mondays at 06:00'],
+  ['0 0 1 * *', 'First day of each month']
+];
+
+interface ISettingsState {
+  notebookName: string;
+  notebookDescription: string;
+  integration: IIntegration;
+}
+
+function initialState(notebook: INotebook): ISettingsState {
+  return {
+    notebookName: notebook.notebookName,
+    notebookDescription: notebook.notebookDescription ?? '',
+    integration: {
+      ...notebook.integration,
+      scheduleExecution: notebook.integration.scheduleExecution ?? ''
+    }
+  };
+}
+
+export function IntegrationForm(
+  props: IPanelProps & { notebook: INotebook }
+): JSX.Element {
+  const { model, commands, notebook } = props;
+  const [state, setState] = React.useState<ISettingsState>(() => initialState(notebook));
+  const [saving, setSaving] = React.useState(false);
+  const [error, setError] = React.useState<unknown>(null);
+  const integration = state.integration;
+  const set = (patch: Partial<IIntegration>) =>
+    setState({ ...state, integration: { ...integration, ...patch } });
+
+  const cronText = integration.scheduleExecution ?? '';
+  const cron = cronText.trim() || integration.autoExecution ? checkCron(cronText) : null;
+  const nameError = state.notebookName.trim() ? null : 'A notebook needs a name.';
+  const cronError = cron && !cron.valid ? cron.error ?? 'Not a valid schedule.' : null;
+
+  const changes = diff(notebook, state, cron?.valid ? cron.expression : null);
+  const dirty = Object.keys(changes).length > 0;
+  const invalid = !!nameError || !!cronError;
+
+  const save = async () => {
+    if (!dirty || invalid || !model.project) {
+      return;
+    }
+    setSaving(true);
+    setError(null);
+    try {
+      const updated = await model.service.updateNotebook(
+        model.project,
+        notebook.notebookId,
+        changes,
+        notebook.notebookVersion
+      );
+      model.setNotebook(updated);
+      Notification.success(
+        `Saved the settings of “${updated.notebookName}” (version ${updated.notebookVersion}).`,
+        { autoClose: 3000 }
+      );
+      void model.refreshNotebooks();
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const uploadAndBind = async () => {
+    const dataset = (await commands.execute(CommandIDs.uploadDataset)) as
+      | IDataset
+      | null
+      | undefined;
+    if (dataset) {
+      set({ datasetBinding: dataset.datasetId });
+    }
+  };
+
+  const stale = error instanceof MindzieRequestError && error.status === 412;
+
+  return (
+    <form
+      className="jp-mindzie-Form jp-mindzie-SettingsForm"
+      data-testid="mindzie-settings-form"
+      onSubmit={event => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <Field label="Name" htmlFor="jp-mindzie-set-name" error={nameError}>
+        <input
+          id="jp-mindzie-set-name"
+          className="jp-mod-styled jp-mindzie-Input"
+          value={state.notebookName}
+          data-testid="mindzie-settings-name"
+          onChange={event => setState({ ...state, notebookName: event.target.value })}
+        />
+      </Field>
+      <Field label="Description" htmlFor="jp-mindzie-set-description">
+        <input
+          id="jp-mindzie-set-description"
+          className="jp-mod-styled jp-mindzie-Input"
+          value={state.notebookDescription}
+          placeholder="Optional"
+          onChange={event => setState({ ...state, notebookDescription: event.target.value })}
+        />
+      </Field>
+
+      <h3 className="jp-mindzie-Form-heading">Data</h3>
+      <Field
+        label="Dataset binding"
+        htmlFor="jp-mindzie-set-dataset"
+        hint="Runs get it as the dataset_id parameter unless the run form sets another."
+      >
+        <div className="jp-mindzie-InputRow">
+          <DatasetSelect
+            id="jp-mindzie-set-dataset"
+            datasets={model.datasets.data ?? []}
+            value={integration.datasetBinding}
+            testId="mindzie-settings-dataset"
+            onChange={datasetBinding => set({ datasetBinding })}
+          />
+          <button
+            type="button"
+            className="jp-mindzie-LinkButton"
+            data-testid="mindzie-settings-upload-dataset"
+            onClick={() => void uploadAndBind()}
+          >
+            Upload…
+          </button>
+        </div>
+      </Field>
+      <Checkbox
+        label="Enrichment mode: publish enriched data back to mindzie"
+        checked={integration.enrichmentMode}
+        testId="mindzie-settings-enrichment"
+        onChange={enrichmentMode => set({ enrichmentMode })}
+      />
+      <Field label="Output format" htmlFor="jp-mindzie-set-format">
+        <OutputFormatSelect
+          id="jp-mindzie-set-format"
+          value={integration.outputFormat}
+          testId="mindzie-settings-format"
+          onChange={outputFormat => set({ outputFormat })}
+        />
+      </Field>
+
+      <h3 className="jp-mindzie-Form-heading">Schedule</h3>
+      <Checkbox
+        label="Run automatically on a schedule"
+        checked={integration.autoExecution}
+        testId="mindzie-settings-auto"
+        onChange={autoExecution => set({ autoExecution })}
+      />
+      <Field
+        label="Cron (minute hour day month weekday, UTC)"
+        htmlFor="jp-mindzie-set-cron"
+        error={cronError}
+      >
+        <div className="jp-mindzie-InputRow">
+          <input
+            id="jp-mindzie-set-cron"
+            className="jp-mod-styled jp-mindzie-Input jp-mindzie-Mono"
+            value={cronText}
+            placeholder="0 6 * * 1-5"
+            spellCheck={false}
+            data-testid="mindzie-settings-cron"
+            onChange={event => set({ scheduleExecution: event.target.value })}
+          />
+          <Select
+            className="jp-mindzie-Presets"
+            aria-label="Common schedules"
+            value=""
+            onChange={event => {
+              if (event.target.value) {
+                set({ scheduleExecution: event.target.value });
+              }
+            }}
+          >
+            <option value="">Presets…</option>
+            {CRON_PRESETS.map(([expression, label]) => (
+              <option key={expression} value={expression}>
+                {label}
+              </option>
+            ))}
+          </Select>
+        </div>
+      </Field>
+      {cron?.valid ? (
+        <div className="jp-mindzie-CronInfo" data-testid="mindzie-cron-info">
+          <div className="jp-mindzie-CronInfo-description" data-testid="mindzie-cron-description">
+            {cron.description} (UTC)
+            {!integration.autoExecution ? ' — turn on “Run automatically” to use it.' : ''}
+          </div>
+          <div className="jp-mindzie-CronInfo-label">Next runs</div>
+          <ul className="jp-mindzie-CronInfo-runs" data-testid="mindzie-cron-next">
+            {cron.nextRuns.map(date => (
+              <li key={date.toISOString()}>{formatRunTime(date)}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+
+      {error ? (
+        <ErrorBox
+          error={error}
+          compact
+          title={stale ? 'Changed elsewhere' : undefined}
+          onRetry={stale ? () => void model.reloadNotebook() : undefined}
+        />
+      ) : null}
+      {stale ? (
+        <div className="jp-mindzie-Muted">
+          Someone saved this notebook after you opened it ({errorMessage(error)}). Reload to
+          see their version, then make your change again.
+        </div>
+      ) : null}
+      <div className="jp-mindzie-Form-actions">
+        <button
+          type="submit"
+          className="jp-mod-styled jp-mod-accept jp-mindzie-Button"
+          data-testid="mindzie-settings-save"
+          disabled={!dirty || invalid || saving}
+        >
+          {saving ? 'Saving…' : 'Save settings'}
+        </button>
+        <button
+          type="button"
+          className="jp-mod-styled jp-mindzie-Button"
+          disabled={!dirty || saving}
+          onClick={() => {
+            setState(initialState(notebook));
+            setError(null);
+          }}
+        >
+          Discard
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * The fields that differ from the saved notebook (a PUT is a partial update).
+ */
+function diff(
+  notebook: INotebook,
+  state: ISettingsState,
+  cron: string | null
+): INotebookUpdate {
+  const changes: INotebookUpdate = {};
+  if (state.notebookName.trim() !== notebook.notebookName) {
+    changes.notebookName = state.notebookName.trim();
+  }
+  const description = state.notebookDescription.trim() || null;
+  if (description !== (notebook.notebookDescription || null)) {
+    changes.notebookDescription = description;
+  }
+  const saved = notebook.integration;
+  const next = state.integration;
+  const integration: Partial<IIntegration> = {};
+  if (next.enrichmentMode !== saved.enrichmentMode) {
+    integration.enrichmentMode = next.enrichmentMode;
+  }
+  if ((next.datasetBinding || null) !== (saved.datasetBinding || null)) {
+    integration.datasetBinding = next.datasetBinding || null;
+  }
+  if (next.outputFormat !== saved.outputFormat) {
+    integration.outputFormat = next.outputFormat;
+  }
+  if (next.autoExecution !== saved.autoExecution) {
+    integration.autoExecution = next.autoExecution;
+  }
+  const schedule = (next.scheduleExecution ?? '').trim() ? cron : null;
+  if (schedule !== (saved.scheduleExecution || null)) {
+    integration.scheduleExecution = schedule;
+  }
+  if (Object.keys(integration).length) {
+    changes.integration = integration;
+  }
+  return changes;
+}

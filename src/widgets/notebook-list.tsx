@@ -1,0 +1,248 @@
+/**
+ * The project's notebooks: status badges, filters, paging; open, run or delete one.
+ */
+import {
+  addIcon,
+  caretLeftIcon,
+  caretRightIcon,
+  deleteIcon,
+  fileUploadIcon,
+  launchIcon,
+  notebookIcon
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { CommandIDs } from '../commands';
+import { timeAgo } from '../format';
+import { INotebookListItem, NOTEBOOK_STATUSES, NotebookStatus } from '../tokens';
+import { EmptyState, ErrorBox, IconButton, Section, Select, Spinner, StatusBadge } from './common';
+import { IPanelProps } from './panel';
+
+export function NotebookList(props: IPanelProps): JSX.Element {
+  const { model, commands } = props;
+  const list = model.notebooks;
+  const query = model.query;
+  const data = list.data;
+  const filtered =
+    query.status !== undefined ||
+    query.enrichmentMode !== undefined ||
+    !!query.kernelType;
+
+  return (
+    <Section
+      title="Notebooks"
+      count={data?.totalCount}
+      testId="mindzie-notebooks"
+      actions={
+        <>
+          {list.loading && <Spinner />}
+          <IconButton
+            icon={addIcon}
+            title="New notebook…"
+            testId="mindzie-create-notebook"
+            onClick={() => void commands.execute(CommandIDs.createNotebook)}
+          />
+          <IconButton
+            icon={fileUploadIcon}
+            title="Upload a notebook (.ipynb)…"
+            testId="mindzie-upload-notebook"
+            onClick={() => void commands.execute(CommandIDs.uploadNotebook)}
+          />
+        </>
+      }
+    >
+      <div className="jp-mindzie-Filters" data-testid="mindzie-notebook-filters">
+        <Select
+                    aria-label="Filter by status"
+          data-testid="mindzie-filter-status"
+          value={query.status ?? ''}
+          onChange={event =>
+            void model.setQuery({
+              status: (event.target.value || undefined) as NotebookStatus | undefined,
+              page: 1
+            })
+          }
+        >
+          <option value="">Any status</option>
+          {NOTEBOOK_STATUSES.map(status => (
+            <option key={status} value={status}>
+              {status.replace('_', ' ')}
+            </option>
+          ))}
+        </Select>
+        <Select
+                    aria-label="Filter by enrichment mode"
+          data-testid="mindzie-filter-enrichment"
+          value={query.enrichmentMode === undefined ? '' : String(query.enrichmentMode)}
+          onChange={event =>
+            void model.setQuery({
+              enrichmentMode:
+                event.target.value === '' ? undefined : event.target.value === 'true',
+              page: 1
+            })
+          }
+        >
+          <option value="">Any enrichment</option>
+          <option value="true">Enrichment on</option>
+          <option value="false">Enrichment off</option>
+        </Select>
+      </div>
+      {list.error ? (
+        <div className="jp-mindzie-Padded">
+          <ErrorBox error={list.error} onRetry={() => void model.refreshNotebooks()} />
+        </div>
+      ) : null}
+      {data && !data.notebooks.length && !list.error ? (
+        filtered ? (
+          <EmptyState
+            testId="mindzie-notebooks-empty"
+            action={
+              <button
+                className="jp-mindzie-LinkButton"
+                onClick={() =>
+                  void model.setQuery({
+                    status: undefined,
+                    enrichmentMode: undefined,
+                    kernelType: undefined,
+                    page: 1
+                  })
+                }
+              >
+                Clear the filters
+              </button>
+            }
+          >
+            No notebook matches these filters.
+          </EmptyState>
+        ) : (
+          <EmptyState
+            testId="mindzie-notebooks-empty"
+            action={
+              <button
+                className="jp-mod-styled jp-mod-accept jp-mindzie-Button"
+                onClick={() => void commands.execute(CommandIDs.createNotebook)}
+              >
+                New notebook…
+              </button>
+            }
+          >
+            No notebooks in this project yet. Start from the process-mining starter, or
+            upload one.
+          </EmptyState>
+        )
+      ) : null}
+      {data && data.notebooks.length ? (
+        <ul className="jp-mindzie-List" data-testid="mindzie-notebook-list">
+          {data.notebooks.map(item => (
+            <NotebookRow key={item.notebookId} item={item} {...props} />
+          ))}
+        </ul>
+      ) : null}
+      {data && (data.page > 1 || data.hasNextPage) ? (
+        <Pager
+          page={data.page}
+          pageSize={data.pageSize}
+          total={data.totalCount}
+          hasNext={data.hasNextPage}
+          onPage={page => void model.setQuery({ page })}
+        />
+      ) : null}
+    </Section>
+  );
+}
+
+function NotebookRow(props: IPanelProps & { item: INotebookListItem }): JSX.Element {
+  const { item, model, commands } = props;
+  const select = () => void model.selectNotebook(item.notebookId, 'run');
+  return (
+    <li
+      className="jp-mindzie-ListItem jp-mindzie-NotebookItem"
+      data-testid="mindzie-notebook-item"
+      data-notebook-id={item.notebookId}
+      data-status={item.status}
+      tabIndex={0}
+      role="button"
+      title={`${item.notebookName}\n${item.path ?? ''}`}
+      onClick={select}
+      onKeyDown={event => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          select();
+        }
+      }}
+    >
+      <notebookIcon.react tag="span" className="jp-mindzie-ListItem-icon" />
+      <div className="jp-mindzie-ListItem-body">
+        <div className="jp-mindzie-ListItem-title">
+          <span className="jp-mindzie-ListItem-name">{item.notebookName}</span>
+          <StatusBadge status={item.status} />
+        </div>
+        <div className="jp-mindzie-ListItem-meta">
+          {item.kernelType} · {item.cellCount} cells
+          {item.enrichmentMode ? ' · enrichment' : ''} ·{' '}
+          {item.lastExecutionDate
+            ? `ran ${timeAgo(item.lastExecutionDate)}`
+            : 'never run'}
+        </div>
+      </div>
+      <div className="jp-mindzie-ListItem-actions">
+        {item.path && (
+          <IconButton
+            icon={launchIcon}
+            title="Open in JupyterLab"
+            testId="mindzie-open-notebook"
+            onClick={() =>
+              void commands.execute(CommandIDs.openNotebook, { path: item.path! })
+            }
+          />
+        )}
+        <IconButton
+          icon={deleteIcon}
+          title="Delete…"
+          testId="mindzie-delete-notebook"
+          onClick={() =>
+            void commands.execute(CommandIDs.deleteNotebook, {
+              notebookId: item.notebookId,
+              notebookName: item.notebookName
+            })
+          }
+        />
+      </div>
+    </li>
+  );
+}
+
+/**
+ * "21–40 of 45" with previous and next.
+ */
+export function Pager(props: {
+  page: number;
+  pageSize: number;
+  total: number;
+  hasNext: boolean;
+  onPage: (page: number) => void;
+}): JSX.Element {
+  const first = (props.page - 1) * props.pageSize + 1;
+  const last = Math.min(props.total, props.page * props.pageSize);
+  return (
+    <div className="jp-mindzie-Pager" data-testid="mindzie-pager">
+      <IconButton
+        icon={caretLeftIcon}
+        title="Previous page"
+        disabled={props.page <= 1}
+        testId="mindzie-page-previous"
+        onClick={() => props.onPage(props.page - 1)}
+      />
+      <span className="jp-mindzie-Pager-text">
+        {first}–{last} of {props.total}
+      </span>
+      <IconButton
+        icon={caretRightIcon}
+        title="Next page"
+        disabled={!props.hasNext}
+        testId="mindzie-page-next"
+        onClick={() => props.onPage(props.page + 1)}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,327 @@
+/**
+ * A notebook's page in the panel: its header, and the Run, Settings and History tabs.
+ */
+import {
+  caretLeftIcon,
+  deleteIcon,
+  launchIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { CommandIDs } from '../commands';
+import { formatBytes, formatDateTime, formatSeconds, formatValue, timeAgo } from '../format';
+import { DetailTab } from '../model';
+import { IDataset, IExecutionSummary, INotebook } from '../tokens';
+import {
+  EmptyState,
+  ErrorBox,
+  IconButton,
+  ProgressBar,
+  Spinner,
+  StatusBadge,
+  Tabs
+} from './common';
+import { IntegrationForm } from './integration-form';
+import { IPanelProps } from './panel';
+import { RunForm } from './run-form';
+
+export function NotebookPage(props: IPanelProps): JSX.Element {
+  const { model } = props;
+  const loadable = model.notebook;
+  const notebook = loadable.data;
+  const history = model.history.data ?? [];
+  const running = history.filter(
+    row => (model.watcher(row.executionId)?.execution?.status ?? row.status) === 'Running'
+  );
+
+  return (
+    <div className="jp-mindzie-NotebookPage" data-testid="mindzie-notebook-page">
+      <div className="jp-mindzie-NotebookPage-nav">
+        <button
+          className="jp-mindzie-BackButton"
+          data-testid="mindzie-back"
+          onClick={() => void model.selectNotebook(null)}
+        >
+          <caretLeftIcon.react tag="span" />
+          All notebooks
+        </button>
+        <div className="jp-mindzie-NotebookPage-navActions">
+          {loadable.loading && <Spinner />}
+          <IconButton
+            icon={refreshIcon}
+            title="Reload this notebook"
+            onClick={() => void model.reloadNotebook()}
+          />
+        </div>
+      </div>
+      {loadable.error && !notebook ? (
+        <div className="jp-mindzie-Padded">
+          <ErrorBox error={loadable.error} onRetry={() => void model.reloadNotebook()} />
+        </div>
+      ) : null}
+      {notebook ? (
+        <>
+          <NotebookHeader notebook={notebook} {...props} />
+          {running.map(row => (
+            <RunningBanner key={row.executionId} row={row} notebook={notebook} {...props} />
+          ))}
+          <Tabs<DetailTab>
+            tabs={[
+              { id: 'run', label: 'Run' },
+              { id: 'settings', label: 'Settings' },
+              {
+                id: 'history',
+                label: 'History',
+                badge: history.length ? (
+                  <span className="jp-mindzie-Tab-count">{model.history.data?.length}</span>
+                ) : undefined
+              }
+            ]}
+            current={model.detailTab}
+            onChange={tab => model.setDetailTab(tab)}
+          />
+          <div className="jp-mindzie-TabBody">
+            {model.detailTab === 'run' && (
+              <RunForm key={`${notebook.notebookId}:${notebook.notebookVersion}`} notebook={notebook} {...props} />
+            )}
+            {model.detailTab === 'settings' && (
+              <IntegrationForm
+                key={`${notebook.notebookId}:${notebook.notebookVersion}`}
+                notebook={notebook}
+                {...props}
+              />
+            )}
+            {model.detailTab === 'history' && <History notebook={notebook} {...props} />}
+          </div>
+        </>
+      ) : null}
+      {!notebook && !loadable.error && (
+        <div className="jp-mindzie-Padded">
+          <Spinner label="Loading the notebook…" />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function NotebookHeader(props: IPanelProps & { notebook: INotebook }): JSX.Element {
+  const { notebook, model, commands } = props;
+  const binding = notebook.integration.datasetBinding;
+  const dataset = model.datasets.data?.find(d => d.datasetId === binding);
+  const codeCells = notebook.cells.filter(c => c.cellType === 'code').length;
+  return (
+    <div className="jp-mindzie-NotebookHeader" data-testid="mindzie-notebook-header">
+      <div className="jp-mindzie-NotebookHeader-title">
+        <span className="jp-mindzie-NotebookHeader-name" data-testid="mindzie-notebook-name">
+          {notebook.notebookName}
+        </span>
+        <StatusBadge status={notebook.status} />
+      </div>
+      {notebook.notebookDescription && (
+        <div className="jp-mindzie-NotebookHeader-description">
+          {notebook.notebookDescription}
+        </div>
+      )}
+      <div className="jp-mindzie-NotebookHeader-meta">
+        v{notebook.notebookVersion} · {notebook.kernelType} · {codeCells} code cell
+        {codeCells === 1 ? '' : 's'} ·{' '}
+        {notebook.executionCount} run{notebook.executionCount === 1 ? '' : 's'}
+      </div>
+      <div className="jp-mindzie-NotebookHeader-meta" data-testid="mindzie-notebook-dataset">
+        Dataset:{' '}
+        {binding ? (
+          dataset ? (
+            <span title={binding}>{dataset.name}</span>
+          ) : (
+            <span title={binding}>{binding.split('-')[0]}… (not in this project)</span>
+          )
+        ) : (
+          <span className="jp-mindzie-Muted">none bound</span>
+        )}
+        {notebook.integration.autoExecution && notebook.integration.scheduleExecution
+          ? ` · scheduled (${notebook.integration.scheduleExecution} UTC)`
+          : ''}
+      </div>
+      <div className="jp-mindzie-NotebookHeader-actions">
+        <button
+          className="jp-mod-styled jp-mindzie-Button"
+          data-testid="mindzie-open-in-lab"
+          title={`Open ${notebook.path} in the notebook editor`}
+          onClick={() => void commands.execute(CommandIDs.openNotebook, { path: notebook.path })}
+        >
+          <launchIcon.react tag="span" className="jp-mindzie-Button-icon" />
+          Open
+        </button>
+        <button
+          className="jp-mod-styled jp-mindzie-Button jp-mindzie-Button-danger"
+          data-testid="mindzie-delete-current"
+          onClick={() =>
+            void commands.execute(CommandIDs.deleteNotebook, {
+              notebookId: notebook.notebookId,
+              notebookName: notebook.notebookName
+            })
+          }
+        >
+          <deleteIcon.react tag="span" className="jp-mindzie-Button-icon" />
+          Delete
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A run in progress of this notebook, live.
+ */
+function RunningBanner(
+  props: IPanelProps & { row: IExecutionSummary; notebook: INotebook }
+): JSX.Element {
+  const { row, model, commands, notebook } = props;
+  const project = model.project!;
+  const execution = model.watcher(row.executionId)?.execution ?? null;
+  const percent = execution?.progress.percentComplete ?? row.progress.percentComplete;
+  const phase = execution?.phase ?? row.phase;
+  const args = {
+    ...project,
+    notebookId: notebook.notebookId,
+    executionId: row.executionId,
+    notebookName: notebook.notebookName
+  };
+  return (
+    <div className="jp-mindzie-RunningBanner" data-testid="mindzie-running-banner">
+      <div className="jp-mindzie-RunningBanner-text">
+        <strong>{phase === 'Queued' ? 'Queued' : 'Running'}</strong>
+        {execution?.currentCell ? ` · ${execution.currentCell}` : ''}
+        {execution?.queuePosition ? ` · position ${execution.queuePosition} in the queue` : ''}
+      </div>
+      <ProgressBar percent={percent} status="Running" />
+      <div className="jp-mindzie-RunningBanner-actions">
+        <button
+          className="jp-mindzie-LinkButton"
+          onClick={() => void commands.execute(CommandIDs.openExecution, args)}
+        >
+          View
+        </button>
+        <button
+          className="jp-mindzie-LinkButton"
+          onClick={() => void commands.execute(CommandIDs.cancelExecution, args)}
+        >
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The notebook's executions, newest first, with durations and resources.
+ */
+function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
+  const { model, commands, notebook } = props;
+  const history = model.history;
+  const project = model.project!;
+  return (
+    <div className="jp-mindzie-History" data-testid="mindzie-history">
+      <div className="jp-mindzie-History-toolbar">
+        <span className="jp-mindzie-Muted">
+          {history.data
+            ? `${history.data.length} run${history.data.length === 1 ? '' : 's'}`
+            : ''}
+        </span>
+        {history.loading && <Spinner />}
+        <IconButton
+          icon={refreshIcon}
+          title="Reload the history"
+          onClick={() => void model.refreshHistory()}
+        />
+      </div>
+      {history.error ? (
+        <ErrorBox error={history.error} onRetry={() => void model.refreshHistory()} />
+      ) : null}
+      {history.data && !history.data.length ? (
+        <EmptyState testId="mindzie-history-empty">
+          Not run yet. Runs show here with their duration and resources.
+        </EmptyState>
+      ) : null}
+      <ul className="jp-mindzie-List">
+        {(history.data ?? []).map(row => {
+          const live = model.watcher(row.executionId)?.execution;
+          const status = live?.status ?? row.status;
+          const percent = live?.progress.percentComplete ?? row.progress.percentComplete;
+          const seconds = live?.totalDurationSeconds ?? row.totalDurationSeconds;
+          const memory = live?.resources?.peakMemoryBytes ?? row.peakMemoryBytes;
+          const cpu = live?.resources?.cpuTimeSeconds ?? row.cpuTimeSeconds;
+          const params = Object.entries(row.parameters ?? {});
+          const open = () =>
+            void commands.execute(CommandIDs.openExecution, {
+              ...project,
+              notebookId: notebook.notebookId,
+              executionId: row.executionId,
+              notebookName: notebook.notebookName
+            });
+          return (
+            <li
+              key={row.executionId}
+              className="jp-mindzie-ListItem jp-mindzie-HistoryItem"
+              data-testid="mindzie-history-item"
+              data-status={status}
+              data-execution-id={row.executionId}
+              role="button"
+              tabIndex={0}
+              title={`Execution ${row.executionId}\nStarted ${formatDateTime(row.startTime)}`}
+              onClick={open}
+              onKeyDown={event => {
+                if (event.key === 'Enter') {
+                  open();
+                }
+              }}
+            >
+              <div className="jp-mindzie-ListItem-body">
+                <div className="jp-mindzie-ListItem-title">
+                  <span className="jp-mindzie-ListItem-name">{timeAgo(row.startTime)}</span>
+                  <StatusBadge status={status} />
+                </div>
+                {status === 'Running' ? (
+                  <ProgressBar percent={percent} status="Running" />
+                ) : (
+                  <div className="jp-mindzie-ListItem-meta" data-testid="mindzie-history-stats">
+                    {formatSeconds(seconds)} · peak {formatBytes(memory)} · CPU{' '}
+                    {formatSeconds(cpu)}
+                    {row.errorType ? ` · ${row.errorType}` : ''}
+                  </div>
+                )}
+                {params.length ? (
+                  <div className="jp-mindzie-ListItem-meta jp-mindzie-Params">
+                    {params.map(([name, value]) => (
+                      <code key={name} className="jp-mindzie-Chip">
+                        {name}={paramText(name, value, model.datasets.data)}
+                      </code>
+                    ))}
+                  </div>
+                ) : null}
+                <div className="jp-mindzie-ListItem-meta jp-mindzie-Muted">
+                  {row.priority ?? 'Normal'} priority · v{row.notebookVersion ?? '?'} ·{' '}
+                  {row.source === 'schedule' ? 'scheduled' : row.source ?? 'api'}
+                </div>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+/**
+ * A parameter's value for a chip; a dataset id shows as its dataset's name.
+ */
+export function paramText(name: string, value: unknown, datasets: IDataset[] | null): string {
+  if (name === 'dataset_id' && typeof value === 'string') {
+    const dataset = datasets?.find(d => d.datasetId === value.toLowerCase());
+    if (dataset) {
+      return dataset.name;
+    }
+  }
+  return formatValue(value);
+}

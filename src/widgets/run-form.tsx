@@ -1,0 +1,410 @@
+/**
+ * The run form: parameters inferred from the notebook's `parameters` cell, then priority,
+ * timeout, stop-on-error, an optional cell range and the report; "Run" starts the execution
+ * and opens its live view.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import { runIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { CommandIDs } from '../commands';
+import {
+  IParameterField,
+  fieldValue,
+  isChanged,
+  parameterFields
+} from '../parameters';
+import { errorMessage } from '../request';
+import {
+  IDataset,
+  IExecuteRequest,
+  INotebook,
+  INotebookCell,
+  Priority
+} from '../tokens';
+import { EmptyState, ErrorBox, Select, Spinner } from './common';
+import { Checkbox, DatasetSelect, Field } from './dialogs';
+import { IPanelProps } from './panel';
+
+interface IOptionsState {
+  priority: Priority;
+  timeoutMinutes: string;
+  stopOnError: boolean;
+  useRange: boolean;
+  startCell: string;
+  endCell: string;
+  generateReport: boolean;
+}
+
+export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Element {
+  const { model, commands, notebook } = props;
+  const parameters = model.parameters;
+  const fields = React.useMemo(
+    () => parameterFields(parameters.data?.parameters ?? []),
+    [parameters.data]
+  );
+  const [texts, setTexts] = React.useState<Record<string, string>>({});
+  const codeCells = notebook.cells.filter(cell => cell.cellType === 'code');
+  const [options, setOptions] = React.useState<IOptionsState>(() => ({
+    priority: 'Normal',
+    timeoutMinutes: '30',
+    stopOnError: false,
+    useRange: false,
+    startCell: codeCells[0]?.cellId ?? '',
+    endCell: codeCells[codeCells.length - 1]?.cellId ?? '',
+    generateReport: model.settings.generateReport
+  }));
+  const [submitting, setSubmitting] = React.useState(false);
+  const [error, setError] = React.useState<unknown>(null);
+  const [showErrors, setShowErrors] = React.useState(false);
+
+  const textOf = (field: IParameterField) => texts[field.name] ?? field.defaultText;
+  const fieldErrors: Record<string, string> = {};
+  for (const field of fields) {
+    const value = fieldValue(field, textOf(field));
+    if (!value.ok) {
+      fieldErrors[field.name] = value.error;
+    }
+  }
+  const timeout = Number(options.timeoutMinutes);
+  const timeoutError =
+    !isFinite(timeout) || timeout <= 0 || timeout > 7 * 24 * 60
+      ? 'Between a few seconds and 7 days (10080 minutes).'
+      : null;
+  const startIndex = codeCells.findIndex(c => c.cellId === options.startCell);
+  const endIndex = codeCells.findIndex(c => c.cellId === options.endCell);
+  const rangeError =
+    options.useRange && (startIndex < 0 || endIndex < 0 || endIndex < startIndex)
+      ? 'The last cell must come after the first.'
+      : null;
+  const changed = fields.filter(field => isChanged(field, textOf(field)));
+  const invalid = Object.keys(fieldErrors).length > 0 || !!timeoutError || !!rangeError;
+
+  const submit = async () => {
+    setShowErrors(true);
+    if (invalid || !model.project) {
+      return;
+    }
+    const values: Record<string, unknown> = {};
+    for (const field of changed) {
+      const value = fieldValue(field, textOf(field));
+      if (value.ok) {
+        values[field.name] = value.value;
+      }
+    }
+    const request: IExecuteRequest = {
+      parameters: values,
+      priority: options.priority,
+      timeout: Math.round(timeout * 60),
+      stopOnError: options.stopOnError,
+      outputOptions: {
+        captureOutputs: true,
+        generateReport: options.generateReport
+      }
+    };
+    if (options.useRange) {
+      request.executionMode = 'range';
+      request.cellRange = { startCell: options.startCell, endCell: options.endCell };
+    }
+    const project = model.project;
+    setSubmitting(true);
+    setError(null);
+    try {
+      const accepted = await model.service.execute(project, notebook.notebookId, request);
+      model.watch(project, notebook.notebookId, accepted.executionId);
+      void commands.execute(CommandIDs.openExecution, {
+        ...project,
+        notebookId: notebook.notebookId,
+        executionId: accepted.executionId,
+        notebookName: notebook.notebookName
+      });
+      // The notebook now says Running, and its history has the new run.
+      void model.reloadNotebook();
+      void model.refreshNotebooks();
+    } catch (reason) {
+      setError(reason);
+      Notification.error(`Could not start the run: ${errorMessage(reason)}`, {
+        autoClose: 8000
+      });
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <form
+      className="jp-mindzie-Form jp-mindzie-RunForm"
+      data-testid="mindzie-run-form"
+      onSubmit={event => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <h3 className="jp-mindzie-Form-heading">
+        Parameters
+        {changed.length ? (
+          <button
+            type="button"
+            className="jp-mindzie-LinkButton"
+            data-testid="mindzie-reset-parameters"
+            onClick={() => setTexts({})}
+          >
+            Reset {changed.length} to defaults
+          </button>
+        ) : null}
+      </h3>
+      {parameters.loading && !parameters.data ? <Spinner label="Reading the parameters cell…" /> : null}
+      {parameters.error ? (
+        <ErrorBox error={parameters.error} compact onRetry={() => void model.reloadNotebook()} />
+      ) : null}
+      {parameters.data && !fields.length ? (
+        <EmptyState>
+          This notebook has no cell tagged <code>parameters</code>, so a run takes no
+          parameters. Tag a cell <code>parameters</code> in JupyterLab to set defaults here.
+        </EmptyState>
+      ) : null}
+      {fields.map(field => (
+        <ParameterInput
+          key={field.name}
+          field={field}
+          text={textOf(field)}
+          changed={isChanged(field, textOf(field))}
+          error={showErrors || texts[field.name] !== undefined ? fieldErrors[field.name] : undefined}
+          onChange={text => setTexts({ ...texts, [field.name]: text })}
+          {...props}
+        />
+      ))}
+
+      <h3 className="jp-mindzie-Form-heading">Options</h3>
+      <div className="jp-mindzie-FieldRow">
+        <Field label="Priority" htmlFor="jp-mindzie-run-priority">
+          <Select
+            id="jp-mindzie-run-priority"
+                        value={options.priority}
+            data-testid="mindzie-run-priority"
+            onChange={event =>
+              setOptions({ ...options, priority: event.target.value as Priority })
+            }
+          >
+            <option value="High">High</option>
+            <option value="Normal">Normal</option>
+            <option value="Low">Low</option>
+          </Select>
+        </Field>
+        <Field label="Timeout (minutes)" htmlFor="jp-mindzie-run-timeout" error={timeoutError}>
+          <input
+            id="jp-mindzie-run-timeout"
+            type="number"
+            min="0.1"
+            step="any"
+            className="jp-mod-styled jp-mindzie-Input"
+            value={options.timeoutMinutes}
+            data-testid="mindzie-run-timeout"
+            onChange={event => setOptions({ ...options, timeoutMinutes: event.target.value })}
+          />
+        </Field>
+      </div>
+      <Checkbox
+        label="Stop at the first failing cell"
+        checked={options.stopOnError}
+        testId="mindzie-run-stop-on-error"
+        onChange={stopOnError => setOptions({ ...options, stopOnError })}
+      />
+      <Checkbox
+        label="Generate an HTML report"
+        checked={options.generateReport}
+        testId="mindzie-run-report"
+        onChange={generateReport => setOptions({ ...options, generateReport })}
+      />
+      <Checkbox
+        label="Run only a range of cells"
+        checked={options.useRange}
+        testId="mindzie-run-use-range"
+        disabled={!codeCells.length}
+        onChange={useRange => setOptions({ ...options, useRange })}
+      />
+      {options.useRange && (
+        <div className="jp-mindzie-Range">
+          <Field label="From" htmlFor="jp-mindzie-range-start">
+            <CellSelect
+              id="jp-mindzie-range-start"
+              cells={codeCells}
+              value={options.startCell}
+              testId="mindzie-range-start"
+              onChange={startCell => setOptions({ ...options, startCell })}
+            />
+          </Field>
+          <Field label="To" htmlFor="jp-mindzie-range-end" error={rangeError}>
+            <CellSelect
+              id="jp-mindzie-range-end"
+              cells={codeCells}
+              value={options.endCell}
+              testId="mindzie-range-end"
+              onChange={endCell => setOptions({ ...options, endCell })}
+            />
+          </Field>
+        </div>
+      )}
+      {error ? <ErrorBox error={error} compact /> : null}
+      <div className="jp-mindzie-Form-actions">
+        <button
+          type="submit"
+          className="jp-mod-styled jp-mod-accept jp-mindzie-Button jp-mindzie-RunButton"
+          data-testid="mindzie-run-submit"
+          disabled={submitting || (showErrors && invalid)}
+        >
+          <runIcon.react tag="span" className="jp-mindzie-Button-icon" />
+          {submitting ? 'Starting…' : 'Run with mindzie'}
+        </button>
+        <span className="jp-mindzie-Muted">
+          {changed.length
+            ? `${changed.length} parameter${changed.length === 1 ? '' : 's'} changed`
+            : 'Runs with the defaults'}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * One parameter's input, by its type.
+ */
+function ParameterInput(
+  props: IPanelProps & {
+    field: IParameterField;
+    text: string;
+    changed: boolean;
+    error?: string;
+    onChange: (text: string) => void;
+  }
+): JSX.Element {
+  const { field, text, model } = props;
+  const id = `jp-mindzie-param-${field.name}`;
+  const label = (
+    <>
+      <code className="jp-mindzie-ParamName">{field.name}</code>
+      <span className="jp-mindzie-ParamType">{field.typeName}</span>
+      {props.changed && (
+        <span className="jp-mindzie-ParamChanged" title="Changed from the default">
+          changed
+        </span>
+      )}
+    </>
+  );
+  // The field shows the default itself; say what it was only once it changed.
+  const defaultHint = !props.changed
+    ? ''
+    : field.hasDefault
+      ? `Default: ${
+          field.name === 'dataset_id'
+            ? datasetName(field.defaultValue, model.datasets.data) ?? field.source
+            : field.source
+        }`
+      : `Default: ${field.source} (an expression; kept unless you enter a value)`;
+  const hint = [field.help, defaultHint].filter(Boolean).join(' · ') || undefined;
+  let control: JSX.Element;
+  if (field.name === 'dataset_id' && (model.datasets.data?.length ?? 0) > 0) {
+    control = (
+      <DatasetSelect
+        id={id}
+        datasets={model.datasets.data ?? []}
+        value={text || null}
+        noneLabel="None"
+        testId={`mindzie-param-${field.name}`}
+        onChange={value => props.onChange(value ?? '')}
+      />
+    );
+  } else if (field.kind === 'bool') {
+    control = (
+      <label className="jp-mindzie-Checkbox">
+        <input
+          id={id}
+          type="checkbox"
+          checked={text === 'true'}
+          data-testid={`mindzie-param-${field.name}`}
+          onChange={event => props.onChange(event.target.checked ? 'true' : 'false')}
+        />
+        <span>{text === 'true' ? 'True' : 'False'}</span>
+      </label>
+    );
+  } else if (field.kind === 'json') {
+    control = (
+      <textarea
+        id={id}
+        className="jp-mod-styled jp-mindzie-Input jp-mindzie-Textarea"
+        rows={2}
+        value={text}
+        spellCheck={false}
+        data-testid={`mindzie-param-${field.name}`}
+        onChange={event => props.onChange(event.target.value)}
+      />
+    );
+  } else {
+    control = (
+      <input
+        id={id}
+        className="jp-mod-styled jp-mindzie-Input"
+        type={field.kind === 'int' || field.kind === 'float' ? 'number' : 'text'}
+        step={field.kind === 'int' ? 1 : field.kind === 'float' ? 'any' : undefined}
+        value={text}
+        placeholder={field.hasDefault ? undefined : field.source}
+        spellCheck={false}
+        data-testid={`mindzie-param-${field.name}`}
+        onChange={event => props.onChange(event.target.value)}
+      />
+    );
+  }
+  return (
+    <div className={`jp-mindzie-Param${props.changed ? ' jp-mod-changed' : ''}`}>
+      <Field label={label} hint={hint} error={props.error} htmlFor={id}>
+        {control}
+      </Field>
+    </div>
+  );
+}
+
+/**
+ * A select of code cells: id and first line.
+ */
+function CellSelect(props: {
+  id: string;
+  cells: INotebookCell[];
+  value: string;
+  testId: string;
+  onChange: (cellId: string) => void;
+}): JSX.Element {
+  return (
+    <Select
+      id={props.id}
+            value={props.value}
+      data-testid={props.testId}
+      onChange={event => props.onChange(event.target.value)}
+    >
+      {props.cells.map((cell, index) => (
+        <option key={cell.cellId} value={cell.cellId}>
+          {index + 1}. {cell.cellId}
+          {firstLine(cell.content) ? ` — ${firstLine(cell.content)}` : ''}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+/**
+ * The first line of code that says something (not a comment), shortened.
+ */
+export function firstLine(source: string | undefined, max = 48): string {
+  if (!source) {
+    return '';
+  }
+  const lines = source.split('\n').map(line => line.trim()).filter(Boolean);
+  const line = lines.find(l => !l.startsWith('#')) ?? lines[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function datasetName(value: unknown, datasets: IDataset[] | null): string | null {
+  if (typeof value !== 'string') {
+    return null;
+  }
+  return datasets?.find(d => d.datasetId === value.toLowerCase())?.name ?? null;
+}
