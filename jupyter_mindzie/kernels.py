@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,24 @@ class KernelCatalog(LoggingConfigurable):
             "name": name,
             "display_name": spec.get("display_name", name),
             "language": spec.get("language", "python"),
+        }
+
+    async def language_info(self, name: str) -> dict[str, Any]:
+        """What the kernel will report as `language_info`, so JupyterLab does not see a new
+        notebook as modified the moment its kernel connects. Known only for a Python kernel
+        running the server's own interpreter; otherwise just the language's name."""
+        spec = (await self.specs()).get(name) or {}
+        language = spec.get("language", "python")
+        if language != "python" or _python_of(spec) != sys.executable:
+            return {"name": language}
+        return {
+            "name": "python",
+            "version": platform.python_version(),
+            "mimetype": "text/x-python",
+            "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "pygments_lexer": f"ipython{sys.version_info[0]}",
+            "nbconvert_exporter": "python",
+            "file_extension": ".py",
         }
 
     async def language(self, name: str) -> str | None:

@@ -115,6 +115,7 @@ class NotebookLibrary(LoggingConfigurable):
             request.get("template") or "blank", kernelspec["language"], integration["datasetBinding"]
         )
         nb = build_notebook(kernelspec, cells)
+        nb.metadata["language_info"] = await self.kernels.language_info(kernel_type)
         settings = {
             "notebookName": request["notebookName"].strip(),
             "notebookDescription": request.get("notebookDescription"),

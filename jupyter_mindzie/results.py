@@ -462,6 +462,7 @@ def _model_item(row: dict[str, Any], artifact_url: Callable[[str], str]) -> dict
         "name": meta.get("name") or row["name"],
         "modelType": meta.get("modelType"),
         "accuracy": meta.get("accuracy"),
+        "metrics": meta.get("metrics") or {},
         "features": meta.get("features") or [],
         "downloadUrl": _download_url(row, artifact_url),
     }

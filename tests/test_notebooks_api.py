@@ -490,3 +490,12 @@ async def test_projects_lists_the_pairs_that_hold_notebooks(api):
     assert {(p["tenantId"], p["projectId"], p["notebookCount"]) for p in listed["projects"]} == {
         (TENANT, PROJECT, 1), (TENANT, OTHER_PROJECT, 2)}
     assert listed["tenants"] == "*"
+
+
+async def test_a_new_notebook_carries_the_kernel_s_language_info(api, jp_root_dir):
+    import platform
+
+    notebook = await create(api)
+    info = on_disk(jp_root_dir, notebook).metadata["language_info"]
+    assert info["name"] == "python" and info["version"] == platform.python_version()
+    assert info["file_extension"] == ".py" and info["mimetype"] == "text/x-python"

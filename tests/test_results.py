@@ -363,7 +363,7 @@ def test_summary_lists_everything_without_content(rows, artifacts):
          "downloadUrl": None},
     ]
     assert answer["models"][0] == {"name": "churn", "modelType": "RandomForestClassifier", "accuracy": 0.87,
-                                   "features": ["journey_score", "cycle_time"],
+                                   "metrics": {"f1": 0.8}, "features": ["journey_score", "cycle_time"],
                                    "downloadUrl": "http://localhost:8888/artifacts/churn.pkl"}
     assert answer["reports"] == [{"name": "Customer Analytics Summary", "format": "html",
                                   "downloadUrl": "http://localhost:8888/artifacts/report.html"}]
