@@ -99,9 +99,9 @@ class KernelPool(LoggingConfigurable):
             try:
                 kernel_id = await ensure_async(self.kernel_manager.start_kernel(kernel_name=kernel_name))
                 km = self.kernel_manager.get_kernel(kernel_id)
-                km.autorestart = False
                 with contextlib.suppress(Exception):
-                    km.stop_restarter()
+                    km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
+                km.autorestart = False
                 await self._wait_ready(km)
             except Exception as error:
                 self.log.warning("mindzie: the kernel pool could not start %s: %s", kernel_name, error)

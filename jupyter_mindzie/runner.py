@@ -189,9 +189,9 @@ class NotebookRunner:
         km = self.kernel_manager.get_kernel(kernel_id)
         self._tell({"kernel_id": kernel_id, "kernel_pid": _kernel_pid(km)}, force=True)
         # A run must see its kernel die, not a silently restarted one with none of its state.
-        km.autorestart = False
         with contextlib.suppress(Exception):
-            km.stop_restarter()
+            km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
+        km.autorestart = False
         return km
 
     async def _connect(self, km: Any) -> NotebookClient:

@@ -200,7 +200,7 @@ async def test_a_dead_kernel_ends_the_run_within_seconds(api):
     assert final["status"] == "Error" and final["errorType"] == "DeadKernelError"
     assert [c["status"] for c in final["cellResults"]] == ["Success", "Error", "Skipped"]
     assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["status"] == "Kernel_Dead"
-    assert not await kernel_ids(api)
+    assert not await kernel_ids(api), "a dead run's kernel is not restarted behind our back"
 
 
 async def test_cancel_interrupts_and_shuts_the_kernel_down(api):
