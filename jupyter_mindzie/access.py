@@ -20,6 +20,7 @@ class TenantAccess(LoggingConfigurable):
             "ops": ["*"],
             "*": [],          # anyone not listed: no tenant
         }
+        c.TenantAccess.execute_grants = {"ops": ["*"]}   # only ops may run notebooks
     """
 
     grants = Dict(
@@ -31,18 +32,41 @@ class TenantAccess(LoggingConfigurable):
         "reaches every tenant.",
     )
 
-    def tenants_of(self, username: str) -> list[str] | Literal["*"]:
-        """The tenant GUIDs `username` may reach, or '*' for all of them."""
-        if not self.grants:
-            return EVERY_TENANT
-        granted = self.grants.get(username, self.grants.get(EVERY_TENANT, []))
-        if EVERY_TENANT in granted:
-            return EVERY_TENANT
-        return sorted({tenant.lower() for tenant in granted})
+    execute_grants = Dict(
+        default_value=None,
+        allow_none=True,
+        key_trait=Unicode(),
+        value_trait=List(Unicode()),
+        config=True,
+        help="Like `grants`, for running notebooks (execute, cancel). None (the default): whoever "
+        "may read a tenant may also run its notebooks. A user who may read but not run gets 403 "
+        "on execute and cancel.",
+    )
 
-    def allows(self, username: str, tenant_id: str) -> bool:
-        tenants = self.tenants_of(username)
+    def tenants_of(self, username: str, *, execute: bool = False) -> list[str] | Literal["*"]:
+        """The tenant GUIDs `username` may reach (or run notebooks in), or '*' for all of them."""
+        readable = _granted(self.grants, username)
+        if not execute or self.execute_grants is None:
+            return readable
+        runnable = _granted(self.execute_grants, username)
+        if readable == EVERY_TENANT:
+            return runnable
+        if runnable == EVERY_TENANT:
+            return readable
+        return sorted(set(readable) & set(runnable))
+
+    def allows(self, username: str, tenant_id: str, *, execute: bool = False) -> bool:
+        tenants = self.tenants_of(username, execute=execute)
         return tenants == EVERY_TENANT or tenant_id.lower() in tenants
+
+
+def _granted(grants: dict[str, list[str]], username: str) -> list[str] | Literal["*"]:
+    if not grants:
+        return EVERY_TENANT
+    granted = grants.get(username, grants.get(EVERY_TENANT, []))
+    if EVERY_TENANT in granted:
+        return EVERY_TENANT
+    return sorted({tenant.lower() for tenant in granted})
 
 
 class Scope(NamedTuple):

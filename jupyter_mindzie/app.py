@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Instance, Type
+from traitlets import Instance, Int, Type
 
 from . import __version__
 from .access import TenantAccess
@@ -35,6 +35,10 @@ class MindzieApp(ExtensionApp):
     store_class = Type(Store, klass=Store, config=True, help="The metadata store class.")
     access_class = Type(
         TenantAccess, klass=TenantAccess, config=True, help="Which users reach which tenants."
+    )
+
+    max_request_body = Int(
+        20 * 2**20, config=True, help="Largest JSON request body accepted, in bytes (else 413)."
     )
 
     store = Instance(Store, allow_none=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from . import humanize
 from .access import Scope
 from .clock import from_stamp, stamp, utcnow
 from .datasets import DatasetLibrary
-from .errors import Conflict, InvalidRequest, MindzieError, NotFound
+from .errors import Conflict, InvalidRequest, MindzieError, NotFound, TooLarge, TooManyRequests
 from .guids import new_guid
 from .library import NotebookLibrary
 from .parameters import inject_parameters
@@ -85,6 +86,12 @@ class Engine(LoggingConfigurable):
     max_output_bytes = Int(
         100 * 2**20, config=True, help="Output kept per run; past it, output is dropped with a notice."
     )
+    max_queued_per_project = Int(
+        100, config=True, help="Executions a project may have waiting; more are answered 429."
+    )
+    max_parameters_bytes = Int(
+        1 * 2**20, config=True, help="Largest `parameters` object of a run, as JSON (else 413)."
+    )
     artifacts_root = Unicode(
         config=True,
         help="Folder of each execution's artifacts. Default: executions/ beside the store.",
@@ -112,6 +119,21 @@ class Engine(LoggingConfigurable):
 
     async def submit(self, scope: Scope, notebook_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Queue an execution of the notebook as it is now; answer the seed's 202 body."""
+        size = len(json.dumps(request.get("parameters") or {}))
+        if size > self.max_parameters_bytes:
+            raise TooLarge(
+                f"the parameters are {size} bytes as JSON; the limit is {self.max_parameters_bytes}",
+                errors=[{"field": "parameters", "message": f"must be at most {self.max_parameters_bytes} bytes as JSON"}],
+            )
+        waiting = [
+            r for r in self._runs.values()
+            if r.task is None and not r.cancel_requested and r.scope[:2] == scope[:2]
+        ]
+        if len(waiting) >= self.max_queued_per_project:
+            raise TooManyRequests(
+                f"this project already has {len(waiting)} executions waiting; try again later",
+                retry_after=max(5, int(self.estimate_seconds(notebook_id) or 30)),
+            )
         execution_id = new_guid()
         runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
         cells = [*runner.cells.values(), *runner.skipped.values()]
@@ -307,6 +329,10 @@ class Engine(LoggingConfigurable):
         waiting = [r for r in self._runs.values() if r.task is None and not r.cancel_requested]
         return 1 + sum(1 for r in waiting if (r.rank, r.seq) < (run.rank, run.seq))
 
+    def estimate_seconds(self, notebook_id: str) -> float | None:
+        durations = sorted(self.store.recent_durations(notebook_id))
+        return durations[len(durations) // 2] if durations else None
+
     def estimate(self, notebook_id: str) -> str:
         """From this notebook's recent completed runs; "unknown" before the first."""
         durations = sorted(self.store.recent_durations(notebook_id))
@@ -344,8 +370,7 @@ class Engine(LoggingConfigurable):
                 await asyncio.shield(run.task)
             except asyncio.CancelledError:
                 if self._stopping:
-                    run.runner.stopping = True
-                    run.task.cancel()
+                    run.runner.stop()
                     with contextlib.suppress(asyncio.CancelledError):
                         await run.task
                     raise
@@ -357,9 +382,7 @@ class Engine(LoggingConfigurable):
         self._stopping = True
         running = [run for run in self._runs.values() if run.task is not None]
         for run in running:
-            run.runner.stopping = True
-            assert run.task is not None
-            run.task.cancel()
+            run.runner.stop()
         for run in running:
             with contextlib.suppress(asyncio.CancelledError):
                 await run.task  # type: ignore[misc]

@@ -96,3 +96,21 @@ class TooLarge(MindzieError):
 
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     problem_type = "payload-too-large"
+
+
+class Forbidden(MindzieError):
+    """The user may see this project but not do this in it (e.g. read but not execute)."""
+
+    status = HTTPStatus.FORBIDDEN
+    problem_type = "forbidden"
+
+
+class TooManyRequests(MindzieError):
+    """A limit on queued work; `retry_after` says when to try again (seconds)."""
+
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    problem_type = "too-many-queued"
+
+    def __init__(self, detail: str, *, retry_after: int, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, errors=errors)
+        self.retry_after = retry_after

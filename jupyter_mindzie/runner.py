@@ -96,6 +96,7 @@ class NotebookRunner:
         self.cancel_requested = False
         self.timed_out = False
         self.stopping = False
+        self._interrupted = False
         self.task: asyncio.Task[Outcome] | None = None
 
     # -- control ------------------------------------------------------------------------------
@@ -105,7 +106,17 @@ class NotebookRunner:
         if self.cancel_requested:
             return
         self.cancel_requested = True
-        if self.task is not None:
+        self._interrupt()
+
+    def stop(self) -> None:
+        """The server is stopping: end the run as an error, its kernel shut down."""
+        self.stopping = True
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        """Cancel the run's task once: a second cancel would cut its clean-up short."""
+        if self.task is not None and not self._interrupted:
+            self._interrupted = True
             self.task.cancel()
 
     def counts(self) -> dict[str, int]:
@@ -153,9 +164,9 @@ class NotebookRunner:
         return outcome
 
     def _expire(self) -> None:
-        self.timed_out = True
-        if self.task is not None:
-            self.task.cancel()
+        if not self._interrupted:
+            self.timed_out = True
+            self._interrupt()
 
     def _interruption(self, error: BaseException) -> Outcome:
         if self.timed_out:

@@ -89,7 +89,7 @@ class TestTenancy:
     def mindzie_config(self):
         return {
             "ServerApp": {"identity_provider_class": TokenUsers},
-            "TenantAccess": {"grants": {"alice": [TENANT.upper()], "bob": ["*"]}},
+            "TenantAccess": {"grants": {"alice": [TENANT.upper()], "bob": ["*"]}, "execute_grants": {"bob": ["*"]}},
         }
 
     @staticmethod
@@ -123,3 +123,19 @@ class TestTenancy:
         assert (await api("GET", "api/mindzie/info", headers=self.as_user("bob"))).json["tenants"] == "*"
         assert (await api("GET", "api/mindzie/info", headers=self.as_user("eve"))).json["tenants"] == []
         assert PROJECT
+
+
+    async def test_reading_does_not_imply_running(self, api):
+        alice, bob = self.as_user("alice"), self.as_user("bob")
+        notebook = (await api("POST", project_path("notebook"), {"notebookName": "shared"}, headers=alice)).json
+        url = project_path("notebook", notebook["notebookId"], "execute")
+        problem = assert_problem(await api("POST", url, {}, headers=alice), 403, problem_type="forbidden")
+        assert "not run" in problem["detail"]
+        accepted = await api("POST", url, {}, headers=bob)
+        assert accepted.status == 202
+        cancel = project_path("notebook", notebook["notebookId"], "execution", accepted.json["executionId"], "cancel")
+        assert_problem(await api("POST", cancel, headers=alice), 403)
+        assert (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted.json["executionId"]), headers=alice)).status == 200
+        assert (await api("POST", cancel, headers=bob)).status in (202, 409)
+        info = (await api("GET", "api/mindzie/info", headers=alice)).json
+        assert info["tenants"] == [TENANT] and info["executeTenants"] == []

@@ -14,7 +14,7 @@ from tornado.web import HTTPError
 
 from .. import schemas
 from ..access import Scope
-from ..errors import InvalidRequest, MindzieError, ProjectNotFound
+from ..errors import Forbidden, InvalidRequest, MindzieError, ProjectNotFound, TooLarge, TooManyRequests
 from ..guids import parse_guid
 
 if TYPE_CHECKING:
@@ -52,12 +52,16 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         user = self.current_user
         return getattr(user, "username", None) or str(user)
 
-    def scope(self, tenant_id: str, project_id: str) -> Scope:
-        """The caller's scope, or a 404 (not a 403) for a tenant the user may not reach."""
+    def scope(self, tenant_id: str, project_id: str, *, execute: bool = False) -> Scope:
+        """The caller's scope, or a 404 (not a 403) for a tenant the user may not reach; a
+        user who may read but not run notebooks there gets 403 for `execute`."""
         tenant = parse_guid(tenant_id, "tenantId")
         project = parse_guid(project_id, "projectId")
-        if not self.app.access.allows(self.username, tenant):
+        access = self.app.access
+        if not access.allows(self.username, tenant):
             raise ProjectNotFound("project not found, or you have no access to it")
+        if execute and not access.allows(self.username, tenant, execute=True):
+            raise Forbidden("you may read this project but not run its notebooks")
         return Scope(tenant, project, self.username)
 
     # -- input --------------------------------------------------------------------------
@@ -69,6 +73,11 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         API reads such bodies too.
         """
         body = self.request.body
+        if len(body) > self.app.max_request_body:
+            raise TooLarge(
+                f"the request body is {len(body)} bytes; the limit is {self.app.max_request_body}",
+                errors=[{"field": "body", "message": f"must be at most {self.app.max_request_body} bytes"}],
+            )
         if not body.strip():
             raise InvalidRequest.for_field("body", "must be a JSON object; the body is empty")
         try:
@@ -121,6 +130,8 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         if header is None:
             return None
         tags = [tag.strip() for tag in header.split(",") if tag.strip()]
+        if not tags:
+            raise InvalidRequest.for_field("If-Match", 'must name a version ("1.4.0") or be *; it is empty')
         return [re.sub(r'^(W/)?"?(.*?)"?$', r"\2", tag) for tag in tags]
 
     # -- output -------------------------------------------------------------------------
@@ -134,6 +145,8 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, MindzieError):
             problem = error.to_problem()
+            if isinstance(error, TooManyRequests):
+                self.set_header("Retry-After", str(error.retry_after))
         elif isinstance(error, HTTPError):
             reason = error.reason or HTTPStatus(status_code).phrase
             detail = error.log_message or reason
@@ -155,7 +168,17 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
                 "message": "The server failed to handle this request; the error is in the server log.",
             }
         self.set_status(problem["status"])
+        if problem["status"] == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))  # RFC 9110: a 405 names them
         self.finish(json.dumps(problem, ensure_ascii=False), set_content_type=PROBLEM_JSON)
+
+    def allowed_methods(self) -> list[str]:
+        """The methods this handler answers: those it defines itself (and OPTIONS, for CORS)."""
+        return [
+            method
+            for method in self.SUPPORTED_METHODS
+            if getattr(type(self), method.lower(), None) is not getattr(web.RequestHandler, method.lower(), None)
+        ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, MindzieError):

@@ -55,7 +55,7 @@ class ExecuteHandler(ExecutionHandlerBase):
     @web.authenticated
     @authorized(action="execute", resource="kernels")
     async def post(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
-        scope = self.scope(tenant_id, project_id)
+        scope = self.scope(tenant_id, project_id, execute=True)
         notebook_id, _ = self.ids(notebook_id)
         request = self.read_json("execute-request")
         execution = await self.engine.submit(scope, notebook_id, request)
@@ -83,7 +83,7 @@ class CancelHandler(ExecutionHandlerBase):
     @web.authenticated
     @authorized(action="execute", resource="kernels")
     async def post(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str) -> None:
-        scope = self.scope(tenant_id, project_id)
+        scope = self.scope(tenant_id, project_id, execute=True)
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
         execution = await self.engine.cancel(scope, notebook_id, execution_id)
         cells = self.engine.store.cell_results(execution_id)

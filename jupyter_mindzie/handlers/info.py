@@ -24,6 +24,7 @@ class InfoHandler(MindzieHandler):
                     "name": getattr(user, "name", None) or self.username,
                 },
                 "tenants": self.app.access.tenants_of(self.username),
+                "executeTenants": self.app.access.tenants_of(self.username, execute=True),
             }
         )
 
