@@ -1,0 +1,424 @@
+"""MindzieClient: a Python client of the notebook API, what the seed's `NotebookManager` should have been.
+
+It keeps the seed's method names and positional arguments (so its example ports by changing
+one import), but works: `list_notebooks` uses the right ids, every failure raises a typed
+exception carrying the server's RFC 9457 problem, waits are bounded, downloads are streamed.
+Only `requests` is imported, so scripts and the `jupyter mindzie` commands start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequest",
+    "Conflict",
+    "ExecutionTimeout",
+    "MindzieClient",
+    "MindzieError",
+    "NotFound",
+    "NotebookManager",
+    "PayloadTooLarge",
+    "PreconditionFailed",
+]
+
+TERMINAL = ("Completed", "Error", "Cancelled")
+CHUNK = 256 * 1024
+# The seed's client sends these when the caller gives no integration settings; kept so code
+# ported from it creates the same notebooks.
+SEED_INTEGRATION = {"enrichmentMode": True, "outputFormat": "enriched_dataframe", "autoExecution": False}
+SEED_OUTPUT_OPTIONS = {"captureOutputs": True, "saveIntermediateResults": True, "generateReport": True}
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+class MindzieError(Exception):
+    """The server answered with an error; `problem` is its RFC 9457 body, the message its `detail`."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        self.errors: list[dict[str, str]] = list(problem.get("errors") or [])
+        super().__init__(str(problem.get("detail") or problem.get("title") or f"HTTP {status}"))
+
+    @property
+    def detail(self) -> str:
+        return str(self)
+
+    @property
+    def problem_type(self) -> str | None:
+        return self.problem.get("type")
+
+
+class BadRequest(MindzieError):
+    """400: the request broke the API's rules; `errors` names the fields."""
+
+
+class AuthenticationError(MindzieError):
+    """401/403: no token, a wrong token, or no permission."""
+
+
+class NotFound(MindzieError):
+    """404: missing, or in a tenant or project this user cannot reach."""
+
+
+class Conflict(MindzieError):
+    """409: the resource's state forbids it (delete while running, cancel a finished run)."""
+
+
+class PreconditionFailed(MindzieError):
+    """412: `if_match` named a version that is no longer current."""
+
+
+class PayloadTooLarge(MindzieError):
+    """413: the upload is over the server's size limit."""
+
+
+_ERRORS: dict[int, type[MindzieError]] = {
+    400: BadRequest,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFound,
+    409: Conflict,
+    412: PreconditionFailed,
+    413: PayloadTooLarge,
+}
+
+
+class ExecutionTimeout(TimeoutError):
+    """`wait_for_completion` gave up; the execution may still be running (`last_status`)."""
+
+    def __init__(self, execution_id: str, timeout: float, last_status: dict[str, Any]) -> None:
+        super().__init__(f"execution {execution_id} did not finish within {timeout:g} seconds "
+                         f"(last status: {last_status.get('status')})")
+        self.execution_id = execution_id
+        self.last_status = last_status
+
+
+def problem_of(response: requests.Response) -> dict[str, Any]:
+    """The problem document of an error reply; a made-up one when the body is not JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    text = (response.text or "").strip().splitlines()
+    return {"status": response.status_code, "title": response.reason, "detail": text[0] if text else response.reason}
+
+
+def raise_for_problem(response: requests.Response) -> None:
+    if response.status_code < 400:
+        return
+    error_class = _ERRORS.get(response.status_code, MindzieError)
+    raise error_class(response.status_code, problem_of(response))
+
+
+# -- the client -------------------------------------------------------------------------
+
+
+class MindzieClient:
+    """One tenant's project on one server: notebooks, executions, results and datasets."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tenant_id: str,
+        project_id: str,
+        token: str | None = None,
+        *,
+        timeout: float = 60.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tenant_id = tenant_id
+        self.project_id = project_id
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> MindzieClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def url(self, *parts: str) -> str:
+        """The URL of a path under this client's project."""
+        return "/".join([self.base_url, "api", self.tenant_id, self.project_id, *parts])
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Send one request; an error reply raises its typed MindzieError."""
+        kwargs.setdefault("timeout", self.timeout)
+        response = self.session.request(method, url, **kwargs)
+        raise_for_problem(response)
+        return response
+
+    def _json(self, method: str, *parts: str, **kwargs: Any) -> dict[str, Any]:
+        """The JSON object the server answers at a path under the project."""
+        response = self.request(method, self.url(*parts), **kwargs)
+        body: dict[str, Any] = response.json()
+        return body
+
+    # -- notebooks --------------------------------------------------------------------
+
+    def create_notebook(
+        self,
+        name: str,
+        description: str | None = None,
+        kernel_type: str = "python3",
+        template: str | None = None,
+        integration: dict[str, Any] | None = None,
+        *,
+        environment: dict[str, Any] | None = None,
+        initial_cells: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        """A new notebook (201); `integration` defaults to the seed client's settings."""
+        body = _without_none({
+            "notebookName": name,
+            "notebookDescription": description,
+            "kernelType": kernel_type,
+            "template": template,
+            "integration": integration if integration is not None else dict(SEED_INTEGRATION),
+            "environment": environment,
+            "initialCells": initial_cells,
+        })
+        return self._json("POST", "notebook", json=body)
+
+    def upload_notebook(
+        self,
+        file_path: str | os.PathLike[str],
+        name: str | None = None,
+        dataset_binding: str | None = None,
+        *,
+        enrichment_mode: bool = True,
+    ) -> dict[str, Any]:
+        """Upload an `.ipynb` (multipart, streamed from disk); the answer carries `validation.warnings`."""
+        path = Path(file_path)
+        data = {
+            "notebookName": name or path.stem,
+            "enrichmentMode": "true" if enrichment_mode else "false",
+            "datasetBinding": dataset_binding or "",
+        }
+        with path.open("rb") as handle:
+            files = {"file": (path.name, handle, "application/x-ipynb+json")}
+            return self._json("POST", "notebook", "upload", files=files, data=data)
+
+    def get_notebook(
+        self, notebook_id: str, *, include_content: bool = False, version: str | None = None
+    ) -> dict[str, Any]:
+        """The notebook object (an older one with `version`); `notebookVersion` is its ETag."""
+        params = _without_none({"includeContent": "true" if include_content else None, "version": version})
+        return self._json("GET", "notebook", notebook_id, params=params)
+
+    def update_notebook(
+        self,
+        notebook_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        integration: dict[str, Any] | None = None,
+        environment: dict[str, Any] | None = None,
+        cells: list[dict[str, Any]] | None = None,
+        if_match: str | None = None,
+    ) -> dict[str, Any]:
+        """Partial update; `cells` replaces every cell. With `if_match` (a version) a concurrent
+        change makes it fail with PreconditionFailed instead of being overwritten."""
+        body = _without_none({
+            "notebookName": name,
+            "notebookDescription": description,
+            "integration": integration,
+            "environment": environment,
+            "cells": cells,
+        })
+        headers = {"If-Match": f'"{if_match}"'} if if_match else {}
+        return self._json("PUT", "notebook", notebook_id, json=body, headers=headers)
+
+    def delete_notebook(self, notebook_id: str) -> None:
+        """Delete the notebook, its file and its execution history (Conflict while it runs)."""
+        self.request("DELETE", self.url("notebook", notebook_id))
+
+    def list_notebooks(
+        self,
+        status: str | None = None,
+        enrichment_mode: bool | None = None,
+        page: int = 1,
+        page_size: int = 20,
+        *,
+        kernel_type: str | None = None,
+    ) -> dict[str, Any]:
+        """One page: `{notebooks[], totalCount, page, pageSize, hasNextPage}`, newest first."""
+        params = _without_none({
+            "page": page,
+            "pageSize": page_size,
+            "status": status,
+            "kernelType": kernel_type,
+            "enrichmentMode": None if enrichment_mode is None else str(bool(enrichment_mode)).lower(),
+        })
+        return self._json("GET", "notebooks", params=params)
+
+    # -- executions -------------------------------------------------------------------
+
+    def execute_notebook(
+        self,
+        notebook_id: str,
+        parameters: dict[str, Any] | None = None,
+        timeout: float = 1800,
+        *,
+        execution_mode: str = "all",
+        cell_range: tuple[str, str] | Mapping[str, str] | None = None,
+        capture_outputs: bool = True,
+        save_intermediate_results: bool = True,
+        generate_report: bool = True,
+        priority: str = "Normal",
+        stop_on_error: bool = False,
+    ) -> dict[str, Any]:
+        """Queue a run (202); output options default to the seed's. `cell_range` is
+        `(startCell, endCell)`, inclusive cell ids."""
+        if isinstance(cell_range, tuple):
+            cell_range = {"startCell": cell_range[0], "endCell": cell_range[1]}
+        body = _without_none({
+            "executionMode": execution_mode,
+            "cellRange": dict(cell_range) if cell_range is not None else None,
+            "parameters": parameters or {},
+            "outputOptions": {
+                "captureOutputs": capture_outputs,
+                "saveIntermediateResults": save_intermediate_results,
+                "generateReport": generate_report,
+            },
+            "timeout": timeout,
+            "priority": priority,
+            "stopOnError": stop_on_error,
+        })
+        return self._json("POST", "notebook", notebook_id, "execute", json=body)
+
+    def get_execution_status(self, notebook_id: str, execution_id: str) -> dict[str, Any]:
+        return self._json("GET", "notebook", notebook_id, "execution", execution_id)
+
+    def wait_for_completion(
+        self,
+        notebook_id: str,
+        execution_id: str,
+        poll_interval: float = 2.0,
+        timeout: float = 3600,
+        *,
+        on_status: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the execution ends and return its last status; ExecutionTimeout after
+        `timeout` seconds. `on_status` sees every status polled (a progress display)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.get_execution_status(notebook_id, execution_id)
+            if on_status is not None:
+                on_status(status)
+            if status["status"] in TERMINAL:
+                return status
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ExecutionTimeout(execution_id, timeout, status)
+            time.sleep(min(poll_interval, remaining))
+
+    def get_execution_results(
+        self,
+        notebook_id: str,
+        execution_id: str,
+        output_type: str = "all",
+        format_type: str = "detailed",
+        *,
+        cell_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Typed results; `format_type` `summary` leaves content out, `detailed` inlines it."""
+        params = _without_none({"outputType": output_type, "format": format_type, "cellId": cell_id})
+        return self._json("GET", "notebook", notebook_id, "execution", execution_id, "results", params=params)
+
+    def download_results(
+        self, notebook_id: str, execution_id: str, path: str | os.PathLike[str]
+    ) -> Path:
+        """Every artifact as one zip, streamed to `path` (a folder: the server's file name in it)."""
+        url = self.url("notebook", notebook_id, "execution", execution_id, "results")
+        return self.download(url, path, params={"format": "download"})
+
+    def download_artifact(
+        self, notebook_id: str, execution_id: str, name: str, path: str | os.PathLike[str]
+    ) -> Path:
+        """One artifact (an output file, enriched CSV, model, report) streamed to `path`."""
+        url = self.url("notebook", notebook_id, "execution", execution_id, "artifacts", name)
+        return self.download(url, path)
+
+    def download(
+        self, url: str, path: str | os.PathLike[str], params: dict[str, str] | None = None
+    ) -> Path:
+        """Stream any download of this server (e.g. a result's `downloadUrl`) to a file.
+
+        Written under a temporary name and renamed, so `path` never holds half a file.
+        """
+        with self.request("GET", url, params=params, stream=True) as response:
+            target = Path(path)
+            if target.is_dir():
+                target = target / _attachment_name(response, url)
+            partial = target.with_name(f".{target.name}.partial")
+            try:
+                with partial.open("wb") as handle:
+                    for chunk in response.iter_content(CHUNK):
+                        handle.write(chunk)
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
+        return target
+
+    def cancel_execution(self, notebook_id: str, execution_id: str) -> dict[str, Any]:
+        """Stop a queued or running execution (202); Conflict once it has ended."""
+        return self._json("POST", "notebook", notebook_id, "execution", execution_id, "cancel")
+
+    def list_executions(self, notebook_id: str, page: int = 1, page_size: int = 20) -> dict[str, Any]:
+        """The notebook's history, newest first: `{executions[], totalCount, …}`."""
+        return self._json("GET", "notebook", notebook_id, "executions", params={"page": page, "pageSize": page_size})
+
+    # -- datasets ---------------------------------------------------------------------
+
+    def upload_dataset(self, path: str | os.PathLike[str], name: str | None = None) -> dict[str, Any]:
+        """Upload a CSV or Parquet file (streamed from disk) as a dataset of this project."""
+        source = Path(path)
+        data = {"name": name} if name else {}
+        with source.open("rb") as handle:
+            return self._json("POST", "dataset", files={"file": (source.name, handle)}, data=data)
+
+    def list_datasets(self, page: int = 1, page_size: int = 20) -> dict[str, Any]:
+        return self._json("GET", "datasets", params={"page": page, "pageSize": page_size})
+
+    def get_dataset(self, dataset_id: str) -> dict[str, Any]:
+        return self._json("GET", "dataset", dataset_id)
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        self.request("DELETE", self.url("dataset", dataset_id))
+
+
+# Code ported from the seed's example keeps its class name.
+NotebookManager = MindzieClient
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    """Leave unset options out, so the server applies its own defaults."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _attachment_name(response: requests.Response, url: str) -> str:
+    """The file name the server suggests, else the URL's last segment; never a path."""
+    match = re.search(r'filename="?([^";]+)"?', response.headers.get("Content-Disposition", ""))
+    name = match.group(1) if match else url.rstrip("/").rsplit("/", 1)[-1]
+    return Path(name).name or "download"
