@@ -43,6 +43,12 @@ def jp_server_config(jp_server_config: Any, mindzie_config: dict[str, Any]) -> d
 
 
 @pytest.fixture
+def server_url(jp_http_port: int, jp_base_url: str, http_server_client: Any) -> str:
+    """The test server's URL for clients of our own; `http_server_client` makes it listen."""
+    return f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}"
+
+
+@pytest.fixture
 def mindzie_app(jp_serverapp: Any) -> Any:
     """The running MindzieApp, for tests that set up state the API cannot (yet) make."""
     (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_mindzie"]

@@ -10,7 +10,6 @@ from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 
 from .conftest import OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
-from .test_notebooks_api import create
 
 NOTEBOOK = "aa0e8400-e29b-41d4-a716-446655440000"
 ENDPOINTS = [

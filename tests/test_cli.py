@@ -15,7 +15,6 @@ import unicodedata
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import psutil
@@ -237,11 +236,6 @@ def test_without_a_subcommand_it_is_the_server_extension_app():
 
 
 # -- commands against a live server -----------------------------------------------------------
-
-
-@pytest.fixture
-def server_url(jp_http_port: int, jp_base_url: str, http_server_client: Any) -> str:
-    return f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}"
 
 
 def finished_execution(client: MindzieClient) -> tuple[str, str]:

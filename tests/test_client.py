@@ -43,12 +43,6 @@ def mindzie_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def server_url(jp_http_port: int, jp_base_url: str, http_server_client: Any) -> str:
-    """The test server's URL; `http_server_client` makes it listen."""
-    return f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}"
-
-
-@pytest.fixture
 def client(server_url: str, jp_serverapp: Any) -> Any:
     with MindzieClient(server_url, TENANT, PROJECT, jp_serverapp.identity_provider.token) as made:
         yield made

@@ -7,18 +7,11 @@ import json
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from .conftest import DATASET, PROJECT, TENANT
 from .seed_clients.notebook_manager import NotebookManager
 
 HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def server_url(jp_http_port, jp_base_url, http_server_client):
-    """The test server's URL for clients of our own; `http_server_client` makes it listen."""
-    return f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}"
 
 
 async def test_the_python_notebook_manager(server_url, jp_serverapp, tmp_path):
