@@ -24,7 +24,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Instance, Int, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
-from . import semver
+from . import schemas, semver
 from .access import Scope
 from .clock import stamp, utcnow
 from .errors import (
@@ -164,7 +164,9 @@ class NotebookLibrary(LoggingConfigurable):
         if fields.get("enrichmentMode"):
             integration["enrichmentMode"] = fields["enrichmentMode"] == "true"
         integration["datasetBinding"] = (fields.get("datasetBinding") or "").lower() or None
-        environment = _environment(nb.metadata.get("mindzie", {}).get("environment", {}) if isinstance(nb.metadata.get("mindzie"), dict) else {}, {})
+        declared, ignored = _file_environment(nb)
+        warnings += ignored
+        environment = _environment(declared, {})
         settings = {
             "notebookName": name[:200],
             "notebookDescription": fields.get("notebookDescription") or None,
@@ -436,6 +438,18 @@ def _merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict
             "integration.scheduleExecution", "is required when autoExecution is true"
         )
     return merged
+
+
+def _file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The environment an uploaded file declares in `metadata.mindzie`, if it keeps the API's rules."""
+    mindzie = nb.metadata.get("mindzie")
+    declared = mindzie.get("environment", {}) if isinstance(mindzie, dict) else {}
+    problems = schemas.definition_problems("environment", declared)
+    if not problems:
+        return declared, []
+    reasons = "; ".join(f"{p['field'] or 'environment'}: {p['message']}" for p in problems[:3])
+    message = f"metadata.mindzie.environment is ignored ({reasons})"
+    return {}, [{"code": "environment-ignored", "field": "file", "message": message}]
 
 
 def _environment(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, list[str]]:

@@ -114,7 +114,8 @@ def has_parameters_cell(nb: NotebookNode) -> bool:
 
 def python_version(nb: NotebookNode) -> str | None:
     info = nb.metadata.get("language_info", {})
-    return info.get("version") if info.get("name") == "python" else None
+    version = info.get("version")  # an uploaded file may hold anything here
+    return version if info.get("name") == "python" and isinstance(version, str) else None
 
 
 def cell_summaries(
@@ -128,12 +129,16 @@ def cell_summaries(
         if cell.cell_type == "code":
             outputs = cell.get("outputs", [])
             errored = any(output.get("output_type") == "error" for output in outputs)
-            ran = cell.get("execution_count") is not None
+            # a file edited by hand may hold anything here: only the types nbformat allows count
+            count = cell.get("execution_count")
+            count = count if isinstance(count, int) and not isinstance(count, bool) else None
+            execution = cell.get("metadata", {}).get("execution")
+            replied = execution.get("shell.execute_reply") if isinstance(execution, dict) else None
             summary.update(
-                executionCount=cell.get("execution_count"),
+                executionCount=count,
                 hasOutput=bool(outputs),
-                lastExecuted=cell.get("metadata", {}).get("execution", {}).get("shell.execute_reply"),
-                executionStatus="Error" if errored else ("Success" if ran else None),
+                lastExecuted=replied if isinstance(replied, str) else None,
+                executionStatus="Error" if errored else ("Success" if count is not None else None),
             )
         else:
             summary["lastModified"] = cell_times.get(cell_id, default_time)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -143,7 +144,7 @@ def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict
             return None
     if not isinstance(bundle, dict):
         return None  # not the helper's shape: kept as an ordinary output instead
-    meta: dict[str, Any] = {field: bundle.get(field) for field in fields}
+    meta: dict[str, Any] = {field: _typed(field, bundle.get(field)) for field in fields}
     file_name = _plain_name(bundle.get("file"))
     size = _regular_file_size(artifacts_dir / file_name) if file_name else None
     if size is None:
@@ -155,6 +156,29 @@ def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict
         "size": size,
         "meta": meta,
     }
+
+
+# A notebook can display anything under the helper's MIME types: keep a field only when it has
+# the type the API documents for it (schema/api/results.json), else None.
+_FIELD_TYPES = {
+    "name": "text", "title": "text", "format": "text", "modelType": "text", "recordCount": "count",
+    "accuracy": "number", "metrics": "object", "newColumns": "texts", "columns": "texts", "features": "texts",
+}
+
+
+def _typed(field: str, value: Any) -> Any:
+    kind = _FIELD_TYPES[field]
+    if kind == "text":
+        ok = isinstance(value, str)
+    elif kind == "texts":
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    elif kind == "count":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    elif kind == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    else:
+        ok = isinstance(value, dict)
+    return value if ok else None
 
 
 def _output_row(
@@ -175,7 +199,7 @@ def _output_row(
     meta: dict[str, Any] = {
         "outputType": _seed_output_type(output, content_type),
         "nbformatOutputType": output.get("output_type"),
-        "title": output.get("metadata", {}).get("title") or heading,
+        "title": _typed("title", output.get("metadata", {}).get("title")) or heading,
         "mimeTypes": sorted(output.get("data", {})) or ["text/plain"],
     }
     if content_type in IMAGES:

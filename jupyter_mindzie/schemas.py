@@ -43,6 +43,20 @@ def schema(name: str) -> dict[str, Any]:
     return _registry()[1][name]
 
 
+@cache
+def _definition_validator(name: str) -> Draft202012Validator:
+    registry, _ = _registry()
+    return Draft202012Validator({"$ref": f"{URN_PREFIX}definitions#/$defs/{name}"}, registry=registry)
+
+
+def definition_problems(name: str, instance: Any) -> list[dict[str, str]]:
+    """What in `instance` breaks `definitions.json#/$defs/<name>`; empty when it is valid."""
+    problems: list[dict[str, str]] = []
+    for error in sorted(_definition_validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        problems.extend(_describe(error))
+    return problems
+
+
 def validate(name: str, instance: Any) -> None:
     """Raise one InvalidRequest naming every field that breaks schema `name`."""
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))

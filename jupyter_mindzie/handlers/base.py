@@ -81,8 +81,8 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         if not body.strip():
             raise InvalidRequest.for_field("body", "must be a JSON object; the body is empty")
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            data = json.loads(body, parse_constant=_not_json)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, NaN or Infinity
             raise InvalidRequest.for_field("body", f"is not valid JSON: {error}") from None
         except RecursionError:
             raise InvalidRequest.for_field("body", "is nested too deeply") from None
@@ -186,6 +186,11 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             self.log.debug("%d %s: %s", value.status, self._request_summary(), value.detail)
             return
         super().log_exception(typ, value, tb)
+
+
+def _not_json(name: str) -> Any:
+    """Python's json reads NaN and Infinity; they are not JSON and would be echoed back as invalid JSON."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 class UnknownEndpointHandler(MindzieHandler):

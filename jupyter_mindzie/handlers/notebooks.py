@@ -93,7 +93,20 @@ class NotebookUploadHandler(NotebookCreateHandler):
         )
 
 
-class NotebookHandler(MindzieHandler):
+class NotebookBaseHandler(MindzieHandler):
+    """What the handlers of one notebook share; no verbs, so none is inherited by accident."""
+
+    def notebook_id(self, text: str) -> str:
+        return parse_guid(text, "notebookId")
+
+    def flag(self, name: str) -> bool:
+        raw = (self.get_query_argument(name, "false") or "false").strip().lower()
+        if raw not in ("true", "false", "1", "0"):
+            raise InvalidRequest.for_field(name, f"must be true or false, got {raw!r}")
+        return raw in ("true", "1")
+
+
+class NotebookHandler(NotebookBaseHandler):
     """`GET|PUT|DELETE …/notebook/{notebookId}`."""
 
     @web.authenticated
@@ -138,17 +151,8 @@ class NotebookHandler(MindzieHandler):
         self.set_status(HTTPStatus.NO_CONTENT)
         self.finish()
 
-    def notebook_id(self, text: str) -> str:
-        return parse_guid(text, "notebookId")
 
-    def flag(self, name: str) -> bool:
-        raw = (self.get_query_argument(name, "false") or "false").strip().lower()
-        if raw not in ("true", "false", "1", "0"):
-            raise InvalidRequest.for_field(name, f"must be true or false, got {raw!r}")
-        return raw in ("true", "1")
-
-
-class NotebookVersionsHandler(NotebookHandler):
+class NotebookVersionsHandler(NotebookBaseHandler):
     """`GET …/notebook/{notebookId}/versions`: every version, newest first."""
 
     @web.authenticated
@@ -162,7 +166,7 @@ class NotebookVersionsHandler(NotebookHandler):
         self.write_json(page_view("versions", [version_view(r) for r in rows], total, page, page_size))
 
 
-class NotebookParametersHandler(NotebookHandler):
+class NotebookParametersHandler(NotebookBaseHandler):
     """`GET …/notebook/{notebookId}/parameters`: the `parameters` cell's names, types and defaults."""
 
     @web.authenticated
