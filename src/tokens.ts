@@ -73,6 +73,10 @@ export interface IServerInfo {
    * The tenant GUIDs this user may reach; `'*'` means all of them.
    */
   tenants: string[] | '*';
+  /**
+   * The tenants where this user may also run notebooks (execute, cancel).
+   */
+  executeTenants?: string[] | '*';
 }
 
 /**

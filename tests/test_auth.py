@@ -9,7 +9,7 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 
-from .conftest import OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
+from .conftest import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
 
 NOTEBOOK = "aa0e8400-e29b-41d4-a716-446655440000"
 ENDPOINTS = [
@@ -138,3 +138,53 @@ class TestTenancy:
         assert (await api("POST", cancel, headers=bob)).status in (202, 409)
         info = (await api("GET", "api/mindzie/info", headers=alice)).json
         assert info["tenants"] == [TENANT] and info["executeTenants"] == []
+
+    async def test_no_endpoint_or_artifact_crosses_tenants_or_projects(self, api):
+        """Every tenant-scoped operation of the OpenAPI document, with bob's real ids, as alice."""
+        import asyncio
+        import time
+
+        from jupyter_mindzie.openapi import build_document
+
+        bob = self.as_user("bob")
+        theirs = {"tenant": OTHER_TENANT, "project": OTHER_PROJECT}
+        notebook = (await api("POST", project_path("notebook", **theirs), {"notebookName": "bob's"}, headers=bob)).json
+        cells = [{"cellId": "cell-001", "cellType": "code", "content": "x = 1"}, {"cellType": "code", "content": "print(x)"}]
+        await api("PUT", project_path("notebook", notebook["notebookId"], **theirs), {"cells": cells}, headers=bob)
+        execution = (await api("POST", project_path("notebook", notebook["notebookId"], "execute", **theirs), {}, headers=bob)).json
+        status_url = project_path("notebook", notebook["notebookId"], "execution", execution["executionId"], **theirs)
+        end = time.monotonic() + 120
+        while (await api("GET", status_url, headers=bob)).json["status"] == "Running":
+            assert time.monotonic() < end
+            await asyncio.sleep(0.05)
+        dataset = await api("POST", project_path("dataset", **theirs), raw=b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"log.csv\"\r\n\r\ncase_id,activity,timestamp\r\n1,a,2024-01-01\r\n--x--\r\n",
+                            headers={**bob, "Content-Type": "multipart/form-data; boundary=x"})
+        assert dataset.status == 201, dataset.body
+        ids = {"notebookId": notebook["notebookId"], "executionId": execution["executionId"],
+               "datasetId": dataset.json["datasetId"], "name": "executed.ipynb"}
+
+        alice = self.as_user("alice")
+        checked = 0
+        for template, operations in build_document()["paths"].items():
+            if "{tenantId}" not in template:
+                continue
+            for method in ("get", "post", "put", "delete"):
+                if method not in operations:
+                    continue
+                # bob's tenant (alice has no access) and alice's own project (bob's ids are not there)
+                for tenant, project in ((OTHER_TENANT, OTHER_PROJECT), (TENANT, PROJECT)):
+                    path = template.format(tenantId=tenant, projectId=project, **ids).lstrip("/")
+                    if tenant == TENANT and not any(k in template for k in ("{notebookId}", "{datasetId}")):
+                        continue  # alice's own collections are hers to use
+                    body = {"notebookName": "x"} if method in ("post", "put") else None
+                    reply = await api(method.upper(), path, body, headers=alice)
+                    runs = template.endswith(("/execute", "/cancel"))
+                    # alice may not run anything in her own tenant: 403 there, whatever the id
+                    problem = assert_problem(reply, 403 if runs and tenant == TENANT else 404)
+                    assert "bob" not in problem["detail"]
+                    checked += 1
+        assert checked >= 25
+        # and bob still has everything
+        assert (await api("GET", f"{status_url}/artifacts/executed.ipynb", headers=bob)).status == 200
+        assert (await api("GET", project_path("dataset", ids["datasetId"], **theirs), headers=bob)).status == 200
+        assert (await api("GET", project_path("notebook", ids["notebookId"], **theirs), headers=bob)).json["notebookName"] == "bob's"

@@ -54,6 +54,9 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
     endCell: codeCells[codeCells.length - 1]?.cellId ?? '',
     generateReport: model.settings.generateReport
   }));
+  const runnable = model.info.data?.executeTenants;
+  const mayRun =
+    runnable === undefined || runnable === '*' || runnable.includes(notebook.tenantId);
   const [submitting, setSubmitting] = React.useState(false);
   const [error, setError] = React.useState<unknown>(null);
   const [showErrors, setShowErrors] = React.useState(false);
@@ -251,13 +254,16 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
           type="submit"
           className="jp-mod-styled jp-mod-accept jp-mindzie-Button jp-mindzie-RunButton"
           data-testid="mindzie-run-submit"
-          disabled={submitting || (showErrors && invalid)}
+          disabled={!mayRun || submitting || (showErrors && invalid)}
+          title={mayRun ? undefined : 'You may read this project but not run its notebooks'}
         >
           <runIcon.react tag="span" className="jp-mindzie-Button-icon" />
           {submitting ? 'Starting…' : 'Run with mindzie'}
         </button>
         <span className="jp-mindzie-Muted">
-          {changed.length
+          {!mayRun
+            ? 'You may read this project but not run its notebooks'
+            : changed.length
             ? `${changed.length} parameter${changed.length === 1 ? '' : 's'} changed`
             : 'Runs with the defaults'}
         </span>
