@@ -9,7 +9,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
 DEMO_ROOT := demo
 
-.PHONY: demo test install pytest ui-test chromium build clean help
+.PHONY: demo test install pytest ui-test chromium build clean help bench
 
 help:
 	@echo "make demo   set up, seed the demo project and start JupyterLab with mindzie"
@@ -63,6 +63,10 @@ demo: install
 	$(BIN)/python -m jupyter_mindzie.demo $(DEMO_ROOT)
 	cd $(DEMO_ROOT) && $(BIN)/jupyter lab --allow-root --ServerApp.root_dir=. \
 		--LabApp.default_url="/lab/tree/$$(cat .mindzie/demo-notebook-path)"
+
+# Benchmarks against papermill, nbclient and /api/contents (≤ 15 min; BENCH=--quick for ≤ 3 min).
+bench: install
+	$(BIN)/python bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules ui-tests/node_modules lib jupyter_mindzie/labextension

@@ -1,0 +1,87 @@
+"""P1: per-run latency of a 10-cell notebook through the REST API, against papermill and nbclient.
+
+Ours: POST …/execute, then GET the status every 20 ms until it is terminal (submit → terminal).
+With the pool (`KernelPool.size=1`) a person's think time (2 s) passes before each run, as
+between two clicks, so the pool has refilled. Without the pool (`KernelPool.size=0`) every run
+starts its kernel, like plain nbclient. The alternatives run the same .ipynb file the server
+wrote: papermill's Python API in this process, the `papermill` command as a process, and
+`NotebookClient(nb).execute()` in this process. Each repetition runs every variant once,
+interleaved, so a noisy neighbour hits all of them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+
+from common import (
+    Row,
+    Server,
+    banner,
+    median,
+    nbclient_run,
+    papermill_command,
+    papermill_run,
+    stray_kernels,
+    table,
+    ten_cells,
+)
+
+
+def main(args: argparse.Namespace) -> list[Row]:
+    reps = args.reps or (2 if args.quick else 5)
+    think = args.think
+    banner(f"P1: 10-cell notebook, {reps} runs of each variant, think time {think:.1f} s")
+    import papermill  # noqa: F401  (imported before timing, as a long-lived process has it)
+
+    samples: dict[str, list[float]] = {k: [] for k in ("pool", "plain", "pm", "pm_cmd", "nbclient")}
+    with Server("p1-pool", pool_size=1) as pooled, Server("p1-nopool", pool_size=0) as plain:
+        pool_nb, path = pooled.notebook("ten cells", ten_cells())
+        plain_nb, _ = plain.notebook("ten cells", ten_cells())
+        work = pooled.scratch / "alt"
+        work.mkdir()
+        source = shutil.copy(path, work / "ten-cells.ipynb")
+        out = work / "out.ipynb"
+        # Warm-up, not timed: first requests, lazy imports in the server, the OS file cache.
+        time.sleep(think)
+        pooled.run(pool_nb)
+        plain.run(plain_nb)
+        papermill_run(source, out)
+        nbclient_run(source)
+        for rep in range(reps):
+            time.sleep(think)  # a person reads the last result; the pool refills meanwhile
+            samples["pool"].append(pooled.run(pool_nb))
+            samples["pm"].append(papermill_run(source, out))
+            samples["pm_cmd"].append(papermill_command(source, out))
+            samples["plain"].append(plain.run(plain_nb))
+            samples["nbclient"].append(nbclient_run(source))
+            print(f"  run {rep + 1}/{reps}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in samples.items()), flush=True)
+        leaked = stray_kernels(pooled) + stray_kernels(plain)
+
+    m = {k: median(v) for k, v in samples.items()}
+    rows = [
+        Row("P1", "10-cell run via REST, pool on, 2 s think time", m["pool"], m["pm"], "papermill in-process",
+            target="≤ 0.15×", met=m["pool"] / m["pm"] <= 0.15, samples={"ours": samples["pool"], "alt": samples["pm"]}),
+        Row("P1", "10-cell run via REST, pool on, 2 s think time", m["pool"], m["pm_cmd"], "papermill command",
+            target="≤ 0.15×", met=m["pool"] / m["pm_cmd"] <= 0.15, samples={"ours": samples["pool"], "alt": samples["pm_cmd"]}),
+        Row("P1", "10-cell run via REST, pool off", m["plain"], m["nbclient"], "plain nbclient",
+            target="≤ 1.10×", met=m["plain"] / m["nbclient"] <= 1.10, samples={"ours": samples["plain"], "alt": samples["nbclient"]}),
+        Row("P1", "10-cell run via REST, pool off", m["plain"], m["pm"], "papermill in-process",
+            samples={"ours": samples["plain"], "alt": samples["pm"]}),
+        Row("P1", "kernel processes left running by the server after the runs", float(leaked), 0.0, "none expected",
+            unit="", target="0", met=leaked == 0),
+    ]
+    return rows
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="a smoke run: 2 repetitions")
+    p.add_argument("--reps", type=int, default=0, help="repetitions of each variant (default 5)")
+    p.add_argument("--think", type=float, default=2.0, help="seconds between runs with the pool (default 2)")
+    return p
+
+
+if __name__ == "__main__":
+    print(table(main(parser().parse_args())))
