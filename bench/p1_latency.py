@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import time
 
 from common import (
+    BIN,
     Row,
     Server,
     banner,
@@ -29,13 +31,20 @@ from common import (
 )
 
 
+def command(argv: list[str]) -> float:
+    """Seconds for one whole process."""
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, timeout=600)
+    return time.perf_counter() - started
+
+
 def main(args: argparse.Namespace) -> list[Row]:
     reps = args.reps or (2 if args.quick else 5)
     think = args.think
     banner(f"P1: 10-cell notebook, {reps} runs of each variant, think time {think:.1f} s")
     import papermill  # noqa: F401  (imported before timing, as a long-lived process has it)
 
-    samples: dict[str, list[float]] = {k: [] for k in ("pool", "plain", "pm", "pm_cmd", "nbclient")}
+    samples: dict[str, list[float]] = {k: [] for k in ("pool", "plain", "pm", "pm_cmd", "nbclient", "our_cmd")}
     with Server("p1-pool", pool_size=1) as pooled, Server("p1-nopool", pool_size=0) as plain:
         pool_nb, path = pooled.notebook("ten cells", ten_cells())
         plain_nb, _ = plain.notebook("ten cells", ten_cells())
@@ -56,8 +65,12 @@ def main(args: argparse.Namespace) -> list[Row]:
             samples["pm_cmd"].append(papermill_command(source, out))
             samples["plain"].append(plain.run(plain_nb))
             samples["nbclient"].append(nbclient_run(source))
+            samples["our_cmd"].append(command([str(BIN / "jupyter-mindzie"), "run", str(source), "-o", str(work / "run"), "--no-progress"]))
             print(f"  run {rep + 1}/{reps}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in samples.items()), flush=True)
         leaked = stray_kernels(pooled) + stray_kernels(plain)
+        # CLI start-up: what every command pays before it does anything.
+        help_ours = [command([str(BIN / "jupyter-mindzie"), "--help"]) for _ in range(3)]
+        help_pm = [command([str(BIN / "papermill"), "--help"]) for _ in range(3)]
 
     m = {k: median(v) for k, v in samples.items()}
     rows = [
@@ -69,6 +82,10 @@ def main(args: argparse.Namespace) -> list[Row]:
             target="≤ 1.10×", met=m["plain"] / m["nbclient"] <= 1.10, samples={"ours": samples["plain"], "alt": samples["nbclient"]}),
         Row("P1", "10-cell run via REST, pool off", m["plain"], m["pm"], "papermill in-process",
             samples={"ours": samples["plain"], "alt": samples["pm"]}),
+        Row("P1", "10-cell run as a command: `jupyter mindzie run` (whole process)", m["our_cmd"], m["pm_cmd"], "papermill command",
+            samples={"ours": samples["our_cmd"], "alt": samples["pm_cmd"]}),
+        Row("P1", "CLI start-up: `jupyter mindzie --help`", median(help_ours), median(help_pm), "`papermill --help`",
+            samples={"ours": help_ours, "alt": help_pm}),
         Row("P1", "kernel processes left running by the server after the runs", float(leaked), 0.0, "none expected",
             unit="", target="0", met=leaked == 0),
     ]

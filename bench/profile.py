@@ -1,6 +1,6 @@
 """Profile the server with py-spy while it runs one of the benches' workloads.
 
-    python bench/profile.py p1|p2|p4 [--keep stacks.folded] [--top 25]
+    python bench/profile.py p1|p2|p4|get [--keep stacks.folded] [--top 25]
 
 py-spy samples the server process (not its kernels) from outside; the summary lists the
 functions with the most samples, self and inclusive, with our own code (jupyter_mindzie) apart.
@@ -37,6 +37,16 @@ def workload(name: str, server: Server) -> Callable[[], None]:
         nb, _ = server.notebook("many cells", ten_cells(1000))
         return lambda: server.run(nb, light=True) and None
     nb, _ = server.notebook("ten cells", ten_cells())
+    if name == "get":
+        execution_id = server.submit(nb)
+        server.wait(nb, execution_id)
+
+        def get() -> None:
+            for _ in range(300):
+                server.status(nb, execution_id)
+                server.call("GET", "notebooks")
+
+        return get
 
     def p4() -> None:
         ids = [server.submit(nb) for _ in range(20)]
@@ -85,7 +95,7 @@ def summarize(raw: Path, top: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workload", choices=("p1", "p2", "p4"))
+    parser.add_argument("workload", choices=("p1", "p2", "p4", "get"), help="get: 300 status and 300 list requests on an idle server")
     parser.add_argument("--keep", type=Path, help="keep the folded stacks here (speedscope and inferno read them)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--rate", type=int, default=200, help="samples per second")
