@@ -358,6 +358,10 @@ class NotebookLibrary(LoggingConfigurable):
 
     # -- helpers ------------------------------------------------------------------------
 
+    def require(self, scope: Scope, notebook_id: str) -> dict[str, Any]:
+        """The notebook's store row without reading its file; 404 when missing or hidden."""
+        return self._row(scope, notebook_id)
+
     def _row(self, scope: Scope, notebook_id: str) -> dict[str, Any]:
         row = self.store.get_notebook(scope.tenant_id, scope.project_id, notebook_id)
         if row is None:

@@ -1,29 +1,4 @@
 """`mindzie_sdk`: the name notebooks import the kernel-side helper by (`jupyter_mindzie.sdk`)."""
 
-from jupyter_mindzie.sdk import (
-    CONTEXT_ENV,
-    ENRICHED_MIME,
-    MODEL_MIME,
-    DatasetNotFoundError,
-    ProcessMiningClient,
-    execution_context,
-    list_datasets,
-    load_dataset,
-    publish_enriched,
-    publish_metrics,
-    publish_model,
-)
-
-__all__ = [
-    "CONTEXT_ENV",
-    "ENRICHED_MIME",
-    "MODEL_MIME",
-    "DatasetNotFoundError",
-    "ProcessMiningClient",
-    "execution_context",
-    "list_datasets",
-    "load_dataset",
-    "publish_enriched",
-    "publish_metrics",
-    "publish_model",
-]
+from jupyter_mindzie.sdk import *  # noqa: F403 - an alias: the same public names, one list of them
+from jupyter_mindzie.sdk import __all__  # noqa: F401

@@ -98,7 +98,7 @@ class ExecutionsHandler(ExecutionHandlerBase):
     async def get(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         notebook_id, _ = self.ids(notebook_id)
-        self.library._row(scope, notebook_id)  # 404 for a missing or hidden notebook
+        self.library.require(scope, notebook_id)
         query = self.read_query("page-query", integers=("page", "pageSize"))
         page, page_size = query.get("page", 1), query.get("pageSize", 20)
         rows, total = self.engine.store.list_executions(notebook_id, page=page, page_size=page_size)
