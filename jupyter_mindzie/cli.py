@@ -585,6 +585,7 @@ async def execute(spec: RunSpec, progress: bool | None) -> tuple[Outcome, Notebo
         loop.add_signal_handler(signum, stop, signum)
     try:
         outcome = await asyncio.create_task(runner.run())
+        await runner.release()
     finally:
         for signum in SIGNAL_EXIT:
             loop.remove_signal_handler(signum)

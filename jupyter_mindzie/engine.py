@@ -416,10 +416,13 @@ class Engine(LoggingConfigurable):
         )
         self._end_notebook(run, outcome.status, outcome.dead_kernel)
         self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
+        await run.runner.release()  # after the terminal state: the slot stays taken until it is down
+        if self.pool is not None:
+            self.pool.warm()  # refill while nothing runs, rather than during the next run
 
     def _end_queued(self, run: Run) -> None:
-        for cell in run.runner.cells.values():
-            cell["status"] = "Skipped"
+        for cell_id in run.runner.cells:
+            run.runner.set_cell(cell_id, "Skipped")
         self.changed(
             run.runner,
             {

@@ -1,8 +1,9 @@
 """KernelPool: kernels started ahead of time, so a run does not wait for a kernel to boot.
 
 Each run still gets a kernel nobody has used (a pooled kernel is taken once, never given
-back), the pool refills in the background, empties itself when nobody has run anything for a
-while, and its kernels are the server's own, shut down with it.
+back), the pool refills in the background once the run is over (or a few seconds into a long
+one), empties itself when nobody has run anything for a while, and its kernels are the
+server's own, shut down with it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ class KernelPool(LoggingConfigurable):
         "refills it.",
     )
     startup_timeout = Float(60.0, config=True, help="Seconds a pooled kernel may take to start.")
+    refill_delay = Float(
+        5.0,
+        config=True,
+        help="Seconds after a take before the pool starts a replacement, unless the engine asks "
+        "sooner (it does when a run ends): a kernel start costs about a CPU second, which a "
+        "short run should not have to share.",
+    )
 
     kernel_manager = AnyTrait(help="The server's kernel manager.")
 
@@ -55,7 +63,7 @@ class KernelPool(LoggingConfigurable):
         return [kernel_id for ids in self._ready.values() for kernel_id in ids]
 
     def warm(self) -> None:
-        """Start filling the pool (called at server start and after every take)."""
+        """Start filling the pool (at server start, when a run ends, and `refill_delay` after a take)."""
         if not self.enabled:
             return
         for name in self.kernel_names:
@@ -69,12 +77,11 @@ class KernelPool(LoggingConfigurable):
         if not self.enabled or kernel_name not in self.kernel_names:
             return None
         ready = self._ready.setdefault(kernel_name, [])
+        asyncio.get_running_loop().call_later(self.refill_delay, self._fill, kernel_name)
         while ready:
             kernel_id = ready.pop(0)
             if await self._alive(kernel_id):
-                self._fill(kernel_name)
                 return kernel_id
-        self._fill(kernel_name)
         return None
 
     async def close(self) -> None:
@@ -89,6 +96,8 @@ class KernelPool(LoggingConfigurable):
     # -- internals ----------------------------------------------------------------------------
 
     def _fill(self, kernel_name: str) -> None:
+        if not self.enabled:
+            return
         task = self._filling.get(kernel_name)
         if task is None or task.done():
             self._filling[kernel_name] = asyncio.get_event_loop().create_task(self._top_up(kernel_name))

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import json
 import os
+import queue
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -91,12 +93,14 @@ class NotebookRunner:
         self.skipped: dict[str, dict[str, Any]] = {
             cell_id: _cell_state(cell_id, offset + n, SKIPPED) for n, cell_id in enumerate(spec.skipped_cell_ids)
         }
+        self._tally = Counter(cell["status"] for cell in self.cells.values())
         self.kernel_id: str | None = None
         self.warm = False
         self.cancel_requested = False
         self.timed_out = False
         self.stopping = False
         self._interrupted = False
+        self._release_interrupt = False
         self.task: asyncio.Task[Outcome] | None = None
 
     # -- control ------------------------------------------------------------------------------
@@ -120,12 +124,19 @@ class NotebookRunner:
             self.task.cancel()
 
     def counts(self) -> dict[str, int]:
-        statuses = [cell["status"] for cell in self.cells.values()]
+        """Progress counters, kept as cells change: a 10,000-cell run asks after every cell."""
         return {
-            "completed_cells": sum(s in ("Success", "Error") for s in statuses),
-            "successful_cells": statuses.count("Success"),
-            "failed_cells": statuses.count("Error"),
+            "completed_cells": self._tally["Success"] + self._tally["Error"],
+            "successful_cells": self._tally["Success"],
+            "failed_cells": self._tally["Error"],
         }
+
+    def set_cell(self, cell_id: str, status: str, **fields: Any) -> None:
+        """Change a cell of the run (status and result fields), keeping the counters true."""
+        cell = self.cells[cell_id]
+        self._tally[cell["status"]] -= 1
+        self._tally[status] += 1
+        cell.update(status=status, **fields)
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -222,18 +233,49 @@ class NotebookRunner:
         kc = km.client()
         client.kc = kc
         await ensure_async(kc.start_channels())
-        try:
-            await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
-        except RuntimeError as error:
-            raise KernelStartFailed(f"kernel {spec.kernel_name!r} did not become ready: {error}") from error
         kc.allow_stdin = False
         client.reset_execution_trackers()
         if self.warm:
+            info = await self._subscribe(client)
             await self._adopt(client)
-        info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
+        else:
+            try:
+                await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
+            except RuntimeError as error:
+                raise KernelStartFailed(f"kernel {spec.kernel_name!r} did not become ready: {error}") from error
+            info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
         if info is not None and "language_info" in info["content"]:
             spec.nb.metadata["language_info"] = info["content"]["language_info"]
         return client
+
+    async def _subscribe(self, client: NotebookClient, attempt_seconds: float = 0.25) -> dict[str, Any] | None:
+        """Make sure this client hears a warm kernel's IOPub; return its kernel_info reply.
+
+        The pool already saw the kernel ready, but this client's IOPub subscription is new, and
+        ZeroMQ drops what is published before it takes hold: a run that missed a cell's idle
+        status would wait for ever. So ask for kernel_info until its idle status arrives on
+        IOPub (the first time, a few milliseconds in), rather than `wait_for_ready`'s fixed
+        0.2 s flush of IOPub.
+        """
+        kc = client.kc
+        assert kc is not None
+        deadline = time.monotonic() + self.spec.startup_timeout
+        while time.monotonic() < deadline:
+            msg_id = await ensure_async(kc.kernel_info())
+            reply = await client.async_wait_for_reply(msg_id)
+            heard_by = time.monotonic() + attempt_seconds
+            while (left := heard_by - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(kc.get_iopub_msg(timeout=left))
+                except queue.Empty:
+                    break
+                if (
+                    msg["parent_header"].get("msg_id") == msg_id
+                    and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"
+                ):
+                    return reply
+        raise KernelStartFailed(f"kernel {self.spec.kernel_name!r} did not answer on its IOPub channel")
 
     async def _adopt(self, client: NotebookClient) -> None:
         """Give a warm kernel what a fresh one gets at start: this run's context and folder."""
@@ -263,13 +305,14 @@ class NotebookRunner:
                     return Outcome("Error", "ParameterError", "the injected parameters failed to run")
                 continue
             position = self.cells[cell.id]["position"]
-            self.cells[cell.id]["status"] = RUNNING
+            self.set_cell(cell.id, RUNNING)
             self._tell({"current_cell": cell.id, "current_cell_index": position + 1}, [cell.id])
             started = time.monotonic()
             await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
             summary = cell_summary(cell)
-            self.cells[cell.id].update(
-                status=summary["status"],
+            self.set_cell(
+                cell.id,
+                summary["status"],
                 execution_seconds=round(time.monotonic() - started, 3),
                 has_output=int(summary["hasOutput"]),
                 output_type=summary["outputType"],
@@ -289,16 +332,25 @@ class NotebookRunner:
         return Outcome()
 
     async def _finish(self, client: NotebookClient | None, sampler: ResourceSampler, outcome: Outcome) -> None:
-        """Stop the kernel, keep the executed notebook and its results."""
+        """Keep the executed notebook and its results; stop the kernel now only if it was cut short.
+
+        A run that ended by itself leaves its idle kernel to `release`, so its caller can
+        publish the terminal state first: a graceful kernel shutdown takes up to a second
+        and nothing a client reads depends on it.
+        """
         self._tell({"phase": "Finishing"}, force=True)
         await sampler.stop()
         if client is not None and client.kc is not None:
             with contextlib.suppress(Exception):
                 await ensure_async(client.kc.stop_channels())
-        await self._shutdown_kernel(interrupt=outcome.status != "Completed" and not outcome.dead_kernel)
+        self._release_interrupt = outcome.status != "Completed" and not outcome.dead_kernel
+        if self._interrupted or outcome.dead_kernel:
+            await self.release()
+        else:
+            self._interrupted = True  # from here on a cancel or stop must not cut the shutdown short
         leftover = [cell_id for cell_id, cell in self.cells.items() if cell["status"] in (PENDING, RUNNING)]
         for cell_id in leftover:
-            self.cells[cell_id]["status"] = SKIPPED
+            self.set_cell(cell_id, SKIPPED)
         try:
             outcome.artifacts = await asyncio.to_thread(self._collect)
         except Exception:
@@ -330,22 +382,24 @@ class NotebookRunner:
             rows.append(_artifact("report.html", "report", "text/html", report, 10**6 + 1, {"format": "html", "title": spec.report_title}))
         return rows
 
-    async def _shutdown_kernel(self, interrupt: bool) -> None:
-        if self.kernel_id is None or self.kernel_id not in self.kernel_manager:
+    async def release(self) -> None:
+        """Shut the run's kernel down (once; a no-op when `run` already did)."""
+        kernel_id, self.kernel_id = self.kernel_id, None
+        if kernel_id is None or kernel_id not in self.kernel_manager:
             return
+        interrupt = self._release_interrupt
         try:
             if interrupt:
                 with contextlib.suppress(Exception):
-                    await ensure_async(self.kernel_manager.interrupt_kernel(self.kernel_id))
-            await ensure_async(self.kernel_manager.shutdown_kernel(self.kernel_id, now=interrupt))
+                    await ensure_async(self.kernel_manager.interrupt_kernel(kernel_id))
+            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=interrupt))
         except Exception:
-            self.log.warning("mindzie: kernel %s did not shut down cleanly", self.kernel_id, exc_info=True)
+            self.log.warning("mindzie: kernel %s did not shut down cleanly", kernel_id, exc_info=True)
 
     def _fail_running_cell(self, error_type: str, message: str) -> None:
-        for cell_id, cell in self.cells.items():
-            if cell["status"] == RUNNING:
-                cell.update(status="Error", error_type=error_type, error_message=message)
-                self._tell({}, [cell_id])
+        for cell_id in [cell_id for cell_id, cell in self.cells.items() if cell["status"] == RUNNING]:
+            self.set_cell(cell_id, "Error", error_type=error_type, error_message=message)
+            self._tell({}, [cell_id])
 
     def _tell(self, changes: dict[str, Any], cells: list[str] | None = None, force: bool = False) -> None:
         self.observer.changed(self, changes, cells or [], force)

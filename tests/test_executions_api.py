@@ -56,6 +56,16 @@ async def kernel_ids(api: Any) -> set[str]:
     return {kernel["id"] for kernel in (await api("GET", "api/kernels")).json}
 
 
+async def no_kernels_left(api: Any, deadline: float = 15) -> bool:
+    """A finished run's kernel shuts down after its terminal state is written: wait for it."""
+    end = time.monotonic() + deadline
+    while await kernel_ids(api):
+        if time.monotonic() > end:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
 # -- a whole run --------------------------------------------------------------------------
 
 
@@ -85,7 +95,7 @@ async def test_the_starter_runs_end_to_end_with_typed_results(api, jp_root_dir):
     assert final["outputs"]["plots"] == 1
     assert final["resources"]["peakMemoryBytes"] > 10 * 2**20 and final["resources"]["cpuTimeSeconds"] > 0
     assert final["resources"]["diskUsageBytes"] > 0 and final["resources"]["peakMemoryUsage"].endswith("MB")
-    assert not await kernel_ids(api), "the run's kernel must be shut down"
+    assert await no_kernels_left(api), "the run's kernel must be shut down"
 
     results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
                          params={"format": "detailed"})).json

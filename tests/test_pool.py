@@ -76,3 +76,24 @@ class TestIdlePool:
             await asyncio.sleep(0.05)
         assert await mindzie_app.engine.pool.take("python3") is None, "the first run after idling is cold"
         await wait_for_pool(api, mindzie_app, 1)
+
+
+class TestRefill:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"KernelPool": {"size": 1, "refill_delay": 600.0}}
+
+    async def test_the_pool_refills_when_the_run_ends_not_while_it_runs(self, api, mindzie_app):
+        pooled = await wait_for_pool(api, mindzie_app, 1)
+        notebook = await notebook_with(api, "import time\ntime.sleep(1.5)", "time.sleep(1)")
+        accepted = await execute(api, notebook)
+        running = await wait_for(api, notebook["notebookId"], accepted["executionId"],
+                                 lambda s: s["currentCell"] == "cell-002" or s["status"] != "Running")
+        assert running["status"] == "Running"
+        run_kernel = mindzie_app.store.get_execution(accepted["executionId"])["kernel_id"]
+        assert run_kernel in pooled
+        assert await kernel_ids(api) == {run_kernel}, "no kernel start competes with a short run"
+        done = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+        assert done["status"] == "Completed"
+        refilled = await wait_for_pool(api, mindzie_app, 1, deadline=60)
+        assert refilled.isdisjoint(pooled)
