@@ -307,8 +307,10 @@ class MindzieClient:
         })
         return self._json("POST", "notebook", notebook_id, "execute", json=body)
 
-    def get_execution_status(self, notebook_id: str, execution_id: str) -> dict[str, Any]:
-        return self._json("GET", "notebook", notebook_id, "execution", execution_id)
+    def get_execution_status(self, notebook_id: str, execution_id: str, *, include_cells: bool = True) -> dict[str, Any]:
+        """The run's status; `include_cells=False` leaves `cellResults` out (cheap to poll)."""
+        params = None if include_cells else {"includeCells": "false"}
+        return self._json("GET", "notebook", notebook_id, "execution", execution_id, params=params)
 
     def wait_for_completion(
         self,
@@ -319,15 +321,16 @@ class MindzieClient:
         *,
         on_status: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Poll until the execution ends and return its last status; ExecutionTimeout after
-        `timeout` seconds. `on_status` sees every status polled (a progress display)."""
+        """Poll until the execution ends and return its whole last status; ExecutionTimeout
+        after `timeout` seconds. `on_status` sees every status polled (a progress display;
+        those leave out `cellResults`, which the returned status has)."""
         deadline = time.monotonic() + timeout
         while True:
-            status = self.get_execution_status(notebook_id, execution_id)
+            status = self.get_execution_status(notebook_id, execution_id, include_cells=False)
             if on_status is not None:
                 on_status(status)
             if status["status"] in TERMINAL:
-                return status
+                return self.get_execution_status(notebook_id, execution_id)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ExecutionTimeout(execution_id, timeout, status)

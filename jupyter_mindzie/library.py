@@ -358,14 +358,15 @@ class NotebookLibrary(LoggingConfigurable):
 
     # -- helpers ------------------------------------------------------------------------
 
-    def require(self, scope: Scope, notebook_id: str) -> dict[str, Any]:
-        """The notebook's store row without reading its file; 404 when missing or hidden."""
-        return self._row(scope, notebook_id)
+    def require(self, scope: Scope, notebook_id: str) -> None:
+        """404 unless the notebook exists in this scope; neither its file nor its row is read."""
+        if not self.store.notebook_exists(scope.tenant_id, scope.project_id, notebook_id):
+            raise _not_found(notebook_id)
 
     def _row(self, scope: Scope, notebook_id: str) -> dict[str, Any]:
         row = self.store.get_notebook(scope.tenant_id, scope.project_id, notebook_id)
         if row is None:
-            raise NotebookNotFound(f"notebook {notebook_id} was not found in this project, or you have no access to it")
+            raise _not_found(notebook_id)
         return row
 
     async def _read(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -462,3 +463,7 @@ def _environment(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
         "packages": list(changes.get("packages", current.get("packages", []))),
         "customLibraries": list(changes.get("customLibraries", current.get("customLibraries", []))),
     }
+
+
+def _not_found(notebook_id: str) -> NotebookNotFound:
+    return NotebookNotFound(f"notebook {notebook_id} was not found in this project, or you have no access to it")

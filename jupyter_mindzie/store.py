@@ -18,6 +18,11 @@ import sqlite_utils
 from traitlets import Float, Unicode, default
 from traitlets.config import LoggingConfigurable
 
+HISTORY_COLUMNS = (
+    "execution_id", "status", "phase", "priority", "parameters", "notebook_version", "source", "date_queued",
+    "start_time", "end_time", "total_seconds", "current_cell_index", "total_cells", "completed_cells",
+    "successful_cells", "failed_cells", "error_type", "resources",
+)
 JSON_COLUMNS = ("integration", "environment", "cell_times", "settings", "columns", "parameters", "options", "resources", "meta", "cell_ids")
 
 
@@ -269,6 +274,14 @@ class Store(LoggingConfigurable):
         row = next(iter(rows), None)
         return _decode(row) if row else None
 
+    def notebook_exists(self, tenant_id: str, project_id: str, notebook_id: str) -> bool:
+        """Cheaper than `get_notebook` when only a 404 is at stake: nothing is decoded."""
+        return bool(
+            self.db["notebooks"].count_where(
+                "notebook_id = ? AND tenant_id = ? AND project_id = ?", [notebook_id, tenant_id, project_id]
+            )
+        )
+
     def path_taken(self, path: str) -> bool:
         return bool(self.db["notebooks"].count_where("path = ?", [path]))
 
@@ -430,10 +443,13 @@ class Store(LoggingConfigurable):
     def list_executions(
         self, notebook_id: str, *, page: int = 1, page_size: int = 20
     ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the history, without what a history line never shows (`cell_ids`, `options`):
+        decoding those on every poll of a long run's history is most of its cost."""
         table = self.db["executions"]
         rows = table.rows_where(
             "notebook_id = ?",
             [notebook_id],
+            select=", ".join(HISTORY_COLUMNS),
             order_by="date_queued DESC, rowid DESC",
             limit=page_size,
             offset=(page - 1) * page_size,

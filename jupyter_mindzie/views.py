@@ -154,11 +154,14 @@ def execution_accepted_view(execution: dict[str, Any]) -> dict[str, Any]:
 
 def execution_view(
     execution: dict[str, Any],
-    cells: list[dict[str, Any]],
+    cells: list[dict[str, Any]] | None,
     artifacts: list[dict[str, Any]],
     queue_position: int | None,
 ) -> dict[str, Any]:
-    """The seed's execution status, with numeric twins of its human durations and sizes."""
+    """The seed's execution status, with numeric twins of its human durations and sizes.
+
+    `cells` None leaves `cellResults` out (asked for with ?includeCells=false).
+    """
 
     resources = execution.get("resources") or {}
     outputs = [a for a in artifacts if a["kind"] == "output"]
@@ -175,19 +178,7 @@ def execution_view(
         "totalDurationSeconds": execution.get("total_seconds"),
         "currentCell": execution.get("current_cell"),
         "progress": progress_view(execution),
-        "cellResults": [
-            {
-                "cellId": cell["cell_id"],
-                "status": cell["status"],
-                "executionTime": humanize.duration(cell["execution_seconds"]),
-                "executionTimeSeconds": cell["execution_seconds"],
-                "hasOutput": bool(cell["has_output"]),
-                "outputType": cell["output_type"],
-                "errorType": cell["error_type"],
-                "errorMessage": cell["error_message"],
-            }
-            for cell in cells
-        ],
+        "cellResults": None if cells is None else [cell_result_view(cell) for cell in cells],
         "outputs": {
             "dataFrames": len(enriched)
             + sum(1 for a in outputs if (a.get("meta") or {}).get("outputType") == "execute_result" and a["content_type"] == "text/html"),
@@ -212,7 +203,22 @@ def execution_view(
     }
     if queue_position is not None:
         view["queuePosition"] = queue_position
+    if cells is None:
+        del view["cellResults"]
     return view
+
+
+def cell_result_view(cell: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cellId": cell["cell_id"],
+        "status": cell["status"],
+        "executionTime": humanize.duration(cell["execution_seconds"]),
+        "executionTimeSeconds": cell["execution_seconds"],
+        "hasOutput": bool(cell["has_output"]),
+        "outputType": cell["output_type"],
+        "errorType": cell["error_type"],
+        "errorMessage": cell["error_message"],
+    }
 
 
 def execution_item_view(execution: dict[str, Any]) -> dict[str, Any]:

@@ -178,6 +178,13 @@ async def test_a_failing_cell_completes_the_run_without_stop_on_error(api):
     notebook_after = (await api("GET", project_path("notebook", notebook["notebookId"]))).json
     assert notebook_after["status"] == "Ready"
 
+    url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
+    light = (await api("GET", url, params={"includeCells": "false"})).json
+    assert "cellResults" not in light
+    assert light == {key: value for key, value in final.items() if key != "cellResults"}
+    assert (await api("GET", url, params={"includeCells": "true"})).json == final
+    assert_problem(await api("GET", url, params={"includeCells": "some"}), 400, field="includeCells")
+
 
 async def test_stop_on_error_cuts_the_run_short(api):
     notebook = await notebook_with(api, "raise KeyError('customer_id')", "print('never')")

@@ -91,6 +91,15 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         schemas.validate(schema_name, data)
         return data
 
+    def flag(self, name: str, default: bool = False) -> bool:
+        """A true/false query argument; anything else is a 400 naming it."""
+        raw = (self.get_query_argument(name, "") or "").strip().lower()
+        if not raw:
+            return default
+        if raw not in ("true", "false", "1", "0"):
+            raise InvalidRequest.for_field(name, f"must be true or false, got {raw!r}")
+        return raw in ("true", "1")
+
     def read_query(
         self, schema_name: str, *, integers: tuple[str, ...] = (), booleans: tuple[str, ...] = ()
     ) -> dict[str, Any]:

@@ -72,7 +72,8 @@ class ExecutionHandler(ExecutionHandlerBase):
         scope = self.scope(tenant_id, project_id)
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
         execution = self.engine.get(scope, notebook_id, execution_id)
-        cells = self.engine.store.cell_results(execution_id)
+        # A long run's cellResults are most of its status: ?includeCells=false for cheap polling.
+        cells = self.engine.store.cell_results(execution_id) if self.flag("includeCells", default=True) else None
         artifacts = self.engine.store.artifacts(execution_id)
         self.write_json(execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id)))
 

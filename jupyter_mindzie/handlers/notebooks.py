@@ -99,12 +99,6 @@ class NotebookBaseHandler(MindzieHandler):
     def notebook_id(self, text: str) -> str:
         return parse_guid(text, "notebookId")
 
-    def flag(self, name: str) -> bool:
-        raw = (self.get_query_argument(name, "false") or "false").strip().lower()
-        if raw not in ("true", "false", "1", "0"):
-            raise InvalidRequest.for_field(name, f"must be true or false, got {raw!r}")
-        return raw in ("true", "1")
-
 
 class NotebookHandler(NotebookBaseHandler):
     """`GET|PUT|DELETE …/notebook/{notebookId}`."""
