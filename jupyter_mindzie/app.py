@@ -59,7 +59,7 @@ class MindzieApp(ExtensionApp):
             contents_manager=self.serverapp.contents_manager,
         )
         self.datasets = DatasetLibrary(parent=self, store=self.store)
-        pool = KernelPool(parent=self, kernel_manager=self.serverapp.kernel_manager)
+        pool = KernelPool(parent=self, kernel_manager=self.serverapp.kernel_manager, kernel_catalog=kernels)
         self.engine = Engine(
             parent=self,
             store=self.store,

@@ -391,12 +391,12 @@ def _field_message(error: Any) -> str:
     return error.errors[0]["message"] if getattr(error, "errors", None) else str(error)
 
 
-def kernel_language(kernel_name: str) -> str:
+def kernel_spec(kernel_name: str) -> Any:
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     manager = KernelSpecManager()
     try:
-        return manager.get_kernel_spec(kernel_name).language
+        return manager.get_kernel_spec(kernel_name)
     except NoSuchKernel:
         known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
         raise UsageError(f"unknown kernel {kernel_name!r}; installed kernels: {known}") from None
@@ -487,13 +487,16 @@ def cmd_run(options: argparse.Namespace) -> int:
 
 def prepare_run(options: argparse.Namespace) -> tuple[Path, RunSpec, dict[str, Any]]:
     """Every check that needs no kernel, cheapest first: a mistake costs no kernel start."""
+    from .kernels import run_arguments
+
     source = notebook_file(options.notebook)
     parameters = collect_parameters(options)
     folder = output_folder(source, options.output)
     _skip_iri_format_checks()
     nb = read_notebook(source)
     kernel_name = options.kernel or nb.metadata.get("kernelspec", {}).get("name") or "python3"
-    language = kernel_language(kernel_name)
+    kernelspec = kernel_spec(kernel_name)
+    language = kernelspec.language
     run_ids, skipped_ids = select_cells(nb, options.cells)
     settings = nb.metadata.get("mindzie") or {}
     binding = (settings.get("integration") or {}).get("datasetBinding")
@@ -502,7 +505,8 @@ def prepare_run(options: argparse.Namespace) -> tuple[Path, RunSpec, dict[str, A
     prepared = inject(nb, parameters, kernel_name, language)
     prepare_folder(folder)
     spec = run_spec(options, source=source, folder=folder, nb=prepared, kernel_name=kernel_name,
-                    cells=(run_ids, skipped_ids), parameters=parameters)
+                    cells=(run_ids, skipped_ids), parameters=parameters,
+                    kernel_arguments=run_arguments({"argv": kernelspec.argv}))
     return source, spec, parameters
 
 
@@ -521,6 +525,7 @@ def run_spec(
     kernel_name: str,
     cells: tuple[list[str], list[str]],
     parameters: dict[str, Any],
+    kernel_arguments: list[str],
 ) -> RunSpec:
     """The run as the engine would describe it, with the CLI's kernel context (see README)."""
     from .guids import new_guid
@@ -541,6 +546,7 @@ def run_spec(
         run_cell_ids=[cell_id for cell_id in run_ids if cell_id in present],
         skipped_cell_ids=[cell_id for cell_id in skipped_ids if cell_id in present],
         working_dir=str(source.parent),
+        kernel_arguments=kernel_arguments,
         os_working_dir=str(source.parent),
         artifacts_dir=folder,
         context={

@@ -184,6 +184,7 @@ class Engine(LoggingConfigurable):
             run_cell_ids=run_cells,
             skipped_cell_ids=skipped,
             working_dir=folder,
+            kernel_arguments=await self.library.kernels.run_arguments(kernel_name),
             os_working_dir=self._os_folder(folder),
             artifacts_dir=artifacts,
             context={

@@ -1,7 +1,8 @@
 """KernelPool: kernels started ahead of time, so a run does not wait for a kernel to boot.
 
 Each run still gets a kernel nobody has used (a pooled kernel is taken once, never given
-back), the pool refills in the background once the run is over (or a few seconds into a long
+back), already connected: its client's IOPub subscription is confirmed while nobody waits. The
+pool refills in the background once the run is over (or a few seconds into a long
 one), empties itself when nobody has run anything for a while, and its kernels are the
 server's own, shut down with it.
 """
@@ -10,13 +11,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from jupyter_core.utils import ensure_async
 from traitlets import Any as AnyTrait
 from traitlets import Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
+
+from .runner import CHANNELS
+
+
+@dataclass
+class WarmKernel:
+    """A started kernel with a connected client, and the kernel_info reply that proved it."""
+
+    kernel_id: str
+    client: Any
+    info: dict[str, Any]
+
+    async def disconnect(self) -> None:
+        with contextlib.suppress(Exception):
+            await ensure_async(self.client.stop_channels())
 
 
 class KernelPool(LoggingConfigurable):
@@ -46,10 +64,11 @@ class KernelPool(LoggingConfigurable):
     )
 
     kernel_manager = AnyTrait(help="The server's kernel manager.")
+    kernel_catalog = AnyTrait(help="The server's kernelspecs (a KernelCatalog).")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._ready: dict[str, list[str]] = {}
+        self._ready: dict[str, list[WarmKernel]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
         self._last_used = time.monotonic()
         self._idle_task: asyncio.Task[None] | None = None
@@ -60,7 +79,7 @@ class KernelPool(LoggingConfigurable):
         return self.size > 0 and not self._closed
 
     def kernel_ids(self) -> list[str]:
-        return [kernel_id for ids in self._ready.values() for kernel_id in ids]
+        return [warm.kernel_id for ready in self._ready.values() for warm in ready]
 
     def warm(self) -> None:
         """Start filling the pool (at server start, when a run ends, and `refill_delay` after a take)."""
@@ -71,17 +90,21 @@ class KernelPool(LoggingConfigurable):
         if self._idle_task is None:
             self._idle_task = asyncio.get_event_loop().create_task(self._shrink_when_idle())
 
-    async def take(self, kernel_name: str) -> str | None:
-        """A warm, unused kernel of `kernel_name`, or None (the caller starts one itself)."""
+    async def take(self, kernel_name: str) -> WarmKernel | None:
+        """A warm, unused kernel of `kernel_name`, or None (the caller starts one itself).
+
+        The caller owns what it gets: the kernel and its client's channels.
+        """
         self._last_used = time.monotonic()
         if not self.enabled or kernel_name not in self.kernel_names:
             return None
         ready = self._ready.setdefault(kernel_name, [])
         asyncio.get_running_loop().call_later(self.refill_delay, self._fill, kernel_name)
         while ready:
-            kernel_id = ready.pop(0)
-            if await self._alive(kernel_id):
-                return kernel_id
+            warm = ready.pop(0)
+            if await self._alive(warm.kernel_id):
+                return warm
+            await self._shutdown(warm)
         return None
 
     async def close(self) -> None:
@@ -103,31 +126,38 @@ class KernelPool(LoggingConfigurable):
             self._filling[kernel_name] = asyncio.get_event_loop().create_task(self._top_up(kernel_name))
 
     async def _top_up(self, kernel_name: str) -> None:
-        ready = self._ready.setdefault(kernel_name, [])
-        while self.enabled and len(ready) < self.size:
+        while self.enabled and len(self._ready.setdefault(kernel_name, [])) < self.size:
             try:
-                kernel_id = await ensure_async(self.kernel_manager.start_kernel(kernel_name=kernel_name))
+                arguments = await self.kernel_catalog.run_arguments(kernel_name)
+                kernel_id = await ensure_async(
+                    self.kernel_manager.start_kernel(kernel_name=kernel_name, extra_arguments=arguments)
+                )
                 km = self.kernel_manager.get_kernel(kernel_id)
                 with contextlib.suppress(Exception):
                     km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
                 km.autorestart = False
-                await self._wait_ready(km)
+                warm = await self._connect(kernel_id, km)
             except Exception as error:
                 self.log.warning("mindzie: the kernel pool could not start %s: %s", kernel_name, error)
                 return
             if self._closed:
-                await self._shutdown(kernel_id)
+                await self._shutdown(warm)
                 return
-            ready.append(kernel_id)
+            self._ready.setdefault(kernel_name, []).append(warm)
 
-    async def _wait_ready(self, km: Any) -> None:
+    async def _connect(self, kernel_id: str, km: Any) -> WarmKernel:
         client = km.client()
         try:
-            await ensure_async(client.start_channels())
+            await ensure_async(client.start_channels(**CHANNELS))
             await ensure_async(client.wait_for_ready(timeout=self.startup_timeout))
-        finally:
+            info = await confirm_iopub(client, self.startup_timeout)
+        except BaseException:
             with contextlib.suppress(Exception):
                 await ensure_async(client.stop_channels())
+            with contextlib.suppress(Exception):
+                await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
+            raise
+        return WarmKernel(kernel_id, client, info)
 
     async def _alive(self, kernel_id: str) -> bool:
         if kernel_id not in self.kernel_manager:
@@ -142,10 +172,39 @@ class KernelPool(LoggingConfigurable):
                 await self._drain()
 
     async def _drain(self) -> None:
-        ids = self.kernel_ids()
+        kernels = [warm for ready in self._ready.values() for warm in ready]
         self._ready = {}
-        await asyncio.gather(*(self._shutdown(kernel_id) for kernel_id in ids), return_exceptions=True)
+        await asyncio.gather(*(self._shutdown(warm) for warm in kernels), return_exceptions=True)
 
-    async def _shutdown(self, kernel_id: str) -> None:
-        if kernel_id in self.kernel_manager:
-            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
+    async def _shutdown(self, warm: WarmKernel) -> None:
+        await warm.disconnect()
+        if warm.kernel_id in self.kernel_manager:
+            await ensure_async(self.kernel_manager.shutdown_kernel(warm.kernel_id, now=True))
+
+
+async def confirm_iopub(client: Any, timeout: float, attempt_seconds: float = 0.25) -> dict[str, Any]:
+    """Make sure `client` hears the kernel's IOPub; return a kernel_info reply.
+
+    ZeroMQ drops what a kernel publishes before a new subscription takes hold, and a run that
+    missed a cell's idle status would wait for ever. `wait_for_ready` only flushes IOPub for a
+    fixed 0.2 s; here kernel_info is asked until its idle status is seen on IOPub.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = await ensure_async(client.kernel_info())
+        reply = await ensure_async(client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic())))
+        if reply["parent_header"].get("msg_id") != msg_id:
+            continue
+        heard_by = time.monotonic() + attempt_seconds
+        while (left := heard_by - time.monotonic()) > 0:
+            try:
+                msg = await ensure_async(client.get_iopub_msg(timeout=left))
+            except queue.Empty:
+                break
+            if (
+                msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+            ):
+                return dict(reply)
+    raise TimeoutError("the kernel did not answer on its IOPub channel")

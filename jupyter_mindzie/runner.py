@@ -12,12 +12,11 @@ import asyncio
 import contextlib
 import json
 import os
-import queue
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import nbformat
 from jupyter_core.utils import ensure_async
@@ -30,7 +29,13 @@ from .parameters import INJECTED_TAG
 from .resources import ResourceSampler, disk_usage
 from .results import cell_summary, extract_results
 
+if TYPE_CHECKING:
+    from .pool import WarmKernel
+
 PENDING, RUNNING, SKIPPED = "Pending", "Running", "Skipped"
+# A run talks to its kernel on shell and IOPub only: no input, and the kernel manager (not a
+# heartbeat thread per client) tells whether the kernel lives. Fewer sockets and no thread to join.
+CHANNELS = {"shell": True, "iopub": True, "stdin": False, "hb": False, "control": False}
 
 
 class RunObserver(Protocol):
@@ -51,6 +56,7 @@ class RunSpec:
     run_cell_ids: list[str]
     skipped_cell_ids: list[str]
     working_dir: str  # the kernel manager's path for the kernel's cwd
+    kernel_arguments: list[str]  # extra command-line arguments of a fresh kernel (kernels.run_arguments)
     os_working_dir: str
     artifacts_dir: Path
     context: dict[str, Any]
@@ -95,7 +101,7 @@ class NotebookRunner:
         }
         self._tally = Counter(cell["status"] for cell in self.cells.values())
         self.kernel_id: str | None = None
-        self.warm = False
+        self.warm: WarmKernel | None = None
         self.cancel_requested = False
         self.timed_out = False
         self.stopping = False
@@ -195,15 +201,20 @@ class NotebookRunner:
 
     async def _start_kernel(self) -> Any:
         spec = self.spec
-        kernel_id = await self.pool.take(spec.kernel_name) if self.pool is not None else None
-        self.warm = kernel_id is not None
+        self.warm = await self.pool.take(spec.kernel_name) if self.pool is not None else None
+        kernel_id = self.warm.kernel_id if self.warm is not None else None
         if kernel_id is None:
             encoded = json.dumps(spec.context)
             # KERNEL_-prefixed variables are the ones a Jupyter gateway passes on to remote kernels.
             env = {**os.environ, "MINDZIE_CONTEXT": encoded, "KERNEL_MINDZIE_CONTEXT": encoded}
             try:
                 kernel_id = await ensure_async(
-                    self.kernel_manager.start_kernel(kernel_name=spec.kernel_name, path=spec.working_dir, env=env)
+                    self.kernel_manager.start_kernel(
+                        kernel_name=spec.kernel_name,
+                        path=spec.working_dir,
+                        env=env,
+                        extra_arguments=spec.kernel_arguments,
+                    )
                 )
             except Exception as error:
                 raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
@@ -230,15 +241,14 @@ class NotebookRunner:
             resources={"metadata": {"path": spec.os_working_dir}},
         )
         # Set the client after construction: NotebookClient drops a kc given to its constructor.
-        kc = km.client()
-        client.kc = kc
-        await ensure_async(kc.start_channels())
-        kc.allow_stdin = False
-        client.reset_execution_trackers()
-        if self.warm:
-            info = await self._subscribe(client)
+        if self.warm is not None:  # connected and checked by the pool
+            client.kc, info = self.warm.client, self.warm.info
+            client.reset_execution_trackers()
             await self._adopt(client)
         else:
+            kc = client.kc = km.client()
+            await ensure_async(kc.start_channels(**CHANNELS))
+            client.reset_execution_trackers()
             try:
                 await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
             except RuntimeError as error:
@@ -247,35 +257,6 @@ class NotebookRunner:
         if info is not None and "language_info" in info["content"]:
             spec.nb.metadata["language_info"] = info["content"]["language_info"]
         return client
-
-    async def _subscribe(self, client: NotebookClient, attempt_seconds: float = 0.25) -> dict[str, Any] | None:
-        """Make sure this client hears a warm kernel's IOPub; return its kernel_info reply.
-
-        The pool already saw the kernel ready, but this client's IOPub subscription is new, and
-        ZeroMQ drops what is published before it takes hold: a run that missed a cell's idle
-        status would wait for ever. So ask for kernel_info until its idle status arrives on
-        IOPub (the first time, a few milliseconds in), rather than `wait_for_ready`'s fixed
-        0.2 s flush of IOPub.
-        """
-        kc = client.kc
-        assert kc is not None
-        deadline = time.monotonic() + self.spec.startup_timeout
-        while time.monotonic() < deadline:
-            msg_id = await ensure_async(kc.kernel_info())
-            reply = await client.async_wait_for_reply(msg_id)
-            heard_by = time.monotonic() + attempt_seconds
-            while (left := heard_by - time.monotonic()) > 0:
-                try:
-                    msg = await ensure_async(kc.get_iopub_msg(timeout=left))
-                except queue.Empty:
-                    break
-                if (
-                    msg["parent_header"].get("msg_id") == msg_id
-                    and msg["msg_type"] == "status"
-                    and msg["content"].get("execution_state") == "idle"
-                ):
-                    return reply
-        raise KernelStartFailed(f"kernel {self.spec.kernel_name!r} did not answer on its IOPub channel")
 
     async def _adopt(self, client: NotebookClient) -> None:
         """Give a warm kernel what a fresh one gets at start: this run's context and folder."""
@@ -340,9 +321,10 @@ class NotebookRunner:
         """
         self._tell({"phase": "Finishing"}, force=True)
         await sampler.stop()
-        if client is not None and client.kc is not None:
+        kc = client.kc if client is not None else (self.warm.client if self.warm is not None else None)
+        if kc is not None:
             with contextlib.suppress(Exception):
-                await ensure_async(client.kc.stop_channels())
+                await ensure_async(kc.stop_channels())
         self._release_interrupt = outcome.status != "Completed" and not outcome.dead_kernel
         if self._interrupted or outcome.dead_kernel:
             await self.release()

@@ -123,7 +123,7 @@ def test_a_failing_cell_fails_the_command(tmp_path):
 def test_parameters_merge_like_papermill_and_cells_bound_the_run(tmp_path):
     notebook = write_notebook(tmp_path / "params.ipynb", [
         code("a = 0\nb = 'x'\nc = None\nd = None", "parameters"),
-        code("print(repr((a, b, c, d)))"),
+        code("print(repr((a, b, c, d)), get_ipython().history_manager.hist_file)"),
         code("raise RuntimeError('outside the range')"),
     ])
     (tmp_path / "params.yaml").write_text("a: 1\nd: 2024-01-02\n")
@@ -133,7 +133,8 @@ def test_parameters_merge_like_papermill_and_cells_bound_the_run(tmp_path):
     assert "1 skipped" in done.stdout
     executed = nbformat.read(tmp_path / "out" / "executed.ipynb", as_version=4)
     printed = next(c for c in executed.cells if c.get("id") == "cell-002").outputs[0]["text"]
-    assert printed.strip() == "(3, 'from yaml', '007', '2024-01-02')"  # -p wins; dates stay text, as papermill
+    # -p wins; dates stay text, as papermill; the kernel keeps no history on disk, as the server's
+    assert printed.strip() == "(3, 'from yaml', '007', '2024-01-02') :memory:"
 
 
 @pytest.mark.parametrize("raw", ["True", "False", "None", "true", "1", "-3", "1_000", " 7 ", "1.5", "1e3", "nan",

@@ -186,6 +186,16 @@ async def test_a_failing_cell_completes_the_run_without_stop_on_error(api):
     assert_problem(await api("GET", url, params={"includeCells": "some"}), 400, field="includeCells")
 
 
+async def test_a_run_keeps_its_cells_out_of_the_users_ipython_history(api):
+    notebook = await notebook_with(api, "print(get_ipython().history_manager.hist_file)")
+    accepted = await execute(api, notebook)
+    final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+    assert final["status"] == "Completed"
+    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
+                         params={"format": "detailed", "cellId": "cell-002"})).json
+    assert results["outputs"][0]["content"].strip() == ":memory:"
+
+
 async def test_stop_on_error_cuts_the_run_short(api):
     notebook = await notebook_with(api, "raise KeyError('customer_id')", "print('never')")
     accepted = await execute(api, notebook, {"stopOnError": True})

@@ -31,7 +31,7 @@ async def test_runs_take_fresh_warm_kernels_and_the_pool_refills(api, mindzie_ap
         api,
         "import os, json\nprint(json.loads(os.environ['MINDZIE_CONTEXT'])['executionId'], os.getcwd())",
         "leak = 'from the first run'",
-        "print(globals().get('leak_from_before', 'clean'))",
+        "print(globals().get('leak_from_before', 'clean'), get_ipython().history_manager.hist_file)",
     )
     first = await execute(api, notebook)
     done = await wait_for(api, notebook["notebookId"], first["executionId"])
@@ -42,6 +42,9 @@ async def test_runs_take_fresh_warm_kernels_and_the_pool_refills(api, mindzie_ap
     execution_id, cwd = results["outputs"][0]["content"].split()
     assert execution_id == first["executionId"], "a warm kernel gets this run's context"
     assert cwd == str(jp_root_dir / notebook["path"]).rsplit("/", 1)[0], "and runs in the notebook's folder"
+    last = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", first["executionId"], "results"),
+                      params={"format": "detailed", "cellId": "cell-004"})).json
+    assert last["outputs"][0]["content"].split() == ["clean", ":memory:"], "started as a run's kernel is"
 
     refilled = await wait_for_pool(api, mindzie_app, 1)
     assert refilled.isdisjoint(pooled), "a pooled kernel is used once, never given back"
