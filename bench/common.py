@@ -284,20 +284,18 @@ class Server:
     def submit(self, notebook_id: str, body: dict[str, Any] | None = None) -> str:
         return str(self.call("POST", f"notebook/{notebook_id}/execute", json=body or {}).json()["executionId"])
 
-    def status(self, notebook_id: str, execution_id: str) -> dict[str, Any]:
-        return dict(self.call("GET", f"notebook/{notebook_id}/execution/{execution_id}").json())
+    def status(self, notebook_id: str, execution_id: str, *, include_cells: bool = True) -> dict[str, Any]:
+        query = "" if include_cells else "?includeCells=false"
+        return dict(self.call("GET", f"notebook/{notebook_id}/execution/{execution_id}{query}").json())
 
     def wait(self, notebook_id: str, execution_id: str, *, poll: float = 0.02, timeout: float = 600,
              light: bool = False) -> dict[str, Any]:
-        """Poll until terminal. `light` polls the newest line of the history instead of the full
-        status (whose per-cell results are large for a 1,000-cell notebook): for one run at a time."""
+        """Poll until terminal. `light` polls the status without its per-cell results
+        (`?includeCells=false`, as `MindzieClient.wait_for_completion` does): for a 1,000-cell
+        notebook those are most of the status."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if light:
-                items = self.call("GET", f"notebook/{notebook_id}/executions?pageSize=1").json()["executions"]
-                state = next((i for i in items if i["executionId"] == execution_id), {"status": "Running"})
-            else:
-                state = self.status(notebook_id, execution_id)
+            state = self.status(notebook_id, execution_id, include_cells=not light)
             if state["status"] in TERMINAL:
                 return state
             time.sleep(poll)
