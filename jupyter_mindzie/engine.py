@@ -143,10 +143,16 @@ class Engine(LoggingConfigurable):
         return {**execution, "estimated_duration": self.estimate(notebook_id)}
 
     async def _prepare(
-        self, scope: Scope, notebook_id: str, request: dict[str, Any], execution_id: str
+        self, scope: Scope, notebook_id: str, request: dict[str, Any], execution_id: str, version: str | None = None
     ) -> tuple[NotebookRunner, dict[str, Any]]:
-        """The runner of one execution and its store row, from the notebook as it is now."""
-        row, nb = await self.library.get(scope, notebook_id)
+        """The runner of one execution and its store row, from the notebook as it is now (or
+        as it was at `version`: a run queued before a restart runs what was submitted)."""
+        if version is None:
+            row, nb = await self.library.get(scope, notebook_id)
+        else:
+            row, nb, snapshot = await self.library.get_version(scope, notebook_id, version)
+            kernel_type = (snapshot.get("settings") or {}).get("kernelType") or row["kernel_type"]
+            row = {**row, "version": version, "kernel_type": kernel_type}
         kernel_name = row["kernel_type"]
         language = await self.library.kernels.language(kernel_name)
         if language is None:
@@ -262,7 +268,9 @@ class Engine(LoggingConfigurable):
             "source": execution.get("source") or "api",
         }
         try:
-            runner, _ = await self._prepare(scope, execution["notebook_id"], request, execution["execution_id"])
+            runner, _ = await self._prepare(
+                scope, execution["notebook_id"], request, execution["execution_id"], version=execution.get("notebook_version")
+            )
         except MindzieError as error:
             self._end_abandoned(execution, "RequeueError", f"could not be queued again after a restart: {error.detail}")
             return

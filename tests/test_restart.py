@@ -58,11 +58,16 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
     running = server.call("POST", f"notebook/{long_id}/execute", json={}).json()
     status = wait_for(server, long_id, running["executionId"], lambda s: s["currentCell"] == "cell-002")
     waiting = server.call("POST", f"notebook/{done_id}/execute", json={"parameters": {"x": 2}}).json()
-    assert server.call("GET", f"notebook/{done_id}/execution/{waiting['executionId']}").json()["phase"] == "Queued"
+    done_file = server.root / server.call("GET", f"notebook/{done_id}").json()["path"]
+    queued = server.call("GET", f"notebook/{done_id}/execution/{waiting['executionId']}").json()
+    assert queued["phase"] == "Queued"
+    waiting_version = queued["notebookVersion"]
     (kernel_id,) = only_kernel(server)
     assert status["status"] == "Running"
 
     server.kill()
+    # edited while the server is down: the run queued before the crash runs what was submitted
+    done_file.write_text(done_file.read_text().replace("print('done')", "print('edited later')"))
     server.start()
 
     # nothing lost
@@ -82,6 +87,10 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
     # the queued run is queued again and completes
     requeued = wait_for(server, done_id, waiting["executionId"], lambda s: s["status"] != "Running")
     assert requeued["status"] == "Completed" and requeued["parameters"] == {"x": 2}
+    assert requeued["notebookVersion"] == waiting_version
+    printed = server.call("GET", f"notebook/{done_id}/execution/{waiting['executionId']}/results",
+                          params={"format": "detailed", "cellId": "cell-002"}).json()["outputs"][0]["content"]
+    assert printed.strip() == "done"
     # new runs work
     fresh = server.call("POST", f"notebook/{long_id}/execute", json={"executionMode": "range",
                         "cellRange": {"startCell": "cell-001", "endCell": "cell-001"}}).json()
