@@ -22,24 +22,40 @@ from traitlets.config import LoggingConfigurable
 from .errors import InvalidRequest
 
 # Runs inside the kernel's interpreter: a requirement is present when its distribution is
-# installed or its import name can be found.
+# installed or its import name can be found; its version specifier is checked with
+# `packaging` where the kernel's environment has it (pip's own requirement grammar).
 _PROBE = r"""
 import importlib.metadata as md, importlib.util, json, re, sys
-missing = []
+try:
+    from packaging.requirements import Requirement
+except ImportError:
+    Requirement = None
+report = {"missing": [], "mismatched": {}, "unchecked": []}
 for requirement in json.loads(sys.argv[1]):
     name = re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]
     try:
-        md.distribution(name)
+        installed = md.version(name)
+    except Exception:
+        installed = None
+    if installed is None:
+        try:
+            found = importlib.util.find_spec(name.replace("-", "_")) is not None
+        except Exception:
+            found = False
+        if not found:
+            report["missing"].append(requirement)
         continue
-    except Exception:
-        pass
+    if Requirement is None:
+        if re.search(r"[<>=!~]", requirement):
+            report["unchecked"].append(requirement)
+        continue
     try:
-        found = importlib.util.find_spec(name.replace("-", "_")) is not None
+        specifier = Requirement(requirement).specifier
     except Exception:
-        found = False
-    if not found:
-        missing.append(requirement)
-print(json.dumps(missing))
+        continue
+    if specifier and not specifier.contains(installed, prereleases=True):
+        report["mismatched"][requirement] = installed
+print(json.dumps(report))
 """
 
 
@@ -120,7 +136,7 @@ class KernelCatalog(LoggingConfigurable):
                 }
             ]
         try:
-            absent = await self._probe(interpreter, [req for _, req in wanted], spec or {}, cwd)
+            report = await self._probe(interpreter, [req for _, req in wanted], spec or {}, cwd)
         except (OSError, asyncio.TimeoutError, ValueError) as error:
             self.log.warning("mindzie: could not check packages of kernel %s: %s", name, error)
             return [
@@ -130,19 +146,27 @@ class KernelCatalog(LoggingConfigurable):
                     "message": f"the packages of kernel {name!r} could not be checked: {error}",
                 }
             ]
-        return [
-            {
-                "code": "missing-package",
-                "field": field,
-                "message": f"{requirement!r} is not installed in the environment of kernel {name!r}",
-            }
-            for field, requirement in wanted
-            if requirement in absent
-        ]
+        warnings = []
+        for field, requirement in wanted:
+            if requirement in report["missing"]:
+                code, message = "missing-package", f"{requirement!r} is not installed in the environment of kernel {name!r}"
+            elif requirement in report["mismatched"]:
+                installed = report["mismatched"][requirement]
+                code = "package-version-mismatch"
+                message = f"{requirement!r} is not met in the environment of kernel {name!r}: version {installed} is installed"
+            elif requirement in report["unchecked"]:
+                code = "package-version-unchecked"
+                message = f"the version of {requirement!r} cannot be checked: kernel {name!r} has no 'packaging' module"
+            else:
+                continue
+            warnings.append({"code": code, "field": field, "message": message})
+        return warnings
 
     async def _probe(
         self, interpreter: str, requirements: list[str], spec: dict[str, Any], cwd: Path | None
-    ) -> set[str]:
+    ) -> dict[str, Any]:
+        """What the probe found: `missing` requirements, `mismatched` ones (with the installed
+        version) and `unchecked` version specifiers."""
         env = {**os.environ, **spec.get("env", {})}
         process = await asyncio.create_subprocess_exec(
             interpreter,
@@ -161,7 +185,9 @@ class KernelCatalog(LoggingConfigurable):
             process.kill()
             await process.wait()
             raise
-        return set(json.loads(out.decode("utf-8") or "[]"))
+        report: dict[str, Any] = json.loads(out.decode("utf-8") or "{}")
+        return {"missing": report.get("missing", []), "mismatched": report.get("mismatched", {}),
+                "unchecked": report.get("unchecked", [])}
 
 
 def run_arguments(spec: dict[str, Any]) -> list[str]:

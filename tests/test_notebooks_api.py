@@ -87,6 +87,19 @@ async def test_create_with_the_seed_body(api, jp_root_dir):
     assert notebook["path"] == f"mindzie/{TENANT}/{PROJECT}/Advanced-Customer-Analytics.ipynb"
 
 
+async def test_version_specifiers_are_checked_against_the_kernels_environment(api):
+    packages = ["nbformat>=1", "nbformat<1", "numpy>=999", "not-a-real-package>=1"]
+    reply = await api("POST", project_path("notebook"), {"notebookName": "pinned", "environment": {"packages": packages}})
+    assert reply.status == 201, reply.body
+    warnings = {w["message"].split("'")[1]: w for w in reply.json["validation"]["warnings"]}
+    assert "nbformat>=1" not in warnings
+    assert warnings["nbformat<1"]["code"] == "package-version-mismatch"
+    assert warnings["nbformat<1"]["field"] == "environment.packages"
+    assert f"version {nbformat.__version__} is installed" in warnings["nbformat<1"]["message"]
+    assert warnings["numpy>=999"]["code"] == "package-version-mismatch"
+    assert warnings["not-a-real-package>=1"]["code"] == "missing-package"
+
+
 async def test_blank_is_the_default_template_and_has_a_parameters_cell(api, jp_root_dir):
     notebook = await create(api)
     nb = on_disk(jp_root_dir, notebook)
