@@ -72,7 +72,29 @@ class Server:
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return requests.request(method, f"{self.api}/{path}", headers=self.headers, timeout=30, **kwargs)
 
+    def tracebacks(self) -> list[str]:
+        """The tracebacks this server printed, without those of the kernels that share its stderr.
 
+        ipykernel may print one of its own while it shuts down (its control thread flushes
+        stderr into an IOPub socket the main thread has just closed); that is the kernel's,
+        after it answered, and not a fault of the server.
+        """
+        return [block for block in traceback_blocks(self.log.read_text(errors="replace"))
+                if "/ipykernel/" not in block]
+
+
+def traceback_blocks(log: str) -> list[str]:
+    """Each `Traceback (most recent call last):` block in a log, up to its exception line."""
+    blocks: list[str] = []
+    lines = log.splitlines()
+    for start, line in enumerate(lines):
+        if line.lstrip().startswith("Traceback (most recent call last)"):
+            margin = len(line) - len(line.lstrip())
+            end = start + 1
+            while end < len(lines) and len(lines[end]) - len(lines[end].lstrip()) > margin:
+                end += 1
+            blocks.append("\n".join(lines[start:end + 1]))
+    return blocks
 
 
 def free_port() -> int:

@@ -69,4 +69,5 @@ def test_twenty_clients_create_update_and_execute_at_once(server: Server):
     assert sum(o["completed"] for o in outcomes) == CLIENTS
     assert server.call("GET", "notebooks", params={"pageSize": 100}).json()["totalCount"] == CLIENTS + 1
     log = server.log.read_text()
-    assert "database is locked" not in log and "Traceback" not in log and " 500 " not in log
+    assert "database is locked" not in log and " 500 " not in log
+    assert server.tracebacks() == []
