@@ -32,6 +32,9 @@ __all__ = [
 
 TERMINAL = ("Completed", "Error", "Cancelled")
 CHUNK = 256 * 1024
+# Seconds one status request may wait on the server for news: below the idle timeouts of
+# common proxies (60 s), so a quiet run does not look like a dead connection.
+LONGEST_WAIT = 30
 # The seed's client sends these when the caller gives no integration settings; kept so code
 # ported from it creates the same notebooks.
 SEED_INTEGRATION = {"enrichmentMode": True, "outputFormat": "enriched_dataframe", "autoExecution": False}
@@ -321,20 +324,35 @@ class MindzieClient:
         *,
         on_status: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Poll until the execution ends and return its whole last status; ExecutionTimeout
-        after `timeout` seconds. `on_status` sees every status polled (a progress display;
-        those leave out `cellResults`, which the returned status has)."""
+        """Wait until the execution ends and return its whole last status; ExecutionTimeout
+        after `timeout` seconds.
+
+        Each request waits on the server for the next change (`If-None-Match` with
+        `Prefer: wait=N`), so the end is seen the moment it is written; `poll_interval` only
+        paces a server that answers at once. `on_status` sees each new status (a progress
+        display; those leave out `cellResults`, which the returned status has).
+        """
         deadline = time.monotonic() + timeout
+        url = self.url("notebook", notebook_id, "execution", execution_id)
+        status: dict[str, Any] = {}
+        etag: str | None = None
         while True:
-            status = self.get_execution_status(notebook_id, execution_id, include_cells=False)
-            if on_status is not None:
-                on_status(status)
-            if status["status"] in TERMINAL:
-                return self.get_execution_status(notebook_id, execution_id)
+            wait = int(min(deadline - time.monotonic(), LONGEST_WAIT))
+            headers = {"Prefer": f"wait={wait}", **({"If-None-Match": etag} if etag else {})} if wait > 0 else {}
+            response = self.request(
+                "GET", url, params={"includeCells": "false"}, headers=headers, timeout=self.timeout + max(wait, 0)
+            )
+            if response.status_code != 304:
+                status, etag = response.json(), response.headers.get("ETag")
+                if on_status is not None:
+                    on_status(status)
+                if status["status"] in TERMINAL:
+                    return self.get_execution_status(notebook_id, execution_id)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ExecutionTimeout(execution_id, timeout, status)
-            time.sleep(min(poll_interval, remaining))
+            if wait <= 0 or "Preference-Applied" not in response.headers:
+                time.sleep(min(poll_interval, remaining))
 
     def get_execution_results(
         self,

@@ -92,6 +92,9 @@ class Engine(LoggingConfigurable):
     max_parameters_bytes = Int(
         1 * 2**20, config=True, help="Largest `parameters` object of a run, as JSON (else 413)."
     )
+    longest_status_wait = Float(
+        60.0, config=True, help="Most seconds a status request may wait for a change (`Prefer: wait=N`)."
+    )
     artifacts_root = Unicode(
         config=True,
         help="Folder of each execution's artifacts. Default: executions/ beside the store.",
@@ -114,6 +117,7 @@ class Engine(LoggingConfigurable):
         self._runs: dict[str, Run] = {}
         self._seq = itertools.count()
         self._stopping = False
+        self._change_events: dict[str, asyncio.Event] = {}
 
     # -- submit, cancel, read ----------------------------------------------------------------
 
@@ -301,6 +305,7 @@ class Engine(LoggingConfigurable):
             },
             cells,
         )
+        self._announce(execution_id)
         still_active = [e for e in self.store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
         if not still_active:
             self.store.update_notebook(execution["notebook_id"], {"status": "Error"})
@@ -329,6 +334,22 @@ class Engine(LoggingConfigurable):
                 f"execution {execution_id} of notebook {notebook_id} was not found, or you have no access to it"
             )
         return execution
+
+    async def next_change(self, execution_id: str, timeout: float) -> None:
+        """Return at the next write of this execution's status, or after `timeout` seconds.
+
+        Lets a status request wait for news (`Prefer: wait=N`) instead of a client polling.
+        """
+        event = self._change_events.setdefault(execution_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+    def _announce(self, *execution_ids: str) -> None:
+        """Wake whoever waits in `next_change` for these executions."""
+        for execution_id in execution_ids:
+            event = self._change_events.pop(execution_id, None)
+            if event is not None:
+                event.set()
 
     def queue_position(self, execution_id: str) -> int | None:
         """1 for the next to start; None when not waiting."""
@@ -375,6 +396,7 @@ class Engine(LoggingConfigurable):
             if run is None or run.cancel_requested:
                 continue
             run.task = asyncio.create_task(self._execute(run), name=f"mindzie-execution-{execution_id}")
+            self._announce(*(r.execution_id for r in self._runs.values() if r.task is None))  # moved up the queue
             try:
                 await asyncio.shield(run.task)
             except asyncio.CancelledError:
@@ -499,6 +521,7 @@ class Engine(LoggingConfigurable):
         self.store.save_progress(run.execution_id, run.changes, cells)
         run.changes, run.dirty_cells = {}, set()
         run.last_flush = time.monotonic()
+        self._announce(run.execution_id)
 
     def _os_folder(self, api_folder: str) -> str:
         root = getattr(self.library.contents_manager, "root_dir", None) or "."

@@ -142,12 +142,14 @@ def _route(
     example: dict[str, Any] | None = None,
     success: tuple[int, str, dict[str, Any] | None, dict[str, Any] | None],
     errors: tuple[int, ...] = (),
+    also: dict[int, dict[str, Any]] | None = None,
     execute: bool = False,
 ) -> dict[str, Any]:
     return {
         "method": method, "path": path, "operationId": operation_id, "tag": tag, "summary": summary,
         "description": description, "query": query, "headers": headers or [], "body": body,
-        "multipart": multipart, "example": example, "success": success, "errors": errors, "execute": execute,
+        "multipart": multipart, "example": example, "success": success, "errors": errors, "also": also or {},
+        "execute": execute,
     }
 
 
@@ -161,6 +163,20 @@ ETAG = {
         "description": 'The notebook version, quoted ("1.4.0"); send it back as If-Match.',
         "required": True,
         "schema": {"type": "string", "pattern": '^"[0-9]+\\.[0-9]+\\.[0-9]+"$'},
+    }
+}
+STATUS_ETAG = {
+    "ETag": {
+        "description": "Names this status; send it back as If-None-Match, with `Prefer: wait=N`, to wait for the next change.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+PREFERENCE_APPLIED = {
+    "Preference-Applied": {
+        "description": "`wait=N` when the request asked to wait (N capped by `Engine.longest_status_wait`).",
+        "required": False,
+        "schema": {"type": "string", "pattern": "^wait=[0-9]+$"},
     }
 }
 RETRY_AFTER = {
@@ -265,10 +281,23 @@ ROUTES: list[dict[str, Any]] = [
     _route("get", f"{NOTEBOOK}/executions", "listExecutions", "Executions", "The notebook's execution history, newest first",
            query=PAGED, success=(200, "A page of executions.", _json("ExecutionList"), None), errors=(400, 404)),
     _route("get", EXECUTION, "getExecution", "Executions", "Status, progress, per-cell results and resources of a run",
+           description="To follow a run without polling, send the last `ETag` back as If-None-Match with "
+           "`Prefer: wait=N` (RFC 7240): the answer comes the moment the status changes, or is 304 after N "
+           "seconds without a change (at once for a run that has ended).",
            query=[{"name": "includeCells", "in": "query",
                    "description": "false leaves `cellResults` out: cheap polling of a run of many cells.",
                    "schema": {"type": "boolean", "default": True}}],
-           success=(200, "The execution.", _json("Execution"), None), errors=(400, 404)),
+           headers=[
+               {"name": "If-None-Match", "in": "header", "required": False,
+                "description": "The `ETag` of the status last seen: unchanged, it is answered 304.",
+                "schema": {"type": "string"}},
+               {"name": "Prefer", "in": "header", "required": False,
+                "description": "`wait=N`: with If-None-Match, wait up to N seconds for a change before answering.",
+                "schema": {"type": "string"}},
+           ],
+           success=(200, "The execution.", _json("Execution"), {**STATUS_ETAG, **PREFERENCE_APPLIED}), errors=(400, 404),
+           also={304: {"description": "Unchanged since the ETag sent as If-None-Match (after waiting, when asked to).",
+                       "headers": {**STATUS_ETAG, **PREFERENCE_APPLIED}}}),
     _route("post", f"{EXECUTION}/cancel", "cancelExecution", "Executions", "Stop a queued or running execution",
            description="Interrupts the kernel, then shuts it down. An execution that has ended: 409.",
            success=(202, "Cancelling (or cancelled, when it was still queued).", _json("Execution"), None),
@@ -418,6 +447,7 @@ def _operation(route: dict[str, Any], schemas: dict[str, dict[str, Any]], compon
     if content:
         success["content"] = content
     responses: dict[str, Any] = {str(status): success}
+    responses.update({str(code): response for code, response in route["also"].items()})
     for error in sorted({*route["errors"], *ALWAYS}):
         responses[str(error)] = {"$ref": f"#/components/responses/{_error_name(error)}"}
     operation["responses"] = responses

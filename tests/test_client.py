@@ -88,6 +88,7 @@ def seed_workflow(client: MindzieClient, folder: Path) -> None:
     assert final["status"] == "Completed" and final["progress"]["failedCells"] == 0, final
     assert "cellResults" not in polled[-1], "polls leave the cells out"
     assert polled[-1] == {key: value for key, value in final.items() if key != "cellResults"}
+    assert all(before != after for before, after in zip(polled, polled[1:])), "each status once: the server waits for news"
     assert [cell["status"] for cell in final["cellResults"]] == ["Success"] * len(final["cellResults"])
 
     results = client.get_execution_results(notebook_id, execution_id, "all", "detailed")

@@ -247,6 +247,46 @@ async def test_cancel_interrupts_and_shuts_the_kernel_down(api):
     assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["status"] == "Ready"
 
 
+async def test_a_status_request_waits_for_the_next_change(api):
+    """`If-None-Match` with `Prefer: wait=N`: answered the moment the status changes, 304 after N
+    seconds without a change, at once for a run that has ended."""
+    notebook = await notebook_with(api, "import time\nfor _ in range(600):\n    time.sleep(0.1)")
+    accepted = await execute(api, notebook)
+    url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
+    await wait_for(api, notebook["notebookId"], accepted["executionId"], lambda s: s["currentCell"] == "cell-002")
+    seen = await api("GET", url, params={"includeCells": "false"})
+    etag = seen.headers["ETag"]
+
+    def waiting(seconds: int, tag: str) -> dict[str, str]:
+        return {"If-None-Match": tag, "Prefer": f"wait={seconds}"}
+
+    started = time.monotonic()
+    quiet = await api("GET", url, params={"includeCells": "false"}, headers=waiting(1, etag))
+    assert quiet.status == 304 and time.monotonic() - started >= 1
+    assert quiet.headers["Preference-Applied"] == "wait=1" and quiet.headers["ETag"] == etag
+    started = time.monotonic()
+    anything = await api("GET", url, headers=waiting(15, "*"))
+    assert anything.status == 304 and time.monotonic() - started < 5, "* names no status to wait past"
+
+    started = time.monotonic()
+    news = asyncio.ensure_future(api("GET", url, params={"includeCells": "false"}, headers=waiting(15, etag)))
+    await asyncio.sleep(0)  # the long poll is in the server before the cancel
+    assert (await api("POST", f"{url}/cancel")).status == 202
+    changed = await news
+    assert changed.status == 200 and changed.headers["ETag"] != etag
+    assert time.monotonic() - started < 10, "answered on the change, not at the end of the wait"
+    assert changed.json != seen.json
+
+    final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+    ended = await api("GET", url)
+    assert ended.json == final and final["status"] == "Cancelled"
+    started = time.monotonic()
+    again = await api("GET", url, headers=waiting(15, ended.headers["ETag"]))
+    assert again.status == 304 and time.monotonic() - started < 5, "an ended run never changes: no wait"
+    assert (await api("GET", url, headers={"Prefer": "respond-async"})).status == 200  # others are ignored
+    assert_problem(await api("GET", url, headers={"Prefer": "wait=soon"}), 400, field="Prefer")
+
+
 async def test_delete_while_an_execution_runs_is_409_then_works(api, jp_root_dir):
     notebook = await notebook_with(api, "import time\ntime.sleep(30)")
     accepted = await execute(api, notebook)

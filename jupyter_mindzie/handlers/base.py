@@ -143,6 +143,19 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             raise InvalidRequest.for_field("If-Match", 'must name a version ("1.4.0") or be *; it is empty')
         return [re.sub(r'^(W/)?"?(.*?)"?$', r"\2", tag) for tag in tags]
 
+    def preferred_wait(self) -> int:
+        """Seconds the client is willing to wait for news (RFC 7240 `Prefer: wait=N`); 0 without it."""
+        for header in self.request.headers.get_list("Prefer"):
+            for preference in header.split(","):
+                name, _, value = preference.split(";", 1)[0].partition("=")
+                if name.strip().lower() != "wait":
+                    continue
+                value = value.strip().strip('"')
+                if not value.isdigit():
+                    raise InvalidRequest.for_field("Prefer", f"wait must be a whole number of seconds, got {value!r}")
+                return int(value)
+        return 0
+
     # -- output -------------------------------------------------------------------------
 
     def write_json(self, data: Any, status: int = HTTPStatus.OK) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import tempfile
+import time
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..engine import TERMINAL
 from ..errors import NotFound
 from ..guids import parse_guid
 from ..results import results_view, zip_artifacts
@@ -64,18 +68,50 @@ class ExecuteHandler(ExecutionHandlerBase):
 
 
 class ExecutionHandler(ExecutionHandlerBase):
-    """`GET …/execution/{executionId}`: status, progress, per-cell results, resources."""
+    """`GET …/execution/{executionId}`: status, progress, per-cell results, resources.
+
+    A client that sends the status's ETag back (`If-None-Match`) with `Prefer: wait=N` is
+    answered as soon as the status changes, or with 304 after N seconds: it learns of the end
+    of a run the moment it is written, without polling.
+    """
 
     @web.authenticated
     @authorized
     async def get(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
-        execution = self.engine.get(scope, notebook_id, execution_id)
         # A long run's cellResults are most of its status: ?includeCells=false for cheap polling.
-        cells = self.engine.store.cell_results(execution_id) if self.flag("includeCells", default=True) else None
+        include_cells = self.flag("includeCells", default=True)
+        wait = min(self.preferred_wait(), self.engine.longest_status_wait)
+        deadline = time.monotonic() + wait
+        while True:
+            execution = self.engine.get(scope, notebook_id, execution_id)
+            body = self.status_body(execution, include_cells)
+            self.set_header("ETag", f'"{hashlib.sha1(body).hexdigest()}"')
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or execution["status"] in TERMINAL or not self.awaits_news():
+                break
+            # Other servers on the same store do not wake us: look again every second.
+            await self.engine.next_change(execution_id, min(remaining, 1.0))
+        if wait:
+            self.set_header("Preference-Applied", f"wait={wait:g}")
+        if self.check_etag_header():
+            self.set_status(HTTPStatus.NOT_MODIFIED)
+            self.finish()
+            return
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(body)
+
+    def awaits_news(self) -> bool:
+        """The client names the status it has (not `*`), and it is the current one."""
+        return self.request.headers.get("If-None-Match", "").strip() != "*" and self.check_etag_header()
+
+    def status_body(self, execution: dict[str, Any], include_cells: bool) -> bytes:
+        execution_id = execution["execution_id"]
+        cells = self.engine.store.cell_results(execution_id) if include_cells else None
         artifacts = self.engine.store.artifacts(execution_id)
-        self.write_json(execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id)))
+        view = execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id))
+        return json.dumps(view, ensure_ascii=False).encode()
 
 
 class CancelHandler(ExecutionHandlerBase):
