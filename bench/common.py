@@ -301,11 +301,32 @@ class Server:
             time.sleep(poll)
         raise TimeoutError(f"execution {execution_id} still running after {timeout:.0f} s")
 
-    def run(self, notebook_id: str, *, poll: float = 0.02, light: bool = False, body: dict[str, Any] | None = None) -> float:
-        """Seconds from POST execute to seeing the terminal state; fails unless Completed."""
+    def follow(self, notebook_id: str, execution_id: str, *, timeout: float = 600) -> dict[str, Any]:
+        """Wait until terminal as `MindzieClient.wait_for_completion` does: each status request
+        (`?includeCells=false`) sends the last ETag back with `Prefer: wait=30`, so the server
+        answers the moment the status changes."""
+        url = f"notebook/{notebook_id}/execution/{execution_id}?includeCells=false"
+        deadline = time.monotonic() + timeout
+        etag = ""
+        while time.monotonic() < deadline:
+            headers = {"Prefer": "wait=30", **({"If-None-Match": etag} if etag else {})}
+            response = self.call("GET", url, headers=headers, timeout=90)
+            if response.status_code == 200:
+                state, etag = dict(response.json()), response.headers["ETag"]
+                if state["status"] in TERMINAL:
+                    return state
+        raise TimeoutError(f"execution {execution_id} still running after {timeout:.0f} s")
+
+    def run(self, notebook_id: str, *, poll: float = 0.02, light: bool = False, body: dict[str, Any] | None = None,
+            follow: bool = False) -> float:
+        """Seconds from POST execute to seeing the terminal state; fails unless Completed.
+        `follow` waits for news as the Python client does; otherwise the status is polled every `poll` s."""
         started = time.perf_counter()
         execution_id = self.submit(notebook_id, body)
-        state = self.wait(notebook_id, execution_id, poll=poll, light=light)
+        if follow:
+            state = self.follow(notebook_id, execution_id)
+        else:
+            state = self.wait(notebook_id, execution_id, poll=poll, light=light)
         elapsed = time.perf_counter() - started
         if state["status"] != "Completed":
             raise RuntimeError(f"execution {execution_id} ended {state['status']}: {state.get('errorMessage')}")
