@@ -55,6 +55,60 @@ export async function requestAPI<T>(
 }
 
 /**
+ * An answer to a conditional GET: the body and its ETag, or `body: null` when the server
+ * answered 304 (unchanged since the ETag sent).
+ */
+export interface ITaggedAnswer<T> {
+  body: T | null;
+  etag: string | null;
+  /**
+   * True when the server honoured `Prefer: wait` (it waited for a change before answering).
+   */
+  waited: boolean;
+}
+
+/**
+ * GET `path` with extra headers (If-None-Match, Prefer) and keep the answer's ETag.
+ *
+ * @throws {MindzieRequestError} when the server answers with an error status.
+ * @throws {ServerConnection.NetworkError} when the server cannot be reached.
+ */
+export async function requestTagged<T>(
+  path: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<ITaggedAnswer<T>> {
+  const url = URLExt.join(settings.baseUrl, path);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(
+      url,
+      { method: 'GET', headers, signal },
+      settings
+    );
+  } catch (error) {
+    if (signal?.aborted) {
+      throw error;
+    }
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  const etag = response.headers.get('ETag');
+  const waited = response.headers.has('Preference-Applied');
+  const text = await response.text();
+  if (response.status === 304) {
+    return { body: null, etag, waited };
+  }
+  if (!response.ok) {
+    throw new MindzieRequestError(
+      response.status,
+      Private.toProblem(response, text)
+    );
+  }
+  return { body: JSON.parse(text) as T, etag, waited };
+}
+
+/**
  * Fetch a file of the server (an artifact) with the page's credentials.
  *
  * `url` may be absolute (as the API's `downloadUrl`s are) or relative to the base URL. An

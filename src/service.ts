@@ -4,7 +4,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI, requestBlob } from './request';
+import { requestAPI, requestBlob, requestTagged } from './request';
 import {
   IDataset,
   IDatasetList,
@@ -12,6 +12,7 @@ import {
   IExecution,
   IExecutionAccepted,
   IExecutionList,
+  IExecutionNews,
   IMindzieService,
   INotebook,
   INotebookCreate,
@@ -217,6 +218,28 @@ export class MindzieService implements IMindzieService {
     return this._get<IExecution>(
       Private.path(project, 'notebook', notebookId, 'execution', executionId)
     );
+  }
+
+  async followExecution(
+    project: IProjectRef,
+    notebookId: string,
+    executionId: string,
+    etag: string | null,
+    waitSeconds: number,
+    signal?: AbortSignal
+  ): Promise<IExecutionNews> {
+    const headers: Record<string, string> = {};
+    if (etag && waitSeconds > 0) {
+      headers['If-None-Match'] = etag;
+      headers['Prefer'] = `wait=${Math.floor(waitSeconds)}`;
+    }
+    const answer = await requestTagged<IExecution>(
+      Private.path(project, 'notebook', notebookId, 'execution', executionId),
+      headers,
+      signal,
+      this.serverSettings
+    );
+    return { execution: answer.body, etag: answer.etag, waited: answer.waited };
   }
 
   cancelExecution(

@@ -414,6 +414,24 @@ export interface IResources {
 }
 
 /**
+ * The answer of `followExecution`.
+ */
+export interface IExecutionNews {
+  /**
+   * The new status, or null when it has not changed.
+   */
+  execution: IExecution | null;
+  /**
+   * Names the status the client now has; send it back to wait for the next change.
+   */
+  etag: string | null;
+  /**
+   * True when the server waited for a change (so the client may ask again at once).
+   */
+  waited: boolean;
+}
+
+/**
  * `GET …/execution/{id}`.
  */
 export interface IExecution {
@@ -636,6 +654,20 @@ export interface IMindzieService {
     notebookId: string,
     executionId: string
   ): Promise<IExecution>;
+
+  /**
+   * The execution's status once it differs from the one named by `etag`: the server holds
+   * the request up to `waitSeconds` for a change (`Prefer: wait`), then answers unchanged
+   * (`execution: null`). Without an `etag` the status is answered at once.
+   */
+  followExecution(
+    project: IProjectRef,
+    notebookId: string,
+    executionId: string,
+    etag: string | null,
+    waitSeconds: number,
+    signal?: AbortSignal
+  ): Promise<IExecutionNews>;
 
   cancelExecution(
     project: IProjectRef,

@@ -18,8 +18,16 @@ import {
 export const TERMINAL: ExecutionStatus[] = ['Completed', 'Error', 'Cancelled'];
 
 /**
- * Polls `GET …/execution/{id}` while the execution runs: quickly while it changes, more
- * slowly while it does not (and while the page is hidden), much more slowly after failures.
+ * Watchers that may hold a waiting request at the same time.
+ */
+export const MAX_WAITING = 2;
+
+/**
+ * Follows `GET …/execution/{id}` while the execution runs. Each read sends the last ETag back
+ * with `Prefer: wait`, so the server answers when the status changes: news arrives at once,
+ * and a quiet run costs one request every `waitSeconds`. Only `MAX_WAITING` watchers hold
+ * such a request at a time (a browser opens six connections per server, and JupyterLab needs
+ * them); the others, and a hidden page, poll with backoff. Failures slow the reads down.
  */
 export class ExecutionWatcher implements IDisposable {
   constructor(options: ExecutionWatcher.IOptions) {
@@ -29,6 +37,7 @@ export class ExecutionWatcher implements IDisposable {
     this.executionId = options.executionId;
     this._minInterval = Math.max(100, options.minInterval ?? 400);
     this._maxInterval = Math.max(this._minInterval, options.maxInterval ?? 4000);
+    this._waitSeconds = Math.max(0, Math.floor(options.waitSeconds ?? 25));
     this._interval = this._minInterval;
   }
 
@@ -108,6 +117,7 @@ export class ExecutionWatcher implements IDisposable {
     }
     this._isDisposed = true;
     window.clearTimeout(this._timer);
+    this._abort?.abort();
     Signal.clearData(this);
   }
 
@@ -117,21 +127,39 @@ export class ExecutionWatcher implements IDisposable {
       return;
     }
     const call = ++this._calls;
+    this._abort?.abort(); // a superseded waiting read must not keep its connection
+    const abort = (this._abort = new AbortController());
+    const wait = this._mayWait() ? this._waitSeconds : 0;
+    if (wait) {
+      ExecutionWatcher._waiting++;
+    }
     try {
-      const execution = await this.service.getExecution(
+      const news = await this.service.followExecution(
         this.project,
         this.notebookId,
-        this.executionId
+        this.executionId,
+        this._etag,
+        wait,
+        abort.signal
       );
       if (call !== this._calls || this._isDisposed) {
         return;
       }
-      const changed = this._accept(execution);
-      this._interval = changed
-        ? this._minInterval
-        : Math.min(this._interval * 1.5, this._maxInterval);
+      this._etag = news.etag;
+      const changed = news.execution
+        ? this._accept(news.execution)
+        : this._recovered();
+      if (wait && news.waited) {
+        // The server waited for this answer: ask again at once (a little later after news,
+        // so a burst of changes is read as one).
+        this._interval = changed ? 50 : 0;
+      } else {
+        this._interval = changed
+          ? this._minInterval
+          : Math.min(Math.max(this._interval, this._minInterval) * 1.5, this._maxInterval);
+      }
     } catch (error) {
-      if (call !== this._calls || this._isDisposed) {
+      if (call !== this._calls || this._isDisposed || abort.signal.aborted) {
         return;
       }
       this._error = error;
@@ -141,8 +169,36 @@ export class ExecutionWatcher implements IDisposable {
       }
       this._changed.emit();
       this._interval = Math.min(Math.max(this._interval * 2, 2000), 30000);
+    } finally {
+      if (wait) {
+        ExecutionWatcher._waiting--;
+      }
     }
     this._schedule();
+  }
+
+  /**
+   * Whether this read may wait on the server for news.
+   */
+  private _mayWait(): boolean {
+    return (
+      this._waitSeconds > 0 &&
+      this._etag !== null &&
+      !document.hidden &&
+      ExecutionWatcher._waiting < MAX_WAITING
+    );
+  }
+
+  /**
+   * An unchanged answer after a failed read: the failure is over.
+   */
+  private _recovered(): boolean {
+    if (this._error === null) {
+      return false;
+    }
+    this._error = null;
+    this._changed.emit();
+    return true;
   }
 
   /**
@@ -169,6 +225,7 @@ export class ExecutionWatcher implements IDisposable {
     }
     this._done = true;
     window.clearTimeout(this._timer);
+    this._abort?.abort();
     this._finished.emit(this._execution);
   }
 
@@ -181,7 +238,11 @@ export class ExecutionWatcher implements IDisposable {
     this._timer = window.setTimeout(() => void this._tick(), interval);
   }
 
+  private static _waiting = 0;
   private _execution: IExecution | null = null;
+  private _etag: string | null = null;
+  private _abort: AbortController | null = null;
+  private _waitSeconds: number;
   private _error: unknown = null;
   private _last = '';
   private _done = false;
@@ -210,5 +271,9 @@ export namespace ExecutionWatcher {
      * The longest wait between reads while nothing changes (default 4000).
      */
     maxInterval?: number;
+    /**
+     * Seconds the server may hold a read for news (`Prefer: wait`; default 25, 0 to poll).
+     */
+    waitSeconds?: number;
   }
 }

@@ -280,7 +280,16 @@ test('cancel a long run', async ({ page, request }) => {
   await mindzie.open();
   await mindzie.pickProject(project);
   await mindzie.selectNotebook('Long run');
+  // The panel waits on the server for news of the run instead of polling it.
+  const waitingRead = page.waitForRequest(
+    r =>
+      r.url().includes('/execution/') &&
+      (r.headers()['prefer'] ?? '').startsWith('wait=') &&
+      Boolean(r.headers()['if-none-match']),
+    { timeout: 60_000 }
+  );
   const execution = await mindzie.run();
+  await waitingRead;
   await expect(execution).toHaveAttribute('data-phase', 'Executing', { timeout: 60_000 });
   await expect(
     execution.locator('[data-testid="mindzie-cell-row"][data-status="Running"]')
