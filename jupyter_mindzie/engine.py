@@ -335,14 +335,17 @@ class Engine(LoggingConfigurable):
             )
         return execution
 
-    async def next_change(self, execution_id: str, timeout: float) -> None:
-        """Return at the next write of this execution's status, or after `timeout` seconds.
+    async def next_change(self, execution_id: str, timeout: float) -> bool:
+        """True at the next write of this execution's status, False after `timeout` seconds.
 
         Lets a status request wait for news (`Prefer: wait=N`) instead of a client polling.
         """
         event = self._change_events.setdefault(execution_id, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def _announce(self, *execution_ids: str) -> None:
         """Wake whoever waits in `next_change` for these executions."""

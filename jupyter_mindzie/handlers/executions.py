@@ -22,6 +22,7 @@ from ..views import execution_accepted_view, execution_item_view, execution_view
 from .base import ANY_ID, PROJECT, TENANT, MindzieHandler
 
 if TYPE_CHECKING:
+    from ..access import Scope
     from ..engine import Engine
 
 NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
@@ -83,16 +84,9 @@ class ExecutionHandler(ExecutionHandlerBase):
         # A long run's cellResults are most of its status: ?includeCells=false for cheap polling.
         include_cells = self.flag("includeCells", default=True)
         wait = min(self.preferred_wait(), self.engine.longest_status_wait)
-        deadline = time.monotonic() + wait
-        while True:
-            execution = self.engine.get(scope, notebook_id, execution_id)
-            body = self.status_body(execution, include_cells)
-            self.set_header("ETag", f'"{hashlib.sha1(body).hexdigest()}"')
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or execution["status"] in TERMINAL or not self.awaits_news():
-                break
-            # Other servers on the same store do not wake us: look again every second.
-            await self.engine.next_change(execution_id, min(remaining, 1.0))
+        body = await self._status_after(scope, notebook_id, execution_id, include_cells, wait)
+        if self._gone:
+            return
         if wait:
             self.set_header("Preference-Applied", f"wait={wait:g}")
         if self.check_etag_header():
@@ -101,6 +95,34 @@ class ExecutionHandler(ExecutionHandlerBase):
             return
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(body)
+
+    async def _status_after(
+        self, scope: Scope, notebook_id: str, execution_id: str, include_cells: bool, wait: float
+    ) -> bytes:
+        """The status body (its ETag set), once it differs from If-None-Match or `wait` s have passed."""
+        deadline = time.monotonic() + wait
+        seen: tuple[dict[str, Any], int | None] | None = None
+        written = True
+        while True:
+            execution = self.engine.get(scope, notebook_id, execution_id)
+            state = (execution, self.engine.queue_position(execution_id))
+            # After a quiet second, only a changed row (another server's write) is worth a new body.
+            if written or state != seen:
+                seen = state
+                body = self.status_body(execution, include_cells)
+                self.set_header("ETag", f'"{hashlib.sha1(body).hexdigest()}"')
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or execution["status"] in TERMINAL or self._gone or not self.awaits_news():
+                return body
+            # Other servers on the same store do not wake us: look again every second.
+            written = await self.engine.next_change(execution_id, min(remaining, 1.0))
+
+    _gone = False
+
+    def on_connection_close(self) -> None:
+        """A client that hung up stops the wait."""
+        self._gone = True
+        super().on_connection_close()
 
     def awaits_news(self) -> bool:
         """The client names the status it has (not `*`), and it is the current one."""
