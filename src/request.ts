@@ -35,21 +35,7 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
-  const url = URLExt.join(settings.baseUrl, path);
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (error) {
-    throw new ServerConnection.NetworkError(error as TypeError);
-  }
-
-  const text = await response.text();
-  if (!response.ok) {
-    throw new MindzieRequestError(
-      response.status,
-      Private.toProblem(response, text)
-    );
-  }
+  const { text } = await Private.send(path, init, settings);
   // 204 and friends carry no body.
   return (text ? JSON.parse(text) : undefined) as T;
 }
@@ -79,33 +65,16 @@ export async function requestTagged<T>(
   signal?: AbortSignal,
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<ITaggedAnswer<T>> {
-  const url = URLExt.join(settings.baseUrl, path);
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(
-      url,
-      { method: 'GET', headers, signal },
-      settings
-    );
-  } catch (error) {
-    if (signal?.aborted) {
-      throw error;
-    }
-    throw new ServerConnection.NetworkError(error as TypeError);
-  }
-  const etag = response.headers.get('ETag');
-  const waited = response.headers.has('Preference-Applied');
-  const text = await response.text();
-  if (response.status === 304) {
-    return { body: null, etag, waited };
-  }
-  if (!response.ok) {
-    throw new MindzieRequestError(
-      response.status,
-      Private.toProblem(response, text)
-    );
-  }
-  return { body: JSON.parse(text) as T, etag, waited };
+  const { response, text } = await Private.send(
+    path,
+    { method: 'GET', headers, signal },
+    settings
+  );
+  return {
+    body: response.status === 304 ? null : (JSON.parse(text) as T),
+    etag: response.headers.get('ETag'),
+    waited: response.headers.has('Preference-Applied')
+  };
 }
 
 /**
@@ -166,6 +135,35 @@ export function errorMessage(reason: unknown): string {
 }
 
 namespace Private {
+  /**
+   * Send one request to `path` under the base URL and read its body. An error status throws
+   * its problem; 304 (an answer to the caller's own If-None-Match) does not.
+   */
+  export async function send(
+    path: string,
+    init: RequestInit,
+    settings: ServerConnection.ISettings
+  ): Promise<{ response: Response; text: string }> {
+    const url = URLExt.join(settings.baseUrl, path);
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, settings);
+    } catch (error) {
+      if (init.signal?.aborted) {
+        throw error; // the caller gave up: not a network failure
+      }
+      throw new ServerConnection.NetworkError(error as TypeError);
+    }
+    const text = await response.text();
+    if (!response.ok && response.status !== 304) {
+      throw new MindzieRequestError(
+        response.status,
+        toProblem(response, text)
+      );
+    }
+    return { response, text };
+  }
+
   /**
    * A URL under the settings' base URL for `url` (absolute or relative to the base URL).
    */
