@@ -9,6 +9,7 @@ of many short cells costs the store little.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -95,6 +96,10 @@ class Engine(LoggingConfigurable):
     longest_status_wait = Float(
         60.0, config=True, help="Most seconds a status request may wait for a change (`Prefer: wait=N`)."
     )
+    status_recheck_seconds = Float(
+        1.0, config=True,
+        help="How often a waiting status request reads the store again, to see writes of other servers sharing it.",
+    )
     artifacts_root = Unicode(
         config=True,
         help="Folder of each execution's artifacts. Default: executions/ beside the store.",
@@ -118,6 +123,7 @@ class Engine(LoggingConfigurable):
         self._seq = itertools.count()
         self._stopping = False
         self._change_events: dict[str, asyncio.Event] = {}
+        self._waiters: collections.Counter[str] = collections.Counter()
 
     # -- submit, cancel, read ----------------------------------------------------------------
 
@@ -341,11 +347,22 @@ class Engine(LoggingConfigurable):
         Lets a status request wait for news (`Prefer: wait=N`) instead of a client polling.
         """
         event = self._change_events.setdefault(execution_id, asyncio.Event())
+        self._waiters[execution_id] += 1
         try:
             await asyncio.wait_for(event.wait(), timeout)
         except TimeoutError:
             return False
+        finally:
+            self._waiters[execution_id] -= 1
+            if not self._waiters[execution_id]:  # the last one out forgets the execution
+                del self._waiters[execution_id]
+                if self._change_events.get(execution_id) is event:
+                    del self._change_events[execution_id]
         return True
+
+    def has_waiters(self, execution_id: str) -> bool:
+        """Whether a status request is waiting in `next_change` for this execution."""
+        return execution_id in self._waiters
 
     def _announce(self, *execution_ids: str) -> None:
         """Wake whoever waits in `next_change` for these executions."""

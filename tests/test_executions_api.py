@@ -247,7 +247,7 @@ async def test_cancel_interrupts_and_shuts_the_kernel_down(api):
     assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["status"] == "Ready"
 
 
-async def test_a_status_request_waits_for_the_next_change(api):
+async def test_a_status_request_waits_for_the_next_change(api, mindzie_app):
     """`If-None-Match` with `Prefer: wait=N`: answered the moment the status changes, 304 after N
     seconds without a change, at once for a run that has ended."""
     notebook = await notebook_with(api, "import time\nfor _ in range(600):\n    time.sleep(0.1)")
@@ -256,6 +256,7 @@ async def test_a_status_request_waits_for_the_next_change(api):
     await wait_for(api, notebook["notebookId"], accepted["executionId"], lambda s: s["currentCell"] == "cell-002")
     seen = await api("GET", url, params={"includeCells": "false"})
     etag = seen.headers["ETag"]
+    mindzie_app.engine.status_recheck_seconds = 60  # only a write of this server may answer early
 
     def waiting(seconds: int, tag: str) -> dict[str, str]:
         return {"If-None-Match": tag, "Prefer": f"wait={seconds}"}
@@ -270,7 +271,9 @@ async def test_a_status_request_waits_for_the_next_change(api):
 
     started = time.monotonic()
     news = asyncio.ensure_future(api("GET", url, params={"includeCells": "false"}, headers=waiting(15, etag)))
-    await asyncio.sleep(0)  # the long poll is in the server before the cancel
+    while not mindzie_app.engine.has_waiters(accepted["executionId"]):  # the cancel must find it waiting
+        assert not news.done(), news.result()
+        await asyncio.sleep(0.01)
     assert (await api("POST", f"{url}/cancel")).status == 202
     changed = await news
     assert changed.status == 200 and changed.headers["ETag"] != etag

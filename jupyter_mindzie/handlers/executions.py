@@ -106,7 +106,7 @@ class ExecutionHandler(ExecutionHandlerBase):
         while True:
             execution = self.engine.get(scope, notebook_id, execution_id)
             state = (execution, self.engine.queue_position(execution_id))
-            # After a quiet second, only a changed row (another server's write) is worth a new body.
+            # After a quiet spell, only a changed row (another server's write) is worth a new body.
             if written or state != seen:
                 seen = state
                 body = self.status_body(execution, include_cells)
@@ -114,8 +114,8 @@ class ExecutionHandler(ExecutionHandlerBase):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or execution["status"] in TERMINAL or self._gone or not self.awaits_news():
                 return body
-            # Other servers on the same store do not wake us: look again every second.
-            written = await self.engine.next_change(execution_id, min(remaining, 1.0))
+            # Other servers on the same store do not wake us: look again now and then.
+            written = await self.engine.next_change(execution_id, min(remaining, self.engine.status_recheck_seconds))
 
     _gone = False
 
