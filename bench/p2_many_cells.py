@@ -14,7 +14,16 @@ import argparse
 import shutil
 import time
 
-from common import Row, Server, banner, median, nbclient_run, stray_kernels, table, ten_cells
+from common import (
+    Row,
+    Server,
+    banner,
+    median,
+    nbclient_run,
+    stray_kernels,
+    table,
+    ten_cells,
+)
 
 
 def main(args: argparse.Namespace) -> list[Row]:

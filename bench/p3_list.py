@@ -2,7 +2,7 @@
 
 Before the server starts, 10,000 small but real .ipynb files are written into the project's
 folder and 10,000 rows (with their first version) are put into the store through
-`jupyter_mindzie.store.Store`, as the API would have left them. Then ~200 `GET …/notebooks`
+`jupyter_mindzie.storage.sqlite.Store`, as the API would have left them. Then ~200 `GET …/notebooks`
 requests go across pages (page size 20 and 100) and filters (status, kernelType,
 enrichmentMode), and a few `GET /api/contents/<folder>` requests list the same folder.
 """
@@ -21,7 +21,7 @@ from common import PROJECT, TENANT, Row, Server, banner, median, percentile, tab
 
 def seed(root: Path, count: int) -> str:
     """`count` notebooks: files on disk and rows in the store. Returns the folder (API path)."""
-    from jupyter_mindzie.store import Store
+    from jupyter_mindzie.storage.sqlite import Store
 
     folder = f"mindzie/{TENANT}/{PROJECT}"
     (root / folder).mkdir(parents=True)

@@ -18,7 +18,16 @@ import threading
 import time
 from pathlib import Path
 
-from common import Row, Server, banner, median, percentile, stray_kernels, table, ten_cells
+from common import (
+    Row,
+    Server,
+    banner,
+    median,
+    percentile,
+    stray_kernels,
+    table,
+    ten_cells,
+)
 
 
 def _papermill_worker_init() -> None:

@@ -23,7 +23,6 @@ import time
 
 import psutil
 import requests
-
 from common import HEADERS, Row, Server, banner, sampling, stray_kernels, table
 
 BIG_CELL = """\

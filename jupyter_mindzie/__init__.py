@@ -3,7 +3,7 @@
 from typing import Any
 
 try:
-    from ._version import __version__
+    from jupyter_mindzie._version import __version__
 except ImportError:  # a source checkout that was never built
     __version__ = "dev"
 
@@ -13,6 +13,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    from .app import MindzieApp
+    from jupyter_mindzie.app import MindzieApp
 
     return [{"module": "jupyter_mindzie.app", "app": MindzieApp}]

@@ -7,20 +7,20 @@ import asyncio
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Instance, Int, Type
 
-from . import __version__
-from .access import TenantAccess
-from .datasets import DatasetLibrary
-from .engine import Engine
-from .handlers.datasets import dataset_routes
-from .handlers.executions import execution_routes
-from .handlers.info import info_routes
-from .handlers.notebooks import fallback_routes, notebook_routes
-from .handlers.openapi import openapi_routes
-from .kernels import KernelCatalog
-from .library import NotebookLibrary
-from .pool import KernelPool
-from .scheduler import Scheduler
-from .store import Store
+from jupyter_mindzie import __version__
+from jupyter_mindzie.access import TenantAccess
+from jupyter_mindzie.api.datasets import dataset_routes
+from jupyter_mindzie.api.executions import execution_routes
+from jupyter_mindzie.api.info import info_routes
+from jupyter_mindzie.api.notebooks import fallback_routes, notebook_routes
+from jupyter_mindzie.api.openapi import openapi_routes
+from jupyter_mindzie.execution.catalog import KernelCatalog
+from jupyter_mindzie.execution.engine import Engine
+from jupyter_mindzie.execution.pool import KernelPool
+from jupyter_mindzie.execution.scheduler import Scheduler
+from jupyter_mindzie.notebooks.library import NotebookLibrary
+from jupyter_mindzie.storage.datasets import DatasetLibrary
+from jupyter_mindzie.storage.sqlite import Store
 
 
 class MindzieApp(ExtensionApp):

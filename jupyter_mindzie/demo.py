@@ -108,11 +108,11 @@ async def seed_demo(root: Path) -> str:
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_server.services.contents.filemanager import FileContentsManager
 
-    from .access import Scope
-    from .datasets import DatasetLibrary
-    from .kernels import KernelCatalog
-    from .library import NotebookLibrary
-    from .store import Store
+    from jupyter_mindzie.access import Scope
+    from jupyter_mindzie.execution.catalog import KernelCatalog
+    from jupyter_mindzie.notebooks.library import NotebookLibrary
+    from jupyter_mindzie.storage.datasets import DatasetLibrary
+    from jupyter_mindzie.storage.sqlite import Store
 
     root.mkdir(parents=True, exist_ok=True)
     store = Store(db_path=str(root / ".mindzie" / "mindzie.db"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from .errors import InvalidRequest
+from jupyter_mindzie.errors import InvalidRequest
 
 GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _GUID = re.compile(rf"^{GUID_PATTERN}$")

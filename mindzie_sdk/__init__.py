@@ -1,4 +1,31 @@
-"""`mindzie_sdk`: the name notebooks import the kernel-side helper by (`jupyter_mindzie.sdk`)."""
+"""`mindzie_sdk`: the kernel-side helper notebooks import to load datasets and publish results."""
 
-from jupyter_mindzie.sdk import *  # noqa: F403 - an alias: the same public names, one list of them
-from jupyter_mindzie.sdk import __all__  # noqa: F401
+from mindzie_sdk.client import (
+    CONTEXT_ENV,
+    ENRICHED_MIME,
+    MODEL_MIME,
+    DatasetNotFoundError,
+    ProcessMiningClient,
+    execution_context,
+    find_datasets_dir,
+    list_datasets,
+    load_dataset,
+    publish_enriched,
+    publish_metrics,
+    publish_model,
+)
+
+__all__ = [
+    "CONTEXT_ENV",
+    "ENRICHED_MIME",
+    "MODEL_MIME",
+    "DatasetNotFoundError",
+    "ProcessMiningClient",
+    "execution_context",
+    "find_datasets_dir",
+    "list_datasets",
+    "load_dataset",
+    "publish_enriched",
+    "publish_metrics",
+    "publish_model",
+]

@@ -9,7 +9,14 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 
-from .conftest import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
+from .conftest import (
+    OTHER_PROJECT,
+    OTHER_TENANT,
+    PROJECT,
+    TENANT,
+    assert_problem,
+    project_path,
+)
 
 NOTEBOOK = "aa0e8400-e29b-41d4-a716-446655440000"
 ENDPOINTS = [
@@ -144,7 +151,7 @@ class TestTenancy:
         import asyncio
         import time
 
-        from jupyter_mindzie.openapi import build_document
+        from jupyter_mindzie.contract.openapi import build_document
 
         bob = self.as_user("bob")
         theirs = {"tenant": OTHER_TENANT, "project": OTHER_PROJECT}

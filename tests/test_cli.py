@@ -22,12 +22,12 @@ import pytest
 import sqlite_utils
 from papermill.cli import _resolve_type
 
-from jupyter_mindzie.cli import resolve_type
+from jupyter_mindzie.cli.main import resolve_type
 from jupyter_mindzie.client import MindzieClient
 from jupyter_mindzie.clock import stamp, utcnow
-from jupyter_mindzie.notebooks import build_notebook
-from jupyter_mindzie.store import MIGRATIONS, SCHEMA_VERSION, Store
-from jupyter_mindzie.templates import TemplateCell, template_cells
+from jupyter_mindzie.notebooks.documents import build_notebook
+from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
+from jupyter_mindzie.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, Store
 
 from .conftest import PROJECT, TENANT
 

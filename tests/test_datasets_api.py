@@ -14,7 +14,15 @@ import pytest
 
 from jupyter_mindzie.demo import COLUMNS, demo_event_log_rows, write_demo_event_log
 
-from .conftest import DATASET, OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
+from .conftest import (
+    DATASET,
+    OTHER_PROJECT,
+    OTHER_TENANT,
+    PROJECT,
+    TENANT,
+    assert_problem,
+    project_path,
+)
 
 
 def multipart(fields: dict[str, str], files: list[tuple[str, str | None, bytes]]) -> tuple[bytes, dict[str, str]]:

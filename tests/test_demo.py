@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import csv
 
-from jupyter_mindzie.demo import DEMO_PROJECT_ID, DEMO_TENANT_ID, demo_event_log_rows, seed_demo
+from jupyter_mindzie.demo import (
+    DEMO_PROJECT_ID,
+    DEMO_TENANT_ID,
+    demo_event_log_rows,
+    seed_demo,
+)
 
 
 def test_the_event_log_is_deterministic_and_has_the_starter_s_columns():

@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from jupyter_mindzie import openapi
+from jupyter_mindzie.contract import openapi
 
 from .servers import PROJECT, TENANT, TOKEN, Server, wait_for
 

@@ -8,7 +8,15 @@ from typing import Any
 import nbformat
 import pytest
 
-from .conftest import DATASET, OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
+from .conftest import (
+    DATASET,
+    OTHER_PROJECT,
+    OTHER_TENANT,
+    PROJECT,
+    TENANT,
+    assert_problem,
+    project_path,
+)
 
 SEED_CREATE = {
     "notebookName": "Advanced Customer Analytics",

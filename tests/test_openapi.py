@@ -16,7 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from tornado.web import RequestHandler
 
-from jupyter_mindzie import openapi
+from jupyter_mindzie.contract import openapi
 
 from .conftest import OTHER_TENANT, PROJECT, TENANT, Reply, assert_problem
 from .test_datasets_api import multipart
@@ -32,7 +32,7 @@ JSON_TYPES = ("application/json", "application/problem+json")
 
 def test_the_committed_document_is_current():
     committed = openapi.committed_path().read_text("utf-8")
-    assert committed == openapi.to_yaml(DOCUMENT), "stale: run `python -m jupyter_mindzie.openapi --write`"
+    assert committed == openapi.to_yaml(DOCUMENT), "stale: run `python -m jupyter_mindzie.contract.openapi --write`"
     assert openapi.main(["--check"]) == 0
     assert yaml.safe_load(committed) == json.loads(openapi.to_json(DOCUMENT))
 
@@ -60,7 +60,7 @@ def test_the_document_is_openapi_3_1_with_valid_schemas_and_references():
 
 def test_request_schemas_are_the_ones_the_server_validates_with():
     """Built from schema/api, not copied: each request body is the file's schema, references rewritten."""
-    from jupyter_mindzie import schemas
+    from jupyter_mindzie.contract import schemas
 
     bodies = {
         (path, method): operation["requestBody"]["content"]

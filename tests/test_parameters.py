@@ -13,7 +13,11 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from jupyter_mindzie.errors import InvalidRequest
-from jupyter_mindzie.parameters import INJECTED_TAG, infer_parameters, inject_parameters
+from jupyter_mindzie.notebooks.parameters import (
+    INJECTED_TAG,
+    infer_parameters,
+    inject_parameters,
+)
 
 AWKWARD = {
     "quotes": 'He said "hi" and it\'s fine',

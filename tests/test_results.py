@@ -17,8 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from PIL import Image
 
 from jupyter_mindzie.errors import InvalidRequest
-from jupyter_mindzie.reports import render_html_report
-from jupyter_mindzie.results import (
+from jupyter_mindzie.results.extraction import (
     ENRICHED_MIME,
     MODEL_MIME,
     cell_summary,
@@ -27,6 +26,7 @@ from jupyter_mindzie.results import (
     svg_dimensions,
     zip_artifacts,
 )
+from jupyter_mindzie.results.reports import render_html_report
 
 TRACEBACK = [
     "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",

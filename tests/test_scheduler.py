@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_mindzie.scheduler import Scheduler
+from jupyter_mindzie.execution.scheduler import Scheduler
 
 from .conftest import project_path
 from .test_executions_api import notebook_with, wait_for

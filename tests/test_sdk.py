@@ -19,19 +19,18 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
 from jupyter_mindzie.access import Scope
-from jupyter_mindzie.datasets import DatasetLibrary
 from jupyter_mindzie.demo import COLUMNS, demo_event_log_rows, write_demo_event_log
-from jupyter_mindzie.sdk import (
+from jupyter_mindzie.storage.datasets import DatasetLibrary
+from jupyter_mindzie.storage.sqlite import Store
+from mindzie_sdk import (
     ENRICHED_MIME,
     MODEL_MIME,
     DatasetNotFoundError,
     ProcessMiningClient,
     execution_context,
     find_datasets_dir,
-    jsonable,
-    safe_name,
 )
-from jupyter_mindzie.store import Store
+from mindzie_sdk.client import jsonable, safe_name
 
 from .conftest import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT
 

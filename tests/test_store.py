@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from jupyter_mindzie.store import SCHEMA_VERSION, Store, StoreTooNew
+from jupyter_mindzie.storage.sqlite import SCHEMA_VERSION, Store, StoreTooNew
 
 from .test_notebooks_api import create
 

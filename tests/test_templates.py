@@ -13,8 +13,13 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from jupyter_mindzie.demo import COLUMNS, demo_event_log, demo_event_log_rows, write_demo_event_log
-from jupyter_mindzie.sdk import ENRICHED_MIME, MODEL_MIME
+from jupyter_mindzie.demo import (
+    COLUMNS,
+    demo_event_log,
+    demo_event_log_rows,
+    write_demo_event_log,
+)
+from mindzie_sdk import ENRICHED_MIME, MODEL_MIME
 
 from .conftest import PROJECT, TENANT, project_path
 from .test_datasets_api import upload

@@ -8,7 +8,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from jupyter_mindzie import semver
+from jupyter_mindzie.notebooks import versions as semver
 
 from .conftest import assert_problem, project_path
 from .test_notebooks_api import create

@@ -1,0 +1,232 @@
+"""MindzieHandler: tenancy, JSON in and out, and every failure as `application/problem+json`."""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+from tornado.web import HTTPError
+
+from jupyter_mindzie.access import Scope
+from jupyter_mindzie.contract import schemas
+from jupyter_mindzie.errors import (
+    Forbidden,
+    InvalidRequest,
+    MindzieError,
+    ProjectNotFound,
+    TooLarge,
+    TooManyRequests,
+)
+from jupyter_mindzie.guids import parse_guid
+
+if TYPE_CHECKING:
+    from jupyter_mindzie.app import MindzieApp
+    from jupyter_mindzie.notebooks.library import NotebookLibrary
+
+PROBLEM_JSON = "application/problem+json"
+
+# Jupyter's own /api/<service>/… routes must never be taken for /api/<tenantId>/…: handlers of
+# extensions are tried before the server's, so the tenant segment excludes these names.
+_JUPYTER_API = (
+    "contents|kernels|kernelspecs|sessions|terminals|config|nbconvert|status|me|events|"
+    "shutdown|spec\\.yaml|checkpoints|collaboration|yjs|lsp|mindzie"
+)
+TENANT = rf"(?P<tenant_id>(?!(?:{_JUPYTER_API})(?:/|$))[^/]+)"
+PROJECT = r"(?P<project_id>[^/]+)"
+ANY_ID = r"[^/]+"
+
+
+class MindzieHandler(ExtensionHandlerMixin, APIHandler):
+    """Base of every mindzie handler."""
+
+    auth_resource = "contents"
+
+    @property
+    def app(self) -> MindzieApp:
+        return self.extensionapp  # type: ignore[return-value]
+
+    @property
+    def library(self) -> NotebookLibrary:
+        return self.app.library
+
+    @property
+    def username(self) -> str:
+        user = self.current_user
+        return getattr(user, "username", None) or str(user)
+
+    def scope(self, tenant_id: str, project_id: str, *, execute: bool = False) -> Scope:
+        """The caller's scope, or a 404 (not a 403) for a tenant the user may not reach; a
+        user who may read but not run notebooks there gets 403 for `execute`."""
+        tenant = parse_guid(tenant_id, "tenantId")
+        project = parse_guid(project_id, "projectId")
+        access = self.app.access
+        if not access.allows(self.username, tenant):
+            raise ProjectNotFound("project not found, or you have no access to it")
+        if execute and not access.allows(self.username, tenant, execute=True):
+            raise Forbidden("you may read this project but not run its notebooks")
+        return Scope(tenant, project, self.username)
+
+    # -- input --------------------------------------------------------------------------
+
+    def read_json(self, schema_name: str) -> dict[str, Any]:
+        """The body as a JSON object valid against `schema/api/<schema_name>.json`.
+
+        The Content-Type is not enforced: `curl -d` sends JSON as a form, and Jupyter's own
+        API reads such bodies too.
+        """
+        body = self.request.body
+        if len(body) > self.app.max_request_body:
+            raise TooLarge(
+                f"the request body is {len(body)} bytes; the limit is {self.app.max_request_body}",
+                errors=[{"field": "body", "message": f"must be at most {self.app.max_request_body} bytes"}],
+            )
+        if not body.strip():
+            raise InvalidRequest.for_field("body", "must be a JSON object; the body is empty")
+        try:
+            data = json.loads(body, parse_constant=_not_json)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, NaN or Infinity
+            raise InvalidRequest.for_field("body", f"is not valid JSON: {error}") from None
+        except RecursionError:
+            raise InvalidRequest.for_field("body", "is nested too deeply") from None
+        if not isinstance(data, dict):
+            raise InvalidRequest.for_field("body", "must be a JSON object")
+        schemas.validate(schema_name, data)
+        return data
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """A true/false query argument; anything else is a 400 naming it."""
+        raw = (self.get_query_argument(name, "") or "").strip().lower()
+        if not raw:
+            return default
+        if raw not in ("true", "false", "1", "0"):
+            raise InvalidRequest.for_field(name, f"must be true or false, got {raw!r}")
+        return raw in ("true", "1")
+
+    def read_query(
+        self, schema_name: str, *, integers: tuple[str, ...] = (), booleans: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Query arguments (last value wins) typed and checked against a schema; others ignored."""
+        known = schemas.schema(schema_name).get("properties", {})
+        query: dict[str, Any] = {}
+        errors: list[dict[str, str]] = []
+        for name in known:
+            raw = self.get_query_argument(name, None)
+            if raw is None or raw == "":
+                continue
+            if name in integers:
+                if not re.fullmatch(r"[+-]?\d{1,9}", raw.strip()):
+                    errors.append({"field": name, "message": f"must be an integer, got {raw!r}"})
+                    continue
+                query[name] = int(raw)
+            elif name in booleans:
+                if raw.strip().lower() not in ("true", "false"):
+                    errors.append({"field": name, "message": f"must be true or false, got {raw!r}"})
+                    continue
+                query[name] = raw.strip().lower() == "true"
+            else:
+                query[name] = raw
+        try:
+            schemas.validate(schema_name, query)
+        except InvalidRequest as invalid:
+            errors += invalid.errors
+        if errors:
+            raise InvalidRequest(
+                "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+            )
+        return query
+
+    def if_match(self) -> list[str] | None:
+        """Versions named by If-Match (quotes and W/ removed), or None without the header."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return None
+        tags = [tag.strip() for tag in header.split(",") if tag.strip()]
+        if not tags:
+            raise InvalidRequest.for_field("If-Match", 'must name a version ("1.4.0") or be *; it is empty')
+        return [re.sub(r'^(W/)?"?(.*?)"?$', r"\2", tag) for tag in tags]
+
+    def preferred_wait(self) -> int:
+        """Seconds the client is willing to wait for news (RFC 7240 `Prefer: wait=N`); 0 without it."""
+        for header in self.request.headers.get_list("Prefer"):
+            for preference in header.split(","):
+                name, _, value = preference.split(";", 1)[0].partition("=")
+                if name.strip().lower() != "wait":
+                    continue
+                value = value.strip().strip('"')
+                if not value.isdigit():
+                    raise InvalidRequest.for_field("Prefer", f"wait must be a whole number of seconds, got {value!r}")
+                return int(value)
+        return 0
+
+    # -- output -------------------------------------------------------------------------
+
+    def write_json(self, data: Any, status: int = HTTPStatus.OK) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every failure, ours or tornado's, as an RFC 9457 problem."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, MindzieError):
+            problem = error.to_problem()
+            if isinstance(error, TooManyRequests):
+                self.set_header("Retry-After", str(error.retry_after))
+        elif isinstance(error, HTTPError):
+            reason = error.reason or HTTPStatus(status_code).phrase
+            detail = error.log_message or reason
+            if status_code == HTTPStatus.FORBIDDEN and not self.current_user:
+                detail = "authentication required: send a token (Authorization: Bearer <token>)"
+            problem = {
+                "type": HTTPStatus(status_code).phrase.lower().replace(" ", "-"),
+                "title": reason,
+                "status": status_code,
+                "detail": detail,
+                "message": detail,
+            }
+        else:
+            problem = {
+                "type": "internal-error",
+                "title": "Internal Server Error",
+                "status": 500,
+                "detail": "The server failed to handle this request; the error is in the server log.",
+                "message": "The server failed to handle this request; the error is in the server log.",
+            }
+        self.set_status(problem["status"])
+        if problem["status"] == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))  # RFC 9110: a 405 names them
+        self.finish(json.dumps(problem, ensure_ascii=False), set_content_type=PROBLEM_JSON)
+
+    def allowed_methods(self) -> list[str]:
+        """The methods this handler answers: those it defines itself (and OPTIONS, for CORS)."""
+        return [
+            method
+            for method in self.SUPPORTED_METHODS
+            if getattr(type(self), method.lower(), None) is not getattr(web.RequestHandler, method.lower(), None)
+        ]
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, MindzieError):
+            # the server's request log already has the 4xx line; the reason is in the reply
+            self.log.debug("%d %s: %s", value.status, self._request_summary(), value.detail)
+            return
+        super().log_exception(typ, value, tb)
+
+
+def _not_json(name: str) -> Any:
+    """Python's json reads NaN and Infinity; they are not JSON and would be echoed back as invalid JSON."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+class UnknownEndpointHandler(MindzieHandler):
+    """Any other path under a project: a problem, not Jupyter's HTML 404 page."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if not self.current_user:
+            raise web.HTTPError(403)
+        raise web.HTTPError(404, f"no such endpoint: {self.request.method} {self.request.path}")

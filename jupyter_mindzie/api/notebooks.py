@@ -1,0 +1,208 @@
+"""Notebook endpoints: list, create, upload, get (and old versions), update, delete."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_mindzie.api.base import (
+    ANY_ID,
+    PROJECT,
+    TENANT,
+    MindzieHandler,
+    UnknownEndpointHandler,
+)
+from jupyter_mindzie.api.views import (
+    list_item_view,
+    notebook_view,
+    page_view,
+    version_view,
+)
+from jupyter_mindzie.contract import schemas
+from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.notebooks.parameters import infer_parameters
+
+NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
+
+
+class NotebooksHandler(MindzieHandler):
+    """`GET …/notebooks`: one page of a project's notebooks."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        query = self.read_query(
+            "notebook-list-query", integers=("page", "pageSize"), booleans=("enrichmentMode",)
+        )
+        page, page_size = query.get("page", 1), query.get("pageSize", 20)
+        rows, total = self.library.list(
+            scope,
+            status=query.get("status"),
+            kernel_type=query.get("kernelType"),
+            enrichment_mode=query.get("enrichmentMode"),
+            page=page,
+            page_size=page_size,
+        )
+        self.write_json(page_view("notebooks", [list_item_view(r) for r in rows], total, page, page_size))
+
+
+class NotebookCreateHandler(MindzieHandler):
+    """`POST …/notebook`: a new notebook from a template."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, tenant_id: str, project_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        request = self.read_json("notebook-create")
+        (row, nb), warnings = await self.library.create(scope, request)
+        self.set_header("Location", self.notebook_url(row))
+        self.set_header("ETag", f'"{row["version"]}"')
+        self.write_json(
+            {**notebook_view(row, nb), "validation": {"warnings": warnings}}, status=HTTPStatus.CREATED
+        )
+
+    def notebook_url(self, row: dict[str, Any]) -> str:
+        return f"{self.base_url}api/{row['tenant_id']}/{row['project_id']}/notebook/{row['notebook_id']}"
+
+
+class NotebookUploadHandler(NotebookCreateHandler):
+    """`POST …/notebook/upload`: an existing `.ipynb` (multipart/form-data)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, tenant_id: str, project_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        self.library.check_upload_size(len(self.request.body))
+        content_type = self.request.headers.get("Content-Type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise InvalidRequest.for_field(
+                "file", "send the notebook as multipart/form-data with a 'file' part"
+            )
+        files = self.request.files.get("file") or []
+        if len(files) != 1:
+            raise InvalidRequest.for_field(
+                "file", "is required: exactly one .ipynb file part named 'file'"
+            )
+        fields = {
+            name: values[-1].decode("utf-8", errors="replace")
+            for name, values in self.request.body_arguments.items()
+        }
+        schemas.validate("notebook-upload", fields)
+        upload = files[0]
+        (row, nb), warnings = await self.library.upload(
+            scope, upload["body"], upload.get("filename") or "", fields
+        )
+        self.set_header("Location", self.notebook_url(row))
+        self.set_header("ETag", f'"{row["version"]}"')
+        self.write_json(
+            {**notebook_view(row, nb), "validation": {"warnings": warnings}}, status=HTTPStatus.CREATED
+        )
+
+
+class NotebookBaseHandler(MindzieHandler):
+    """What the handlers of one notebook share; no verbs, so none is inherited by accident."""
+
+    def notebook_id(self, text: str) -> str:
+        return parse_guid(text, "notebookId")
+
+
+class NotebookHandler(NotebookBaseHandler):
+    """`GET|PUT|DELETE …/notebook/{notebookId}`."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id = self.notebook_id(notebook_id)
+        include_content = self.flag("includeContent")
+        version = self.get_query_argument("version", None)
+        if version:
+            row, nb, snapshot = await self.library.get_version(scope, notebook_id, version)
+            view = notebook_view(
+                row, nb, include_content=include_content, settings=snapshot["settings"], version=snapshot
+            )
+        else:
+            row, nb = await self.library.get(scope, notebook_id)
+            view = notebook_view(row, nb, include_content=include_content)
+        self.set_header("ETag", f'"{view["notebookVersion"]}"')
+        self.write_json(view)
+
+    @web.authenticated
+    @authorized
+    async def put(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id = self.notebook_id(notebook_id)
+        request = self.read_json("notebook-update")
+        (row, nb), warnings = await self.library.update(scope, notebook_id, request, self.if_match())
+        self.set_header("ETag", f'"{row["version"]}"')
+        view = notebook_view(row, nb)
+        if warnings:
+            view["validation"] = {"warnings": warnings}
+        self.write_json(view)
+
+    @web.authenticated
+    @authorized
+    async def delete(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id = self.notebook_id(notebook_id)
+        executions = self.app.store.execution_ids(notebook_id)
+        await self.library.delete(scope, notebook_id)
+        await self.app.engine.remove_artifacts(executions)
+        self.set_status(HTTPStatus.NO_CONTENT)
+        self.finish()
+
+
+class NotebookVersionsHandler(NotebookBaseHandler):
+    """`GET …/notebook/{notebookId}/versions`: every version, newest first."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        notebook_id = self.notebook_id(notebook_id)
+        query = self.read_query("page-query", integers=("page", "pageSize"))
+        page, page_size = query.get("page", 1), query.get("pageSize", 20)
+        rows, total = await self.library.versions(scope, notebook_id, page, page_size)
+        self.write_json(page_view("versions", [version_view(r) for r in rows], total, page, page_size))
+
+
+class NotebookParametersHandler(NotebookBaseHandler):
+    """`GET …/notebook/{notebookId}/parameters`: the `parameters` cell's names, types and defaults."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        row, nb = await self.library.get(scope, self.notebook_id(notebook_id))
+        parameters = [
+            {
+                "name": item["name"],
+                "type": item["inferred_type_name"],
+                "default": item["default"],
+                "help": item["help"],
+            }
+            for item in infer_parameters(nb)
+        ]
+        self.write_json({"notebookId": row["notebook_id"], "notebookVersion": row["version"], "parameters": parameters})
+
+
+def notebook_routes() -> list[tuple[str, type]]:
+    base = rf"/api/{TENANT}/{PROJECT}"
+    return [
+        (rf"{base}/notebooks/?", NotebooksHandler),
+        (rf"{base}/notebook/?", NotebookCreateHandler),
+        (rf"{base}/notebook/upload/?", NotebookUploadHandler),
+        (rf"{base}/notebook/{NOTEBOOK}/versions/?", NotebookVersionsHandler),
+        (rf"{base}/notebook/{NOTEBOOK}/parameters/?", NotebookParametersHandler),
+        (rf"{base}/notebook/{NOTEBOOK}/?", NotebookHandler),
+    ]
+
+
+def fallback_routes() -> list[tuple[str, type]]:
+    """Registered last: unknown paths under a project answer a problem+json 404."""
+    return [(rf"/api/{TENANT}/{PROJECT}/.*", UnknownEndpointHandler)]

@@ -1,0 +1,212 @@
+"""What the server's kernels offer: known kernelspecs, and which packages a kernel lacks.
+
+Works over the server's own kernel spec manager, so gateway mode lists the gateway's kernels.
+Nothing is ever installed: missing packages only become warnings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from traitlets import Any as AnyTrait
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
+
+from jupyter_mindzie.errors import InvalidRequest
+
+# Runs inside the kernel's interpreter: a requirement is present when its distribution is
+# installed or its import name can be found; its version specifier is checked with
+# `packaging` where the kernel's environment has it (pip's own requirement grammar).
+_PROBE = r"""
+import importlib.metadata as md, importlib.util, json, re, sys
+try:
+    from packaging.requirements import Requirement
+except ImportError:
+    Requirement = None
+report = {"missing": [], "mismatched": {}, "unchecked": []}
+for requirement in json.loads(sys.argv[1]):
+    name = re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]
+    try:
+        installed = md.version(name)
+    except Exception:
+        installed = None
+    if installed is None:
+        try:
+            found = importlib.util.find_spec(name.replace("-", "_")) is not None
+        except Exception:
+            found = False
+        if not found:
+            report["missing"].append(requirement)
+        continue
+    if Requirement is None:
+        if re.search(r"[<>=!~]", requirement):
+            report["unchecked"].append(requirement)
+        continue
+    try:
+        specifier = Requirement(requirement).specifier
+    except Exception:
+        continue
+    if specifier and not specifier.contains(installed, prereleases=True):
+        report["mismatched"][requirement] = installed
+print(json.dumps(report))
+"""
+
+
+class KernelCatalog(LoggingConfigurable):
+    """Kernelspecs the server knows, and a check of a notebook's requirements against one."""
+
+    kernel_spec_manager = AnyTrait(help="The server's kernel spec manager.")
+    probe_timeout = Float(
+        20.0, config=True, help="Seconds allowed for checking a kernel's installed packages."
+    )
+
+    async def specs(self) -> dict[str, dict[str, Any]]:
+        specs = await ensure_async(self.kernel_spec_manager.get_all_specs())
+        return {name: entry.get("spec", entry) for name, entry in specs.items()}
+
+    async def require(self, name: str, field: str = "kernelType") -> dict[str, str]:
+        """The kernelspec summary stored in notebook metadata, or a 400 listing the choices."""
+        specs = await self.specs()
+        if name not in specs:
+            available = ", ".join(sorted(specs)) or "none"
+            raise InvalidRequest.for_field(
+                field, f"kernel {name!r} is not available on this server; available: {available}"
+            )
+        return self.summary(name, specs[name])
+
+    @staticmethod
+    def summary(name: str, spec: dict[str, Any]) -> dict[str, str]:
+        return {
+            "name": name,
+            "display_name": spec.get("display_name", name),
+            "language": spec.get("language", "python"),
+        }
+
+    async def language_info(self, name: str) -> dict[str, Any]:
+        """What the kernel will report as `language_info`, so JupyterLab does not see a new
+        notebook as modified the moment its kernel connects. Known only for a Python kernel
+        running the server's own interpreter; otherwise just the language's name."""
+        spec = (await self.specs()).get(name) or {}
+        language = spec.get("language", "python")
+        if language != "python" or _python_of(spec) != sys.executable:
+            return {"name": language}
+        return {
+            "name": "python",
+            "version": platform.python_version(),
+            "mimetype": "text/x-python",
+            "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "pygments_lexer": f"ipython{sys.version_info[0]}",
+            "nbconvert_exporter": "python",
+            "file_extension": ".py",
+        }
+
+    async def language(self, name: str) -> str | None:
+        spec = (await self.specs()).get(name)
+        return spec.get("language") if spec else None
+
+    async def run_arguments(self, name: str) -> list[str]:
+        """Extra command-line arguments for a run's kernel of this kernelspec (see `run_arguments`)."""
+        return run_arguments((await self.specs()).get(name) or {})
+
+    async def missing(
+        self, name: str, packages: list[str], libraries: list[str], cwd: Path | None
+    ) -> list[dict[str, str]]:
+        """Warnings for requirements the kernel's environment lacks (or cannot be checked)."""
+        wanted = [("environment.packages", p) for p in packages] + [
+            ("environment.customLibraries", m) for m in libraries
+        ]
+        if not wanted:
+            return []
+        spec = (await self.specs()).get(name)
+        remote = type(self.kernel_spec_manager).__name__.startswith("Gateway")
+        interpreter = _python_of(spec) if spec and not remote else None
+        if interpreter is None:
+            return [
+                {
+                    "code": "requirements-unchecked",
+                    "field": "environment",
+                    "message": f"the packages of kernel {name!r} cannot be checked from the server",
+                }
+            ]
+        try:
+            report = await self._probe(interpreter, [req for _, req in wanted], spec or {}, cwd)
+        except (OSError, asyncio.TimeoutError, ValueError) as error:
+            self.log.warning("mindzie: could not check packages of kernel %s: %s", name, error)
+            return [
+                {
+                    "code": "requirements-unchecked",
+                    "field": "environment",
+                    "message": f"the packages of kernel {name!r} could not be checked: {error}",
+                }
+            ]
+        warnings = []
+        for field, requirement in wanted:
+            if requirement in report["missing"]:
+                code, message = "missing-package", f"{requirement!r} is not installed in the environment of kernel {name!r}"
+            elif requirement in report["mismatched"]:
+                installed = report["mismatched"][requirement]
+                code = "package-version-mismatch"
+                message = f"{requirement!r} is not met in the environment of kernel {name!r}: version {installed} is installed"
+            elif requirement in report["unchecked"]:
+                code = "package-version-unchecked"
+                message = f"the version of {requirement!r} cannot be checked: kernel {name!r} has no 'packaging' module"
+            else:
+                continue
+            warnings.append({"code": code, "field": field, "message": message})
+        return warnings
+
+    async def _probe(
+        self, interpreter: str, requirements: list[str], spec: dict[str, Any], cwd: Path | None
+    ) -> dict[str, Any]:
+        """What the probe found: `missing` requirements, `mismatched` ones (with the installed
+        version) and `unchecked` version specifiers."""
+        env = {**os.environ, **spec.get("env", {})}
+        process = await asyncio.create_subprocess_exec(
+            interpreter,
+            "-c",
+            _PROBE,
+            json.dumps(requirements),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.DEVNULL,
+            cwd=str(cwd) if cwd and cwd.is_dir() else None,
+            env=env,
+        )
+        try:
+            out, _ = await asyncio.wait_for(process.communicate(), self.probe_timeout)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+        report: dict[str, Any] = json.loads(out.decode("utf-8") or "{}")
+        return {"missing": report.get("missing", []), "mismatched": report.get("mismatched", {}),
+                "unchecked": report.get("unchecked", [])}
+
+
+def run_arguments(spec: dict[str, Any]) -> list[str]:
+    """IPython keeps a run's cells in memory, not in the user's history database, as nbclient
+    and papermill have it: a headless run's cells are not the user's history, and the database
+    write after every cell costs more than half a millisecond a cell. Only for ipykernel, whose
+    command line takes the option."""
+    if any("ipykernel" in str(part) for part in spec.get("argv") or []):
+        return ["--HistoryManager.hist_file=:memory:"]
+    return []
+
+
+def _python_of(spec: dict[str, Any]) -> str | None:
+    """The interpreter a local Python kernelspec starts, as jupyter_client resolves it."""
+    argv = spec.get("argv") or []
+    if spec.get("language") != "python" or not argv:
+        return None
+    command = argv[0]
+    short = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
+    if command in short:
+        return sys.executable
+    return command if Path(command).name.startswith("python") else None

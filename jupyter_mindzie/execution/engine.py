@@ -1,0 +1,575 @@
+"""Engine: a priority queue feeding a fixed number of slots; each execution runs with nbclient
+on a fresh kernel from the server's own kernel manager, and leaves typed results behind.
+
+The notebook file is never written by a run: the executed copy is an artifact of the execution.
+Progress is kept in memory by the runner and written to the store in small batches, so a run
+of many short cells costs the store little.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import itertools
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from traitlets import Any as AnyTrait
+from traitlets import Float, Instance, Int, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+from jupyter_mindzie import humanize
+from jupyter_mindzie.access import Scope
+from jupyter_mindzie.clock import from_stamp, stamp, utcnow
+from jupyter_mindzie.errors import (
+    Conflict,
+    InvalidRequest,
+    MindzieError,
+    NotFound,
+    TooLarge,
+    TooManyRequests,
+)
+from jupyter_mindzie.execution.pool import KernelPool
+from jupyter_mindzie.execution.runner import (
+    CellRangeError,
+    NotebookRunner,
+    RunSpec,
+    cells_to_run,
+)
+from jupyter_mindzie.guids import new_guid
+from jupyter_mindzie.notebooks.library import NotebookLibrary
+from jupyter_mindzie.notebooks.parameters import inject_parameters
+from jupyter_mindzie.storage.datasets import DatasetLibrary
+from jupyter_mindzie.storage.sqlite import Store
+
+PRIORITY_RANK = {"High": 0, "Normal": 1, "Low": 2}
+TERMINAL = ("Completed", "Error", "Cancelled")
+
+
+class ExecutionNotFound(NotFound):
+    problem_type = "execution-not-found"
+
+
+class ExecutionFinished(Conflict):
+    problem_type = "execution-finished"
+
+
+class KernelUnavailable(Conflict):
+    problem_type = "kernel-unavailable"
+
+
+@dataclass
+class Run:
+    """One execution as the engine tracks it: its runner, its place in the queue, its unsaved progress."""
+
+    execution_id: str
+    notebook_id: str
+    scope: Scope
+    runner: NotebookRunner
+    rank: int
+    seq: int
+    changes: dict[str, Any] = field(default_factory=dict)
+    dirty_cells: set[str] = field(default_factory=set)
+    last_flush: float = 0.0
+    flush_handle: asyncio.TimerHandle | None = None
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.runner.cancel_requested
+
+
+class Engine(LoggingConfigurable):
+    """Queues executions by priority and runs them on the server's kernels."""
+
+    slots = Int(2, config=True, help="How many executions run at once.")
+    startup_timeout = Float(60.0, config=True, help="Seconds a kernel may take to start.")
+    flush_interval = Float(
+        0.5, config=True, help="Seconds between batched progress writes of a running execution."
+    )
+    max_cell_output_bytes = Int(
+        10 * 2**20, config=True, help="Output kept per cell of a run; past it, output is dropped with a notice."
+    )
+    max_output_bytes = Int(
+        100 * 2**20, config=True, help="Output kept per run; past it, output is dropped with a notice."
+    )
+    max_queued_per_project = Int(
+        100, config=True, help="Executions a project may have waiting; more are answered 429."
+    )
+    max_parameters_bytes = Int(
+        1 * 2**20, config=True, help="Largest `parameters` object of a run, as JSON (else 413)."
+    )
+    longest_status_wait = Float(
+        60.0, config=True, help="Most seconds a status request may wait for a change (`Prefer: wait=N`)."
+    )
+    status_recheck_seconds = Float(
+        1.0, config=True,
+        help="How often a waiting status request reads the store again, to see writes of other servers sharing it.",
+    )
+    artifacts_root = Unicode(
+        config=True,
+        help="Folder of each execution's artifacts. Default: executions/ beside the store.",
+    )
+
+    store = Instance(Store)
+    library = Instance(NotebookLibrary)
+    datasets = Instance(DatasetLibrary)
+    kernel_manager = AnyTrait(help="The server's kernel manager.")
+    pool = Instance(KernelPool, allow_none=True)
+
+    @default("artifacts_root")
+    def _default_artifacts_root(self) -> str:
+        return str(Path(self.store.db_path).parent / "executions")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._queue: asyncio.PriorityQueue[tuple[int, int, str]] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._runs: dict[str, Run] = {}
+        self._seq = itertools.count()
+        self._stopping = False
+        self._change_events: dict[str, asyncio.Event] = {}
+        self._waiters: collections.Counter[str] = collections.Counter()
+
+    # -- submit, cancel, read ----------------------------------------------------------------
+
+    async def submit(self, scope: Scope, notebook_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Queue an execution of the notebook as it is now; answer the seed's 202 body."""
+        size = len(json.dumps(request.get("parameters") or {}))
+        if size > self.max_parameters_bytes:
+            raise TooLarge(
+                f"the parameters are {size} bytes as JSON; the limit is {self.max_parameters_bytes}",
+                errors=[{"field": "parameters", "message": f"must be at most {self.max_parameters_bytes} bytes as JSON"}],
+            )
+        waiting = [
+            r for r in self._runs.values()
+            if r.task is None and not r.cancel_requested and r.scope[:2] == scope[:2]
+        ]
+        if len(waiting) >= self.max_queued_per_project:
+            raise TooManyRequests(
+                f"this project already has {len(waiting)} executions waiting; try again later",
+                retry_after=max(5, int(self.estimate_seconds(notebook_id) or 30)),
+            )
+        execution_id = new_guid()
+        runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
+        cells = [*runner.cells.values(), *runner.skipped.values()]
+        self.store.insert_execution(execution, [{**cell, "execution_id": execution_id} for cell in cells])
+        self.store.update_notebook(notebook_id, {"status": "Running"})
+        self._enqueue(execution_id, notebook_id, scope, runner, execution["priority"])
+        return {**execution, "estimated_duration": self.estimate(notebook_id)}
+
+    async def _prepare(
+        self, scope: Scope, notebook_id: str, request: dict[str, Any], execution_id: str, version: str | None = None
+    ) -> tuple[NotebookRunner, dict[str, Any]]:
+        """The runner of one execution and its store row, from the notebook as it is now (or
+        as it was at `version`: a run queued before a restart runs what was submitted)."""
+        if version is None:
+            row, nb = await self.library.get(scope, notebook_id)
+        else:
+            row, nb, snapshot = await self.library.get_version(scope, notebook_id, version)
+            kernel_type = (snapshot.get("settings") or {}).get("kernelType") or row["kernel_type"]
+            row = {**row, "version": version, "kernel_type": kernel_type}
+        kernel_name = row["kernel_type"]
+        language = await self.library.kernels.language(kernel_name)
+        if language is None:
+            raise KernelUnavailable(
+                f"the notebook's kernel {kernel_name!r} is not available on this server"
+            )
+        try:
+            run_cells, skipped = cells_to_run(nb, request.get("executionMode", "all"), request.get("cellRange"))
+        except CellRangeError as error:
+            raise InvalidRequest.for_field(error.field, error.message) from None
+        parameters = dict(request.get("parameters") or {})
+        binding = row["integration"].get("datasetBinding")
+        if binding and "dataset_id" not in parameters:
+            parameters["dataset_id"] = binding
+        prepared = inject_parameters(nb, parameters, kernel_name=kernel_name, language=language)
+        output_options = {
+            "captureOutputs": True,
+            "saveIntermediateResults": False,
+            "generateReport": False,
+            **(request.get("outputOptions") or {}),
+        }
+        options = {
+            "executionMode": request.get("executionMode", "all"),
+            "cellRange": request.get("cellRange"),
+            "outputOptions": output_options,
+            "timeout": request.get("timeout", 1800),
+            "stopOnError": request.get("stopOnError", False),
+        }
+        priority = request.get("priority", "Normal")
+        folder = str(Path(row["path"]).parent)
+        artifacts = self.artifacts_dir(execution_id)
+        spec = RunSpec(
+            nb=prepared,
+            kernel_name=kernel_name,
+            run_cell_ids=run_cells,
+            skipped_cell_ids=skipped,
+            working_dir=folder,
+            kernel_arguments=await self.library.kernels.run_arguments(kernel_name),
+            os_working_dir=self._os_folder(folder),
+            artifacts_dir=artifacts,
+            context={
+                "executionId": execution_id,
+                "notebookId": notebook_id,
+                "tenantId": scope.tenant_id,
+                "projectId": scope.project_id,
+                "datasetId": parameters.get("dataset_id") if isinstance(parameters.get("dataset_id"), str) else binding,
+                "datasetsDir": str(Path(self.datasets.datasets_dir).resolve()),
+                "artifactsDir": str(artifacts.resolve()),
+            },
+            timeout=options["timeout"],
+            stop_on_error=options["stopOnError"],
+            capture_outputs=output_options["captureOutputs"],
+            save_intermediate=output_options["saveIntermediateResults"],
+            generate_report=output_options["generateReport"],
+            startup_timeout=self.startup_timeout,
+            report_title=row["name"],
+            max_cell_output_bytes=self.max_cell_output_bytes,
+            max_output_bytes=self.max_output_bytes,
+        )
+        now = stamp()
+        execution = {
+            "execution_id": execution_id,
+            "notebook_id": notebook_id,
+            "tenant_id": scope.tenant_id,
+            "project_id": scope.project_id,
+            "status": "Running",
+            "phase": "Queued",
+            "priority": priority,
+            "priority_rank": PRIORITY_RANK[priority],
+            "parameters": parameters,
+            "options": options,
+            "cell_ids": run_cells,
+            "notebook_version": row["version"],
+            "source": request.get("source", "api"),
+            "created_by": scope.username,
+            "date_queued": now,
+            "start_time": now,
+            "total_cells": len(run_cells),
+            "completed_cells": 0,
+            "successful_cells": 0,
+            "failed_cells": 0,
+        }
+        pool = self.pool if language == "python" else None  # warm kernels take Python set-up code
+        return NotebookRunner(spec, self.kernel_manager, self, self.log, pool=pool), execution
+
+    def _enqueue(self, execution_id: str, notebook_id: str, scope: Scope, runner: NotebookRunner, priority: str) -> None:
+        run = Run(execution_id, notebook_id, scope, runner, PRIORITY_RANK[priority], next(self._seq))
+        self._runs[execution_id] = run
+        self._ensure_workers()
+        assert self._queue is not None
+        self._queue.put_nowait((run.rank, run.seq, execution_id))
+
+    # -- after a restart -----------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Mend what a stopped or killed server left: re-queue waiting executions, end the
+        running ones as Error, stop their orphaned kernels, and mend their notebooks."""
+        for execution in self.store.active_executions():
+            if execution["execution_id"] in self._runs:
+                continue
+            if execution["phase"] == "Queued":
+                await self._requeue(execution)
+            else:
+                self._end_abandoned(execution, "ServerStopped", "the server stopped during the run")
+
+    async def _requeue(self, execution: dict[str, Any]) -> None:
+        scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
+        options = execution.get("options") or {}
+        request = {
+            **{key: options[key] for key in ("executionMode", "cellRange", "outputOptions", "timeout", "stopOnError") if options.get(key) is not None},
+            "parameters": execution.get("parameters") or {},
+            "priority": execution.get("priority") or "Normal",
+            "source": execution.get("source") or "api",
+        }
+        try:
+            runner, _ = await self._prepare(
+                scope, execution["notebook_id"], request, execution["execution_id"], version=execution.get("notebook_version")
+            )
+        except MindzieError as error:
+            self._end_abandoned(execution, "RequeueError", f"could not be queued again after a restart: {error.detail}")
+            return
+        self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])
+        self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
+
+    def _end_abandoned(self, execution: dict[str, Any], error_type: str, message: str) -> None:
+        execution_id = execution["execution_id"]
+        _stop_orphaned_kernel(execution.get("kernel_pid"), execution.get("kernel_id"))
+        cells = []
+        for cell in self.store.cell_results(execution_id):
+            if cell["status"] == "Running":
+                cells.append({**cell, "status": "Error", "error_type": error_type, "error_message": message})
+            elif cell["status"] == "Pending":
+                cells.append({**cell, "status": "Skipped"})
+        end = utcnow()
+        started = from_stamp(execution.get("start_time"))
+        self.store.save_progress(
+            execution_id,
+            {
+                "status": "Error",
+                "phase": "Error",
+                "error_type": error_type,
+                "error_message": message,
+                "end_time": stamp(end),
+                "total_seconds": round((end - started).total_seconds(), 3) if started else None,
+                "current_cell": None,
+            },
+            cells,
+        )
+        self._announce(execution_id)
+        still_active = [e for e in self.store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
+        if not still_active:
+            self.store.update_notebook(execution["notebook_id"], {"status": "Error"})
+        self.log.warning("mindzie: execution %s ended: %s", execution_id, message)
+
+    async def cancel(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
+        """Stop a queued or running execution: interrupt, then shut its kernel down."""
+        execution = self.get(scope, notebook_id, execution_id)
+        run = self._runs.get(execution_id)
+        if execution["status"] in TERMINAL or run is None:
+            raise ExecutionFinished(
+                f"execution {execution_id} has already ended ({execution['status']})"
+            )
+        if run.cancel_requested:  # a second cancel must not cut the first one's clean-up short
+            return execution
+        run.runner.cancel()
+        if run.task is None:  # still queued: it ends here, and the slot skips it
+            self._end_queued(run)
+            self._runs.pop(execution_id, None)
+        return self.get(scope, notebook_id, execution_id)
+
+    def get(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
+        execution = self.store.find_execution(scope.tenant_id, scope.project_id, notebook_id, execution_id)
+        if execution is None:
+            raise ExecutionNotFound(
+                f"execution {execution_id} of notebook {notebook_id} was not found, or you have no access to it"
+            )
+        return execution
+
+    async def next_change(self, execution_id: str, timeout: float) -> bool:
+        """True at the next write of this execution's status, False after `timeout` seconds.
+
+        Lets a status request wait for news (`Prefer: wait=N`) instead of a client polling.
+        """
+        event = self._change_events.setdefault(execution_id, asyncio.Event())
+        self._waiters[execution_id] += 1
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            self._waiters[execution_id] -= 1
+            if not self._waiters[execution_id]:  # the last one out forgets the execution
+                del self._waiters[execution_id]
+                if self._change_events.get(execution_id) is event:
+                    del self._change_events[execution_id]
+        return True
+
+    def has_waiters(self, execution_id: str) -> bool:
+        """Whether a status request is waiting in `next_change` for this execution."""
+        return execution_id in self._waiters
+
+    def _announce(self, *execution_ids: str) -> None:
+        """Wake whoever waits in `next_change` for these executions."""
+        for execution_id in execution_ids:
+            event = self._change_events.pop(execution_id, None)
+            if event is not None:
+                event.set()
+
+    def queue_position(self, execution_id: str) -> int | None:
+        """1 for the next to start; None when not waiting."""
+        run = self._runs.get(execution_id)
+        if run is None or run.task is not None:
+            return None
+        waiting = [r for r in self._runs.values() if r.task is None and not r.cancel_requested]
+        return 1 + sum(1 for r in waiting if (r.rank, r.seq) < (run.rank, run.seq))
+
+    def estimate_seconds(self, notebook_id: str) -> float | None:
+        durations = sorted(self.store.recent_durations(notebook_id))
+        return durations[len(durations) // 2] if durations else None
+
+    def estimate(self, notebook_id: str) -> str:
+        """From this notebook's recent completed runs; "unknown" before the first."""
+        durations = sorted(self.store.recent_durations(notebook_id))
+        if not durations:
+            return "unknown"
+        low = durations[len(durations) // 4]
+        high = durations[(3 * len(durations)) // 4]
+        return humanize.duration_range(low, high)
+
+    def artifacts_dir(self, execution_id: str) -> Path:
+        return Path(self.artifacts_root) / execution_id
+
+    async def remove_artifacts(self, execution_ids: list[str]) -> None:
+        folders = [self.artifacts_dir(execution_id) for execution_id in execution_ids]
+        await asyncio.to_thread(lambda: [shutil.rmtree(f, ignore_errors=True) for f in folders])
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _ensure_workers(self) -> None:
+        if self._queue is None:
+            self._queue = asyncio.PriorityQueue()
+        self._workers = [task for task in self._workers if not task.done()]
+        while len(self._workers) < self.slots:
+            self._workers.append(asyncio.create_task(self._work(), name="mindzie-engine-slot"))
+
+    async def _work(self) -> None:
+        assert self._queue is not None
+        while not self._stopping:
+            _, _, execution_id = await self._queue.get()
+            run = self._runs.get(execution_id)
+            if run is None or run.cancel_requested:
+                continue
+            run.task = asyncio.create_task(self._execute(run), name=f"mindzie-execution-{execution_id}")
+            self._announce(*(r.execution_id for r in self._runs.values() if r.task is None))  # moved up the queue
+            try:
+                await asyncio.shield(run.task)
+            except asyncio.CancelledError:
+                if self._stopping:
+                    run.runner.stop()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await run.task
+                    raise
+            finally:
+                self._runs.pop(execution_id, None)
+
+    async def stop(self) -> None:
+        """Stop what runs (their kernels are shut down) and stop the slots."""
+        self._stopping = True
+        running = [run for run in self._runs.values() if run.task is not None]
+        for run in running:
+            run.runner.stop()
+        for run in running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await run.task  # type: ignore[misc]
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def _execute(self, run: Run) -> None:
+        outcome = await run.runner.run()
+        self.store.insert_artifacts([{**row, "execution_id": run.execution_id} for row in outcome.artifacts])
+        end = utcnow()
+        started = from_stamp(self.store.get_execution(run.execution_id)["start_time"])
+        self.changed(
+            run.runner,
+            {
+                "status": outcome.status,
+                "phase": outcome.status,
+                "error_type": outcome.error_type,
+                "error_message": outcome.error_message,
+                "end_time": stamp(end),
+                "total_seconds": round((end - started).total_seconds(), 3) if started else None,
+                "current_cell": None,
+                "resources": outcome.resources,
+            },
+            [],
+            force=True,
+        )
+        self._end_notebook(run, outcome.status, outcome.dead_kernel)
+        self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
+        await run.runner.release()  # after the terminal state: the slot stays taken until it is down
+        if self.pool is not None:
+            self.pool.warm()  # refill while nothing runs, rather than during the next run
+
+    def _end_queued(self, run: Run) -> None:
+        for cell_id in run.runner.cells:
+            run.runner.set_cell(cell_id, "Skipped")
+        self.changed(
+            run.runner,
+            {
+                "status": "Cancelled",
+                "phase": "Cancelled",
+                "error_type": "Cancelled",
+                "error_message": "cancelled before it started",
+                "end_time": stamp(),
+                "total_seconds": 0.0,
+            },
+            list(run.runner.cells),
+            force=True,
+        )
+        self._end_notebook(run, "Cancelled", False)
+
+    def _end_notebook(self, run: Run, status: str, dead_kernel: bool) -> None:
+        """The notebook's status follows its last run, once none of its runs is left."""
+        others = [
+            r for r in self._runs.values()
+            if r.notebook_id == run.notebook_id and r.execution_id != run.execution_id and not r.cancel_requested
+        ]
+        row = self.store.get_notebook(run.scope.tenant_id, run.scope.project_id, run.notebook_id)
+        if row is None:
+            return
+        changes: dict[str, Any] = {}
+        if status != "Cancelled":
+            changes["last_execution_date"] = stamp()
+            changes["execution_count"] = (row.get("execution_count") or 0) + 1
+            info = run.runner.spec.nb.metadata.get("language_info", {})
+            if info.get("name") == "python" and info.get("version"):
+                changes["python_version"] = info["version"]
+        if not others:
+            changes["status"] = "Kernel_Dead" if dead_kernel else ("Error" if status == "Error" else "Ready")
+        if changes:
+            self.store.update_notebook(run.notebook_id, changes)
+
+    # -- progress, batched ---------------------------------------------------------------------
+
+    def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
+        """The runner's observer: write now when forced or when the last write is old enough."""
+        run = self._run_of(runner)
+        if run is None:
+            return
+        run.changes.update(changes)
+        run.dirty_cells.update(cells)
+        due = time.monotonic() - run.last_flush >= self.flush_interval
+        if force or due:
+            self._flush(run)
+        elif run.flush_handle is None:
+            delay = self.flush_interval - (time.monotonic() - run.last_flush)
+            run.flush_handle = asyncio.get_running_loop().call_later(delay, self._flush, run)
+
+    def _run_of(self, runner: NotebookRunner) -> Run | None:
+        execution_id = runner.spec.context["executionId"]
+        return self._runs.get(execution_id)
+
+    def _flush(self, run: Run) -> None:
+        if run.flush_handle is not None:
+            run.flush_handle.cancel()
+            run.flush_handle = None
+        cells = [
+            {**(run.runner.cells.get(cell_id) or run.runner.skipped[cell_id]), "execution_id": run.execution_id}
+            for cell_id in run.dirty_cells
+        ]
+        self.store.save_progress(run.execution_id, run.changes, cells)
+        run.changes, run.dirty_cells = {}, set()
+        run.last_flush = time.monotonic()
+        self._announce(run.execution_id)
+
+    def _os_folder(self, api_folder: str) -> str:
+        root = getattr(self.library.contents_manager, "root_dir", None) or "."
+        return str(Path(root, api_folder))
+
+
+def _stop_orphaned_kernel(pid: int | None, kernel_id: str | None) -> None:
+    """Kill the kernel a killed server left running, if that process is still that kernel."""
+    if not pid or not kernel_id:
+        return
+    try:
+        process = psutil.Process(pid)
+        if kernel_id not in " ".join(process.cmdline()):
+            return  # the pid now belongs to something else
+        for child in process.children(recursive=True):
+            child.kill()
+        process.kill()
+    except psutil.Error:
+        return

@@ -1,0 +1,492 @@
+"""NotebookRunner: one run of a prepared notebook on a fresh kernel, from start to a terminal state.
+
+Shared by the server's engine (kernels from the server's kernel manager) and `jupyter mindzie
+run` (a kernel manager of its own), so both inject, execute and type results the same way.
+The runner owns the run's state; an observer hears about every change (the engine batches
+them into the store, the command draws a progress bar).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import nbformat
+from jupyter_core.utils import ensure_async
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+
+from jupyter_mindzie import humanize
+from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage
+from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
+from jupyter_mindzie.results.extraction import cell_summary, extract_results
+
+if TYPE_CHECKING:
+    from jupyter_mindzie.execution.pool import WarmKernel
+
+PENDING, RUNNING, SKIPPED = "Pending", "Running", "Skipped"
+# A run talks to its kernel on shell and IOPub only: no input, and the kernel manager (not a
+# heartbeat thread per client) tells whether the kernel lives. Fewer sockets and no thread to join.
+CHANNELS = {"shell": True, "iopub": True, "stdin": False, "hb": False, "control": False}
+
+
+class RunObserver(Protocol):
+    def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
+        """`changes` to the execution's fields and the ids of cells whose result changed."""
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel could not be started or never became ready."""
+
+
+@dataclass
+class RunSpec:
+    """What to run and how: everything a runner needs, nothing about where it is stored."""
+
+    nb: NotebookNode
+    kernel_name: str
+    run_cell_ids: list[str]
+    skipped_cell_ids: list[str]
+    working_dir: str  # the kernel manager's path for the kernel's cwd
+    kernel_arguments: list[str]  # extra command-line arguments of a fresh kernel (kernels.run_arguments)
+    os_working_dir: str
+    artifacts_dir: Path
+    context: dict[str, Any]
+    timeout: float = 1800
+    stop_on_error: bool = False
+    capture_outputs: bool = True
+    save_intermediate: bool = False
+    generate_report: bool = False
+    startup_timeout: float = 60
+    report_title: str = "Notebook report"
+    max_cell_output_bytes: int = 10 * 2**20
+    max_output_bytes: int = 100 * 2**20
+
+
+@dataclass
+class Outcome:
+    status: str = "Completed"
+    error_type: str | None = None
+    error_message: str | None = None
+    dead_kernel: bool = False
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    resources: dict[str, Any] = field(default_factory=dict)
+
+
+class NotebookRunner:
+    """Runs one `RunSpec` on a kernel of `kernel_manager`; ends in exactly one terminal state."""
+
+    def __init__(
+        self, spec: RunSpec, kernel_manager: Any, observer: RunObserver, log: Any, pool: Any = None
+    ) -> None:
+        self.spec = spec
+        self.kernel_manager = kernel_manager
+        self.pool = pool  # a KernelPool of warm Python kernels, or None
+        self.observer = observer
+        self.log = log
+        self.cells: dict[str, dict[str, Any]] = {
+            cell_id: _cell_state(cell_id, n, PENDING) for n, cell_id in enumerate(spec.run_cell_ids)
+        }
+        offset = len(spec.run_cell_ids)
+        self.skipped: dict[str, dict[str, Any]] = {
+            cell_id: _cell_state(cell_id, offset + n, SKIPPED) for n, cell_id in enumerate(spec.skipped_cell_ids)
+        }
+        self._tally = Counter(cell["status"] for cell in self.cells.values())
+        self.kernel_id: str | None = None
+        self.warm: WarmKernel | None = None
+        self.cancel_requested = False
+        self.timed_out = False
+        self.stopping = False
+        self._interrupted = False
+        self._release_interrupt = False
+        self.task: asyncio.Task[Outcome] | None = None
+
+    # -- control ------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Interrupt, then shut the kernel down; a second call changes nothing."""
+        if self.cancel_requested:
+            return
+        self.cancel_requested = True
+        self._interrupt()
+
+    def stop(self) -> None:
+        """The server is stopping: end the run as an error, its kernel shut down."""
+        self.stopping = True
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        """Cancel the run's task once: a second cancel would cut its clean-up short."""
+        if self.task is not None and not self._interrupted:
+            self._interrupted = True
+            self.task.cancel()
+
+    def counts(self) -> dict[str, int]:
+        """Progress counters, kept as cells change: a 10,000-cell run asks after every cell."""
+        return {
+            "completed_cells": self._tally["Success"] + self._tally["Error"],
+            "successful_cells": self._tally["Success"],
+            "failed_cells": self._tally["Error"],
+        }
+
+    def set_cell(self, cell_id: str, status: str, **fields: Any) -> None:
+        """Change a cell of the run (status and result fields), keeping the counters true."""
+        cell = self.cells[cell_id]
+        self._tally[cell["status"]] -= 1
+        self._tally[status] += 1
+        cell.update(status=status, **fields)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    async def run(self) -> Outcome:
+        """Start to finish; call it as the body of `self.task` so cancel and timeout reach it."""
+        self.task = asyncio.current_task()  # type: ignore[assignment]
+        spec = self.spec
+        outcome = Outcome()
+        sampler = ResourceSampler(None)
+        client: NotebookClient | None = None
+        timer = asyncio.get_running_loop().call_later(spec.timeout, self._expire)
+        try:
+            self._tell({"phase": "Starting"}, force=True)
+            await asyncio.to_thread(spec.artifacts_dir.mkdir, parents=True, exist_ok=True)
+            km = await self._start_kernel()
+            sampler = ResourceSampler(_kernel_pid(km))
+            sampler.start()
+            client = await self._connect(km)
+            self._tell({"phase": "Executing"}, force=True)
+            outcome = await self._run_cells(client)
+        except (asyncio.CancelledError, DeadKernelError) as error:
+            # nbclient reports any cancellation of a cell as DeadKernelError: our flags tell
+            # a timeout, a cancel and a stop from a kernel that really died.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                task.uncancel()
+            outcome = self._interruption(error)
+        except KernelStartFailed as error:
+            outcome = Outcome("Error", "KernelStartError", str(error))
+        except Exception as error:  # a bug must still end the run, never leave it running
+            self.log.exception("mindzie: a run of %s failed", spec.kernel_name)
+            outcome = Outcome("Error", type(error).__name__, str(error))
+        finally:
+            timer.cancel()
+            await self._finish(client, sampler, outcome)
+        return outcome
+
+    def _expire(self) -> None:
+        if not self._interrupted:
+            self.timed_out = True
+            self._interrupt()
+
+    def _interruption(self, error: BaseException) -> Outcome:
+        if self.timed_out:
+            message = f"the execution did not finish within {humanize.duration(self.spec.timeout)}"
+            self._fail_running_cell("TimeoutError", message)
+            return Outcome("Error", "TimeoutError", message)
+        if self.cancel_requested:
+            self._fail_running_cell("Cancelled", "the execution was cancelled")
+            return Outcome("Cancelled", "Cancelled", "cancelled on request")
+        if self.stopping or isinstance(error, asyncio.CancelledError):
+            self._fail_running_cell("ServerStopped", "the server stopped during the run")
+            return Outcome("Error", "ServerStopped", "the server stopped during the run")
+        self._fail_running_cell("DeadKernelError", "the kernel died while running this cell")
+        return Outcome("Error", "DeadKernelError", "the kernel died during the run", dead_kernel=True)
+
+    async def _start_kernel(self) -> Any:
+        spec = self.spec
+        self.warm = await self.pool.take(spec.kernel_name) if self.pool is not None else None
+        kernel_id = self.warm.kernel_id if self.warm is not None else None
+        if kernel_id is None:
+            encoded = json.dumps(spec.context)
+            # KERNEL_-prefixed variables are the ones a Jupyter gateway passes on to remote kernels.
+            env = {**os.environ, "MINDZIE_CONTEXT": encoded, "KERNEL_MINDZIE_CONTEXT": encoded}
+            try:
+                kernel_id = await ensure_async(
+                    self.kernel_manager.start_kernel(
+                        kernel_name=spec.kernel_name,
+                        path=spec.working_dir,
+                        env=env,
+                        extra_arguments=spec.kernel_arguments,
+                    )
+                )
+            except Exception as error:
+                raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
+        self.kernel_id = kernel_id
+        km = self.kernel_manager.get_kernel(kernel_id)
+        self._tell({"kernel_id": kernel_id, "kernel_pid": _kernel_pid(km)}, force=True)
+        # A run must see its kernel die, not a silently restarted one with none of its state.
+        with contextlib.suppress(Exception):
+            km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
+        km.autorestart = False
+        return km
+
+    async def _connect(self, km: Any) -> NotebookClient:
+        spec = self.spec
+        client = BoundedNotebookClient(
+            spec.nb,
+            max_cell_output_bytes=spec.max_cell_output_bytes,
+            max_output_bytes=spec.max_output_bytes,
+            km=km,
+            timeout=None,
+            allow_errors=True,
+            record_timing=True,
+            kernel_name=spec.kernel_name,
+            resources={"metadata": {"path": spec.os_working_dir}},
+        )
+        # Set the client after construction: NotebookClient drops a kc given to its constructor.
+        if self.warm is not None:  # connected and checked by the pool
+            client.kc, info = self.warm.client, self.warm.info
+            client.reset_execution_trackers()
+            await self._adopt(client)
+        else:
+            kc = client.kc = km.client()
+            await ensure_async(kc.start_channels(**CHANNELS))
+            client.reset_execution_trackers()
+            try:
+                await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
+            except RuntimeError as error:
+                raise KernelStartFailed(f"kernel {spec.kernel_name!r} did not become ready: {error}") from error
+            info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
+        if info is not None and "language_info" in info["content"]:
+            spec.nb.metadata["language_info"] = info["content"]["language_info"]
+        return client
+
+    async def _adopt(self, client: NotebookClient) -> None:
+        """Give a warm kernel what a fresh one gets at start: this run's context and folder."""
+        spec = self.spec
+        code = (
+            "import os as _mindzie_os\n"
+            f"_mindzie_os.environ['MINDZIE_CONTEXT'] = {json.dumps(spec.context)!r}\n"
+            f"_mindzie_os.chdir({spec.os_working_dir!r})\n"
+            "del _mindzie_os"
+        )
+        assert client.kc is not None
+        msg_id = await ensure_async(client.kc.execute(code, silent=True, store_history=False))
+        reply = await client.async_wait_for_reply(msg_id)
+        if reply is None or reply["content"].get("status") != "ok":
+            raise KernelStartFailed("a warm kernel could not take this run's context")
+
+    async def _run_cells(self, client: NotebookClient) -> Outcome:
+        spec = self.spec
+        last_save = 0.0
+        for index, cell in enumerate(spec.nb.cells):
+            injected = INJECTED_TAG in cell.get("metadata", {}).get("tags", [])
+            if cell.cell_type != "code" or (cell.get("id") not in self.cells and not injected):
+                continue
+            if injected:
+                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                if any(o.get("output_type") == "error" for o in cell.outputs):
+                    return Outcome("Error", "ParameterError", "the injected parameters failed to run")
+                continue
+            position = self.cells[cell.id]["position"]
+            self.set_cell(cell.id, RUNNING)
+            self._tell({"current_cell": cell.id, "current_cell_index": position + 1}, [cell.id])
+            started = time.monotonic()
+            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            summary = cell_summary(cell)
+            self.set_cell(
+                cell.id,
+                summary["status"],
+                execution_seconds=round(time.monotonic() - started, 3),
+                has_output=int(summary["hasOutput"]),
+                output_type=summary["outputType"],
+                error_type=summary["errorType"],
+                error_message=summary["errorMessage"],
+            )
+            self._tell(self.counts(), [cell.id])
+            if spec.save_intermediate and time.monotonic() - last_save >= 0.5:
+                last_save = time.monotonic()
+                await asyncio.to_thread(write_notebook, spec.nb, spec.artifacts_dir / "executed.ipynb")
+            if summary["status"] == "Error" and spec.stop_on_error:
+                return Outcome(
+                    "Error",
+                    summary["errorType"],
+                    f"cell {cell.id} failed and stopOnError is set: {summary['errorMessage']}",
+                )
+        return Outcome()
+
+    async def _finish(self, client: NotebookClient | None, sampler: ResourceSampler, outcome: Outcome) -> None:
+        """Keep the executed notebook and its results; stop the kernel now only if it was cut short.
+
+        A run that ended by itself leaves its idle kernel to `release`, so its caller can
+        publish the terminal state first: a graceful kernel shutdown takes up to a second
+        and nothing a client reads depends on it.
+        """
+        self._tell({"phase": "Finishing"}, force=True)
+        await sampler.stop()
+        kc = client.kc if client is not None else (self.warm.client if self.warm is not None else None)
+        if kc is not None:
+            with contextlib.suppress(Exception):
+                await ensure_async(kc.stop_channels())
+        self._release_interrupt = outcome.status != "Completed" and not outcome.dead_kernel
+        if self._interrupted or outcome.dead_kernel:
+            await self.release()
+        else:
+            self._interrupted = True  # from here on a cancel or stop must not cut the shutdown short
+        leftover = [cell_id for cell_id, cell in self.cells.items() if cell["status"] in (PENDING, RUNNING)]
+        for cell_id in leftover:
+            self.set_cell(cell_id, SKIPPED)
+        try:
+            outcome.artifacts = await asyncio.to_thread(self._collect)
+        except Exception:
+            self.log.exception("mindzie: the results of a run could not be saved")
+        folder = self.spec.artifacts_dir
+        outcome.resources = {
+            "peakMemoryBytes": sampler.peak_rss,
+            "cpuTimeSeconds": sampler.cpu_seconds,
+            "diskUsageBytes": await asyncio.to_thread(disk_usage, folder) if folder.exists() else None,
+        }
+        self._tell(self.counts(), leftover)
+
+    def _collect(self) -> list[dict[str, Any]]:
+        """Blocking work of the end of a run: executed notebook, typed results, report."""
+        spec = self.spec
+        folder = spec.artifacts_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        executed = folder / "executed.ipynb"
+        write_notebook(spec.nb, executed)
+        rows = extract_results(spec.nb, set(spec.run_cell_ids), folder)
+        if not spec.capture_outputs:
+            rows = [row for row in rows if row["kind"] != "output"]
+        rows.append(_artifact("executed.ipynb", "notebook", "application/x-ipynb+json", executed, 10**6, {}))
+        if spec.generate_report:
+            from jupyter_mindzie.results.reports import render_html_report
+
+            report = folder / "report.html"
+            render_html_report(spec.nb, report, spec.report_title)
+            rows.append(_artifact("report.html", "report", "text/html", report, 10**6 + 1, {"format": "html", "title": spec.report_title}))
+        return rows
+
+    async def release(self) -> None:
+        """Shut the run's kernel down (once; a no-op when `run` already did)."""
+        kernel_id, self.kernel_id = self.kernel_id, None
+        if kernel_id is None or kernel_id not in self.kernel_manager:
+            return
+        interrupt = self._release_interrupt
+        try:
+            if interrupt:
+                with contextlib.suppress(Exception):
+                    await ensure_async(self.kernel_manager.interrupt_kernel(kernel_id))
+            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=interrupt))
+        except Exception:
+            self.log.warning("mindzie: kernel %s did not shut down cleanly", kernel_id, exc_info=True)
+
+    def _fail_running_cell(self, error_type: str, message: str) -> None:
+        for cell_id in [cell_id for cell_id, cell in self.cells.items() if cell["status"] == RUNNING]:
+            self.set_cell(cell_id, "Error", error_type=error_type, error_message=message)
+            self._tell({}, [cell_id])
+
+    def _tell(self, changes: dict[str, Any], cells: list[str] | None = None, force: bool = False) -> None:
+        self.observer.changed(self, changes, cells or [], force)
+
+
+class BoundedNotebookClient(NotebookClient):
+    """nbclient with a ceiling on kept output: a cell that floods stdout cannot flood the server.
+
+    Past a cell's (or the run's) limit further outputs are dropped, with one visible notice,
+    and the cell is marked `metadata.mindzie.outputTruncated`.
+    """
+
+    def __init__(self, nb: NotebookNode, *, max_cell_output_bytes: int, max_output_bytes: int, **kwargs: Any) -> None:
+        super().__init__(nb, **kwargs)
+        self.max_cell_output_bytes = max_cell_output_bytes
+        self.max_output_bytes = max_output_bytes
+        self._cell_bytes: dict[int, int] = {}
+        self._total_bytes = 0
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> NotebookNode | None:
+        size = _content_size(msg.get("content", {}))
+        used = self._cell_bytes.get(cell_index, 0)
+        if used + size > self.max_cell_output_bytes or self._total_bytes + size > self.max_output_bytes:
+            cell = self.nb.cells[cell_index]
+            marks = cell.metadata.setdefault("mindzie", {})
+            if not marks.get("outputTruncated"):
+                marks["outputTruncated"] = True
+                limit = min(self.max_cell_output_bytes, self.max_output_bytes)
+                text = f"[mindzie] output truncated: this run keeps at most {humanize.size(limit)} of output\n"
+                outs.append(nbformat.v4.new_output("stream", name="stderr", text=text))
+            return None
+        self._cell_bytes[cell_index] = used + size
+        self._total_bytes += size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _content_size(content: dict[str, Any]) -> int:
+    """About how many bytes an output message keeps, without serialising it again."""
+    size = len(content.get("text", "") or "")
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else 1024
+    size += sum(len(line) for line in content.get("traceback", []) or [])
+    return size
+
+
+def _cell_state(cell_id: str, position: int, status: str) -> dict[str, Any]:
+    return {
+        "cell_id": cell_id,
+        "position": position,
+        "status": status,
+        "execution_seconds": None,
+        "has_output": 0,
+        "output_type": None,
+        "error_type": None,
+        "error_message": None,
+    }
+
+
+def _kernel_pid(km: Any) -> int | None:
+    """The local kernel's process id; None for a remote (gateway) kernel."""
+    pid = getattr(getattr(km, "provisioner", None), "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def write_notebook(nb: NotebookNode, path: Path) -> None:
+    """Write whole or not at all: a reader never sees half a notebook."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    nbformat.write(nb, str(temporary))
+    temporary.replace(path)
+
+
+def _artifact(name: str, kind: str, content_type: str, path: Path, position: int, meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "kind": kind,
+        "content_type": content_type,
+        "size": path.stat().st_size,
+        "cell_id": None,
+        "position": position,
+        "meta": meta,
+    }
+
+
+def cells_to_run(nb: NotebookNode, execution_mode: str, cell_range: dict[str, str] | None) -> tuple[list[str], list[str]]:
+    """Code cell ids in the run, and those skipped, per `executionMode` and `cellRange`.
+
+    Raises ValueError naming the field at fault (callers turn it into their own error).
+    """
+    ids = [cell.get("id") for cell in nb.cells]
+    if execution_mode == "range" and not cell_range:
+        raise CellRangeError("cellRange", "is required when executionMode is 'range'")
+    start, end = 0, len(ids) - 1
+    if cell_range:
+        for key in ("startCell", "endCell"):
+            if cell_range[key] not in ids:
+                raise CellRangeError(f"cellRange.{key}", f"{cell_range[key]!r} is not a cell of this notebook")
+        start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
+        if end < start:
+            raise CellRangeError("cellRange.endCell", "comes before startCell")
+    code = [(i, cell.get("id")) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    return [c for i, c in code if start <= i <= end], [c for i, c in code if not start <= i <= end]
+
+
+class CellRangeError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message

@@ -1,0 +1,125 @@
+"""Cron schedules: notebooks with `autoExecution` run on their `scheduleExecution` as ordinary
+executions (source "schedule").
+
+Every slot is claimed in the store before it runs, so a slot fires once even when two servers
+share the store or the server restarts; slots that passed while no server was up are recorded
+as missed and never run late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from croniter import croniter
+from traitlets import Any as AnyTrait
+from traitlets import Bool, Float, Instance
+from traitlets.config import LoggingConfigurable
+
+from jupyter_mindzie.access import Scope
+from jupyter_mindzie.clock import from_stamp, stamp, utcnow
+from jupyter_mindzie.errors import MindzieError
+from jupyter_mindzie.storage.sqlite import Store
+
+
+class Scheduler(LoggingConfigurable):
+    """Fires due cron slots of scheduled notebooks through the engine."""
+
+    enabled = Bool(True, config=True, help="Run notebooks on their cron schedules.")
+    tick_interval = Float(15.0, config=True, help="Seconds between looks at the schedules.")
+    grace = Float(
+        90.0,
+        config=True,
+        help="A slot older than this many seconds when first seen is recorded as missed, not run.",
+    )
+
+    store = Instance(Store)
+    engine = AnyTrait(help="The Engine that runs the scheduled executions.")
+    clock: Callable[[], datetime] = staticmethod(utcnow)
+
+    def __init__(self, **kwargs: Any) -> None:
+        clock = kwargs.pop("clock", None)
+        super().__init__(**kwargs)
+        if clock is not None:
+            self.clock = clock
+        self.identity = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.enabled and self._task is None:
+            self._task = asyncio.get_event_loop().create_task(self._loop(), name="mindzie-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # one bad schedule must not stop the others for good
+                self.log.exception("mindzie: the scheduler's tick failed")
+            await asyncio.sleep(self.tick_interval)
+
+    async def tick(self) -> list[str]:
+        """Fire every slot due now; returns the ids of the executions started."""
+        now = self.clock()
+        started = []
+        for row in self.store.scheduled_notebooks():
+            execution_id = await self._tick_one(row, now)
+            if execution_id:
+                started.append(execution_id)
+        return started
+
+    async def _tick_one(self, row: dict[str, Any], now: datetime) -> str | None:
+        notebook_id = row["notebook_id"]
+        cron = row["integration"]["scheduleExecution"]
+        state = self.store.schedule_state(notebook_id)
+        if state is None or state["cron"] != cron:
+            # A new or changed schedule starts now: nothing before it counts as missed.
+            self.store.set_schedule_state(notebook_id, cron, stamp(now))
+            return None
+        anchor = from_stamp(state["anchor"]) or now
+        due = _slots_between(cron, anchor, now)
+        if not due:
+            return None
+        *passed, latest = due
+        for slot in passed:
+            self.store.claim_slot(notebook_id, stamp(slot), "missed", self.identity)
+        self.store.set_schedule_state(notebook_id, cron, stamp(latest))
+        if (now - latest).total_seconds() > self.grace:
+            self.store.claim_slot(notebook_id, stamp(latest), "missed", self.identity)
+            return None
+        if not self.store.claim_slot(notebook_id, stamp(latest), "claimed", self.identity):
+            return None  # another server (or an earlier tick) has it
+        scope = Scope(row["tenant_id"], row["project_id"], row.get("created_by") or "scheduler")
+        try:
+            execution = await self.engine.submit(scope, notebook_id, {"source": "schedule"})
+        except MindzieError as error:
+            self.log.warning("mindzie: scheduled run of %s at %s not started: %s", notebook_id, latest, error.detail)
+            self.store.set_slot_execution(notebook_id, stamp(latest), None, "failed")
+            return None
+        self.store.set_slot_execution(notebook_id, stamp(latest), execution["execution_id"], "fired")
+        self.log.info("mindzie: schedule %r of %s fired execution %s", cron, notebook_id, execution["execution_id"])
+        return str(execution["execution_id"])
+
+
+def _slots_between(cron: str, after: datetime, until: datetime, limit: int = 10_000) -> list[datetime]:
+    """Cron slots in (after, until], oldest first (bounded: a long outage is a long list)."""
+    iterator = croniter(cron, after.astimezone(timezone.utc))
+    slots: list[datetime] = []
+    while len(slots) < limit:
+        slot = iterator.get_next(datetime)
+        if slot > until:
+            break
+        slots.append(slot)
+    return slots
+

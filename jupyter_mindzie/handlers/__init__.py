@@ -1,1 +1,0 @@
-"""Tornado handlers of the mindzie API, one module per resource."""

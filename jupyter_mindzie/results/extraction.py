@@ -1,0 +1,521 @@
+"""Outputs of an executed notebook → typed results: artifact files, store rows, the results view.
+
+Pure functions: the engine calls `extract_results` in a thread after a run and stores the rows
+in the `artifacts` table; the results handler builds its answer with `results_view`.
+Everything an output carries is untrusted: files the kernel names are only accepted as plain
+names inside the artifacts folder, and models are never unpickled.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+from PIL import Image
+
+from jupyter_mindzie.errors import InvalidRequest
+from mindzie_sdk.client import ENRICHED_MIME, MODEL_MIME
+
+MAX_OUTPUT_BYTES = 50 * 1024 * 1024
+MAX_CONTENT_BYTES = 1024 * 1024  # larger text files are only downloaded, never inlined
+
+# Richest first: the one MIME type an output is stored and shown as.
+PREFERRED = (
+    "text/html", "image/png", "image/jpeg", "image/svg+xml", "application/json", "text/plain"
+)
+EXTENSIONS = {
+    "text/html": "html",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/svg+xml": "svg",
+    "application/json": "json",
+    "text/plain": "txt",
+}
+IMAGES = {"image/png", "image/jpeg", "image/svg+xml"}
+BINARY = {"image/png", "image/jpeg"}
+DATA_TYPES = {"text/html", "application/json", "text/plain"}
+RICH_OUTPUTS = {"execute_result", "display_data"}
+OUTPUT_TYPES = ("all", "data", "plots", "models", "reports")
+FORMATS = ("summary", "detailed")
+
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+# -- extraction -------------------------------------------------------------------------
+
+
+def extract_results(
+    nb: NotebookNode,
+    run_cell_ids: set[str],
+    artifacts_dir: Path,
+    *,
+    max_output_bytes: int = MAX_OUTPUT_BYTES,
+) -> list[dict[str, Any]]:
+    """Write one file per output of the run's code cells and return their `artifacts` rows.
+
+    Rows are `{name, kind, content_type, size, cell_id, position, meta}`, kind `output`,
+    `enriched` or `model`; `position` counts every output of the run in notebook order.
+    A dataset or model published twice under one file name keeps only its last row.
+    """
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, dict[str, Any]] = {}
+    position = 0
+    for cell, heading in _code_cells_with_headings(nb):
+        cell_id = cell.get("id")
+        if cell_id not in run_cell_ids:
+            continue
+        for number, output in enumerate(cell.get("outputs", []), start=1):
+            stem = f"{_SAFE_ID.sub('_', cell_id)}-{number}"
+            row = _published_row(output, stem, artifacts_dir) or _output_row(
+                output, stem, heading, artifacts_dir, max_output_bytes
+            )
+            if row is not None:
+                row.update(cell_id=cell_id, position=position)
+                rows[row["name"]] = row
+            position += 1
+    return sorted(rows.values(), key=lambda row: row["position"])
+
+
+def cell_summary(cell: NotebookNode) -> dict[str, Any]:
+    """A code cell's outcome for the per-cell results: output kind and its first error."""
+    outputs = cell.get("outputs", [])
+    error = next((o for o in outputs if o.get("output_type") == "error"), None)
+    first_type = None
+    if outputs:
+        first_type = _seed_output_type(outputs[0], _content_type(outputs[0]))
+    return {
+        "hasOutput": bool(outputs),
+        "outputType": first_type,
+        "errorType": error.get("ename") if error else None,
+        "errorMessage": error.get("evalue") if error else None,
+        "status": "Error" if error else "Success",
+    }
+
+
+def _code_cells_with_headings(nb: NotebookNode) -> Iterator[tuple[NotebookNode, str | None]]:
+    """Each code cell with the last heading of the closest markdown cell above that has one."""
+    heading = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            heading = _last_heading(_text(cell.get("source", ""))) or heading
+        elif cell.cell_type == "code":
+            yield cell, heading
+
+
+def _last_heading(markdown: str) -> str | None:
+    """The text of the last ATX heading, ignoring `#` comment lines inside code fences."""
+    found, fenced = None, False
+    for line in markdown.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and (match := _HEADING.match(line)):
+            found = match.group(1).strip()
+    return found
+
+
+def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict[str, Any] | None:
+    """A dataset or model the kernel-side helper published (its file is already on disk)."""
+    data = output.get("data", {})
+    if ENRICHED_MIME in data:
+        kind, mime, content_type, ext = "enriched", ENRICHED_MIME, "text/csv", "csv"
+        fields = ("name", "recordCount", "newColumns", "columns", "format")
+    elif MODEL_MIME in data:
+        kind, mime, content_type, ext = "model", MODEL_MIME, "application/octet-stream", "bin"
+        fields = ("name", "modelType", "accuracy", "metrics", "features")
+    else:
+        return None
+    bundle = data[mime]
+    if isinstance(bundle, str):
+        try:
+            bundle = json.loads(bundle)
+        except json.JSONDecodeError:
+            return None
+    if not isinstance(bundle, dict):
+        return None  # not the helper's shape: kept as an ordinary output instead
+    meta: dict[str, Any] = {field: _typed(field, bundle.get(field)) for field in fields}
+    file_name = _plain_name(bundle.get("file"))
+    size = _regular_file_size(artifacts_dir / file_name) if file_name else None
+    if size is None:
+        meta["missingFile"] = True
+    return {
+        "name": file_name or f"{stem}.{ext}",
+        "kind": kind,
+        "content_type": content_type,
+        "size": size,
+        "meta": meta,
+    }
+
+
+# A notebook can display anything under the helper's MIME types: keep a field only when it has
+# the type the API documents for it (schema/api/results.json), else None.
+_FIELD_TYPES = {
+    "name": "text", "title": "text", "format": "text", "modelType": "text", "recordCount": "count",
+    "accuracy": "number", "metrics": "object", "newColumns": "texts", "columns": "texts", "features": "texts",
+}
+
+
+def _typed(field: str, value: Any) -> Any:
+    kind = _FIELD_TYPES[field]
+    if kind == "text":
+        ok = isinstance(value, str)
+    elif kind == "texts":
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    elif kind == "count":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    elif kind == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    else:
+        ok = isinstance(value, dict)
+    return value if ok else None
+
+
+def _output_row(
+    output: NotebookNode, stem: str, heading: str | None, artifacts_dir: Path, max_bytes: int
+) -> dict[str, Any] | None:
+    """An ordinary output written as `{stem}.{ext}` in its richest MIME type."""
+    content_type = _content_type(output)
+    if content_type is None:
+        return None  # only MIME types we cannot show (e.g. a widget without a text form)
+    try:
+        payload = _payload(output, content_type)
+    except ValueError:  # broken base64 from the kernel: keep the text form if there is one
+        if "text/plain" not in output.get("data", {}):
+            return None
+        content_type = "text/plain"
+        payload = _payload(output, content_type)
+    name = f"{stem}.{EXTENSIONS[content_type]}"
+    meta: dict[str, Any] = {
+        "outputType": _seed_output_type(output, content_type),
+        "nbformatOutputType": output.get("output_type"),
+        "title": _typed("title", output.get("metadata", {}).get("title")) or heading,
+        "mimeTypes": sorted(output.get("data", {})) or ["text/plain"],
+    }
+    if content_type in IMAGES:
+        meta["dimensions"] = _dimensions(content_type, payload)
+    if output.get("output_type") == "error":
+        meta.update(ename=output.get("ename"), evalue=output.get("evalue"))
+    if output.get("output_type") == "stream":
+        meta["streamName"] = output.get("name")
+    if len(payload) > max_bytes:
+        meta.update(truncated=True, originalSize=len(payload))
+        payload = _truncate(payload, max_bytes, text=content_type not in BINARY)
+    (artifacts_dir / name).write_bytes(payload)
+    return {
+        "name": name,
+        "kind": "output",
+        "content_type": content_type,
+        "size": len(payload),
+        "meta": meta,
+    }
+
+
+def _content_type(output: NotebookNode) -> str | None:
+    kind = output.get("output_type")
+    if kind in ("stream", "error"):
+        return "text/plain"
+    data = output.get("data", {})
+    return next((mime for mime in PREFERRED if mime in data), None)
+
+
+def _seed_output_type(output: NotebookNode, content_type: str | None) -> str | None:
+    """The seed shows the MIME type for images and JSON, the nbformat type otherwise."""
+    if content_type in IMAGES or content_type == "application/json":
+        return content_type
+    return output.get("output_type")
+
+
+def _payload(output: NotebookNode, content_type: str) -> bytes:
+    kind = output.get("output_type")
+    if kind == "stream":
+        return _utf8(_strip_ansi(_text(output.get("text", ""))))
+    if kind == "error":
+        traceback = "\n".join(output.get("traceback") or [])
+        text = traceback or f"{output.get('ename')}: {output.get('evalue')}"
+        return _utf8(_strip_ansi(text))
+    value = output["data"][content_type]
+    if content_type in BINARY:
+        return base64.b64decode(_text(value))
+    if content_type == "application/json":
+        return _utf8(json.dumps(value, ensure_ascii=False))
+    text = _text(value)
+    return _utf8(_strip_ansi(text) if content_type == "text/plain" else text)
+
+
+def _truncate(payload: bytes, limit: int, *, text: bool) -> bytes:
+    """The first `limit` bytes; for text without a split UTF-8 sequence at the end."""
+    cut = payload[:limit]
+    return cut.decode("utf-8", errors="ignore").encode("utf-8") if text else cut
+
+
+def _dimensions(content_type: str, payload: bytes) -> dict[str, float] | None:
+    if content_type == "image/svg+xml":
+        return svg_dimensions(payload.decode("utf-8", errors="replace"))
+    try:
+        with Image.open(BytesIO(payload)) as image:
+            width, height = image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return {"width": width, "height": height}
+
+
+_SVG_TAG = re.compile(r"<svg\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_LENGTH = re.compile(r"^\s*(\d*\.?\d+(?:[eE][-+]?\d+)?)\s*(px|pt|pc|in|cm|mm)?\s*$")
+_CSS_PIXELS = {
+    None: 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4
+}
+
+
+def svg_dimensions(svg: str) -> dict[str, float] | None:
+    """Width and height in CSS pixels from the root `<svg>` tag, or its viewBox.
+
+    Read with a regular expression, not an XML parser: the SVG is untrusted and only one
+    start tag is needed.
+    """
+    tag = _SVG_TAG.search(svg[:65536])
+    if tag is None:
+        return None
+    attributes = {
+        m.group(1).lower(): m.group(2) or m.group(3) or "" for m in _ATTRIBUTE.finditer(tag.group(0))
+    }
+    width, height = _css_pixels(attributes.get("width")), _css_pixels(attributes.get("height"))
+    if width is None or height is None:
+        box = re.split(r"[\s,]+", attributes.get("viewbox", "").strip())
+        if len(box) != 4:
+            return None
+        width, height = _css_pixels(box[2]), _css_pixels(box[3])
+    if width is None or height is None:
+        return None
+    return {"width": width, "height": height}
+
+
+def _css_pixels(length: str | None) -> float | None:
+    match = _LENGTH.match(length or "")
+    if match is None:
+        return None  # missing, a percentage or a relative unit (em): no absolute size
+    value = round(float(match.group(1)) * _CSS_PIXELS[match.group(2)], 2)
+    return int(value) if value.is_integer() else value
+
+
+def _plain_name(value: Any) -> str | None:
+    """A file name the kernel gave, only if it cannot point outside the artifacts folder."""
+    if not isinstance(value, str) or not value or value in (".", ".."):
+        return None
+    if "/" in value or "\\" in value or "\x00" in value or value.startswith("."):
+        return None
+    return value
+
+
+def _regular_file_size(path: Path) -> int | None:
+    """The size of a regular file; None when missing or a symlink (it could lead anywhere)."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    return path.stat().st_size
+
+
+def _strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8, with lone surrogates (JSON allows them) escaped rather than failing the run."""
+    return text.encode("utf-8", errors="backslashreplace")
+
+
+def _text(value: Any) -> str:
+    """nbformat multiline strings may be lists of lines."""
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+# -- the results view -------------------------------------------------------------------
+
+
+def results_view(
+    execution: dict[str, Any],
+    artifacts: list[dict[str, Any]],
+    *,
+    fmt: str,
+    output_type: str,
+    cell_id: str | None,
+    artifact_url: Callable[[str], str],
+    read_text: Callable[[str], str],
+) -> dict[str, Any]:
+    """The seed's results answer built from the execution's artifact rows.
+
+    `fmt` `summary` leaves out `content` and adds `counts`; `detailed` inlines text and JSON
+    content (not images, nor files over 1 MB). Categories `output_type` does not select come
+    back empty; `cell_id` narrows outputs, datasets and models (reports belong to no cell).
+    """
+    _check_choice("format", fmt, FORMATS)
+    _check_choice("outputType", output_type, OUTPUT_TYPES)
+    rows = sorted((_decoded(row) for row in artifacts), key=_order)
+
+    def selected(kind: str, categories: tuple[str, ...]) -> list[dict[str, Any]]:
+        if output_type != "all" and output_type not in categories:
+            return []
+        return [
+            r for r in rows if r["kind"] == kind and (cell_id is None or r.get("cell_id") == cell_id)
+        ]
+
+    detailed = fmt == "detailed"
+    outputs = [
+        _output_item(row, artifact_url, read_text if detailed else None)
+        for row in selected("output", ("data", "plots"))
+        if _in_category(row, output_type)
+    ]
+    enriched = [_enriched_item(row, artifact_url) for row in selected("enriched", ("data",))]
+    models = [_model_item(row, artifact_url) for row in selected("model", ("models",))]
+    reports, notebook = [], None
+    if output_type in ("all", "reports"):
+        reports = [_report_item(row, artifact_url) for row in rows if row["kind"] == "report"]
+        notebook = next(
+            ({"name": r["name"], "downloadUrl": artifact_url(r["name"])}
+             for r in rows if r["kind"] == "notebook"),
+            None,
+        )
+    view: dict[str, Any] = {
+        "executionId": execution["execution_id"],
+        "status": execution["status"],
+        "outputs": outputs,
+        "enrichedDatasets": enriched,
+        "models": models,
+        "reports": reports,
+        "executedNotebook": notebook,
+    }
+    if not detailed:
+        view["counts"] = {
+            "outputs": len(outputs),
+            "enrichedDatasets": len(enriched),
+            "models": len(models),
+            "reports": len(reports),
+        }
+    return view
+
+
+def _check_choice(field: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidRequest.for_field(field, f"must be one of: {', '.join(allowed)}")
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A row whose `meta` may still be the JSON text the store keeps."""
+    meta = row.get("meta")
+    if isinstance(meta, str):
+        meta = json.loads(meta)
+    return {**row, "meta": meta or {}}
+
+
+def _order(row: dict[str, Any]) -> tuple[bool, int, str]:
+    """By position; rows without one (reports, the notebook) after the outputs."""
+    position = row.get("position")
+    return (position is None, position or 0, row["name"])
+
+
+def _in_category(row: dict[str, Any], output_type: str) -> bool:
+    content_type = row["content_type"]
+    if output_type == "plots":
+        return content_type in IMAGES
+    if output_type == "data":
+        return content_type in DATA_TYPES and row["meta"].get("nbformatOutputType") in RICH_OUTPUTS
+    return True
+
+
+def _output_item(
+    row: dict[str, Any], artifact_url: Callable[[str], str], read_text: Callable[[str], str] | None
+) -> dict[str, Any]:
+    meta = row["meta"]
+    item: dict[str, Any] = {
+        "cellId": row.get("cell_id"),
+        "outputType": meta.get("outputType"),
+        "contentType": row["content_type"],
+        "title": meta.get("title"),
+    }
+    truncated = bool(meta.get("truncated"))
+    if read_text is not None:
+        item["content"], inline_truncated = _content(row, read_text)
+        truncated = truncated or inline_truncated
+    item.update(dimensions=meta.get("dimensions"), downloadUrl=artifact_url(row["name"]))
+    if truncated:
+        item["truncated"] = True
+    return item
+
+
+def _content(row: dict[str, Any], read_text: Callable[[str], str]) -> tuple[Any, bool]:
+    """(content, cut short?): text as a string, JSON as its value, images as None."""
+    content_type = row["content_type"]
+    if content_type in IMAGES:
+        return None, False
+    size = row.get("size")
+    if size is None or size > MAX_CONTENT_BYTES:
+        return None, size is not None
+    text = read_text(row["name"])
+    if content_type != "application/json":
+        return text, False
+    try:
+        return json.loads(text), False
+    except json.JSONDecodeError:  # only a file the size guard cut short
+        return None, True
+
+
+def _enriched_item(row: dict[str, Any], artifact_url: Callable[[str], str]) -> dict[str, Any]:
+    meta = row["meta"]
+    return {
+        "name": meta.get("name") or row["name"],
+        "recordCount": meta.get("recordCount"),
+        "newColumns": meta.get("newColumns") or [],
+        "format": meta.get("format"),
+        "downloadUrl": _download_url(row, artifact_url),
+    }
+
+
+def _model_item(row: dict[str, Any], artifact_url: Callable[[str], str]) -> dict[str, Any]:
+    meta = row["meta"]
+    return {
+        "name": meta.get("name") or row["name"],
+        "modelType": meta.get("modelType"),
+        "accuracy": meta.get("accuracy"),
+        "metrics": meta.get("metrics") or {},
+        "features": meta.get("features") or [],
+        "downloadUrl": _download_url(row, artifact_url),
+    }
+
+
+def _report_item(row: dict[str, Any], artifact_url: Callable[[str], str]) -> dict[str, Any]:
+    meta = row["meta"]
+    return {
+        "name": meta.get("title") or meta.get("name") or row["name"],
+        "format": meta.get("format") or Path(row["name"]).suffix.lstrip(".") or None,
+        "downloadUrl": artifact_url(row["name"]),
+    }
+
+
+def _download_url(row: dict[str, Any], artifact_url: Callable[[str], str]) -> str | None:
+    """No link to a file the kernel announced but never wrote."""
+    return None if row["meta"].get("missingFile") else artifact_url(row["name"])
+
+
+# -- downloads --------------------------------------------------------------------------
+
+
+def zip_artifacts(artifacts_dir: Path, names: list[str], target: Path) -> Path:
+    """One zip of the named artifact files, streamed from disk file by file.
+
+    Names that are not plain file names, and files missing on disk, are left out.
+    """
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in dict.fromkeys(names):
+            plain = _plain_name(name)
+            if plain is not None and _regular_file_size(artifacts_dir / plain) is not None:
+                archive.write(artifacts_dir / plain, arcname=plain)
+    return target

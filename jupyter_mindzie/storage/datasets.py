@@ -1,0 +1,169 @@
+"""Datasets: CSV and Parquet files a project's notebooks are bound to.
+
+Each dataset is a folder `<datasets_dir>/<datasetId>/` holding the file as uploaded
+(`data.csv` or `data.parquet`) and `meta.json`, which the kernel-side helper (`sdk.py`) reads;
+its row in the store answers the API. A folder appears whole (staged, then renamed) and the row
+comes last, so neither the API nor a kernel ever sees half a dataset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from traitlets import Instance, Int, TraitError, Unicode, default, validate
+from traitlets.config import LoggingConfigurable
+
+from jupyter_mindzie.access import Scope
+from jupyter_mindzie.clock import iso_from_stamp, stamp
+from jupyter_mindzie.errors import DatasetNotFound, TooLarge
+from jupyter_mindzie.guids import new_guid
+from jupyter_mindzie.storage.sqlite import Store
+from jupyter_mindzie.storage.tables import (
+    FORMAT_FILES,
+    detect_format,
+    file_stem,
+    inspect_table,
+)
+
+META_FILE = "meta.json"
+MAX_NAME_LENGTH = 200
+
+
+class DatasetLibrary(LoggingConfigurable):
+    """Stores uploaded datasets as files beside the store and their metadata in it."""
+
+    store = Instance(Store)
+    datasets_dir = Unicode(
+        config=True,
+        help="Folder of dataset files (absolute once set). Default: datasets/ beside the store's "
+        "SQLite file, i.e. <root>/.mindzie/datasets, which notebooks opened in JupyterLab find by "
+        "walking up from their folder.",
+    )
+    max_upload_size = Int(
+        200 * 1024 * 1024, config=True, help="Largest dataset upload accepted, in bytes (else 413)."
+    )
+
+    @default("datasets_dir")
+    def _default_datasets_dir(self) -> str:
+        return str(Path(self.store.db_path).parent / "datasets")
+
+    @validate("datasets_dir")
+    def _absolute_datasets_dir(self, proposal: Any) -> str:
+        # kernels run in other working directories: they must get an absolute path
+        if not proposal["value"].strip():
+            raise TraitError("datasets_dir must not be empty")
+        return str(Path(proposal["value"]).expanduser().absolute())
+
+    @validate("max_upload_size")
+    def _positive_size(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise TraitError("max_upload_size must be at least 1 byte")
+        return int(proposal["value"])
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        Path(self.datasets_dir).mkdir(parents=True, exist_ok=True)
+
+    def folder(self, dataset_id: str) -> Path:
+        return Path(self.datasets_dir) / dataset_id
+
+    # -- upload -------------------------------------------------------------------------
+
+    def check_upload_size(self, size: int) -> None:
+        if size > self.max_upload_size:
+            raise TooLarge(
+                f"the upload is {size} bytes; the limit is {self.max_upload_size} bytes",
+                errors=[{"field": "file", "message": f"must be at most {self.max_upload_size} bytes"}],
+            )
+
+    async def upload(self, scope: Scope, data: bytes, filename: str, name: str | None) -> dict[str, Any]:
+        """Store one CSV or Parquet file; returns its row plus `column_types` (not a store column)."""
+        self.check_upload_size(len(data))
+        fmt = detect_format(data, filename)
+        row: dict[str, Any] = {
+            "dataset_id": new_guid(),
+            "tenant_id": scope.tenant_id,
+            "project_id": scope.project_id,
+            "name": (name or "").strip() or file_stem(filename)[:MAX_NAME_LENGTH] or "dataset",
+            "format": fmt,
+            "file": FORMAT_FILES[fmt],
+            "size": len(data),
+            "created_by": scope.username,
+            "date_created": stamp(),
+        }
+        meta = await asyncio.to_thread(self._write_folder, row, data)
+        row.update(record_count=meta["recordCount"], columns=meta["columns"])
+        try:
+            self.store.insert_dataset(row)
+        except BaseException:
+            await asyncio.to_thread(self._remove_folder, row["dataset_id"])
+            raise
+        self.log.info("mindzie dataset %s (%s, %d rows) stored", row["dataset_id"], fmt, row["record_count"])
+        return {**row, "column_types": meta["columnTypes"]}
+
+    def _write_folder(self, row: dict[str, Any], data: bytes) -> dict[str, Any]:
+        """Blocking: stage the file and meta.json in a hidden folder, then rename it into place."""
+        staging = Path(self.datasets_dir) / f".staging-{row['dataset_id']}"
+        staging.mkdir(parents=True)
+        try:
+            (staging / row["file"]).write_bytes(data)
+            info = inspect_table(staging / row["file"], row["format"])
+            meta = {
+                "datasetId": row["dataset_id"],
+                "tenantId": row["tenant_id"],
+                "projectId": row["project_id"],
+                "name": row["name"],
+                "format": info.format,
+                "file": row["file"],
+                "columns": info.columns,
+                "columnTypes": info.column_types,
+                "recordCount": info.record_count,
+                "size": row["size"],
+                "dateCreated": iso_from_stamp(row["date_created"]),
+            }
+            (staging / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
+            os.replace(staging, self.folder(row["dataset_id"]))
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return meta
+
+    # -- read and delete ----------------------------------------------------------------
+
+    def get(self, scope: Scope, dataset_id: str) -> dict[str, Any]:
+        row = self.store.get_dataset(scope.tenant_id, scope.project_id, dataset_id)
+        if row is None:
+            raise DatasetNotFound(f"dataset {dataset_id} not found, or you have no access to it")
+        return row
+
+    def list(self, scope: Scope, page: int = 1, page_size: int = 20) -> tuple[list[dict[str, Any]], int]:
+        return self.store.list_datasets(scope.tenant_id, scope.project_id, page=page, page_size=page_size)
+
+    def column_types(self, dataset_id: str) -> dict[str, str]:
+        """From meta.json (a small file); empty when it cannot be read."""
+        try:
+            meta = json.loads((self.folder(dataset_id) / META_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        types = meta.get("columnTypes")
+        return types if isinstance(types, dict) else {}
+
+    async def delete(self, scope: Scope, dataset_id: str) -> None:
+        """The row first (the API stops showing it), then the files."""
+        self.get(scope, dataset_id)
+        self.store.delete_dataset(dataset_id)
+        await asyncio.to_thread(self._remove_folder, dataset_id)
+
+    def _remove_folder(self, dataset_id: str) -> None:
+        folder = self.folder(dataset_id)
+        if not folder.exists():
+            return
+        # renamed first so a kernel never reads a half-deleted folder
+        doomed = folder.with_name(f".deleted-{dataset_id}")
+        os.replace(folder, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
