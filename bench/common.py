@@ -2,7 +2,7 @@
 notebooks made through the API, polling, statistics and the results table.
 
 Nothing here is imported by jupyter_mindzie; the scripts only talk HTTP to the server they
-start (plus `Store` to seed rows fast in P3).
+start (plus `MindzieStore` to seed rows fast in P3).
 """
 
 from __future__ import annotations
@@ -187,8 +187,8 @@ class Server:
         command = [
             sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--port-retries=0", "--ip=127.0.0.1",
             "--no-browser", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={self.root}",
-            f"--IdentityProvider.token={TOKEN}", f"--Engine.slots={self.slots}", "--Scheduler.enabled=False",
-            f"--KernelPool.size={self.pool_size}", "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
+            f"--IdentityProvider.token={TOKEN}", f"--MindzieEngine.slots={self.slots}", "--MindzieScheduler.enabled=False",
+            f"--MindzieKernelPool.size={self.pool_size}", "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
             *self.extra,
         ]
         env = dict(os.environ)

@@ -3,8 +3,8 @@
 Ours: POST …/execute, then wait for the terminal state as the Python client does (each status
 request sends the last ETag back with `Prefer: wait=30`, and the server answers when the status
 changes): submit → terminal seen by the client. One more row polls the status every 20 ms
-instead, as a client that does not wait for news. With the pool (`KernelPool.size=1`) a person's think time (2 s) passes before each run, as
-between two clicks, so the pool has refilled. Without the pool (`KernelPool.size=0`) every run
+instead, as a client that does not wait for news. With the pool (`MindzieKernelPool.size=1`) a person's think time (2 s) passes before each run, as
+between two clicks, so the pool has refilled. Without the pool (`MindzieKernelPool.size=0`) every run
 starts its kernel, like plain nbclient. The alternatives run the same .ipynb file the server
 wrote: papermill's Python API in this process, the `papermill` command as a process, and
 `NotebookClient(nb).execute()` in this process. Each repetition runs every variant once,

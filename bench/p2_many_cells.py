@@ -1,6 +1,6 @@
 """P2: a 1,000-cell notebook: our cost per cell against plain nbclient.
 
-Both sides start a fresh kernel (the server runs with `KernelPool.size=0`), so the fixed costs
+Both sides start a fresh kernel (the server runs with `MindzieKernelPool.size=0`), so the fixed costs
 match. The per-cell cost is the marginal one, (T(1,000 cells) − T(10 cells)) / 990, taken per
 repetition for each side, which leaves kernel start and shutdown out. The whole-run ratio is
 shown too. Ours is timed from POST …/execute until its status is terminal, polled every 20 ms

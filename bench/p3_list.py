@@ -21,11 +21,11 @@ from common import PROJECT, TENANT, Row, Server, banner, median, percentile, tab
 
 def seed(root: Path, count: int) -> str:
     """`count` notebooks: files on disk and rows in the store. Returns the folder (API path)."""
-    from jupyter_mindzie.storage.sqlite import Store
+    from jupyter_mindzie.storage.sqlite import MindzieStore
 
     folder = f"mindzie/{TENANT}/{PROJECT}"
     (root / folder).mkdir(parents=True)
-    store = Store(db_path=str(root / ".mindzie" / "mindzie.db"))
+    store = MindzieStore(db_path=str(root / ".mindzie" / "mindzie.db"))
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
     statuses = ["Ready"] * 8 + ["Error", "Running"]
     with store.atomic():

@@ -1,6 +1,6 @@
 """P4: 50 executions queued at once on 4 slots: total time, and GET latency while they run.
 
-Ours: a server with `Engine.slots=4` (and the default pool of one warm kernel) gets 50 POSTs of
+Ours: a server with `MindzieEngine.slots=4` (and the default pool of one warm kernel) gets 50 POSTs of
 the 10-cell notebook in a row; a reader thread meanwhile GETs an execution's status and the
 notebook list, one request every 50 ms, until every run is terminal. The same reads on the idle
 server, just before, are the baseline. The alternative for the total time: the same 50 runs with
@@ -140,7 +140,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a smoke run: 12 executions")
     p.add_argument("--runs", type=int, default=0, help="executions (default 50)")
-    p.add_argument("--slots", type=int, default=4, help="Engine.slots and papermill workers (default 4)")
+    p.add_argument("--slots", type=int, default=4, help="MindzieEngine.slots and papermill workers (default 4)")
     return p
 
 

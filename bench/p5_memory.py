@@ -1,6 +1,6 @@
 """P5: the server's memory over 500 executions, and its peak while a 200 MB artifact downloads.
 
-Growth: a server with `Engine.slots=2` and `KernelPool.size=2` (so the kernel starts overlap
+Growth: a server with `MindzieEngine.slots=2` and `MindzieKernelPool.size=2` (so the kernel starts overlap
 the runs, as on a busy server) runs a one-cell notebook 500 times, at most 4 submitted at a
 time. The server process's RSS (its kernels are other processes) is read after 20 warm-up
 runs (imports, caches) and after the 500; the growth is the difference.

@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the folded stacks here (speedscope and inferno read them)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--rate", type=int, default=200, help="samples per second")
-    parser.add_argument("--pool", type=int, default=None, help="KernelPool.size (default: 1 for p1, 0 for p2, 1 for p4)")
+    parser.add_argument("--pool", type=int, default=None, help="MindzieKernelPool.size (default: 1 for p1, 0 for p2, 1 for p4)")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(BIN / "py-spy")
     if not Path(py_spy).exists():

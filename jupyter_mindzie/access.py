@@ -10,17 +10,17 @@ from traitlets.config import LoggingConfigurable
 EVERY_TENANT = "*"
 
 
-class TenantAccess(LoggingConfigurable):
+class MindzieAccess(LoggingConfigurable):
     """Grants tenants to users by name; with no grants configured every user reaches every tenant.
 
     Example (`jupyter_server_config.py`)::
 
-        c.TenantAccess.grants = {
+        c.MindzieAccess.grants = {
             "alice": ["5a4d1e2f-0000-4000-8000-00000000de40"],
             "ops": ["*"],
             "*": [],          # anyone not listed: no tenant
         }
-        c.TenantAccess.execute_grants = {"ops": ["*"]}   # only ops may run notebooks
+        c.MindzieAccess.execute_grants = {"ops": ["*"]}   # only ops may run notebooks
     """
 
     grants = Dict(

@@ -8,19 +8,19 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Instance, Int, Type
 
 from jupyter_mindzie import __version__
-from jupyter_mindzie.access import TenantAccess
+from jupyter_mindzie.access import MindzieAccess
 from jupyter_mindzie.api.datasets import dataset_routes
 from jupyter_mindzie.api.executions import execution_routes
 from jupyter_mindzie.api.info import info_routes
 from jupyter_mindzie.api.notebooks import fallback_routes, notebook_routes
 from jupyter_mindzie.api.openapi import openapi_routes
-from jupyter_mindzie.execution.catalog import KernelCatalog
-from jupyter_mindzie.execution.engine import Engine
-from jupyter_mindzie.execution.pool import KernelPool
-from jupyter_mindzie.execution.scheduler import Scheduler
-from jupyter_mindzie.notebooks.library import NotebookLibrary
-from jupyter_mindzie.storage.datasets import DatasetLibrary
-from jupyter_mindzie.storage.sqlite import Store
+from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
+from jupyter_mindzie.execution.engine import MindzieEngine
+from jupyter_mindzie.execution.pool import MindzieKernelPool
+from jupyter_mindzie.execution.scheduler import MindzieScheduler
+from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
+from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
+from jupyter_mindzie.storage.sqlite import MindzieStore
 
 
 class MindzieApp(ExtensionApp):
@@ -31,36 +31,47 @@ class MindzieApp(ExtensionApp):
     load_other_extensions = True
     description = __doc__
     version = __version__
+    # Listed so that `--help-all` of `jupyter server` and `jupyter mindzie` shows every section.
+    classes = [
+        MindzieStore,
+        MindzieAccess,
+        MindzieNotebookLibrary,
+        MindzieDatasetLibrary,
+        MindzieKernelCatalog,
+        MindzieKernelPool,
+        MindzieEngine,
+        MindzieScheduler,
+    ]
 
-    store_class = Type(Store, klass=Store, config=True, help="The metadata store class.")
+    store_class = Type(MindzieStore, klass=MindzieStore, config=True, help="The metadata store class.")
     access_class = Type(
-        TenantAccess, klass=TenantAccess, config=True, help="Which users reach which tenants."
+        MindzieAccess, klass=MindzieAccess, config=True, help="Which users reach which tenants."
     )
 
     max_request_body = Int(
         20 * 2**20, config=True, help="Largest JSON request body accepted, in bytes (else 413)."
     )
 
-    store = Instance(Store, allow_none=True)
-    access = Instance(TenantAccess, allow_none=True)
-    library = Instance(NotebookLibrary, allow_none=True)
-    datasets = Instance(DatasetLibrary, allow_none=True)
-    engine = Instance(Engine, allow_none=True)
-    scheduler = Instance(Scheduler, allow_none=True)
+    store = Instance(MindzieStore, allow_none=True)
+    access = Instance(MindzieAccess, allow_none=True)
+    library = Instance(MindzieNotebookLibrary, allow_none=True)
+    datasets = Instance(MindzieDatasetLibrary, allow_none=True)
+    engine = Instance(MindzieEngine, allow_none=True)
+    scheduler = Instance(MindzieScheduler, allow_none=True)
 
     def initialize_settings(self) -> None:
         self.store = self.store_class(parent=self)
         self.access = self.access_class(parent=self)
-        kernels = KernelCatalog(parent=self, kernel_spec_manager=self.serverapp.kernel_spec_manager)
-        self.library = NotebookLibrary(
+        kernels = MindzieKernelCatalog(parent=self, kernel_spec_manager=self.serverapp.kernel_spec_manager)
+        self.library = MindzieNotebookLibrary(
             parent=self,
             store=self.store,
             kernels=kernels,
             contents_manager=self.serverapp.contents_manager,
         )
-        self.datasets = DatasetLibrary(parent=self, store=self.store)
-        pool = KernelPool(parent=self, kernel_manager=self.serverapp.kernel_manager, kernel_catalog=kernels)
-        self.engine = Engine(
+        self.datasets = MindzieDatasetLibrary(parent=self, store=self.store)
+        pool = MindzieKernelPool(parent=self, kernel_manager=self.serverapp.kernel_manager, kernel_catalog=kernels)
+        self.engine = MindzieEngine(
             parent=self,
             store=self.store,
             library=self.library,
@@ -71,7 +82,7 @@ class MindzieApp(ExtensionApp):
         pool.warm()
         # Runs a killed or stopped server left behind are mended before anything new starts.
         asyncio.get_event_loop().create_task(self.engine.recover())
-        self.scheduler = Scheduler(parent=self, store=self.store, engine=self.engine)
+        self.scheduler = MindzieScheduler(parent=self, store=self.store, engine=self.engine)
         self.scheduler.start()
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 

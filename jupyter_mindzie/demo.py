@@ -109,19 +109,19 @@ async def seed_demo(root: Path) -> str:
     from jupyter_server.services.contents.filemanager import FileContentsManager
 
     from jupyter_mindzie.access import Scope
-    from jupyter_mindzie.execution.catalog import KernelCatalog
-    from jupyter_mindzie.notebooks.library import NotebookLibrary
-    from jupyter_mindzie.storage.datasets import DatasetLibrary
-    from jupyter_mindzie.storage.sqlite import Store
+    from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
+    from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
+    from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
+    from jupyter_mindzie.storage.sqlite import MindzieStore
 
     root.mkdir(parents=True, exist_ok=True)
-    store = Store(db_path=str(root / ".mindzie" / "mindzie.db"))
-    library = NotebookLibrary(
+    store = MindzieStore(db_path=str(root / ".mindzie" / "mindzie.db"))
+    library = MindzieNotebookLibrary(
         store=store,
-        kernels=KernelCatalog(kernel_spec_manager=KernelSpecManager()),
+        kernels=MindzieKernelCatalog(kernel_spec_manager=KernelSpecManager()),
         contents_manager=FileContentsManager(root_dir=str(root)),
     )
-    datasets = DatasetLibrary(store=store)
+    datasets = MindzieDatasetLibrary(store=store)
     scope = Scope(DEMO_TENANT_ID, DEMO_PROJECT_ID, getpass.getuser())
     log = write_demo_event_log(root / library.folder(scope) / "demo_event_log.csv")
     existing_sets, _ = datasets.list(scope, page_size=100)

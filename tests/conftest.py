@@ -35,7 +35,7 @@ def jp_server_config(jp_server_config: Any, mindzie_config: dict[str, Any]) -> d
         },
         "FileContentsManager": {"delete_to_trash": False},
         # Cold kernels by default: tests then see exactly the kernels their runs start.
-        "KernelPool": {"size": 0},
+        "MindzieKernelPool": {"size": 0},
     }
     for section, values in mindzie_config.items():
         config.setdefault(section, {}).update(values)

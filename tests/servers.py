@@ -35,7 +35,7 @@ class Server:
         command = [
             sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--port-retries=0",
             "--no-browser", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={self.root}",
-            f"--IdentityProvider.token={TOKEN}", "--Scheduler.enabled=False",
+            f"--IdentityProvider.token={TOKEN}", "--MindzieScheduler.enabled=False",
             "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
             *self.extra,
         ]

@@ -95,7 +95,7 @@ class TestTenancy:
     def mindzie_config(self):
         return {
             "ServerApp": {"identity_provider_class": TokenUsers},
-            "TenantAccess": {"grants": {"alice": [TENANT.upper()], "bob": ["*"]}, "execute_grants": {"bob": ["*"]}},
+            "MindzieAccess": {"grants": {"alice": [TENANT.upper()], "bob": ["*"]}, "execute_grants": {"bob": ["*"]}},
         }
 
     @staticmethod

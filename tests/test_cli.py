@@ -27,7 +27,7 @@ from jupyter_mindzie.client import MindzieClient
 from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.notebooks.documents import build_notebook
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
-from jupyter_mindzie.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, Store
+from jupyter_mindzie.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, MindzieStore
 
 from .conftest import PROJECT, TENANT
 
@@ -302,7 +302,7 @@ def old_store(path: Path) -> None:
     db.close()
 
 
-def ended_execution(store: Store, ended_days_ago: int) -> str:
+def ended_execution(store: MindzieStore, ended_days_ago: int) -> str:
     execution_id = str(uuid.uuid4())
     end = stamp(utcnow() - timedelta(days=ended_days_ago))
     store.insert_execution({
@@ -323,7 +323,7 @@ def test_db_check_upgrade_and_prune(tmp_path):
     report = json.loads(cli("db", "check", "--root", tmp_path, "--json").stdout)
     assert report["healthy"] and report["integrity"] == ["ok"] and report["schemaVersion"] == SCHEMA_VERSION
 
-    store = Store(db_path=str(db))
+    store = MindzieStore(db_path=str(db))
     old, recent = ended_execution(store, 40), ended_execution(store, 2)
     store.close()
     for execution_id in (old, recent):
@@ -336,7 +336,7 @@ def test_db_check_upgrade_and_prune(tmp_path):
     assert pruned.returncode == 0 and "pruned 1 executions" in pruned.stdout and "removed 1 artifact folders" in pruned.stdout
     assert not (tmp_path / ".mindzie" / "executions" / old).exists()
     assert (tmp_path / ".mindzie" / "executions" / recent).is_dir()
-    store = Store(db_path=str(db))
+    store = MindzieStore(db_path=str(db))
     assert store.get_execution(old) is None and store.get_execution(recent) is not None
     store.close()
     assert "no store at" in one_line_error(cli("db", "check", "--root", tmp_path / "elsewhere")).replace(

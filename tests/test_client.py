@@ -39,7 +39,7 @@ UPLOAD_LIMIT = 64 * 1024
 
 @pytest.fixture
 def mindzie_config() -> dict[str, Any]:
-    return {"NotebookLibrary": {"max_upload_size": UPLOAD_LIMIT}}
+    return {"MindzieNotebookLibrary": {"max_upload_size": UPLOAD_LIMIT}}
 
 
 @pytest.fixture

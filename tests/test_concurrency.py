@@ -18,7 +18,7 @@ INCREMENTS = 5
 def server(tmp_path: Path):
     root = tmp_path / "root"
     root.mkdir()
-    running = Server(root, "--KernelPool.size=0", "--Engine.slots=2")
+    running = Server(root, "--MindzieKernelPool.size=0", "--MindzieEngine.slots=2")
     running.start()
     yield running
     running.stop()

@@ -194,7 +194,7 @@ async def test_bad_form_fields_are_400(api, mindzie_app, fields, field):
 class TestSizeLimit:
     @pytest.fixture
     def mindzie_config(self):
-        return {"DatasetLibrary": {"max_upload_size": 4096}}
+        return {"MindzieDatasetLibrary": {"max_upload_size": 4096}}
 
     async def test_over_the_limit_is_413(self, api, mindzie_app):
         problem = assert_problem(await upload(api, small_csv(1000)), 413, field="file", problem_type="payload-too-large")
@@ -206,7 +206,7 @@ class TestSizeLimit:
 class TestConfiguredFolder:
     @pytest.fixture
     def mindzie_config(self, tmp_path):
-        return {"DatasetLibrary": {"datasets_dir": str(tmp_path / "shared" / "datasets")}}
+        return {"MindzieDatasetLibrary": {"datasets_dir": str(tmp_path / "shared" / "datasets")}}
 
     async def test_files_go_to_the_configured_folder(self, api, mindzie_app, tmp_path):
         assert mindzie_app.datasets.datasets_dir == str(tmp_path / "shared" / "datasets")

@@ -408,7 +408,7 @@ async def test_history_is_paged_newest_first(api):
 class TestPriorityQueue:
     @pytest.fixture
     def mindzie_config(self):
-        return {"Engine": {"slots": 1}}
+        return {"MindzieEngine": {"slots": 1}}
 
     async def test_high_before_normal_before_low_fifo_within_one(self, api, mindzie_app):
         blocker = await notebook_with(api, "import time\nfor _ in range(600):\n    time.sleep(0.1)", name="blocker")

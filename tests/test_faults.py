@@ -27,7 +27,7 @@ def kernelspec(data_dir: Path, name: str, python: str) -> Path:
 
 @pytest.fixture
 def mindzie_config():
-    return {"Engine": {"max_cell_output_bytes": 100_000}}
+    return {"MindzieEngine": {"max_cell_output_bytes": 100_000}}
 
 
 async def test_a_cell_that_floods_output_is_cut_and_the_run_completes(api):

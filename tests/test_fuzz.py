@@ -106,7 +106,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     root = tmp_path / "root"
     root.mkdir()
     # cold kernels: the only kernel of the run is the seeded execution's
-    running = Server(root, "--KernelPool.size=0", "--Engine.slots=1")
+    running = Server(root, "--MindzieKernelPool.size=0", "--MindzieEngine.slots=1")
     running.start()
     yield running
     running.stop()

@@ -52,7 +52,7 @@ def gateway(tmp_path: Path) -> Iterator[str]:
 def test_the_starter_runs_end_to_end_on_a_gateway_kernel(gateway: str, tmp_path: Path, pool: str):
     root = tmp_path / "root"
     root.mkdir()
-    server = Server(root, f"--gateway-url={gateway}", f"--KernelPool.size={pool}")
+    server = Server(root, f"--gateway-url={gateway}", f"--MindzieKernelPool.size={pool}")
     server.start()
     try:
         log = write_demo_event_log(tmp_path / "event_log.csv")

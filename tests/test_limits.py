@@ -11,7 +11,7 @@ from .test_executions_api import execute, notebook_with, wait_for
 @pytest.fixture
 def mindzie_config():
     return {
-        "Engine": {"slots": 1, "max_queued_per_project": 2, "max_parameters_bytes": 1000},
+        "MindzieEngine": {"slots": 1, "max_queued_per_project": 2, "max_parameters_bytes": 1000},
         "MindzieApp": {"max_request_body": 50_000},
     }
 

@@ -396,7 +396,7 @@ async def test_what_a_notebook_publishes_is_typed_as_documented(call):
 class TestUploadLimit:
     @pytest.fixture
     def mindzie_config(self):
-        return {"NotebookLibrary": {"max_upload_size": 64}, "DatasetLibrary": {"max_upload_size": 64}}
+        return {"MindzieNotebookLibrary": {"max_upload_size": 64}, "MindzieDatasetLibrary": {"max_upload_size": 64}}
 
     async def test_over_the_limit_is_a_documented_413(self, call):
         for template, name in ((f"{PROJECT_PATH}/notebook/upload", "big.ipynb"), (f"{PROJECT_PATH}/dataset", "big.csv")):

@@ -13,7 +13,7 @@ from .test_executions_api import execute, kernel_ids, notebook_with, wait_for
 
 @pytest.fixture
 def mindzie_config():
-    return {"KernelPool": {"size": 1}}
+    return {"MindzieKernelPool": {"size": 1}}
 
 
 async def wait_for_pool(api, mindzie_app, count: int, deadline: float = 60) -> set[str]:
@@ -68,7 +68,7 @@ async def test_the_pool_shuts_its_kernels_down_with_the_engine(api, mindzie_app)
 class TestIdlePool:
     @pytest.fixture
     def mindzie_config(self):
-        return {"KernelPool": {"size": 1, "idle_timeout": 1.0}}
+        return {"MindzieKernelPool": {"size": 1, "idle_timeout": 1.0}}
 
     async def test_an_idle_pool_empties_and_refills_on_the_next_run(self, api, mindzie_app):
         pooled = await wait_for_pool(api, mindzie_app, 1)
@@ -84,7 +84,7 @@ class TestIdlePool:
 class TestRefill:
     @pytest.fixture
     def mindzie_config(self):
-        return {"KernelPool": {"size": 1, "refill_delay": 600.0}}
+        return {"MindzieKernelPool": {"size": 1, "refill_delay": 600.0}}
 
     async def test_the_pool_refills_when_the_run_ends_not_while_it_runs(self, api, mindzie_app):
         pooled = await wait_for_pool(api, mindzie_app, 1)

@@ -43,7 +43,7 @@ def only_kernel(server: Server, deadline: float = 15) -> list[str]:
 def server(tmp_path: Path) -> Iterator[Server]:
     root = tmp_path / "root"
     root.mkdir()
-    running = Server(root, "--Engine.slots=1", "--KernelPool.size=0")
+    running = Server(root, "--MindzieEngine.slots=1", "--MindzieKernelPool.size=0")
     yield running
     running.stop()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_mindzie.execution.scheduler import Scheduler
+from jupyter_mindzie.execution.scheduler import MindzieScheduler
 
 from .conftest import project_path
 from .test_executions_api import notebook_with, wait_for
@@ -28,12 +28,12 @@ class Clock:
 
 @pytest.fixture
 def mindzie_config():
-    return {"Scheduler": {"enabled": False}}  # the tests' own schedulers tick by hand
+    return {"MindzieScheduler": {"enabled": False}}  # the tests' own schedulers tick by hand
 
 
-def scheduler(app: Any, clock: Clock) -> Scheduler:
+def scheduler(app: Any, clock: Clock) -> MindzieScheduler:
     """A scheduler as a (re)started server, or a second server on the same store, would have."""
-    return Scheduler(parent=app, store=app.store, engine=app.engine, clock=clock)
+    return MindzieScheduler(parent=app, store=app.store, engine=app.engine, clock=clock)
 
 
 async def scheduled(api: Any, cron: str = "* * * * *") -> dict[str, Any]:

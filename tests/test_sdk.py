@@ -20,8 +20,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.demo import COLUMNS, demo_event_log_rows, write_demo_event_log
-from jupyter_mindzie.storage.datasets import DatasetLibrary
-from jupyter_mindzie.storage.sqlite import Store
+from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
+from jupyter_mindzie.storage.sqlite import MindzieStore
 from mindzie_sdk import (
     ENRICHED_MIME,
     MODEL_MIME,
@@ -42,8 +42,8 @@ class ServerFolder:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.store = Store(db_path=str(root / ".mindzie" / "mindzie.db"))
-        self.library = DatasetLibrary(store=self.store)
+        self.store = MindzieStore(db_path=str(root / ".mindzie" / "mindzie.db"))
+        self.library = MindzieDatasetLibrary(store=self.store)
 
     @property
     def datasets_dir(self) -> str:

@@ -6,13 +6,13 @@ import sqlite3
 
 import pytest
 
-from jupyter_mindzie.storage.sqlite import SCHEMA_VERSION, Store, StoreTooNew
+from jupyter_mindzie.storage.sqlite import SCHEMA_VERSION, MindzieStore, StoreTooNew
 
 from .test_notebooks_api import create
 
 
 def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
-    store = Store(db_path=str(tmp_path / "deep" / "mindzie.db"))
+    store = MindzieStore(db_path=str(tmp_path / "deep" / "mindzie.db"))
     assert store.schema_version == SCHEMA_VERSION
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     indexed = {tuple(index.columns) for index in store.db["notebooks"].indexes}
@@ -25,10 +25,10 @@ def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
 
 def test_reopening_keeps_data_and_does_not_migrate_twice(tmp_path):
     path = str(tmp_path / "mindzie.db")
-    first = Store(db_path=path)
+    first = MindzieStore(db_path=path)
     first.db["notebook_versions"].insert({"notebook_id": "n", "version": "1.0.0", "settings": "{}", "content": "{}"})
     first.close()
-    again = Store(db_path=path)
+    again = MindzieStore(db_path=path)
     assert again.schema_version == SCHEMA_VERSION
     assert again.db["notebook_versions"].count == 1
     again.close()
@@ -39,11 +39,11 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StoreTooNew, match="Upgrade jupyter-mindzie"):
-        Store(db_path=str(path))
+        MindzieStore(db_path=str(path))
 
 
 def test_list_queries_use_the_indexes(tmp_path):
-    store = Store(db_path=str(tmp_path / "mindzie.db"))
+    store = MindzieStore(db_path=str(tmp_path / "mindzie.db"))
     plan = " ".join(
         str(row[-1])
         for row in store.db.execute(
@@ -68,8 +68,8 @@ class TestConfiguredPaths:
     @pytest.fixture
     def mindzie_config(self, tmp_path):
         return {
-            "Store": {"db_path": str(tmp_path / "elsewhere" / "meta.db")},
-            "NotebookLibrary": {"notebooks_dir": "analyses/{tenant_id}-{project_id}"},
+            "MindzieStore": {"db_path": str(tmp_path / "elsewhere" / "meta.db")},
+            "MindzieNotebookLibrary": {"notebooks_dir": "analyses/{tenant_id}-{project_id}"},
         }
 
     async def test_db_path_and_notebooks_dir_are_configurable(self, api, tmp_path, jp_root_dir, mindzie_app):

@@ -161,7 +161,7 @@ async def test_a_missing_file_part_or_json_body_is_400(api):
 class TestSizeLimit:
     @pytest.fixture
     def mindzie_config(self):
-        return {"NotebookLibrary": {"max_upload_size": 4096}}
+        return {"MindzieNotebookLibrary": {"max_upload_size": 4096}}
 
     async def test_over_the_limit_is_413(self, api):
         nb = analysis_notebook()

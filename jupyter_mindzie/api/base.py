@@ -26,7 +26,7 @@ from jupyter_mindzie.guids import parse_guid
 
 if TYPE_CHECKING:
     from jupyter_mindzie.app import MindzieApp
-    from jupyter_mindzie.notebooks.library import NotebookLibrary
+    from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -51,7 +51,7 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         return self.extensionapp  # type: ignore[return-value]
 
     @property
-    def library(self) -> NotebookLibrary:
+    def library(self) -> MindzieNotebookLibrary:
         return self.app.library
 
     @property

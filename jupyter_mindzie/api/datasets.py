@@ -15,7 +15,7 @@ from jupyter_mindzie.errors import InvalidRequest
 from jupyter_mindzie.guids import parse_guid
 
 if TYPE_CHECKING:
-    from jupyter_mindzie.storage.datasets import DatasetLibrary
+    from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 
 DATASET = rf"(?P<dataset_id>{ANY_ID})"
 
@@ -24,7 +24,7 @@ class DatasetBaseHandler(MindzieHandler):
     """What the dataset handlers share: the library and the dataset's URL."""
 
     @property
-    def datasets(self) -> DatasetLibrary:
+    def datasets(self) -> MindzieDatasetLibrary:
         return self.app.datasets  # type: ignore[return-value]
 
     def dataset_url(self, row: dict[str, Any]) -> str:

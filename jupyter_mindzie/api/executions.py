@@ -28,7 +28,7 @@ from jupyter_mindzie.results.extraction import results_view, zip_artifacts
 
 if TYPE_CHECKING:
     from jupyter_mindzie.access import Scope
-    from jupyter_mindzie.execution.engine import Engine
+    from jupyter_mindzie.execution.engine import MindzieEngine
 
 NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
 EXECUTION = rf"(?P<execution_id>{ANY_ID})"
@@ -43,7 +43,7 @@ class ArtifactNotFound(NotFound):
 
 class ExecutionHandlerBase(MindzieHandler):
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> MindzieEngine:
         return self.app.engine
 
     def ids(self, notebook_id: str, execution_id: str | None = None) -> tuple[str, str | None]:

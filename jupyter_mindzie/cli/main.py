@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from jupyter_mindzie.client import MindzieClient
     from jupyter_mindzie.execution.runner import NotebookRunner, Outcome, RunSpec
-    from jupyter_mindzie.storage.sqlite import Store
+    from jupyter_mindzie.storage.sqlite import MindzieStore
 
 PROG = "jupyter mindzie"
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
@@ -961,12 +961,12 @@ def cmd_db_upgrade(options: argparse.Namespace) -> int:
     return OK
 
 
-def open_store(path: Path) -> Store:
+def open_store(path: Path) -> MindzieStore:
     """The store, migrated to this version's schema as the server would on start."""
-    from jupyter_mindzie.storage.sqlite import Store, StoreTooNew
+    from jupyter_mindzie.storage.sqlite import MindzieStore, StoreTooNew
 
     try:
-        return Store(db_path=str(path))
+        return MindzieStore(db_path=str(path))
     except StoreTooNew as error:
         raise CommandFailed(str(error)) from None
 
@@ -1002,7 +1002,7 @@ class _Rollback(Exception):
     pass
 
 
-def prunable(store: Store, before: str) -> list[str]:
+def prunable(store: MindzieStore, before: str) -> list[str]:
     """What `prune_executions` would forget, found by pruning in a transaction that is rolled back,
     so a dry run can never disagree with the real one."""
     found: list[str] = []

@@ -174,7 +174,7 @@ STATUS_ETAG = {
 }
 PREFERENCE_APPLIED = {
     "Preference-Applied": {
-        "description": "`wait=N` when the request asked to wait (N capped by `Engine.longest_status_wait`).",
+        "description": "`wait=N` when the request asked to wait (N capped by `MindzieEngine.longest_status_wait`).",
         "required": False,
         "schema": {"type": "string", "pattern": "^wait=[0-9]+$"},
     }

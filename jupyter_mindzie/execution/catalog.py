@@ -59,7 +59,7 @@ print(json.dumps(report))
 """
 
 
-class KernelCatalog(LoggingConfigurable):
+class MindzieKernelCatalog(LoggingConfigurable):
     """Kernelspecs the server knows, and a check of a notebook's requirements against one."""
 
     kernel_spec_manager = AnyTrait(help="The server's kernel spec manager.")

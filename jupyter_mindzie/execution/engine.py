@@ -1,4 +1,4 @@
-"""Engine: a priority queue feeding a fixed number of slots; each execution runs with nbclient
+"""MindzieEngine: a priority queue feeding a fixed number of slots; each execution runs with nbclient
 on a fresh kernel from the server's own kernel manager, and leaves typed results behind.
 
 The notebook file is never written by a run: the executed copy is an artifact of the execution.
@@ -35,7 +35,7 @@ from jupyter_mindzie.errors import (
     TooLarge,
     TooManyRequests,
 )
-from jupyter_mindzie.execution.pool import KernelPool
+from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.runner import (
     CellRangeError,
     NotebookRunner,
@@ -43,10 +43,10 @@ from jupyter_mindzie.execution.runner import (
     cells_to_run,
 )
 from jupyter_mindzie.guids import new_guid
-from jupyter_mindzie.notebooks.library import NotebookLibrary
+from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.parameters import inject_parameters
-from jupyter_mindzie.storage.datasets import DatasetLibrary
-from jupyter_mindzie.storage.sqlite import Store
+from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
+from jupyter_mindzie.storage.sqlite import MindzieStore
 
 PRIORITY_RANK = {"High": 0, "Normal": 1, "Low": 2}
 TERMINAL = ("Completed", "Error", "Cancelled")
@@ -85,7 +85,7 @@ class Run:
         return self.runner.cancel_requested
 
 
-class Engine(LoggingConfigurable):
+class MindzieEngine(LoggingConfigurable):
     """Queues executions by priority and runs them on the server's kernels."""
 
     slots = Int(2, config=True, help="How many executions run at once.")
@@ -117,11 +117,11 @@ class Engine(LoggingConfigurable):
         help="Folder of each execution's artifacts. Default: executions/ beside the store.",
     )
 
-    store = Instance(Store)
-    library = Instance(NotebookLibrary)
-    datasets = Instance(DatasetLibrary)
+    store = Instance(MindzieStore)
+    library = Instance(MindzieNotebookLibrary)
+    datasets = Instance(MindzieDatasetLibrary)
     kernel_manager = AnyTrait(help="The server's kernel manager.")
-    pool = Instance(KernelPool, allow_none=True)
+    pool = Instance(MindzieKernelPool, allow_none=True)
 
     @default("artifacts_root")
     def _default_artifacts_root(self) -> str:

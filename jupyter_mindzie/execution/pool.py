@@ -1,4 +1,4 @@
-"""KernelPool: kernels started ahead of time, so a run does not wait for a kernel to boot.
+"""MindzieKernelPool: kernels started ahead of time, so a run does not wait for a kernel to boot.
 
 Each run still gets a kernel nobody has used (a pooled kernel is taken once, never given
 back), already connected: its client's IOPub subscription is confirmed while nobody waits. The
@@ -37,7 +37,7 @@ class WarmKernel:
             await ensure_async(self.client.stop_channels())
 
 
-class KernelPool(LoggingConfigurable):
+class MindzieKernelPool(LoggingConfigurable):
     """Warm kernels per kernelspec, for the engine's runs."""
 
     size = Int(
@@ -64,7 +64,7 @@ class KernelPool(LoggingConfigurable):
     )
 
     kernel_manager = AnyTrait(help="The server's kernel manager.")
-    kernel_catalog = AnyTrait(help="The server's kernelspecs (a KernelCatalog).")
+    kernel_catalog = AnyTrait(help="The server's kernelspecs (a MindzieKernelCatalog).")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -89,7 +89,7 @@ class NotebookRunner:
     ) -> None:
         self.spec = spec
         self.kernel_manager = kernel_manager
-        self.pool = pool  # a KernelPool of warm Python kernels, or None
+        self.pool = pool  # a MindzieKernelPool of warm Python kernels, or None
         self.observer = observer
         self.log = log
         self.cells: dict[str, dict[str, Any]] = {

@@ -24,10 +24,10 @@ from traitlets.config import LoggingConfigurable
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.errors import MindzieError
-from jupyter_mindzie.storage.sqlite import Store
+from jupyter_mindzie.storage.sqlite import MindzieStore
 
 
-class Scheduler(LoggingConfigurable):
+class MindzieScheduler(LoggingConfigurable):
     """Fires due cron slots of scheduled notebooks through the engine."""
 
     enabled = Bool(True, config=True, help="Run notebooks on their cron schedules.")
@@ -38,8 +38,8 @@ class Scheduler(LoggingConfigurable):
         help="A slot older than this many seconds when first seen is recorded as missed, not run.",
     )
 
-    store = Instance(Store)
-    engine = AnyTrait(help="The Engine that runs the scheduled executions.")
+    store = Instance(MindzieStore)
+    engine = AnyTrait(help="The MindzieEngine that runs the scheduled executions.")
     clock: Callable[[], datetime] = staticmethod(utcnow)
 
     def __init__(self, **kwargs: Any) -> None:

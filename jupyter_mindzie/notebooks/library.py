@@ -37,7 +37,7 @@ from jupyter_mindzie.errors import (
     TooLarge,
     VersionNotFound,
 )
-from jupyter_mindzie.execution.catalog import KernelCatalog
+from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.notebooks.documents import (
     build_notebook,
@@ -50,7 +50,7 @@ from jupyter_mindzie.notebooks.documents import (
 )
 from jupyter_mindzie.notebooks import versions
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
-from jupyter_mindzie.storage.sqlite import Store
+from jupyter_mindzie.storage.sqlite import MindzieStore
 
 DEFAULT_INTEGRATION: dict[str, Any] = {
     "enrichmentMode": False,
@@ -63,7 +63,7 @@ DEFAULT_INTEGRATION: dict[str, Any] = {
 Loaded = tuple[dict[str, Any], NotebookNode]
 
 
-class NotebookLibrary(LoggingConfigurable):
+class MindzieNotebookLibrary(LoggingConfigurable):
     """Create, read, version, update and delete notebooks of one tenant's project."""
 
     notebooks_dir = Unicode(
@@ -76,8 +76,8 @@ class NotebookLibrary(LoggingConfigurable):
         50 * 1024 * 1024, config=True, help="Largest notebook upload accepted, in bytes (else 413)."
     )
 
-    store = Instance(Store)
-    kernels = Instance(KernelCatalog)
+    store = Instance(MindzieStore)
+    kernels = Instance(MindzieKernelCatalog)
     contents_manager = AnyTrait(help="The server's ContentsManager.")
 
     @validate("notebooks_dir")
@@ -148,7 +148,7 @@ class NotebookLibrary(LoggingConfigurable):
             kernel_type = "python3"
             warnings.append({"code": "no-kernelspec", "field": "file", "message": "the notebook names no kernel; python3 is used"})
         if kernel_type in specs:
-            nb.metadata["kernelspec"] = KernelCatalog.summary(kernel_type, specs[kernel_type])
+            nb.metadata["kernelspec"] = MindzieKernelCatalog.summary(kernel_type, specs[kernel_type])
         else:
             warnings.append(
                 {

@@ -22,7 +22,7 @@ from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import iso_from_stamp, stamp
 from jupyter_mindzie.errors import DatasetNotFound, TooLarge
 from jupyter_mindzie.guids import new_guid
-from jupyter_mindzie.storage.sqlite import Store
+from jupyter_mindzie.storage.sqlite import MindzieStore
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
     detect_format,
@@ -34,10 +34,10 @@ META_FILE = "meta.json"
 MAX_NAME_LENGTH = 200
 
 
-class DatasetLibrary(LoggingConfigurable):
+class MindzieDatasetLibrary(LoggingConfigurable):
     """Stores uploaded datasets as files beside the store and their metadata in it."""
 
-    store = Instance(Store)
+    store = Instance(MindzieStore)
     datasets_dir = Unicode(
         config=True,
         help="Folder of dataset files (absolute once set). Default: datasets/ beside the store's "

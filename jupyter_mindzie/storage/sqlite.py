@@ -197,7 +197,7 @@ class StoreTooNew(RuntimeError):
     """The file was written by a newer jupyter-mindzie; refusing beats corrupting it."""
 
 
-class Store(LoggingConfigurable):
+class MindzieStore(LoggingConfigurable):
     """Notebooks and versions in SQLite (WAL, migrated on open)."""
 
     db_path = Unicode(
