@@ -87,7 +87,9 @@ def table(rows: Sequence[Row]) -> str:
         ratio = _ratio(row.ratio)
         met = {True: "yes", False: "**no**", None: "–"}[row.met]
         what = row.what + (f" — {row.note}" if row.note else "")
-        lines.append(f"| {row.bench} | {what} | {fmt(row.ours, row.unit)} | {alt} | {ratio} | {row.target or '–'} | {met} |")
+        lines.append(
+            f"| {row.bench} | {what} | {fmt(row.ours, row.unit)} | {alt} | {ratio} | {row.target or '–'} | {met} |"
+        )
     return "\n".join(lines)
 
 
@@ -123,15 +125,34 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     versions = {}
-    for name in ("jupyter_server", "jupyter_client", "nbclient", "nbformat", "papermill", "ipykernel", "tornado", "jupyter_mindzie"):
+    for name in (
+        "jupyter_server",
+        "jupyter_client",
+        "nbclient",
+        "nbformat",
+        "papermill",
+        "ipykernel",
+        "tornado",
+        "jupyter_mindzie",
+    ):
         with contextlib.suppress(Exception):
             from importlib.metadata import version
 
             versions[name] = version(name)
     commit = ""
     with contextlib.suppress(Exception):
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "jupyter_mindzie"], capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "jupyter_mindzie"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         if dirty:
             commit += " (jupyter_mindzie/ has uncommitted changes)"
     return {
@@ -156,7 +177,15 @@ _servers: list[Server] = []
 class Server:
     """`jupyter server` with jupyter_mindzie, as an operator runs it: own process, own root."""
 
-    def __init__(self, name: str, *, pool_size: int = 1, slots: int = 2, extra: Sequence[str] = (), root: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        pool_size: int = 1,
+        slots: int = 2,
+        extra: Sequence[str] = (),
+        root: Path | None = None,
+    ) -> None:
         self.name = name
         self.scratch = Path(tempfile.mkdtemp(prefix=f"mindzie-bench-{name}-"))
         self.root = root or self.scratch / "root"
@@ -185,10 +214,20 @@ class Server:
 
     def start(self, timeout: float = 90) -> Server:
         command = [
-            sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--port-retries=0", "--ip=127.0.0.1",
-            "--no-browser", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={self.root}",
-            f"--IdentityProvider.token={TOKEN}", f"--MindzieEngine.slots={self.slots}", "--MindzieScheduler.enabled=False",
-            f"--MindzieKernelPool.size={self.pool_size}", "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--port={self.port}",
+            "--port-retries=0",
+            "--ip=127.0.0.1",
+            "--no-browser",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={self.root}",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--MindzieEngine.slots={self.slots}",
+            "--MindzieScheduler.enabled=False",
+            f"--MindzieKernelPool.size={self.pool_size}",
+            "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
             *self.extra,
         ]
         env = dict(os.environ)
@@ -196,7 +235,9 @@ class Server:
         if code:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [code, env.get("PYTHONPATH")]))
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+            )
         _servers.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -282,14 +323,23 @@ class Server:
         return created["notebookId"], self.root / updated["path"]
 
     def submit(self, notebook_id: str, body: dict[str, Any] | None = None) -> str:
-        return str(self.call("POST", f"notebook/{notebook_id}/execute", json=body or {}).json()["executionId"])
+        return str(
+            self.call("POST", f"notebook/{notebook_id}/execute", json=body or {}).json()["executionId"]
+        )
 
     def status(self, notebook_id: str, execution_id: str, *, include_cells: bool = True) -> dict[str, Any]:
         query = "" if include_cells else "?includeCells=false"
         return dict(self.call("GET", f"notebook/{notebook_id}/execution/{execution_id}{query}").json())
 
-    def wait(self, notebook_id: str, execution_id: str, *, poll: float = 0.02, timeout: float = 600,
-             light: bool = False) -> dict[str, Any]:
+    def wait(
+        self,
+        notebook_id: str,
+        execution_id: str,
+        *,
+        poll: float = 0.02,
+        timeout: float = 600,
+        light: bool = False,
+    ) -> dict[str, Any]:
         """Poll until terminal. `light` polls the status without its per-cell results
         (`?includeCells=false`, as `MindzieClient.wait_for_completion` does): for a 1,000-cell
         notebook those are most of the status."""
@@ -317,8 +367,15 @@ class Server:
                     return state
         raise TimeoutError(f"execution {execution_id} still running after {timeout:.0f} s")
 
-    def run(self, notebook_id: str, *, poll: float = 0.02, light: bool = False, body: dict[str, Any] | None = None,
-            follow: bool = False) -> float:
+    def run(
+        self,
+        notebook_id: str,
+        *,
+        poll: float = 0.02,
+        light: bool = False,
+        body: dict[str, Any] | None = None,
+        follow: bool = False,
+    ) -> float:
         """Seconds from POST execute to seeing the terminal state; fails unless Completed.
         `follow` waits for news as the Python client does; otherwise the status is polled every `poll` s."""
         started = time.perf_counter()
@@ -329,7 +386,9 @@ class Server:
             state = self.wait(notebook_id, execution_id, poll=poll, light=light)
         elapsed = time.perf_counter() - started
         if state["status"] != "Completed":
-            raise RuntimeError(f"execution {execution_id} ended {state['status']}: {state.get('errorMessage')}")
+            raise RuntimeError(
+                f"execution {execution_id} ended {state['status']}: {state.get('errorMessage')}"
+            )
         return elapsed
 
 
@@ -373,15 +432,30 @@ def papermill_run(path: Path, out: Path) -> float:
     import papermill
 
     started = time.perf_counter()
-    papermill.execute_notebook(str(path), str(out), kernel_name="python3", progress_bar=False, log_output=False, cwd=str(path.parent))
+    papermill.execute_notebook(
+        str(path), str(out), kernel_name="python3", progress_bar=False, log_output=False, cwd=str(path.parent)
+    )
     return time.perf_counter() - started
 
 
 def papermill_command(path: Path, out: Path) -> float:
     """The `papermill` command, the whole process, as a scheduler or cron would run it."""
     started = time.perf_counter()
-    subprocess.run([str(BIN / "papermill"), str(path), str(out), "-k", "python3", "--no-progress-bar", "--cwd", str(path.parent)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            str(BIN / "papermill"),
+            str(path),
+            str(out),
+            "-k",
+            "python3",
+            "--no-progress-bar",
+            "--cwd",
+            str(path.parent),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return time.perf_counter() - started
 
 

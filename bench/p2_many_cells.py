@@ -50,15 +50,24 @@ def main(args: argparse.Namespace) -> list[Row]:
             cpu_alt.append((time.process_time() - before) / cells)
             ours_small.append(server.run(small_id, light=True))
             alt_small.append(nbclient_run(small))
-            print(f"  rep {rep + 1}/{reps}: ours {ours_big[-1]:.2f} s / {ours_small[-1]:.2f} s, "
-                  f"nbclient {alt_big[-1]:.2f} s / {alt_small[-1]:.2f} s", flush=True)
+            print(
+                f"  rep {rep + 1}/{reps}: ours {ours_big[-1]:.2f} s / {ours_small[-1]:.2f} s, "
+                f"nbclient {alt_big[-1]:.2f} s / {alt_small[-1]:.2f} s",
+                flush=True,
+            )
         # What one status request of a finished 1,000-cell run costs (what a UI polls).
-        last = server.call("GET", f"notebook/{big_id}/executions?pageSize=1").json()["executions"][0]["executionId"]
-        last_small = server.call("GET", f"notebook/{small_id}/executions?pageSize=1").json()["executions"][0]["executionId"]
+        last = server.call("GET", f"notebook/{big_id}/executions?pageSize=1").json()["executions"][0][
+            "executionId"
+        ]
+        last_small = server.call("GET", f"notebook/{small_id}/executions?pageSize=1").json()["executions"][0][
+            "executionId"
+        ]
         status_big, status_small, status_light = [], [], []
         for _ in range(5 if args.quick else 20):
             for samples, nb_id, ex_id, cells_too in (
-                (status_big, big_id, last, True), (status_small, small_id, last_small, True), (status_light, big_id, last, False)
+                (status_big, big_id, last, True),
+                (status_small, small_id, last_small, True),
+                (status_light, big_id, last, False),
             ):
                 started = time.perf_counter()
                 server.status(nb_id, ex_id, include_cells=cells_too)
@@ -66,31 +75,76 @@ def main(args: argparse.Namespace) -> list[Row]:
         leaked = stray_kernels(server)
 
     span = cells - 10
-    ours_cell = [(b - s) / span for b, s in zip(ours_big, ours_small)]
-    alt_cell = [(b - s) / span for b, s in zip(alt_big, alt_small)]
+    ours_cell = [(b - s) / span for b, s in zip(ours_big, ours_small, strict=False)]
+    alt_cell = [(b - s) / span for b, s in zip(alt_big, alt_small, strict=False)]
     per_ours, per_alt = median(ours_cell), median(alt_cell)
     return [
-        Row("P2", f"marginal cost per cell, {cells}-cell notebook", per_ours * 1000, per_alt * 1000, "plain nbclient",
-            unit="ms", target="≤ 1.15×", met=per_ours / per_alt <= 1.15, samples={"ours": ours_cell, "alt": alt_cell}),
-        Row("P2", f"whole run of the {cells}-cell notebook (submit → terminal)", median(ours_big), median(alt_big),
-            "plain nbclient", samples={"ours": ours_big, "alt": alt_big}),
-        Row("P2", f"CPU per cell of the {cells}-cell run: the server process vs the nbclient process", median(cpu_ours) * 1000,
-            median(cpu_alt) * 1000, "plain nbclient", unit="ms",
+        Row(
+            "P2",
+            f"marginal cost per cell, {cells}-cell notebook",
+            per_ours * 1000,
+            per_alt * 1000,
+            "plain nbclient",
+            unit="ms",
+            target="≤ 1.15×",
+            met=per_ours / per_alt <= 1.15,
+            samples={"ours": ours_cell, "alt": alt_cell},
+        ),
+        Row(
+            "P2",
+            f"whole run of the {cells}-cell notebook (submit → terminal)",
+            median(ours_big),
+            median(alt_big),
+            "plain nbclient",
+            samples={"ours": ours_big, "alt": alt_big},
+        ),
+        Row(
+            "P2",
+            f"CPU per cell of the {cells}-cell run: the server process vs the nbclient process",
+            median(cpu_ours) * 1000,
+            median(cpu_alt) * 1000,
+            "plain nbclient",
+            unit="ms",
             note="kernels excluded; ours includes Jupyter's own per-message work and the 20 ms polling",
-            samples={"ours": cpu_ours, "alt": cpu_alt}),
-        Row("P2", f"GET status of a finished {cells}-cell run", median(status_big) * 1000, median(status_small) * 1000,
-            "same, 10-cell run", unit="ms", note="polled by clients while a run goes on"),
-        Row("P2", f"GET status of a finished {cells}-cell run with ?includeCells=false", median(status_light) * 1000,
-            median(status_big) * 1000, "with its cell results", unit="ms", note="how clients poll a long run"),
-        Row("P2", "kernel processes left running by the server after the runs", float(leaked), 0.0, "none expected",
-            unit="", target="0", met=leaked == 0),
+            samples={"ours": cpu_ours, "alt": cpu_alt},
+        ),
+        Row(
+            "P2",
+            f"GET status of a finished {cells}-cell run",
+            median(status_big) * 1000,
+            median(status_small) * 1000,
+            "same, 10-cell run",
+            unit="ms",
+            note="polled by clients while a run goes on",
+        ),
+        Row(
+            "P2",
+            f"GET status of a finished {cells}-cell run with ?includeCells=false",
+            median(status_light) * 1000,
+            median(status_big) * 1000,
+            "with its cell results",
+            unit="ms",
+            note="how clients poll a long run",
+        ),
+        Row(
+            "P2",
+            "kernel processes left running by the server after the runs",
+            float(leaked),
+            0.0,
+            "none expected",
+            unit="",
+            target="0",
+            met=leaked == 0,
+        ),
     ]
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a smoke run: 200 cells, 1 repetition")
-    p.add_argument("--cells", type=int, default=0, help="cells in the big notebook (default 1000; the API allows 1000)")
+    p.add_argument(
+        "--cells", type=int, default=0, help="cells in the big notebook (default 1000; the API allows 1000)"
+    )
     p.add_argument("--reps", type=int, default=0, help="repetitions (default 3)")
     return p
 

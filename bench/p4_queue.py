@@ -42,7 +42,9 @@ def _papermill_one(source: str, out: str) -> float:
     return time.perf_counter() - started
 
 
-def reads(server: Server, notebook_id: str, execution_ids: list[str], stop: threading.Event, interval: float) -> list[float]:
+def reads(
+    server: Server, notebook_id: str, execution_ids: list[str], stop: threading.Event, interval: float
+) -> list[float]:
     """GET status (cycling through the executions) and the notebook list, alternately."""
     latencies: list[float] = []
     n = 0
@@ -65,7 +67,9 @@ def load(server: Server, nb_id: str, runs: int) -> tuple[float, list[float], lis
     stop = threading.Event()
     ids: list[str] = []
     result: list[list[float]] = []
-    reader = threading.Thread(target=lambda: result.append(reads(server, nb_id, ids, stop, 0.05)), daemon=True)
+    reader = threading.Thread(
+        target=lambda: result.append(reads(server, nb_id, ids, stop, 0.05)), daemon=True
+    )
     started = time.perf_counter()
     ids.append(server.submit(nb_id))
     reader.start()
@@ -102,7 +106,11 @@ def main(args: argparse.Namespace) -> list[Row]:
         server.run(nb_id)  # warm-up
         # Baseline: the same reads on the idle server.
         stop = threading.Event()
-        done_ids = [server.call("GET", f"notebook/{nb_id}/executions?pageSize=1").json()["executions"][0]["executionId"]]
+        done_ids = [
+            server.call("GET", f"notebook/{nb_id}/executions?pageSize=1").json()["executions"][0][
+                "executionId"
+            ]
+        ]
         timer = threading.Timer(3.0, stop.set)
         timer.start()
         idle = reads(server, nb_id, done_ids, stop, 0.05)
@@ -113,26 +121,68 @@ def main(args: argparse.Namespace) -> list[Row]:
 
     # The alternative: 50 papermill runs on 4 worker processes.
     ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(slots, mp_context=ctx, initializer=_papermill_worker_init) as pool:
-        list(pool.map(_papermill_one, [str(source)] * slots, [str(work / f"warm-{i}.ipynb") for i in range(slots)]))
+    with concurrent.futures.ProcessPoolExecutor(
+        slots, mp_context=ctx, initializer=_papermill_worker_init
+    ) as pool:
+        list(
+            pool.map(
+                _papermill_one, [str(source)] * slots, [str(work / f"warm-{i}.ipynb") for i in range(slots)]
+            )
+        )
         started = time.perf_counter()
-        list(pool.map(_papermill_one, [str(source)] * runs, [str(work / f"out-{i}.ipynb") for i in range(runs)]))
+        list(
+            pool.map(
+                _papermill_one, [str(source)] * runs, [str(work / f"out-{i}.ipynb") for i in range(runs)]
+            )
+        )
         papermill_total = time.perf_counter() - started
     shutil.rmtree(work, ignore_errors=True)
 
-    print(f"  ours {total:.1f} s ({len(failed)} not Completed), papermill ×{slots} {papermill_total:.1f} s; "
-          f"{len(busy)} GETs under load, {len(idle)} idle", flush=True)
+    print(
+        f"  ours {total:.1f} s ({len(failed)} not Completed), papermill ×{slots} {papermill_total:.1f} s; "
+        f"{len(busy)} GETs under load, {len(idle)} idle",
+        flush=True,
+    )
     p95, p95_idle = percentile(busy, 95) * 1000, percentile(idle, 95) * 1000
     return [
-        Row("P4", f"{runs} runs queued on {slots} slots: wall time until all terminal", total, papermill_total,
-            f"papermill on {slots} processes", note=f"{len(failed)} not Completed" if failed else ""),
-        Row("P4", "GET p95 (status + list) while they run", p95, p95_idle, "same GETs, idle server", unit="ms",
-            target="≤ 50 ms", met=p95 <= 50 and not failed, samples={"ours": busy, "alt": idle}),
-        Row("P4", "GET p50 (status + list) while they run", median(busy) * 1000, median(idle) * 1000,
-            "same GETs, idle server", unit="ms"),
+        Row(
+            "P4",
+            f"{runs} runs queued on {slots} slots: wall time until all terminal",
+            total,
+            papermill_total,
+            f"papermill on {slots} processes",
+            note=f"{len(failed)} not Completed" if failed else "",
+        ),
+        Row(
+            "P4",
+            "GET p95 (status + list) while they run",
+            p95,
+            p95_idle,
+            "same GETs, idle server",
+            unit="ms",
+            target="≤ 50 ms",
+            met=p95 <= 50 and not failed,
+            samples={"ours": busy, "alt": idle},
+        ),
+        Row(
+            "P4",
+            "GET p50 (status + list) while they run",
+            median(busy) * 1000,
+            median(idle) * 1000,
+            "same GETs, idle server",
+            unit="ms",
+        ),
         Row("P4", "POST …/execute p95 while queueing", percentile(posts, 95) * 1000, None, unit="ms"),
-        Row("P4", "kernel processes left running by the server after the runs", float(leaked), 0.0, "none expected",
-            unit="", target="0", met=leaked == 0),
+        Row(
+            "P4",
+            "kernel processes left running by the server after the runs",
+            float(leaked),
+            0.0,
+            "none expected",
+            unit="",
+            target="0",
+            met=leaked == 0,
+        ),
     ]
 
 
@@ -140,7 +190,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a smoke run: 12 executions")
     p.add_argument("--runs", type=int, default=0, help="executions (default 50)")
-    p.add_argument("--slots", type=int, default=4, help="MindzieEngine.slots and papermill workers (default 4)")
+    p.add_argument(
+        "--slots", type=int, default=4, help="MindzieEngine.slots and papermill workers (default 4)"
+    )
     return p
 
 

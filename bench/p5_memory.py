@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 import time
 
 import psutil
@@ -55,7 +54,10 @@ def growth(server: Server, runs: int, warmup: int) -> tuple[float, float, int, i
             if (done + finished) % 50 == 0:
                 trace.append((done + finished, server.rss_mb()))
                 leaked = stray_kernels(server, settle=0)
-                print(f"  {done + finished} runs: server RSS {trace[-1][1]:.1f} MB, leaked kernels {leaked}", flush=True)
+                print(
+                    f"  {done + finished} runs: server RSS {trace[-1][1]:.1f} MB, leaked kernels {leaked}",
+                    flush=True,
+                )
                 if leaked > 25:
                     for execution_id in window:
                         server.wait(nb_id, execution_id, poll=0.1)
@@ -83,7 +85,7 @@ def download_peak(server: Server, url: str, interval: float = 0.005) -> tuple[fl
             response.raise_for_status()
             for chunk in response.iter_content(1 << 20):
                 received += len(chunk)
-    return (max(samples + [base]) - base) / 2**20, received
+    return (max([*samples, base]) - base) / 2**20, received
 
 
 def artifact(server: Server, megabytes: int) -> tuple[str, str]:
@@ -108,12 +110,27 @@ def main(args: argparse.Namespace) -> list[Row]:
     with Server("p5", pool_size=2, slots=2) as server:
         before, after, done, leaked, trace = growth(server, runs, warmup=5 if args.quick else 20)
         rows = [
-            Row("P5", f"server RSS growth over {done} executions (after {before:.0f} MB warm)", after - before, None,
-                unit="MB", target="≤ 30 MB", met=(after - before) <= 30 and done == runs,
+            Row(
+                "P5",
+                f"server RSS growth over {done} executions (after {before:.0f} MB warm)",
+                after - before,
+                None,
+                unit="MB",
+                target="≤ 30 MB",
+                met=(after - before) <= 30 and done == runs,
                 note="" if done == runs else f"stopped after {done}: {leaked} leaked kernels",
-                samples={"trace": [mb for _, mb in trace]}),
-            Row("P5", "kernel processes left running by the server after the runs", float(leaked), 0.0, "none expected",
-                unit="", target="0", met=leaked == 0),
+                samples={"trace": [mb for _, mb in trace]},
+            ),
+            Row(
+                "P5",
+                "kernel processes left running by the server after the runs",
+                float(leaked),
+                0.0,
+                "none expected",
+                unit="",
+                target="0",
+                met=leaked == 0,
+            ),
         ]
         url_small, _ = artifact(server, small)
         url_big, file_big = artifact(server, big)
@@ -125,21 +142,39 @@ def main(args: argparse.Namespace) -> list[Row]:
         visible.mkdir()
         os.link(file_big, visible / "big.csv")
         peak_files, got_files = download_peak(server, f"{server.url}/files/files-bench/big.csv")
-        print(f"  downloads: {got_small / 2**20:.0f} MB +{peak_small:.1f} MB, {got_big / 2**20:.0f} MB +{peak_big:.1f} MB, "
-              f"/files/ {got_files / 2**20:.0f} MB +{peak_files:.1f} MB", flush=True)
+        print(
+            f"  downloads: {got_small / 2**20:.0f} MB +{peak_small:.1f} MB, {got_big / 2**20:.0f} MB +{peak_big:.1f} MB, "
+            f"/files/ {got_files / 2**20:.0f} MB +{peak_files:.1f} MB",
+            flush=True,
+        )
     rows += [
-        Row("P5", f"peak RSS increase while downloading the {big} MB artifact", peak_big, peak_small,
-            f"same, {small} MB artifact", unit="MB", target=f"≤ {small} MB case + 10 MB",
-            met=peak_big <= peak_small + 10 and got_big >= big * 2**20 * 0.99),
-        Row("P5", f"peak RSS increase while downloading the {big} MB artifact", peak_big, peak_files,
-            "Jupyter's /files/ handler, same file", unit="MB"),
+        Row(
+            "P5",
+            f"peak RSS increase while downloading the {big} MB artifact",
+            peak_big,
+            peak_small,
+            f"same, {small} MB artifact",
+            unit="MB",
+            target=f"≤ {small} MB case + 10 MB",
+            met=peak_big <= peak_small + 10 and got_big >= big * 2**20 * 0.99,
+        ),
+        Row(
+            "P5",
+            f"peak RSS increase while downloading the {big} MB artifact",
+            peak_big,
+            peak_files,
+            "Jupyter's /files/ handler, same file",
+            unit="MB",
+        ),
     ]
     return rows
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="a smoke run: 30 executions, 50 MB and 5 MB artifacts")
+    p.add_argument(
+        "--quick", action="store_true", help="a smoke run: 30 executions, 50 MB and 5 MB artifacts"
+    )
     p.add_argument("--runs", type=int, default=0, help="executions for the growth (default 500)")
     return p
 

@@ -20,12 +20,18 @@ PHASES = ("Starting", "Executing", "Finishing", "Completed")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cells", type=int, default=10, help="code cells in the notebook (default 10)")
-    parser.add_argument("--pool", type=int, default=1, help="MindzieKernelPool.size of the server (default 1)")
+    parser.add_argument(
+        "--pool", type=int, default=1, help="MindzieKernelPool.size of the server (default 1)"
+    )
     parser.add_argument("--runs", type=int, default=8, help="runs to time (default 8)")
     parser.add_argument("--think", type=float, default=2.0, help="seconds between runs (default 2)")
-    parser.add_argument("--poll", type=float, default=0.005, help="seconds between status polls (default 0.005)")
+    parser.add_argument(
+        "--poll", type=float, default=0.005, help="seconds between status polls (default 0.005)"
+    )
     args = parser.parse_args()
 
     seen_at: dict[str, list[float]] = {phase: [] for phase in PHASES}
@@ -46,10 +52,16 @@ def main() -> None:
             for phase in PHASES:
                 if phase in seen:
                     seen_at[phase].append(seen[phase])
-            print(f"run {number}: " + ", ".join(f"{phase} {seen[phase]:.0f} ms" for phase in PHASES if phase in seen))
-    print("median: " + ", ".join(
-        f"{phase} {statistics.median(values):.0f} ms" for phase, values in seen_at.items() if values
-    ))
+            print(
+                f"run {number}: "
+                + ", ".join(f"{phase} {seen[phase]:.0f} ms" for phase in PHASES if phase in seen)
+            )
+    print(
+        "median: "
+        + ", ".join(
+            f"{phase} {statistics.median(values):.0f} ms" for phase, values in seen_at.items() if values
+        )
+    )
 
 
 if __name__ == "__main__":

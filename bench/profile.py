@@ -94,12 +94,25 @@ def summarize(raw: Path, top: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workload", choices=("p1", "p2", "p4", "get"), help="get: 300 status and 300 list requests on an idle server")
-    parser.add_argument("--keep", type=Path, help="keep the folded stacks here (speedscope and inferno read them)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "workload",
+        choices=("p1", "p2", "p4", "get"),
+        help="get: 300 status and 300 list requests on an idle server",
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="keep the folded stacks here (speedscope and inferno read them)"
+    )
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--rate", type=int, default=200, help="samples per second")
-    parser.add_argument("--pool", type=int, default=None, help="MindzieKernelPool.size (default: 1 for p1, 0 for p2, 1 for p4)")
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=None,
+        help="MindzieKernelPool.size (default: 1 for p1, 0 for p2, 1 for p4)",
+    )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(BIN / "py-spy")
     if not Path(py_spy).exists():
@@ -109,8 +122,23 @@ def main() -> None:
     with Server(f"profile-{args.workload}", pool_size=pool, slots=slots) as server:
         profiled = workload(args.workload, server)
         raw = server.scratch / "profile.txt"
-        spy = subprocess.Popen([py_spy, "record", "--pid", str(server.pid), "--rate", str(args.rate), "--format", "raw",
-                                "--output", str(raw), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        spy = subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(server.pid),
+                "--rate",
+                str(args.rate),
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             time.sleep(1)
             profiled()

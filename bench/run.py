@@ -50,17 +50,26 @@ def markdown(rows: list[Row], info: dict, quick: bool, seconds: float, failed: l
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a smoke run (≤ 3 minutes): smaller sizes, fewer repetitions")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run (≤ 3 minutes): smaller sizes, fewer repetitions"
+    )
     parser.add_argument("--only", default="", help="comma-separated benches, e.g. P1,P3 (default: all)")
-    parser.add_argument("--out", type=Path, default=BENCH / "results", help="folder for latest.json and latest.md")
+    parser.add_argument(
+        "--out", type=Path, default=BENCH / "results", help="folder for latest.json and latest.md"
+    )
     args = parser.parse_args()
     chosen = [name.strip().upper() for name in args.only.split(",") if name.strip()] or list(BENCHES)
     unknown = [name for name in chosen if name not in BENCHES]
     if unknown:
         parser.error(f"unknown bench {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
     info = machine()
-    print(f"{info['cpu']}, {info['cores']} cores, load {info['load_average']}; Python {info['python']}", flush=True)
+    print(
+        f"{info['cpu']}, {info['cores']} cores, load {info['load_average']}; Python {info['python']}",
+        flush=True,
+    )
     started = time.perf_counter()
     rows: list[Row] = []
     failed: list[str] = []
@@ -79,8 +88,16 @@ def main() -> int:
     print("\n" + table(rows))
     if failed:
         print(f"\nFailed to run: {', '.join(failed)}")
-    write_json(args.out / "latest.json", {"quick": args.quick, "seconds": round(seconds, 1), "machine": info,
-                                          "failed": failed, "rows": rows_json(rows)})
+    write_json(
+        args.out / "latest.json",
+        {
+            "quick": args.quick,
+            "seconds": round(seconds, 1),
+            "machine": info,
+            "failed": failed,
+            "rows": rows_json(rows),
+        },
+    )
     (args.out / "latest.md").write_text(markdown(rows, info, args.quick, seconds, failed))
     print(f"\nwritten: {args.out / 'latest.md'}, {args.out / 'latest.json'} ({seconds / 60:.1f} min)")
     return 1 if failed else 0

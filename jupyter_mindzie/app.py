@@ -33,6 +33,7 @@ class MindzieApp(ExtensionApp):
     version = __version__
     # Listed so that `--help-all` of `jupyter server` and `jupyter mindzie` shows every section.
     classes = [
+        *ExtensionApp.classes,
         MindzieStore,
         MindzieAccess,
         MindzieNotebookLibrary,
@@ -70,7 +71,9 @@ class MindzieApp(ExtensionApp):
             contents_manager=self.serverapp.contents_manager,
         )
         self.datasets = MindzieDatasetLibrary(parent=self, store=self.store)
-        pool = MindzieKernelPool(parent=self, kernel_manager=self.serverapp.kernel_manager, kernel_catalog=kernels)
+        pool = MindzieKernelPool(
+            parent=self, kernel_manager=self.serverapp.kernel_manager, kernel_catalog=kernels
+        )
         self.engine = MindzieEngine(
             parent=self,
             store=self.store,
@@ -87,7 +90,14 @@ class MindzieApp(ExtensionApp):
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(info_routes() + notebook_routes() + execution_routes() + dataset_routes() + openapi_routes() + fallback_routes())
+        self.handlers.extend(
+            info_routes()
+            + notebook_routes()
+            + execution_routes()
+            + dataset_routes()
+            + openapi_routes()
+            + fallback_routes()
+        )
 
     async def stop_extension(self) -> None:
         if self.scheduler is not None:

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def to_iso(moment: datetime | None) -> str | None:
     """Second precision with `Z`, as the seed shows (`2024-01-20T10:30:00Z`)."""
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def stamp(moment: datetime | None = None) -> str:
     """Full-precision sortable text for the store."""
-    return (moment or utcnow()).astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return (moment or utcnow()).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_stamp(text: str | None) -> datetime | None:

@@ -68,7 +68,9 @@ def demo_event_log_rows(cases: int = 1000, seed: int = 7) -> list[dict[str, Any]
         amount = rng.choice([2_500, 5_000, 8_000, 12_000, 15_000, 25_000, 40_000])
         moment = start + timedelta(hours=rng.uniform(0, 24 * 60))
         for activity in _trace(rng, amount):
-            moment += timedelta(hours=rng.expovariate(1 / _WAIT_HOURS[activity]) if _WAIT_HOURS[activity] else 0)
+            moment += timedelta(
+                hours=rng.expovariate(1 / _WAIT_HOURS[activity]) if _WAIT_HOURS[activity] else 0
+            )
             rows.append(
                 {
                     "case_id": f"LA-{number:05d}",

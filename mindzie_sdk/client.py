@@ -26,7 +26,15 @@ if TYPE_CHECKING:
 CONTEXT_ENV = "MINDZIE_CONTEXT"
 ENRICHED_MIME = "application/vnd.mindzie.enriched-dataset+json"
 MODEL_MIME = "application/vnd.mindzie.model+json"
-CONTEXT_KEYS = ("executionId", "notebookId", "tenantId", "projectId", "datasetId", "datasetsDir", "artifactsDir")
+CONTEXT_KEYS = (
+    "executionId",
+    "notebookId",
+    "tenantId",
+    "projectId",
+    "datasetId",
+    "datasetsDir",
+    "artifactsDir",
+)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _PREVIEW_ROWS = 10
 
@@ -65,7 +73,7 @@ def find_datasets_dir(start: Path) -> Path | None:
 
 
 def _complete(context: dict[str, Any]) -> dict[str, Any]:
-    return {**{key: None for key in CONTEXT_KEYS}, **context}
+    return {**dict.fromkeys(CONTEXT_KEYS), **context}
 
 
 class ProcessMiningClient:
@@ -178,12 +186,14 @@ class ProcessMiningClient:
         info = {
             "name": name,
             "file": file,
-            "recordCount": int(len(df)),
+            "recordCount": len(df),
             "newColumns": [column for column in columns if column not in base],
             "columns": columns,
             "format": "pandas_dataframe",
         }
-        caption = f"{name}: {info['recordCount']} records; new columns: {', '.join(info['newColumns']) or 'none'}"
+        caption = (
+            f"{name}: {info['recordCount']} records; new columns: {', '.join(info['newColumns']) or 'none'}"
+        )
         table = df.head(_PREVIEW_ROWS).to_html(border=0, max_cols=30)
         preview = table.replace(">", f">\n<caption>{html.escape(caption)}</caption>", 1)
         plain = f"Enriched dataset {caption}" + (f" (saved as {file})" if file else "")
@@ -223,14 +233,21 @@ class ProcessMiningClient:
             "metrics": metrics,
             "features": [str(feature) for feature in features] if features is not None else None,
         }
-        plain = f"Model {name} ({info['modelType']})" + (f", accuracy {info['accuracy']}" if info["accuracy"] is not None else "")
-        _display({MODEL_MIME: info, "text/plain": plain + (f", saved as {file}" if file else "")}, {"title": name})
+        plain = f"Model {name} ({info['modelType']})" + (
+            f", accuracy {info['accuracy']}" if info["accuracy"] is not None else ""
+        )
+        _display(
+            {MODEL_MIME: info, "text/plain": plain + (f", saved as {file}" if file else "")}, {"title": name}
+        )
         return dict(info)
 
     def publish_metrics(self, metrics: dict[str, Any], title: str = "Process mining metrics") -> None:
         """Show `metrics` as one JSON output titled `title` (numpy and pandas values made plain)."""
         metrics = jsonable(metrics)
-        _display({"application/json": metrics, "text/plain": json.dumps(metrics, indent=2, ensure_ascii=False)}, {"title": title})
+        _display(
+            {"application/json": metrics, "text/plain": json.dumps(metrics, indent=2, ensure_ascii=False)},
+            {"title": title},
+        )
 
     def _artifact(self, file_name: str, write: Any) -> str | None:
         """Write through a temporary name so a reader never sees half a file; None without artifactsDir."""

@@ -107,7 +107,9 @@ def project_path(*parts: str, tenant: str = TENANT, project: str = PROJECT) -> s
     return "/".join(["api", tenant, project, *parts])
 
 
-def assert_problem(reply: Reply, status: int, field: str | None = None, problem_type: str | None = None) -> dict[str, Any]:
+def assert_problem(
+    reply: Reply, status: int, field: str | None = None, problem_type: str | None = None
+) -> dict[str, Any]:
     """A problem+json answer with `status`, naming `field` when given."""
     assert reply.status == status, reply.body
     assert reply.content_type.startswith("application/problem+json"), reply.content_type

@@ -33,19 +33,30 @@ class Server:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--port-retries=0",
-            "--no-browser", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={self.root}",
-            f"--IdentityProvider.token={TOKEN}", "--MindzieScheduler.enabled=False",
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--port={self.port}",
+            "--port-retries=0",
+            "--no-browser",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={self.root}",
+            f"--IdentityProvider.token={TOKEN}",
+            "--MindzieScheduler.enabled=False",
             "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
             *self.extra,
         ]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/api/status", headers=self.headers, timeout=2).ok:
+                if requests.get(
+                    f"http://127.0.0.1:{self.port}/api/status", headers=self.headers, timeout=2
+                ).ok:
                     return
             except requests.ConnectionError:
                 pass
@@ -79,8 +90,11 @@ class Server:
         stderr into an IOPub socket the main thread has just closed); that is the kernel's,
         after it answered, and not a fault of the server.
         """
-        return [block for block in traceback_blocks(self.log.read_text(errors="replace"))
-                if "/ipykernel/" not in block]
+        return [
+            block
+            for block in traceback_blocks(self.log.read_text(errors="replace"))
+            if "/ipykernel/" not in block
+        ]
 
 
 def traceback_blocks(log: str) -> list[str]:
@@ -93,7 +107,7 @@ def traceback_blocks(log: str) -> list[str]:
             end = start + 1
             while end < len(lines) and len(lines[end]) - len(lines[end].lstrip()) > margin:
                 end += 1
-            blocks.append("\n".join(lines[start:end + 1]))
+            blocks.append("\n".join(lines[start : end + 1]))
     return blocks
 
 
@@ -103,7 +117,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(server: Server, notebook_id: str, execution_id: str, until: Any, deadline: float = 60) -> dict[str, Any]:
+def wait_for(
+    server: Server, notebook_id: str, execution_id: str, until: Any, deadline: float = 60
+) -> dict[str, Any]:
     """Poll an execution until `until(status)` holds, or fail at the deadline."""
     end = time.monotonic() + deadline
     while True:

@@ -43,7 +43,12 @@ async def test_every_endpoint_needs_authentication(api, method, path):
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "token", "Token"])
 async def test_bearer_and_token_headers_both_work(api, jp_serverapp, scheme):
     token = jp_serverapp.identity_provider.token
-    reply = await api("POST", project_path("notebook"), {"notebookName": "x"}, headers={"Authorization": f"{scheme} {token}"})
+    reply = await api(
+        "POST",
+        project_path("notebook"),
+        {"notebookName": "x"},
+        headers={"Authorization": f"{scheme} {token}"},
+    )
     assert reply.status == 201
     listed = await api("GET", project_path("notebooks"), headers={"Authorization": f"{scheme} {token}"})
     assert listed.status == 200 and listed.json["totalCount"] == 1
@@ -95,7 +100,10 @@ class TestTenancy:
     def mindzie_config(self):
         return {
             "ServerApp": {"identity_provider_class": TokenUsers},
-            "MindzieAccess": {"grants": {"alice": [TENANT.upper()], "bob": ["*"]}, "execute_grants": {"bob": ["*"]}},
+            "MindzieAccess": {
+                "grants": {"alice": [TENANT.upper()], "bob": ["*"]},
+                "execute_grants": {"bob": ["*"]},
+            },
         }
 
     @staticmethod
@@ -106,42 +114,68 @@ class TestTenancy:
         alice, bob, eve = self.as_user("alice"), self.as_user("bob"), self.as_user("eve")
         mine = await api("POST", project_path("notebook"), {"notebookName": "alice's"}, headers=alice)
         assert mine.status == 201 and mine.json["createdBy"] == "alice"
-        theirs = await api("POST", project_path("notebook", tenant=OTHER_TENANT), {"notebookName": "bob's"}, headers=bob)
+        theirs = await api(
+            "POST", project_path("notebook", tenant=OTHER_TENANT), {"notebookName": "bob's"}, headers=bob
+        )
         assert theirs.status == 201 and theirs.json["createdBy"] == "bob"
 
         # alice: her tenant only; the other tenant answers like a missing project
         assert (await api("GET", project_path("notebooks"), headers=alice)).json["totalCount"] == 1
         assert_problem(await api("GET", project_path("notebooks", tenant=OTHER_TENANT), headers=alice), 404)
-        assert_problem(await api("POST", project_path("notebook", tenant=OTHER_TENANT), {"notebookName": "x"}, headers=alice), 404)
-        hidden = await api("GET", project_path("notebook", theirs.json["notebookId"], tenant=OTHER_TENANT), headers=alice)
+        assert_problem(
+            await api(
+                "POST", project_path("notebook", tenant=OTHER_TENANT), {"notebookName": "x"}, headers=alice
+            ),
+            404,
+        )
+        hidden = await api(
+            "GET", project_path("notebook", theirs.json["notebookId"], tenant=OTHER_TENANT), headers=alice
+        )
         missing = await api("GET", project_path("notebook", NOTEBOOK, tenant=OTHER_TENANT), headers=alice)
         assert hidden.status == missing.status == 404 and hidden.json["type"] == missing.json["type"]
         # bob: every tenant
-        assert (await api("GET", project_path("notebook", mine.json["notebookId"]), headers=bob)).status == 200
+        assert (
+            await api("GET", project_path("notebook", mine.json["notebookId"]), headers=bob)
+        ).status == 200
         # eve: no grant, no tenant
         assert_problem(await api("GET", project_path("notebooks"), headers=eve), 404)
         assert_problem(await api("GET", project_path("notebook", mine.json["notebookId"]), headers=eve), 404)
-        assert_problem(await api("DELETE", project_path("notebook", mine.json["notebookId"]), headers=eve), 404)
-        assert (await api("GET", project_path("notebook", mine.json["notebookId"]), headers=alice)).status == 200
+        assert_problem(
+            await api("DELETE", project_path("notebook", mine.json["notebookId"]), headers=eve), 404
+        )
+        assert (
+            await api("GET", project_path("notebook", mine.json["notebookId"]), headers=alice)
+        ).status == 200
 
     async def test_info_lists_the_tenants_a_user_reaches(self, api):
-        assert (await api("GET", "api/mindzie/info", headers=self.as_user("alice"))).json["tenants"] == [TENANT]
+        assert (await api("GET", "api/mindzie/info", headers=self.as_user("alice"))).json["tenants"] == [
+            TENANT
+        ]
         assert (await api("GET", "api/mindzie/info", headers=self.as_user("bob"))).json["tenants"] == "*"
         assert (await api("GET", "api/mindzie/info", headers=self.as_user("eve"))).json["tenants"] == []
         assert PROJECT
 
-
     async def test_reading_does_not_imply_running(self, api):
         alice, bob = self.as_user("alice"), self.as_user("bob")
-        notebook = (await api("POST", project_path("notebook"), {"notebookName": "shared"}, headers=alice)).json
+        notebook = (
+            await api("POST", project_path("notebook"), {"notebookName": "shared"}, headers=alice)
+        ).json
         url = project_path("notebook", notebook["notebookId"], "execute")
         problem = assert_problem(await api("POST", url, {}, headers=alice), 403, problem_type="forbidden")
         assert "not run" in problem["detail"]
         accepted = await api("POST", url, {}, headers=bob)
         assert accepted.status == 202
-        cancel = project_path("notebook", notebook["notebookId"], "execution", accepted.json["executionId"], "cancel")
+        cancel = project_path(
+            "notebook", notebook["notebookId"], "execution", accepted.json["executionId"], "cancel"
+        )
         assert_problem(await api("POST", cancel, headers=alice), 403)
-        assert (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted.json["executionId"]), headers=alice)).status == 200
+        assert (
+            await api(
+                "GET",
+                project_path("notebook", notebook["notebookId"], "execution", accepted.json["executionId"]),
+                headers=alice,
+            )
+        ).status == 200
         assert (await api("POST", cancel, headers=bob)).status in (202, 409)
         info = (await api("GET", "api/mindzie/info", headers=alice)).json
         assert info["tenants"] == [TENANT] and info["executeTenants"] == []
@@ -155,20 +189,41 @@ class TestTenancy:
 
         bob = self.as_user("bob")
         theirs = {"tenant": OTHER_TENANT, "project": OTHER_PROJECT}
-        notebook = (await api("POST", project_path("notebook", **theirs), {"notebookName": "bob's"}, headers=bob)).json
-        cells = [{"cellId": "cell-001", "cellType": "code", "content": "x = 1"}, {"cellType": "code", "content": "print(x)"}]
-        await api("PUT", project_path("notebook", notebook["notebookId"], **theirs), {"cells": cells}, headers=bob)
-        execution = (await api("POST", project_path("notebook", notebook["notebookId"], "execute", **theirs), {}, headers=bob)).json
-        status_url = project_path("notebook", notebook["notebookId"], "execution", execution["executionId"], **theirs)
+        notebook = (
+            await api("POST", project_path("notebook", **theirs), {"notebookName": "bob's"}, headers=bob)
+        ).json
+        cells = [
+            {"cellId": "cell-001", "cellType": "code", "content": "x = 1"},
+            {"cellType": "code", "content": "print(x)"},
+        ]
+        await api(
+            "PUT", project_path("notebook", notebook["notebookId"], **theirs), {"cells": cells}, headers=bob
+        )
+        execution = (
+            await api(
+                "POST", project_path("notebook", notebook["notebookId"], "execute", **theirs), {}, headers=bob
+            )
+        ).json
+        status_url = project_path(
+            "notebook", notebook["notebookId"], "execution", execution["executionId"], **theirs
+        )
         end = time.monotonic() + 120
         while (await api("GET", status_url, headers=bob)).json["status"] == "Running":
             assert time.monotonic() < end
             await asyncio.sleep(0.05)
-        dataset = await api("POST", project_path("dataset", **theirs), raw=b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"log.csv\"\r\n\r\ncase_id,activity,timestamp\r\n1,a,2024-01-01\r\n--x--\r\n",
-                            headers={**bob, "Content-Type": "multipart/form-data; boundary=x"})
+        dataset = await api(
+            "POST",
+            project_path("dataset", **theirs),
+            raw=b'--x\r\nContent-Disposition: form-data; name="file"; filename="log.csv"\r\n\r\ncase_id,activity,timestamp\r\n1,a,2024-01-01\r\n--x--\r\n',
+            headers={**bob, "Content-Type": "multipart/form-data; boundary=x"},
+        )
         assert dataset.status == 201, dataset.body
-        ids = {"notebookId": notebook["notebookId"], "executionId": execution["executionId"],
-               "datasetId": dataset.json["datasetId"], "name": "executed.ipynb"}
+        ids = {
+            "notebookId": notebook["notebookId"],
+            "executionId": execution["executionId"],
+            "datasetId": dataset.json["datasetId"],
+            "name": "executed.ipynb",
+        }
 
         alice = self.as_user("alice")
         checked = 0
@@ -193,5 +248,9 @@ class TestTenancy:
         assert checked >= 25
         # and bob still has everything
         assert (await api("GET", f"{status_url}/artifacts/executed.ipynb", headers=bob)).status == 200
-        assert (await api("GET", project_path("dataset", ids["datasetId"], **theirs), headers=bob)).status == 200
-        assert (await api("GET", project_path("notebook", ids["notebookId"], **theirs), headers=bob)).json["notebookName"] == "bob's"
+        assert (
+            await api("GET", project_path("dataset", ids["datasetId"], **theirs), headers=bob)
+        ).status == 200
+        assert (await api("GET", project_path("notebook", ids["notebookId"], **theirs), headers=bob)).json[
+            "notebookName"
+        ] == "bob's"

@@ -36,13 +36,18 @@ PYTHON3 = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
 def cli(*args: str | Path, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False)
+    return subprocess.run(
+        [*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False
+    )
 
 
 async def acli(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """The command in a subprocess without blocking the loop the test server runs on."""
     process = await asyncio.create_subprocess_exec(
-        *CLI, *map(str, args), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *CLI,
+        *map(str, args),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env={**os.environ, **(env or {})},
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
@@ -71,7 +76,9 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture
 def starter(tmp_path: Path) -> Path:
-    return write_notebook(tmp_path / "starter.ipynb", template_cells("process_mining_starter", "python", None))
+    return write_notebook(
+        tmp_path / "starter.ipynb", template_cells("process_mining_starter", "python", None)
+    )
 
 
 # -- run ------------------------------------------------------------------------------------
@@ -107,7 +114,9 @@ def test_run_writes_the_executed_notebook_and_its_artifacts(starter, tmp_path):
 
 
 def test_a_failing_cell_fails_the_command(tmp_path):
-    notebook = write_notebook(tmp_path / "fails.ipynb", [code("x = 1", "parameters"), code("1 / 0"), code("print('after')")])
+    notebook = write_notebook(
+        tmp_path / "fails.ipynb", [code("x = 1", "parameters"), code("1 / 0"), code("print('after')")]
+    )
     done = cli("run", notebook)
     assert done.returncode == 1
     assert done.stdout.startswith("Completed") and "cell-002 failed: ZeroDivisionError" in done.stdout
@@ -121,14 +130,33 @@ def test_a_failing_cell_fails_the_command(tmp_path):
 
 
 def test_parameters_merge_like_papermill_and_cells_bound_the_run(tmp_path):
-    notebook = write_notebook(tmp_path / "params.ipynb", [
-        code("a = 0\nb = 'x'\nc = None\nd = None", "parameters"),
-        code("print(repr((a, b, c, d)), get_ipython().history_manager.hist_file)"),
-        code("raise RuntimeError('outside the range')"),
-    ])
+    notebook = write_notebook(
+        tmp_path / "params.ipynb",
+        [
+            code("a = 0\nb = 'x'\nc = None\nd = None", "parameters"),
+            code("print(repr((a, b, c, d)), get_ipython().history_manager.hist_file)"),
+            code("raise RuntimeError('outside the range')"),
+        ],
+    )
     (tmp_path / "params.yaml").write_text("a: 1\nd: 2024-01-02\n")
-    done = cli("run", notebook, "-f", tmp_path / "params.yaml", "-y", "b: from yaml", "-p", "a", "3",
-               "-r", "c", "007", "--cells", "cell-001:2", "-o", tmp_path / "out")
+    done = cli(
+        "run",
+        notebook,
+        "-f",
+        tmp_path / "params.yaml",
+        "-y",
+        "b: from yaml",
+        "-p",
+        "a",
+        "3",
+        "-r",
+        "c",
+        "007",
+        "--cells",
+        "cell-001:2",
+        "-o",
+        tmp_path / "out",
+    )
     assert done.returncode == 0, done.stderr
     assert "1 skipped" in done.stdout
     executed = nbformat.read(tmp_path / "out" / "executed.ipynb", as_version=4)
@@ -137,8 +165,28 @@ def test_parameters_merge_like_papermill_and_cells_bound_the_run(tmp_path):
     assert printed.strip() == "(3, 'from yaml', '007', '2024-01-02') :memory:"
 
 
-@pytest.mark.parametrize("raw", ["True", "False", "None", "true", "1", "-3", "1_000", " 7 ", "1.5", "1e3", "nan",
-                                 "inf", "0x1f", "[1, 2]", "2024-01-02", "", "text"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "True",
+        "False",
+        "None",
+        "true",
+        "1",
+        "-3",
+        "1_000",
+        " 7 ",
+        "1.5",
+        "1e3",
+        "nan",
+        "inf",
+        "0x1f",
+        "[1, 2]",
+        "2024-01-02",
+        "",
+        "text",
+    ],
+)
 def test_p_values_are_typed_exactly_as_papermill_types_them(raw):
     ours, theirs = resolve_type(raw), _resolve_type(raw)
     assert type(ours) is type(theirs)
@@ -146,7 +194,9 @@ def test_p_values_are_typed_exactly_as_papermill_types_them(raw):
 
 
 def test_rerunning_replaces_the_earlier_run_and_foreign_folders_are_refused(tmp_path):
-    notebook = write_notebook(tmp_path / "twice.ipynb", [code("x = 1", "parameters"), code("if x == 1:\n    print('first')")])
+    notebook = write_notebook(
+        tmp_path / "twice.ipynb", [code("x = 1", "parameters"), code("if x == 1:\n    print('first')")]
+    )
     assert cli("run", notebook).returncode == 0
     folder = tmp_path / "twice-run"
     assert (folder / "cell-002-1.txt").is_file()
@@ -188,12 +238,17 @@ def test_user_mistakes_are_one_line_and_exit_code_2(expected, tmp_path):
 
 def test_ctrl_c_cancels_the_run_and_shuts_the_kernel_down(tmp_path):
     marker = tmp_path / "kernel.pid"
-    notebook = write_notebook(tmp_path / "slow.ipynb", [
-        code("import os, pathlib, time"),
-        code(f"pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\ntime.sleep(300)"),
-        code("print('never')"),
-    ])
-    process = subprocess.Popen([*CLI, "run", str(notebook)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    notebook = write_notebook(
+        tmp_path / "slow.ipynb",
+        [
+            code("import os, pathlib, time"),
+            code(f"pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\ntime.sleep(300)"),
+            code("print('never')"),
+        ],
+    )
+    process = subprocess.Popen(
+        [*CLI, "run", str(notebook)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while not marker.exists() or not marker.read_text():
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
@@ -210,8 +265,20 @@ def test_ctrl_c_cancels_the_run_and_shuts_the_kernel_down(tmp_path):
 
 # -- help and the server fallback --------------------------------------------------------------
 
-COMMANDS = [[], ["run"], ["list"], ["executions"], ["status"], ["results"], ["datasets"], ["db"],
-            ["db", "check"], ["db", "upgrade"], ["db", "prune"], ["demo"]]
+COMMANDS = [
+    [],
+    ["run"],
+    ["list"],
+    ["executions"],
+    ["status"],
+    ["results"],
+    ["datasets"],
+    ["db"],
+    ["db", "check"],
+    ["db", "upgrade"],
+    ["db", "prune"],
+    ["demo"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "jupyter-mindzie")
@@ -223,11 +290,14 @@ def test_every_command_has_help(command):
 
 def test_jupyter_finds_the_console_script_and_a_mistyped_command_is_caught():
     jupyter = Path(sys.executable).with_name("jupyter")
-    done = subprocess.run([str(jupyter), "mindzie", "run", "--help"], capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [str(jupyter), "mindzie", "run", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0 and done.stdout.startswith("usage: jupyter mindzie run"), done.stderr
     typo = cli("lsit")
     assert typo.returncode == 2 and typo.stderr.strip() == (
-        "jupyter mindzie: error: unknown command 'lsit'; did you mean 'list'? (see jupyter mindzie --help)")
+        "jupyter mindzie: error: unknown command 'lsit'; did you mean 'list'? (see jupyter mindzie --help)"
+    )
 
 
 def test_without_a_subcommand_it_is_the_server_extension_app():
@@ -242,8 +312,12 @@ def test_without_a_subcommand_it_is_the_server_extension_app():
 def finished_execution(client: MindzieClient) -> tuple[str, str]:
     notebook = client.create_notebook("Listed ノート", "for the CLI", template="blank")
     client.update_notebook(notebook["notebookId"], cells=[{"cellType": "code", "content": "print('hello')"}])
-    execution = client.execute_notebook(notebook["notebookId"], generate_report=False, save_intermediate_results=False)
-    final = client.wait_for_completion(notebook["notebookId"], execution["executionId"], poll_interval=0.1, timeout=120)
+    execution = client.execute_notebook(
+        notebook["notebookId"], generate_report=False, save_intermediate_results=False
+    )
+    final = client.wait_for_completion(
+        notebook["notebookId"], execution["executionId"], poll_interval=0.1, timeout=120
+    )
     assert final["status"] == "Completed", final
     return notebook["notebookId"], execution["executionId"]
 
@@ -286,8 +360,10 @@ async def test_list_status_and_results_against_a_live_server(server_url, jp_serv
     code, out, err = await acli("list", *where[:2], "--token", "wrong", *where[4:])
     assert code == 1 and len(err.splitlines()) == 1 and "(HTTP 403)" in err
     code, out, err = await acli("list", "--url", "http://127.0.0.1:9", *where[2:])
-    assert code == 1 and err.strip() == ("jupyter mindzie list: error: cannot reach a server at "
-                                         "http://127.0.0.1:9: is `jupyter mindzie` running there?")
+    assert code == 1 and err.strip() == (
+        "jupyter mindzie list: error: cannot reach a server at "
+        "http://127.0.0.1:9: is `jupyter mindzie` running there?"
+    )
 
 
 # -- db and demo --------------------------------------------------------------------------------
@@ -305,11 +381,20 @@ def old_store(path: Path) -> None:
 def ended_execution(store: MindzieStore, ended_days_ago: int) -> str:
     execution_id = str(uuid.uuid4())
     end = stamp(utcnow() - timedelta(days=ended_days_ago))
-    store.insert_execution({
-        "execution_id": execution_id, "notebook_id": str(uuid.uuid4()), "tenant_id": TENANT,
-        "project_id": PROJECT, "status": "Completed", "phase": "Completed", "date_queued": end,
-        "start_time": end, "end_time": end,
-    }, [])
+    store.insert_execution(
+        {
+            "execution_id": execution_id,
+            "notebook_id": str(uuid.uuid4()),
+            "tenant_id": TENANT,
+            "project_id": PROJECT,
+            "status": "Completed",
+            "phase": "Completed",
+            "date_queued": end,
+            "start_time": end,
+            "end_time": end,
+        },
+        [],
+    )
     return execution_id
 
 
@@ -317,7 +402,10 @@ def test_db_check_upgrade_and_prune(tmp_path):
     db = tmp_path / ".mindzie" / "mindzie.db"
     old_store(db)
     check = cli("db", "check", "--root", tmp_path)
-    assert check.returncode == 1 and f"schema     1 (this jupyter-mindzie: {SCHEMA_VERSION}); run" in check.stdout
+    assert (
+        check.returncode == 1
+        and f"schema     1 (this jupyter-mindzie: {SCHEMA_VERSION}); run" in check.stdout
+    )
     upgrade = cli("db", "upgrade", "--db", db)
     assert upgrade.returncode == 0 and upgrade.stdout.strip() == f"{db}: schema 1 -> {SCHEMA_VERSION}"
     report = json.loads(cli("db", "check", "--root", tmp_path, "--json").stdout)
@@ -330,17 +418,24 @@ def test_db_check_upgrade_and_prune(tmp_path):
         (tmp_path / ".mindzie" / "executions" / execution_id).mkdir(parents=True)
         (tmp_path / ".mindzie" / "executions" / execution_id / "executed.ipynb").write_text("{}")
     dry = cli("db", "prune", "--root", tmp_path, "--older-than", "30d", "--dry-run")
-    assert dry.returncode == 0 and dry.stdout.splitlines()[0] == old and "would prune 1 executions" in dry.stdout
+    assert (
+        dry.returncode == 0 and dry.stdout.splitlines()[0] == old and "would prune 1 executions" in dry.stdout
+    )
     assert (tmp_path / ".mindzie" / "executions" / old).is_dir()
     pruned = cli("db", "prune", "--root", tmp_path, "--older-than", "30d")
-    assert pruned.returncode == 0 and "pruned 1 executions" in pruned.stdout and "removed 1 artifact folders" in pruned.stdout
+    assert (
+        pruned.returncode == 0
+        and "pruned 1 executions" in pruned.stdout
+        and "removed 1 artifact folders" in pruned.stdout
+    )
     assert not (tmp_path / ".mindzie" / "executions" / old).exists()
     assert (tmp_path / ".mindzie" / "executions" / recent).is_dir()
     store = MindzieStore(db_path=str(db))
     assert store.get_execution(old) is None and store.get_execution(recent) is not None
     store.close()
     assert "no store at" in one_line_error(cli("db", "check", "--root", tmp_path / "elsewhere")).replace(
-        "jupyter mindzie db check: error: ", "")
+        "jupyter mindzie db check: error: ", ""
+    )
 
 
 def test_demo_seeds_a_project_and_remembers_the_notebook(tmp_path):

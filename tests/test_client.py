@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import itertools
 import time
 import uuid
 import zipfile
@@ -48,7 +49,9 @@ def client(server_url: str, jp_serverapp: Any) -> Any:
         yield made
 
 
-def wait_until(client: MindzieClient, notebook_id: str, execution_id: str, ready: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+def wait_until(
+    client: MindzieClient, notebook_id: str, execution_id: str, ready: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
     """Poll the status until `ready(status)`; fail after a minute."""
     deadline = time.monotonic() + 60
     while not ready(status := client.get_execution_status(notebook_id, execution_id)):
@@ -62,21 +65,27 @@ def wait_until(client: MindzieClient, notebook_id: str, execution_id: str, ready
 
 def seed_workflow(client: MindzieClient, folder: Path) -> None:
     """Upload the demo log, create and bind the starter, run it with parameters, fetch everything."""
-    dataset = client.upload_dataset(write_demo_event_log(folder / "loan_applications.csv"), "Loan applications")
+    dataset = client.upload_dataset(
+        write_demo_event_log(folder / "loan_applications.csv"), "Loan applications"
+    )
     assert dataset["recordCount"] == len(demo_event_log_rows())
     assert {"case_id", "activity", "timestamp"} <= set(dataset["columns"])
     assert client.get_dataset(dataset["datasetId"])["name"] == "Loan applications"
     assert [d["datasetId"] for d in client.list_datasets()["datasets"]] == [dataset["datasetId"]]
 
     # the seed's positional call; without integration the seed's settings are sent
-    notebook = client.create_notebook("Advanced Process Analytics", "異常検知を含むプロセス分析", "python3", "process_mining_starter")
+    notebook = client.create_notebook(
+        "Advanced Process Analytics", "異常検知を含むプロセス分析", "python3", "process_mining_starter"
+    )
     assert notebook["integration"]["enrichmentMode"] is True and notebook["notebookVersion"] == "1.0.0"
     bound = client.update_notebook(
         notebook["notebookId"],
         integration={"datasetBinding": dataset["datasetId"]},
         if_match=notebook["notebookVersion"],
     )
-    assert bound["integration"]["datasetBinding"] == dataset["datasetId"] and bound["notebookVersion"] == "1.0.1"
+    assert (
+        bound["integration"]["datasetBinding"] == dataset["datasetId"] and bound["notebookVersion"] == "1.0.1"
+    )
     notebook_id = notebook["notebookId"]
 
     execution = client.execute_notebook(notebook_id, {"top_n_bottlenecks": 2}, timeout=600)
@@ -84,11 +93,15 @@ def seed_workflow(client: MindzieClient, folder: Path) -> None:
     assert execution["parameters"] == {"top_n_bottlenecks": 2, "dataset_id": dataset["datasetId"]}
     execution_id = execution["executionId"]
     polled: list[dict[str, Any]] = []
-    final = client.wait_for_completion(notebook_id, execution_id, poll_interval=0.2, timeout=240, on_status=polled.append)
+    final = client.wait_for_completion(
+        notebook_id, execution_id, poll_interval=0.2, timeout=240, on_status=polled.append
+    )
     assert final["status"] == "Completed" and final["progress"]["failedCells"] == 0, final
     assert "cellResults" not in polled[-1], "polls leave the cells out"
     assert polled[-1] == {key: value for key, value in final.items() if key != "cellResults"}
-    assert all(before != after for before, after in zip(polled, polled[1:])), "each status once: the server waits for news"
+    assert all(before != after for before, after in itertools.pairwise(polled)), (
+        "each status once: the server waits for news"
+    )
     assert [cell["status"] for cell in final["cellResults"]] == ["Success"] * len(final["cellResults"])
 
     results = client.get_execution_results(notebook_id, execution_id, "all", "detailed")
@@ -128,7 +141,9 @@ async def test_the_seed_workflow_runs_against_the_server(client, tmp_path):
 def long_run(client: MindzieClient) -> None:
     notebook = client.create_notebook("Slow", "sleeps", template="blank")
     notebook_id = notebook["notebookId"]
-    client.update_notebook(notebook_id, cells=[{"cellType": "code", "content": "import time\ntime.sleep(120)"}])
+    client.update_notebook(
+        notebook_id, cells=[{"cellType": "code", "content": "import time\ntime.sleep(120)"}]
+    )
     execution = client.execute_notebook(notebook_id, generate_report=False, save_intermediate_results=False)
     execution_id = execution["executionId"]
     wait_until(client, notebook_id, execution_id, lambda s: s["phase"] == "Executing" and s["currentCell"])
@@ -181,9 +196,13 @@ def typed_errors(client: MindzieClient, server_url: str, folder: Path) -> None:
         client.upload_notebook(folder / "big.ipynb", "Big")
     assert too_large.value.status == 413
 
-    with MindzieClient(server_url, TENANT, OTHER_PROJECT, client.session.headers["Authorization"].split()[1]) as other:
-        with pytest.raises(NotFound):  # another project's notebook is not there for it
-            other.get_notebook(notebook["notebookId"])
+    with (
+        MindzieClient(
+            server_url, TENANT, OTHER_PROJECT, client.session.headers["Authorization"].split()[1]
+        ) as other,
+        pytest.raises(NotFound),
+    ):  # another project's notebook is not there for it
+        other.get_notebook(notebook["notebookId"])
     with MindzieClient(server_url, TENANT, PROJECT, "not-the-token") as stranger:
         with pytest.raises(AuthenticationError) as denied:
             stranger.list_notebooks()
@@ -205,7 +224,10 @@ def ported_seed_calls(manager: NotebookManager, folder: Path) -> None:
     assert uploaded["notebookName"] == "カスタマージャーニー分析"
     assert "no-parameters-cell" in {w["code"] for w in uploaded["validation"]["warnings"]}
     manager.create_notebook(
-        "Advanced Process Analytics", "異常検知", "python3", "process_mining_starter",
+        "Advanced Process Analytics",
+        "異常検知",
+        "python3",
+        "process_mining_starter",
         {"enrichmentMode": True, "outputFormat": "enriched_dataframe", "autoExecution": False},
     )
     listed = manager.list_notebooks(status="Ready", enrichment_mode=True, page_size=1)

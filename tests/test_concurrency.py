@@ -33,8 +33,12 @@ def increment(server: Server, notebook_id: str) -> tuple[int, int]:
             current = session.get(f"{server.api}/notebook/{notebook_id}", timeout=60)
             assert current.status_code == 200, current.text
             count = int(current.json()["notebookDescription"])
-            reply = session.put(f"{server.api}/notebook/{notebook_id}", json={"notebookDescription": str(count + 1)},
-                                headers={"If-Match": current.headers["ETag"]}, timeout=60)
+            reply = session.put(
+                f"{server.api}/notebook/{notebook_id}",
+                json={"notebookDescription": str(count + 1)},
+                headers={"If-Match": current.headers["ETag"]},
+                timeout=60,
+            )
             if reply.status_code == 412:
                 conflicts += 1
                 continue
@@ -50,17 +54,27 @@ def busy_client(server: Server, n: int, shared: str) -> dict[str, int]:
         created = session.post(f"{server.api}/notebook", json={"notebookName": f"client {n}"}, timeout=60)
         assert created.status_code == 201, created.text
         notebook_id = created.json()["notebookId"]
-        cells = [{"cellId": "cell-001", "cellType": "code", "content": f"n = {n}"}, {"cellType": "code", "content": "print(n)"}]
-        assert session.put(f"{server.api}/notebook/{notebook_id}", json={"cells": cells}, timeout=60).status_code == 200
+        cells = [
+            {"cellId": "cell-001", "cellType": "code", "content": f"n = {n}"},
+            {"cellType": "code", "content": "print(n)"},
+        ]
+        assert (
+            session.put(f"{server.api}/notebook/{notebook_id}", json={"cells": cells}, timeout=60).status_code
+            == 200
+        )
         accepted = session.post(f"{server.api}/notebook/{notebook_id}/execute", json={}, timeout=60)
         assert accepted.status_code == 202, accepted.text
     done, conflicts = increment(server, shared)
-    final = wait_for(server, notebook_id, accepted.json()["executionId"], lambda s: s["status"] != "Running", deadline=240)
+    final = wait_for(
+        server, notebook_id, accepted.json()["executionId"], lambda s: s["status"] != "Running", deadline=240
+    )
     return {"done": done, "conflicts": conflicts, "completed": int(final["status"] == "Completed")}
 
 
 def test_twenty_clients_create_update_and_execute_at_once(server: Server):
-    shared = server.call("POST", "notebook", json={"notebookName": "shared counter", "notebookDescription": "0"}).json()
+    shared = server.call(
+        "POST", "notebook", json={"notebookName": "shared counter", "notebookDescription": "0"}
+    ).json()
     with ThreadPoolExecutor(CLIENTS) as pool:
         outcomes = list(pool.map(lambda n: busy_client(server, n, shared["notebookId"]), range(CLIENTS)))
     final = server.call("GET", f"notebook/{shared['notebookId']}").json()

@@ -25,24 +25,39 @@ from .conftest import (
 )
 
 
-def multipart(fields: dict[str, str], files: list[tuple[str, str | None, bytes]]) -> tuple[bytes, dict[str, str]]:
+def multipart(
+    fields: dict[str, str], files: list[tuple[str, str | None, bytes]]
+) -> tuple[bytes, dict[str, str]]:
     """A multipart/form-data body; a file whose name is None is sent as a plain field."""
     boundary = uuid.uuid4().hex
     parts: list[bytes] = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     for name, filename, data in files:
-        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        disposition = f'form-data; name="{name}"' + (
+            f'; filename="{filename}"' if filename is not None else ""
+        )
         head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: application/octet-stream\r\n\r\n"
         parts.append(head.encode() + data + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
-async def upload(api: Any, data: bytes, filename: str | None = "events.csv", *, tenant: str = TENANT,
-                 project: str = PROJECT, **fields: str):
+async def upload(
+    api: Any,
+    data: bytes,
+    filename: str | None = "events.csv",
+    *,
+    tenant: str = TENANT,
+    project: str = PROJECT,
+    **fields: str,
+):
     body, headers = multipart(fields, [("file", filename, data)])
-    return await api("POST", project_path("dataset", tenant=tenant, project=project), raw=body, headers=headers)
+    return await api(
+        "POST", project_path("dataset", tenant=tenant, project=project), raw=body, headers=headers
+    )
 
 
 def demo_csv(tmp_path: Path) -> bytes:
@@ -88,9 +103,18 @@ async def test_upload_the_demo_event_log_as_csv(api, mindzie_app, tmp_path):
     folder = Path(mindzie_app.datasets.datasets_dir) / dataset["datasetId"]
     assert (folder / "data.csv").read_bytes() == data
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    assert {k: meta[k] for k in ("datasetId", "tenantId", "projectId", "name", "format", "file", "columns", "recordCount")} == {
-        "datasetId": dataset["datasetId"], "tenantId": TENANT, "projectId": PROJECT, "name": "demo_event_log",
-        "format": "csv", "file": "data.csv", "columns": list(COLUMNS), "recordCount": dataset["recordCount"],
+    assert {
+        k: meta[k]
+        for k in ("datasetId", "tenantId", "projectId", "name", "format", "file", "columns", "recordCount")
+    } == {
+        "datasetId": dataset["datasetId"],
+        "tenantId": TENANT,
+        "projectId": PROJECT,
+        "name": "demo_event_log",
+        "format": "csv",
+        "file": "data.csv",
+        "columns": list(COLUMNS),
+        "recordCount": dataset["recordCount"],
     }
     assert stored(mindzie_app) == [dataset["datasetId"]]
 
@@ -99,12 +123,14 @@ async def test_upload_the_demo_event_log_as_csv(api, mindzie_app, tmp_path):
 
 
 async def test_upload_parquet_reads_schema_and_count(api, mindzie_app):
-    frame = pd.DataFrame({
-        "case_id": ["C1", "C1", "C2"],
-        "activity": ["Submit", "Approve", "Submit"],
-        "timestamp": pd.to_datetime(["2024-01-02 08:00", "2024-01-03 09:30", "2024-01-04 10:00"]),
-        "amount": [2500.0, 2500.0, None],
-    })
+    frame = pd.DataFrame(
+        {
+            "case_id": ["C1", "C1", "C2"],
+            "activity": ["Submit", "Approve", "Submit"],
+            "timestamp": pd.to_datetime(["2024-01-02 08:00", "2024-01-03 09:30", "2024-01-04 10:00"]),
+            "amount": [2500.0, 2500.0, None],
+        }
+    )
     data = parquet_bytes(frame)
     reply = await upload(api, data, "loans.parquet", name="Loan events 2024")
     assert reply.status == 201, reply.body
@@ -159,7 +185,9 @@ async def test_names_come_from_the_file_name_without_folders(api, mindzie_app):
     ],
 )
 async def test_unreadable_files_are_400_naming_file(api, mindzie_app, data, filename, needle):
-    problem = assert_problem(await upload(api, data, filename), 400, field="file", problem_type="invalid-request")
+    problem = assert_problem(
+        await upload(api, data, filename), 400, field="file", problem_type="invalid-request"
+    )
     assert needle in problem["detail"], problem
     assert (await api("GET", project_path("datasets"))).json["totalCount"] == 0
     assert stored(mindzie_app) == []
@@ -171,7 +199,9 @@ async def test_a_missing_extra_or_plain_json_file_part_is_400(api):
     two, headers = multipart({}, [("file", "a.csv", small_csv()), ("file", "b.csv", small_csv())])
     assert_problem(await api("POST", project_path("dataset"), raw=two, headers=headers), 400, field="file")
     extra, headers = multipart({}, [("file", "a.csv", small_csv()), ("attachment", "b.csv", small_csv())])
-    assert_problem(await api("POST", project_path("dataset"), raw=extra, headers=headers), 400, field="attachment")
+    assert_problem(
+        await api("POST", project_path("dataset"), raw=extra, headers=headers), 400, field="attachment"
+    )
     assert_problem(await api("POST", project_path("dataset"), {"file": "case_id\nC1\n"}), 400, field="file")
     assert (await api("GET", project_path("datasets"))).json["totalCount"] == 0
 
@@ -184,7 +214,12 @@ async def test_a_file_field_without_a_file_name_is_taken_as_the_file(api):
 
 @pytest.mark.parametrize(
     ("fields", "field"),
-    [({"name": "   "}, "name"), ({"name": ""}, "name"), ({"name": "x" * 201}, "name"), ({"nmae": "typo"}, "nmae")],
+    [
+        ({"name": "   "}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"nmae": "typo"}, "nmae"),
+    ],
 )
 async def test_bad_form_fields_are_400(api, mindzie_app, fields, field):
     assert_problem(await upload(api, small_csv(), **fields), 400, field=field)
@@ -197,7 +232,9 @@ class TestSizeLimit:
         return {"MindzieDatasetLibrary": {"max_upload_size": 4096}}
 
     async def test_over_the_limit_is_413(self, api, mindzie_app):
-        problem = assert_problem(await upload(api, small_csv(1000)), 413, field="file", problem_type="payload-too-large")
+        problem = assert_problem(
+            await upload(api, small_csv(1000)), 413, field="file", problem_type="payload-too-large"
+        )
         assert "4096" in problem["detail"]
         assert stored(mindzie_app) == []
         assert (await upload(api, small_csv(3))).status == 201
@@ -212,7 +249,9 @@ class TestConfiguredFolder:
         assert mindzie_app.datasets.datasets_dir == str(tmp_path / "shared" / "datasets")
         reply = await upload(api, small_csv())
         assert reply.status == 201, reply.body
-        assert (tmp_path / "shared" / "datasets" / reply.json["datasetId"] / "data.csv").read_bytes() == small_csv()
+        assert (
+            tmp_path / "shared" / "datasets" / reply.json["datasetId"] / "data.csv"
+        ).read_bytes() == small_csv()
 
 
 # -- list -----------------------------------------------------------------------------------
@@ -230,8 +269,19 @@ async def test_list_is_paged_newest_first_and_scoped(api):
     first = (await api("GET", project_path("datasets"), params={"pageSize": 2})).json
     assert [d["datasetId"] for d in first["datasets"]] == [ids[2], ids[1]]
     assert {k: first[k] for k in ("totalCount", "page", "pageSize", "hasNextPage")} == {
-        "totalCount": 3, "page": 1, "pageSize": 2, "hasNextPage": True}
-    assert set(first["datasets"][0]) >= {"datasetId", "name", "recordCount", "columns", "format", "dateCreated"}
+        "totalCount": 3,
+        "page": 1,
+        "pageSize": 2,
+        "hasNextPage": True,
+    }
+    assert set(first["datasets"][0]) >= {
+        "datasetId",
+        "name",
+        "recordCount",
+        "columns",
+        "format",
+        "dateCreated",
+    }
     assert first["datasets"][0]["name"] == "events-2" and first["datasets"][0]["recordCount"] == 3
     second = (await api("GET", project_path("datasets"), params={"page": 2, "pageSize": 2})).json
     assert [d["datasetId"] for d in second["datasets"]] == [ids[0]] and second["hasNextPage"] is False
@@ -239,8 +289,15 @@ async def test_list_is_paged_newest_first_and_scoped(api):
     assert default["pageSize"] == 20 and default["totalCount"] == 3
 
 
-@pytest.mark.parametrize(("params", "field"), [({"pageSize": "0"}, "pageSize"), ({"pageSize": "101"}, "pageSize"),
-                                               ({"page": "0"}, "page"), ({"page": "two"}, "page")])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"pageSize": "0"}, "pageSize"),
+        ({"pageSize": "101"}, "pageSize"),
+        ({"page": "0"}, "page"),
+        ({"page": "two"}, "page"),
+    ],
+)
 async def test_list_rejects_bad_paging(api, params, field):
     assert_problem(await api("GET", project_path("datasets"), params=params), 400, field=field)
 
@@ -255,8 +312,14 @@ async def test_delete_removes_row_and_files(api, mindzie_app):
     reply = await api("DELETE", project_path("dataset", dataset["datasetId"]))
     assert reply.status == 204 and not reply.body
     assert not folder.exists() and stored(mindzie_app) == []
-    assert_problem(await api("GET", project_path("dataset", dataset["datasetId"])), 404, problem_type="dataset-not-found")
-    assert_problem(await api("DELETE", project_path("dataset", dataset["datasetId"])), 404, problem_type="dataset-not-found")
+    assert_problem(
+        await api("GET", project_path("dataset", dataset["datasetId"])), 404, problem_type="dataset-not-found"
+    )
+    assert_problem(
+        await api("DELETE", project_path("dataset", dataset["datasetId"])),
+        404,
+        problem_type="dataset-not-found",
+    )
     assert (await api("GET", project_path("datasets"))).json["totalCount"] == 0
 
 
@@ -264,10 +327,15 @@ async def test_delete_removes_row_and_files(api, mindzie_app):
 async def test_another_tenant_or_project_sees_404(api, mindzie_app, tenant, project):
     dataset = (await upload(api, small_csv())).json
     for method in ("GET", "DELETE"):
-        hidden = await api(method, project_path("dataset", dataset["datasetId"], tenant=tenant, project=project))
+        hidden = await api(
+            method, project_path("dataset", dataset["datasetId"], tenant=tenant, project=project)
+        )
         missing = await api(method, project_path("dataset", DATASET, tenant=tenant, project=project))
         assert_problem(hidden, 404, problem_type="dataset-not-found")
-        assert hidden.json == missing.json | {"detail": hidden.json["detail"], "message": hidden.json["message"]}
+        assert hidden.json == missing.json | {
+            "detail": hidden.json["detail"],
+            "message": hidden.json["message"],
+        }
     assert (Path(mindzie_app.datasets.datasets_dir) / dataset["datasetId"] / "data.csv").is_file()
     assert (await api("GET", project_path("dataset", dataset["datasetId"]))).status == 200
 
@@ -296,6 +364,7 @@ async def test_ids_are_case_insensitive(api):
     ],
 )
 async def test_every_dataset_endpoint_needs_authentication(api, method, path):
-    reply = await api(method, path, raw=small_csv() if method == "POST" else None,
-                      headers={"Authorization": "token wrong"})
+    reply = await api(
+        method, path, raw=small_csv() if method == "POST" else None, headers={"Authorization": "token wrong"}
+    )
     assert_problem(reply, 403)

@@ -31,5 +31,9 @@ async def test_seeding_twice_gives_one_starter_that_the_api_serves(jp_root_dir, 
     assert listed["notebooks"][0]["path"] == first
     datasets = (await api("GET", f"api/{DEMO_TENANT_ID}/{DEMO_PROJECT_ID}/datasets")).json["datasets"]
     assert len(datasets) == 1 and datasets[0]["recordCount"] == len(demo_event_log_rows())
-    notebook = (await api("GET", f"api/{DEMO_TENANT_ID}/{DEMO_PROJECT_ID}/notebook/{listed['notebooks'][0]['notebookId']}")).json
+    notebook = (
+        await api(
+            "GET", f"api/{DEMO_TENANT_ID}/{DEMO_PROJECT_ID}/notebook/{listed['notebooks'][0]['notebookId']}"
+        )
+    ).json
     assert notebook["integration"]["datasetBinding"] == datasets[0]["datasetId"]

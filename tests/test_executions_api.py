@@ -17,7 +17,9 @@ from .test_notebooks_api import create
 TERMINAL = ("Completed", "Error", "Cancelled")
 
 
-async def notebook_with(api: Any, *sources: str, parameters: str = "x = 1", name: str = "run me") -> dict[str, Any]:
+async def notebook_with(
+    api: Any, *sources: str, parameters: str = "x = 1", name: str = "run me"
+) -> dict[str, Any]:
     """A notebook whose first code cell is the parameters cell, then one code cell per source."""
     notebook = await create(api, {"notebookName": name})
     cells = [{"cellId": "cell-001", "cellType": "code", "content": parameters}]
@@ -40,7 +42,9 @@ async def status(api: Any, notebook_id: str, execution_id: str) -> dict[str, Any
     return reply.json
 
 
-async def wait_for(api: Any, notebook_id: str, execution_id: str, until: Any = None, deadline: float = 120) -> dict[str, Any]:
+async def wait_for(
+    api: Any, notebook_id: str, execution_id: str, until: Any = None, deadline: float = 120
+) -> dict[str, Any]:
     """Poll the status until `until(status)` (default: a terminal status) or fail at the deadline."""
     until = until or (lambda s: s["status"] in TERMINAL)
     end = time.monotonic() + deadline
@@ -71,34 +75,62 @@ async def no_kernels_left(api: Any, deadline: float = 15) -> bool:
 
 async def test_the_starter_runs_end_to_end_with_typed_results(api, jp_root_dir):
     notebook = await create(api, {"notebookName": "Starter", "template": "process_mining_starter"})
-    accepted = await execute(api, notebook, {"parameters": {"top_n_bottlenecks": 2}, "priority": "High",
-                                             "outputOptions": {"generateReport": True}})
+    accepted = await execute(
+        api,
+        notebook,
+        {
+            "parameters": {"top_n_bottlenecks": 2},
+            "priority": "High",
+            "outputOptions": {"generateReport": True},
+        },
+    )
     assert accepted["status"] == "Running" and accepted["phase"] in ("Queued", "Starting")
     assert accepted["notebookId"] == notebook["notebookId"]
     assert accepted["estimatedDuration"] == "unknown"
     assert accepted["parameters"] == {"top_n_bottlenecks": 2}
-    assert accepted["progress"]["totalCells"] == len([c for c in notebook["cells"] if c["cellType"] == "code"])
+    assert accepted["progress"]["totalCells"] == len(
+        [c for c in notebook["cells"] if c["cellType"] == "code"]
+    )
     assert accepted["startTime"].endswith("Z") and "currentCell" in accepted
 
-    running = await wait_for(api, notebook["notebookId"], accepted["executionId"], lambda s: s["phase"] == "Executing" or s["status"] != "Running")
+    running = await wait_for(
+        api,
+        notebook["notebookId"],
+        accepted["executionId"],
+        lambda s: s["phase"] == "Executing" or s["status"] != "Running",
+    )
     if running["status"] == "Running":
-        execution_row = (await api("GET", project_path("notebooks"))).json  # the notebook shows Running meanwhile
+        execution_row = (
+            await api("GET", project_path("notebooks"))
+        ).json  # the notebook shows Running meanwhile
         assert execution_row["notebooks"][0]["status"] == "Running"
     final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
     assert final["status"] == "Completed", final
     assert final["progress"]["percentComplete"] == 100
     assert final["progress"]["failedCells"] == 0
-    assert final["progress"]["successfulCells"] == final["progress"]["totalCells"] == final["progress"]["completedCells"]
+    assert (
+        final["progress"]["successfulCells"]
+        == final["progress"]["totalCells"]
+        == final["progress"]["completedCells"]
+    )
     assert all(c["status"] == "Success" for c in final["cellResults"])
-    assert all(c["executionTime"].endswith("seconds") and c["executionTimeSeconds"] >= 0 for c in final["cellResults"])
+    assert all(
+        c["executionTime"].endswith("seconds") and c["executionTimeSeconds"] >= 0
+        for c in final["cellResults"]
+    )
     assert final["totalDuration"] and final["totalDurationSeconds"] > 0 and final["endTime"].endswith("Z")
     assert final["outputs"]["plots"] == 1
     assert final["resources"]["peakMemoryBytes"] > 10 * 2**20 and final["resources"]["cpuTimeSeconds"] > 0
     assert final["resources"]["diskUsageBytes"] > 0 and final["resources"]["peakMemoryUsage"].endswith("MB")
     assert await no_kernels_left(api), "the run's kernel must be shut down"
 
-    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
-                         params={"format": "detailed"})).json
+    results = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
+            params={"format": "detailed"},
+        )
+    ).json
     assert results["executionId"] == accepted["executionId"] and results["status"] == "Completed"
     plots = [o for o in results["outputs"] if o["outputType"] == "image/png"]
     assert len(plots) == 1 and plots[0]["dimensions"]["width"] > 100 and plots[0]["title"]
@@ -138,13 +170,23 @@ async def test_the_starter_runs_end_to_end_with_typed_results(api, jp_root_dir):
 
 
 async def test_parameters_arrive_exactly_as_sent(api):
-    sent = {"x": "it's \"quoted\"\nand unicode: 分析", "flag": True, "nothing": None, "nested": {"a": [1, 2.5, {"b": None}]}}
+    sent = {
+        "x": 'it\'s "quoted"\nand unicode: 分析',
+        "flag": True,
+        "nothing": None,
+        "nested": {"a": [1, 2.5, {"b": None}]},
+    }
     notebook = await notebook_with(api, "import json\nprint(json.dumps([x, flag, nothing, nested]))")
     accepted = await execute(api, notebook, {"parameters": sent})
     final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
     assert final["status"] == "Completed", final
-    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
-                         params={"format": "detailed", "cellId": "cell-002"})).json
+    results = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
+            params={"format": "detailed", "cellId": "cell-002"},
+        )
+    ).json
     (printed,) = results["outputs"]
     assert printed["outputType"] == "stream"
     assert json.loads(printed["content"]) == [sent["x"], True, None, sent["nested"]]
@@ -153,12 +195,19 @@ async def test_parameters_arrive_exactly_as_sent(api):
 async def test_a_bound_dataset_is_passed_as_dataset_id(api):
     notebook = await notebook_with(api, "print(dataset_id)", parameters="dataset_id = None")
     bound = "880e8400-e29b-41d4-a716-446655440000"
-    await api("PUT", project_path("notebook", notebook["notebookId"]), {"integration": {"datasetBinding": bound}})
+    await api(
+        "PUT", project_path("notebook", notebook["notebookId"]), {"integration": {"datasetBinding": bound}}
+    )
     accepted = await execute(api, notebook)
     assert accepted["parameters"] == {"dataset_id": bound}
     await wait_for(api, notebook["notebookId"], accepted["executionId"])
-    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
-                         params={"format": "detailed"})).json
+    results = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
+            params={"format": "detailed"},
+        )
+    ).json
     assert results["outputs"][0]["content"].strip() == bound
 
 
@@ -191,8 +240,13 @@ async def test_a_run_keeps_its_cells_out_of_the_users_ipython_history(api):
     accepted = await execute(api, notebook)
     final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
     assert final["status"] == "Completed"
-    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
-                         params={"format": "detailed", "cellId": "cell-002"})).json
+    results = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
+            params={"format": "detailed", "cellId": "cell-002"},
+        )
+    ).json
     assert results["outputs"][0]["content"].strip() == ":memory:"
 
 
@@ -219,14 +273,18 @@ async def test_the_whole_execution_timeout(api):
 
 
 async def test_a_dead_kernel_ends_the_run_within_seconds(api):
-    notebook = await notebook_with(api, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "print('never')")
+    notebook = await notebook_with(
+        api, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "print('never')"
+    )
     started = time.monotonic()
     accepted = await execute(api, notebook)
     final = await wait_for(api, notebook["notebookId"], accepted["executionId"], deadline=30)
     assert time.monotonic() - started < 15
     assert final["status"] == "Error" and final["errorType"] == "DeadKernelError"
     assert [c["status"] for c in final["cellResults"]] == ["Success", "Error", "Skipped"]
-    assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["status"] == "Kernel_Dead"
+    assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json[
+        "status"
+    ] == "Kernel_Dead"
     assert not await kernel_ids(api), "a dead run's kernel is not restarted behind our back"
 
 
@@ -234,8 +292,12 @@ async def test_cancel_interrupts_and_shuts_the_kernel_down(api):
     notebook = await notebook_with(api, "import time\nfor _ in range(600):\n    time.sleep(0.1)")
     accepted = await execute(api, notebook)
     url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
-    running = await wait_for(api, notebook["notebookId"], accepted["executionId"],
-                             lambda s: s["currentCell"] == "cell-002" or s["status"] != "Running")
+    running = await wait_for(
+        api,
+        notebook["notebookId"],
+        accepted["executionId"],
+        lambda s: s["currentCell"] == "cell-002" or s["status"] != "Running",
+    )
     assert running["status"] == "Running"
     assert running["executionId"] and await kernel_ids(api), "the run's kernel is one of the server's"
     reply = await api("POST", f"{url}/cancel")
@@ -253,7 +315,9 @@ async def test_a_status_request_waits_for_the_next_change(api, mindzie_app):
     notebook = await notebook_with(api, "import time\nfor _ in range(600):\n    time.sleep(0.1)")
     accepted = await execute(api, notebook)
     url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
-    await wait_for(api, notebook["notebookId"], accepted["executionId"], lambda s: s["currentCell"] == "cell-002")
+    await wait_for(
+        api, notebook["notebookId"], accepted["executionId"], lambda s: s["currentCell"] == "cell-002"
+    )
     seen = await api("GET", url, params={"includeCells": "false"})
     etag = seen.headers["ETag"]
     mindzie_app.engine.status_recheck_seconds = 60  # only a write of this server may answer early
@@ -294,11 +358,19 @@ async def test_delete_while_an_execution_runs_is_409_then_works(api, jp_root_dir
     notebook = await notebook_with(api, "import time\ntime.sleep(30)")
     accepted = await execute(api, notebook)
     assert_problem(await api("DELETE", project_path("notebook", notebook["notebookId"])), 409)
-    await api("POST", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "cancel"))
+    await api(
+        "POST",
+        project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "cancel"),
+    )
     await wait_for(api, notebook["notebookId"], accepted["executionId"])
     assert (await api("DELETE", project_path("notebook", notebook["notebookId"]))).status == 204
     assert not (jp_root_dir / ".mindzie" / "executions" / accepted["executionId"]).exists()
-    assert_problem(await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])), 404)
+    assert_problem(
+        await api(
+            "GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
+        ),
+        404,
+    )
 
 
 # -- ranges and requests ------------------------------------------------------------------
@@ -306,11 +378,19 @@ async def test_delete_while_an_execution_runs_is_409_then_works(api, jp_root_dir
 
 async def test_a_cell_range_runs_only_those_cells(api):
     notebook = await notebook_with(api, "y = x + 1", "print(y)", "print('outside')")
-    accepted = await execute(api, notebook, {"executionMode": "range", "cellRange": {"startCell": "cell-001", "endCell": "cell-003"}})
+    accepted = await execute(
+        api,
+        notebook,
+        {"executionMode": "range", "cellRange": {"startCell": "cell-001", "endCell": "cell-003"}},
+    )
     final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
     assert final["status"] == "Completed"
     assert {c["cellId"]: c["status"] for c in final["cellResults"]} == {
-        "cell-001": "Success", "cell-002": "Success", "cell-003": "Success", "cell-004": "Skipped"}
+        "cell-001": "Success",
+        "cell-002": "Success",
+        "cell-003": "Success",
+        "cell-004": "Skipped",
+    }
     assert final["progress"]["totalCells"] == 3
 
 
@@ -334,7 +414,9 @@ async def test_a_cell_range_runs_only_those_cells(api):
 )
 async def test_bad_execute_requests_are_400(api, body, field):
     notebook = await notebook_with(api, "print(1)")
-    assert_problem(await api("POST", project_path("notebook", notebook["notebookId"], "execute"), body), 400, field=field)
+    assert_problem(
+        await api("POST", project_path("notebook", notebook["notebookId"], "execute"), body), 400, field=field
+    )
     history = (await api("GET", project_path("notebook", notebook["notebookId"], "executions"))).json
     assert history["totalCount"] == 0
 
@@ -344,14 +426,40 @@ async def test_executions_of_other_projects_are_404(api):
     accepted = await execute(api, notebook)
     await wait_for(api, notebook["notebookId"], accepted["executionId"])
     for path in (
-        project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], project=OTHER_PROJECT),
-        project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results", project=OTHER_PROJECT),
+        project_path(
+            "notebook", notebook["notebookId"], "execution", accepted["executionId"], project=OTHER_PROJECT
+        ),
+        project_path(
+            "notebook",
+            notebook["notebookId"],
+            "execution",
+            accepted["executionId"],
+            "results",
+            project=OTHER_PROJECT,
+        ),
         project_path("notebook", notebook["notebookId"], "executions", project=OTHER_PROJECT),
-        project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "artifacts", "executed.ipynb", project=OTHER_PROJECT),
+        project_path(
+            "notebook",
+            notebook["notebookId"],
+            "execution",
+            accepted["executionId"],
+            "artifacts",
+            "executed.ipynb",
+            project=OTHER_PROJECT,
+        ),
     ):
         assert_problem(await api("GET", path), 404)
-    assert_problem(await api("POST", project_path("notebook", notebook["notebookId"], "execute", project=OTHER_PROJECT), {}), 404)
-    assert_problem(await api("GET", project_path("notebook", notebook["notebookId"], "execution", "not-a-guid")), 400, field="executionId")
+    assert_problem(
+        await api(
+            "POST", project_path("notebook", notebook["notebookId"], "execute", project=OTHER_PROJECT), {}
+        ),
+        404,
+    )
+    assert_problem(
+        await api("GET", project_path("notebook", notebook["notebookId"], "execution", "not-a-guid")),
+        400,
+        field="executionId",
+    )
 
 
 # -- results ------------------------------------------------------------------------------
@@ -367,15 +475,21 @@ async def test_results_filters_download_and_artifacts(api):
     await wait_for(api, notebook["notebookId"], accepted["executionId"])
     url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
     summary = (await api("GET", f"{url}/results")).json
-    assert summary["counts"]["outputs"] == 2 and all("content" not in o or o["content"] is None for o in summary["outputs"])
+    assert summary["counts"]["outputs"] == 2 and all(
+        "content" not in o or o["content"] is None for o in summary["outputs"]
+    )
     plots = (await api("GET", f"{url}/results", params={"outputType": "plots"})).json
     assert [o["outputType"] for o in plots["outputs"]] == ["image/png"]
     data = (await api("GET", f"{url}/results", params={"outputType": "data", "format": "detailed"})).json
-    assert [o["contentType"] for o in data["outputs"]] == ["text/html"] and data["outputs"][0]["content"] == "<b>table</b>"
+    assert [o["contentType"] for o in data["outputs"]] == ["text/html"] and data["outputs"][0][
+        "content"
+    ] == "<b>table</b>"
     one_cell = (await api("GET", f"{url}/results", params={"cellId": "cell-003"})).json
     assert {o["cellId"] for o in one_cell["outputs"]} == {"cell-003"}
     assert_problem(await api("GET", f"{url}/results", params={"format": "xml"}), 400, field="format")
-    assert_problem(await api("GET", f"{url}/results", params={"outputType": "everything"}), 400, field="outputType")
+    assert_problem(
+        await api("GET", f"{url}/results", params={"outputType": "everything"}), 400, field="outputType"
+    )
 
     archive = await api("GET", f"{url}/results", params={"format": "download"})
     assert archive.status == 200 and archive.headers["Content-Type"] == "application/zip"
@@ -399,7 +513,11 @@ async def test_history_is_paged_newest_first(api):
         accepted = await execute(api, notebook)
         ids.append(accepted["executionId"])
         await wait_for(api, notebook["notebookId"], accepted["executionId"])
-    page = (await api("GET", project_path("notebook", notebook["notebookId"], "executions"), params={"pageSize": "2"})).json
+    page = (
+        await api(
+            "GET", project_path("notebook", notebook["notebookId"], "executions"), params={"pageSize": "2"}
+        )
+    ).json
     assert page["totalCount"] == 3 and page["hasNextPage"]
     assert [e["executionId"] for e in page["executions"]] == ids[::-1][:2]
     assert all(e["status"] == "Completed" and e["totalDuration"] for e in page["executions"])
@@ -411,26 +529,46 @@ class TestPriorityQueue:
         return {"MindzieEngine": {"slots": 1}}
 
     async def test_high_before_normal_before_low_fifo_within_one(self, api, mindzie_app):
-        blocker = await notebook_with(api, "import time\nfor _ in range(600):\n    time.sleep(0.1)", name="blocker")
+        blocker = await notebook_with(
+            api, "import time\nfor _ in range(600):\n    time.sleep(0.1)", name="blocker"
+        )
         quick = await notebook_with(api, "print('quick')", name="quick")
         first = await execute(api, blocker)
         await wait_for(api, blocker["notebookId"], first["executionId"], lambda s: s["phase"] == "Executing")
         order = ["Low", "Normal", "High", "Normal"]
         waiting = [await execute(api, quick, {"priority": p}) for p in order]
-        positions = [(await status(api, quick["notebookId"], w["executionId"]))["queuePosition"] for w in waiting]
+        positions = [
+            (await status(api, quick["notebookId"], w["executionId"]))["queuePosition"] for w in waiting
+        ]
         assert positions == [4, 2, 1, 3]
         assert all(w["phase"] == "Queued" and w["status"] == "Running" for w in waiting)
-        await api("POST", project_path("notebook", blocker["notebookId"], "execution", first["executionId"], "cancel"))
+        await api(
+            "POST",
+            project_path("notebook", blocker["notebookId"], "execution", first["executionId"], "cancel"),
+        )
         finals = [await wait_for(api, quick["notebookId"], w["executionId"]) for w in waiting]
-        ended = sorted(range(4), key=lambda i: finals[i]["endTime"] + mindzie_app.store.get_execution(finals[i]["executionId"])["end_time"])
+        ended = sorted(
+            range(4),
+            key=lambda i: (
+                finals[i]["endTime"] + mindzie_app.store.get_execution(finals[i]["executionId"])["end_time"]
+            ),
+        )
         assert ended == [2, 1, 3, 0]
 
     async def test_a_queued_execution_can_be_cancelled(self, api):
-        blocker = await notebook_with(api, "import time\nfor _ in range(600):\n    time.sleep(0.1)", name="blocker")
+        blocker = await notebook_with(
+            api, "import time\nfor _ in range(600):\n    time.sleep(0.1)", name="blocker"
+        )
         first = await execute(api, blocker)
         queued = await execute(api, blocker)
-        reply = await api("POST", project_path("notebook", blocker["notebookId"], "execution", queued["executionId"], "cancel"))
+        reply = await api(
+            "POST",
+            project_path("notebook", blocker["notebookId"], "execution", queued["executionId"], "cancel"),
+        )
         assert reply.status == 202 and reply.json["status"] == "Cancelled"
         assert all(c["status"] == "Skipped" for c in reply.json["cellResults"])
-        await api("POST", project_path("notebook", blocker["notebookId"], "execution", first["executionId"], "cancel"))
+        await api(
+            "POST",
+            project_path("notebook", blocker["notebookId"], "execution", first["executionId"], "cancel"),
+        )
         assert (await wait_for(api, blocker["notebookId"], first["executionId"]))["status"] == "Cancelled"

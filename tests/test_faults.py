@@ -19,8 +19,11 @@ def kernelspec(data_dir: Path, name: str, python: str) -> Path:
     """A kernelspec the server finds in its data dir, as an admin would install one."""
     folder = data_dir / "kernels" / name
     folder.mkdir(parents=True)
-    spec = {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": name, "language": "python"}
+    spec = {
+        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": name,
+        "language": "python",
+    }
     (folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
     return folder
 
@@ -32,16 +35,28 @@ def mindzie_config():
 
 async def test_a_cell_that_floods_output_is_cut_and_the_run_completes(api):
     notebook = await notebook_with(
-        api, "import sys\nfor i in range(50_000):\n    sys.stdout.write('x' * 99 + '\\n')", "print('after the flood')")
+        api,
+        "import sys\nfor i in range(50_000):\n    sys.stdout.write('x' * 99 + '\\n')",
+        "print('after the flood')",
+    )
     accepted = await execute(api, notebook)
-    seen_running = await wait_for(api, notebook["notebookId"], accepted["executionId"],
-                                  lambda s: s["currentCell"] == "cell-002" or s["status"] != "Running")
+    seen_running = await wait_for(
+        api,
+        notebook["notebookId"],
+        accepted["executionId"],
+        lambda s: s["currentCell"] == "cell-002" or s["status"] != "Running",
+    )
     assert (await api("GET", "api/status")).status == 200, "the server answers during the flood"
     final = await wait_for(api, notebook["notebookId"], accepted["executionId"], deadline=60)
     assert seen_running and final["status"] == "Completed"
     assert [c["status"] for c in final["cellResults"]] == ["Success", "Success", "Success"]
-    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
-                         params={"format": "detailed", "cellId": "cell-002"})).json
+    results = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"),
+            params={"format": "detailed", "cellId": "cell-002"},
+        )
+    ).json
     kept = "".join(o["content"] for o in results["outputs"])
     assert len(kept) < 200_000 < 50_000 * 100
     assert "[mindzie] output truncated" in kept
@@ -66,8 +81,11 @@ async def test_a_kernelspec_removed_after_the_notebook_was_made(api, jp_data_dir
     notebook = await create(api, {"notebookName": "doomed", "kernelType": "doomed"})
     assert notebook["kernelType"] == "doomed"
     shutil.rmtree(folder)
-    problem = assert_problem(await api("POST", project_path("notebook", notebook["notebookId"], "execute"), {}), 409,
-                             problem_type="kernel-unavailable")
+    problem = assert_problem(
+        await api("POST", project_path("notebook", notebook["notebookId"], "execute"), {}),
+        409,
+        problem_type="kernel-unavailable",
+    )
     assert "doomed" in problem["detail"]
     assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["status"] == "Ready"
 

@@ -95,10 +95,23 @@ SEED_CODE = [
 EVENTS = b"case_id,activity,timestamp\n" + b"".join(
     f"c{i % 5},{'AB'[i % 2]},2024-01-{1 + i % 28:02d}T10:00:00\n".encode() for i in range(40)
 )
-UPLOAD_NOTEBOOK = json.dumps({
-    "nbformat": 4, "nbformat_minor": 5, "metadata": {},
-    "cells": [{"id": "a", "cell_type": "code", "metadata": {}, "source": "1", "outputs": [], "execution_count": None}],
-})
+UPLOAD_NOTEBOOK = json.dumps(
+    {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "id": "a",
+                "cell_type": "code",
+                "metadata": {},
+                "source": "1",
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
+    }
+)
 
 
 @pytest.fixture
@@ -120,27 +133,55 @@ def created(response: Any) -> dict[str, Any]:
 def seed(server: Server) -> dict[str, Any]:
     """A dataset, a notebook bound to it with one completed run (outputs, enriched data, a model,
     a report), and spare notebooks and datasets for DELETE."""
-    dataset = created(server.call("POST", "dataset", files={"file": ("events.csv", EVENTS)}, data={"name": "events"}))
+    dataset = created(
+        server.call("POST", "dataset", files={"file": ("events.csv", EVENTS)}, data={"name": "events"})
+    )
     spare_datasets = [
         created(server.call("POST", "dataset", files={"file": (f"spare-{i}.csv", EVENTS)}))["datasetId"]
         for i in range(6)
     ]
-    notebook = created(server.call("POST", "notebook", json={
-        "notebookName": "fuzz target", "integration": {"enrichmentMode": True, "datasetBinding": dataset["datasetId"]},
-    }))
+    notebook = created(
+        server.call(
+            "POST",
+            "notebook",
+            json={
+                "notebookName": "fuzz target",
+                "integration": {"enrichmentMode": True, "datasetBinding": dataset["datasetId"]},
+            },
+        )
+    )
     cells = [
-        {"cellId": f"cell-{number:03d}", "cellType": "markdown" if source.startswith("#") else "code", "content": source}
+        {
+            "cellId": f"cell-{number:03d}",
+            "cellType": "markdown" if source.startswith("#") else "code",
+            "content": source,
+        }
         for number, source in enumerate(SEED_CODE, start=1)
     ]
     notebook = created(server.call("PUT", f"notebook/{notebook['notebookId']}", json={"cells": cells}))
     spare_notebooks = [
-        created(server.call("POST", "notebook", json={"notebookName": f"spare {i}"}))["notebookId"] for i in range(6)
+        created(server.call("POST", "notebook", json={"notebookName": f"spare {i}"}))["notebookId"]
+        for i in range(6)
     ]
-    run = created(server.call("POST", f"notebook/{notebook['notebookId']}/execute", json={"outputOptions": {"generateReport": True}}))
-    final = wait_for(server, notebook["notebookId"], run["executionId"], lambda s: s["status"] != "Running", deadline=120)
+    run = created(
+        server.call(
+            "POST",
+            f"notebook/{notebook['notebookId']}/execute",
+            json={"outputOptions": {"generateReport": True}},
+        )
+    )
+    final = wait_for(
+        server, notebook["notebookId"], run["executionId"], lambda s: s["status"] != "Running", deadline=120
+    )
     assert final["status"] == "Completed" and final["progress"]["failedCells"] == 0, final
-    results = created(server.call("GET", f"notebook/{notebook['notebookId']}/execution/{run['executionId']}/results"))
-    urls = [item["downloadUrl"] for key in ("outputs", "enrichedDatasets", "models", "reports") for item in results[key]]
+    results = created(
+        server.call("GET", f"notebook/{notebook['notebookId']}/execution/{run['executionId']}/results")
+    )
+    urls = [
+        item["downloadUrl"]
+        for key in ("outputs", "enrichedDatasets", "models", "reports")
+        for item in results[key]
+    ]
     urls.append(results["executedNotebook"]["downloadUrl"])
     assert results["enrichedDatasets"] and results["models"] and results["reports"], results
     return {
@@ -198,7 +239,11 @@ def config(dictionaries: dict[str, list[str]]) -> str:
 def statistics(har: dict[str, Any], document: dict[str, Any]) -> dict[str, collections.Counter[int]]:
     """Requests per documented operation (or `METHOD path` for undocumented ones), by status."""
     templates = [
-        (re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"), path, set(item) - {"parameters"})
+        (
+            re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"),
+            path,
+            set(item) - {"parameters"},
+        )
         for path, item in document["paths"].items()
     ]
     stats: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
@@ -222,13 +267,36 @@ def test_thousands_of_generated_requests_get_documented_answers_and_no_5xx(serve
     (work / "mindzie_fuzz_hooks.py").write_text(HOOKS, "utf-8")
     url = f"http://127.0.0.1:{server.port}/api/mindzie/openapi.json"
     command = [
-        sys.executable, "-m", "schemathesis.cli", "--config-file", str(work / "schemathesis.toml"), "run", url,
-        "-H", f"Authorization: Bearer {TOKEN}",
-        "--phases", "examples,coverage,fuzzing",
-        "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-        "--max-examples", str(EXAMPLES), "--seed", str(SEED), "--workers", "1",
-        "--request-timeout", "60", "--generation-database", "none", "--no-color",
-        "--report", "har,junit", "--report-dir", str(work / "reports"),
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(work / "schemathesis.toml"),
+        "run",
+        url,
+        "-H",
+        f"Authorization: Bearer {TOKEN}",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        "positive_data_acceptance",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "60",
+        "--generation-database",
+        "none",
+        "--no-color",
+        "--report",
+        "har,junit",
+        "--report-dir",
+        str(work / "reports"),
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "mindzie_fuzz_hooks", "PYTHONPATH": str(work)}
     started = time.monotonic()
@@ -240,7 +308,8 @@ def test_thousands_of_generated_requests_get_documented_answers_and_no_5xx(serve
     stats = statistics(json.loads(har_path.read_text("utf-8")), openapi.build_document())
     total = sum(sum(counter.values()) for counter in stats.values())
     table = "\n".join(
-        f"{sum(counter.values()):6d}  {key}  {dict(sorted(counter.items()))}" for key, counter in sorted(stats.items())
+        f"{sum(counter.values()):6d}  {key}  {dict(sorted(counter.items()))}"
+        for key, counter in sorted(stats.items())
     )
     report = f"{total} requests in {seconds:.0f} s (seed {SEED}, {EXAMPLES} examples)\n{table}"
     (tmp_path / "fuzz-statistics.txt").write_text(report, "utf-8")
@@ -248,16 +317,29 @@ def test_thousands_of_generated_requests_get_documented_answers_and_no_5xx(serve
 
     assert done.returncode == 0, output[-20000:]
     assert total >= MIN_REQUESTS, report
-    server_errors = {key: counter for key, counter in stats.items() if any(status >= 500 for status in counter)}
+    server_errors = {
+        key: counter for key, counter in stats.items() if any(status >= 500 for status in counter)
+    }
     assert not server_errors, report
     # every documented operation was exercised, and the seeded data was reached
-    documented = {f"{m.upper()} {path}" for path, item in openapi.build_document()["paths"].items() for m in item if m != "parameters"}
+    documented = {
+        f"{m.upper()} {path}"
+        for path, item in openapi.build_document()["paths"].items()
+        for m in item
+        if m != "parameters"
+    }
     documented.discard("GET /api/mindzie/openapi.json")  # the fuzzer's own schema URL: loaded, not fuzzed
     assert documented <= set(stats), documented - set(stats)
     for operation in (
-        f"GET {openapi.NOTEBOOK}", f"PUT {openapi.NOTEBOOK}", f"GET {openapi.EXECUTION}", f"GET {openapi.EXECUTION}/results",
-        f"GET {openapi.EXECUTION}/artifacts/{{name}}", f"GET {openapi.PROJECT}/dataset/{{datasetId}}",
-        f"DELETE {openapi.NOTEBOOK}", f"DELETE {openapi.PROJECT}/dataset/{{datasetId}}", f"POST {openapi.PROJECT}/notebook/upload",
+        f"GET {openapi.NOTEBOOK}",
+        f"PUT {openapi.NOTEBOOK}",
+        f"GET {openapi.EXECUTION}",
+        f"GET {openapi.EXECUTION}/results",
+        f"GET {openapi.EXECUTION}/artifacts/{{name}}",
+        f"GET {openapi.PROJECT}/dataset/{{datasetId}}",
+        f"DELETE {openapi.NOTEBOOK}",
+        f"DELETE {openapi.PROJECT}/dataset/{{datasetId}}",
+        f"POST {openapi.PROJECT}/notebook/upload",
         f"POST {openapi.PROJECT}/dataset",
     ):
         assert any(200 <= status < 300 for status in stats[operation]), (operation, report)

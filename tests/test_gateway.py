@@ -23,9 +23,18 @@ def gateway(tmp_path: Path) -> Iterator[str]:
     log = tmp_path / "gateway.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kernel_gateway", f"--KernelGatewayApp.port={port}",
-             "--KernelGatewayApp.ip=127.0.0.1", "--JupyterWebsocketPersonality.list_kernels=True"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path,
+            [
+                sys.executable,
+                "-m",
+                "kernel_gateway",
+                f"--KernelGatewayApp.port={port}",
+                "--KernelGatewayApp.ip=127.0.0.1",
+                "--JupyterWebsocketPersonality.list_kernels=True",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=tmp_path,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -57,30 +66,60 @@ def test_the_starter_runs_end_to_end_on_a_gateway_kernel(gateway: str, tmp_path:
     try:
         log = write_demo_event_log(tmp_path / "event_log.csv")
         with log.open("rb") as handle:
-            dataset = server.call("POST", "dataset", files={"file": ("event_log.csv", handle, "text/csv")}).json()
-        created = server.call("POST", "notebook", json={
-            "notebookName": "Remote starter", "template": "process_mining_starter",
-            "integration": {"datasetBinding": dataset["datasetId"]}}).json()
+            dataset = server.call(
+                "POST", "dataset", files={"file": ("event_log.csv", handle, "text/csv")}
+            ).json()
+        created = server.call(
+            "POST",
+            "notebook",
+            json={
+                "notebookName": "Remote starter",
+                "template": "process_mining_starter",
+                "integration": {"datasetBinding": dataset["datasetId"]},
+            },
+        ).json()
         assert created["notebookId"], created
-        accepted = server.call("POST", f"notebook/{created['notebookId']}/execute",
-                               json={"parameters": {"top_n_bottlenecks": 2}}).json()
-        running = wait_for(server, created["notebookId"], accepted["executionId"],
-                           lambda s: s["phase"] == "Executing" or s["status"] != "Running", deadline=120)
+        accepted = server.call(
+            "POST", f"notebook/{created['notebookId']}/execute", json={"parameters": {"top_n_bottlenecks": 2}}
+        ).json()
+        running = wait_for(
+            server,
+            created["notebookId"],
+            accepted["executionId"],
+            lambda s: s["phase"] == "Executing" or s["status"] != "Running",
+            deadline=120,
+        )
         if running["status"] == "Running":  # the remote kernel is listed by the server (its proxy)
-            kernels = requests.get(f"http://127.0.0.1:{server.port}/api/kernels", headers=server.headers, timeout=10).json()
+            kernels = requests.get(
+                f"http://127.0.0.1:{server.port}/api/kernels", headers=server.headers, timeout=10
+            ).json()
             assert kernels
-        final = wait_for(server, created["notebookId"], accepted["executionId"], lambda s: s["status"] != "Running", deadline=180)
+        final = wait_for(
+            server,
+            created["notebookId"],
+            accepted["executionId"],
+            lambda s: s["status"] != "Running",
+            deadline=180,
+        )
         assert final["status"] == "Completed", final
         assert final["progress"]["failedCells"] == 0
         # nothing can be measured of a remote kernel's processes: null, not a guess
         assert final["resources"]["peakMemoryBytes"] is None and final["resources"]["cpuTimeSeconds"] is None
-        results = server.call("GET", f"notebook/{created['notebookId']}/execution/{accepted['executionId']}/results",
-                              params={"format": "detailed"}).json()
+        results = server.call(
+            "GET",
+            f"notebook/{created['notebookId']}/execution/{accepted['executionId']}/results",
+            params={"format": "detailed"},
+        ).json()
         metrics = [o for o in results["outputs"] if o["outputType"] == "application/json"]
-        assert metrics[-1]["content"]["caseCount"] == 1000 and len(metrics[-1]["content"]["bottleneckActivities"]) == 2
+        assert (
+            metrics[-1]["content"]["caseCount"] == 1000
+            and len(metrics[-1]["content"]["bottleneckActivities"]) == 2
+        )
         assert any(o["outputType"] == "image/png" for o in results["outputs"])
         enriched = {d["name"]: d for d in results["enrichedDatasets"]}
         assert enriched["cases_enriched"]["recordCount"] == 1000
-        assert enriched["cases_enriched"]["downloadUrl"], "the helper found its artifacts folder through the gateway"
+        assert enriched["cases_enriched"]["downloadUrl"], (
+            "the helper found its artifacts folder through the gateway"
+        )
     finally:
         server.stop()

@@ -25,16 +25,26 @@ async def test_a_full_queue_is_429_with_retry_after(api):
     problem = assert_problem(reply, 429, problem_type="too-many-queued")
     assert int(reply.headers["Retry-After"]) >= 5 and "2 executions waiting" in problem["detail"]
     for execution in [running, *queued]:
-        await api("POST", project_path("notebook", blocker["notebookId"], "execution", execution["executionId"], "cancel"))
+        await api(
+            "POST",
+            project_path("notebook", blocker["notebookId"], "execution", execution["executionId"], "cancel"),
+        )
     accepted = await api("POST", project_path("notebook", blocker["notebookId"], "execute"), {})
     assert accepted.status == 202, "the queue has room again"
-    await api("POST", project_path("notebook", blocker["notebookId"], "execution", accepted.json["executionId"], "cancel"))
+    await api(
+        "POST",
+        project_path("notebook", blocker["notebookId"], "execution", accepted.json["executionId"], "cancel"),
+    )
 
 
 async def test_parameters_and_bodies_over_their_limits_are_413(api):
     notebook = await notebook_with(api, "print(x)")
-    reply = await api("POST", project_path("notebook", notebook["notebookId"], "execute"), {"parameters": {"x": "y" * 2000}})
+    reply = await api(
+        "POST", project_path("notebook", notebook["notebookId"], "execute"), {"parameters": {"x": "y" * 2000}}
+    )
     assert_problem(reply, 413, field="parameters")
     big = {"cells": [{"cellType": "code", "content": "#" * 60_000}]}
     assert_problem(await api("PUT", project_path("notebook", notebook["notebookId"]), big), 413, field="body")
-    assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["notebookVersion"] == "1.1.0"
+    assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json[
+        "notebookVersion"
+    ] == "1.1.0"

@@ -75,9 +75,20 @@ async def test_create_with_the_seed_body(api, jp_root_dir):
     assert [c["cellId"] for c in cells] == [f"cell-{n:03d}" for n in range(1, len(cells) + 1)]
     assert cells[0] == {"cellId": "cell-001", "cellType": "markdown", "lastModified": notebook["dateCreated"]}
     assert cells[1]["cellType"] == "code"
-    assert set(cells[1]) == {"cellId", "cellType", "executionCount", "hasOutput", "lastExecuted", "executionStatus"}
+    assert set(cells[1]) == {
+        "cellId",
+        "cellType",
+        "executionCount",
+        "hasOutput",
+        "lastExecuted",
+        "executionStatus",
+    }
     # missing packages come back as warnings; installed ones do not
-    warned = {w["message"].split("'")[1] for w in notebook["validation"]["warnings"] if w["code"] == "missing-package"}
+    warned = {
+        w["message"].split("'")[1]
+        for w in notebook["validation"]["warnings"]
+        if w["code"] == "missing-package"
+    }
     assert {"seaborn", "process_mining_utils"} <= warned
     assert not warned & {"pandas", "numpy", "matplotlib"}
     # a real file, with the settings in its metadata and a tagged parameters cell
@@ -97,7 +108,9 @@ async def test_create_with_the_seed_body(api, jp_root_dir):
 
 async def test_version_specifiers_are_checked_against_the_kernels_environment(api):
     packages = ["nbformat>=1", "nbformat<1", "numpy>=999", "not-a-real-package>=1"]
-    reply = await api("POST", project_path("notebook"), {"notebookName": "pinned", "environment": {"packages": packages}})
+    reply = await api(
+        "POST", project_path("notebook"), {"notebookName": "pinned", "environment": {"packages": packages}}
+    )
     assert reply.status == 201, reply.body
     warnings = {w["message"].split("'")[1]: w for w in reply.json["validation"]["warnings"]}
     assert "nbformat>=1" not in warnings
@@ -125,8 +138,11 @@ async def test_blank_is_the_default_template_and_has_a_parameters_cell(api, jp_r
 
 
 async def test_guids_in_any_case_come_back_lower_case(api):
-    reply = await api("POST", project_path("notebook", tenant=TENANT.upper(), project=PROJECT.upper()),
-                      {"notebookName": "x", "integration": {"datasetBinding": DATASET.upper()}})
+    reply = await api(
+        "POST",
+        project_path("notebook", tenant=TENANT.upper(), project=PROJECT.upper()),
+        {"notebookName": "x", "integration": {"datasetBinding": DATASET.upper()}},
+    )
     assert reply.status == 201
     assert reply.json["tenantId"] == TENANT and reply.json["integration"]["datasetBinding"] == DATASET
     listed = await api("GET", project_path("notebooks"))
@@ -147,7 +163,7 @@ async def test_file_names_are_safe_unique_and_keep_unicode_names(api, jp_root_di
     for notebook in (first, second, japanese, dots):
         assert (jp_root_dir / notebook["path"]).is_file()
         assert on_disk(jp_root_dir, notebook).metadata["mindzie"]["notebookName"] == notebook["notebookName"]
-    assert not [p for p in jp_root_dir.parent.rglob("passwd*")]
+    assert not list(jp_root_dir.parent.rglob("passwd*"))
 
 
 async def test_an_existing_file_is_never_overwritten(api, jp_root_dir):
@@ -164,7 +180,9 @@ async def test_starter_notebook_is_valid_tagged_and_runs(api, jp_root_dir):
 
     notebook = await create(api, {"notebookName": "Starter", "template": "process_mining_starter"})
     nb = on_disk(jp_root_dir, notebook)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(jp_root_dir)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(jp_root_dir)}}
+    )
     await client.async_execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -183,16 +201,31 @@ async def test_starter_notebook_is_valid_tagged_and_runs(api, jp_root_dir):
         ({"notebookName": 42}, "notebookName"),
         ({"notebookName": "x", "notebookNme": "typo"}, "notebookNme"),
         ({"notebookName": "x", "template": "fancy"}, "template"),
-        ({"notebookName": "x", "integration": {"datasetBinding": "dataset-guid"}}, "integration.datasetBinding"),
+        (
+            {"notebookName": "x", "integration": {"datasetBinding": "dataset-guid"}},
+            "integration.datasetBinding",
+        ),
         ({"notebookName": "x", "integration": {"enrichmentMode": "yes"}}, "integration.enrichmentMode"),
         ({"notebookName": "x", "integration": {"outputFormat": "xlsx"}}, "integration.outputFormat"),
         ({"notebookName": "x", "integration": {"color": "red"}}, "integration.color"),
-        ({"notebookName": "x", "integration": {"scheduleExecution": "every day"}}, "integration.scheduleExecution"),
-        ({"notebookName": "x", "integration": {"scheduleExecution": "0 2 * * * *"}}, "integration.scheduleExecution"),
+        (
+            {"notebookName": "x", "integration": {"scheduleExecution": "every day"}},
+            "integration.scheduleExecution",
+        ),
+        (
+            {"notebookName": "x", "integration": {"scheduleExecution": "0 2 * * * *"}},
+            "integration.scheduleExecution",
+        ),
         ({"notebookName": "x", "integration": {"autoExecution": True}}, "integration.scheduleExecution"),
         ({"notebookName": "x", "environment": {"packages": "pandas"}}, "environment.packages"),
-        ({"notebookName": "x", "environment": {"customLibraries": ["not a module"]}}, "environment.customLibraries[0]"),
-        ({"notebookName": "x", "initialCells": [{"cellType": "sql", "content": ""}]}, "initialCells[0].cellType"),
+        (
+            {"notebookName": "x", "environment": {"customLibraries": ["not a module"]}},
+            "environment.customLibraries[0]",
+        ),
+        (
+            {"notebookName": "x", "initialCells": [{"cellType": "sql", "content": ""}]},
+            "initialCells[0].cellType",
+        ),
         ({"notebookName": "x", "initialCells": [{"cellType": "code"}]}, "initialCells[0].content"),
         ({"notebookName": "x", "kernelType": "no-such-kernel"}, "kernelType"),
         ({"notebookName": "x", "kernelType": "../python3"}, "kernelType"),
@@ -205,13 +238,19 @@ async def test_create_rejects_bad_bodies_naming_the_field(api, jp_root_dir, body
 
 
 async def test_unknown_template_and_kernel_list_the_choices(api):
-    template = assert_problem(await api("POST", project_path("notebook"), {"notebookName": "x", "template": "fancy"}), 400)
+    template = assert_problem(
+        await api("POST", project_path("notebook"), {"notebookName": "x", "template": "fancy"}), 400
+    )
     assert "blank" in template["detail"] and "process_mining_starter" in template["detail"]
-    kernel = assert_problem(await api("POST", project_path("notebook"), {"notebookName": "x", "kernelType": "scala"}), 400)
+    kernel = assert_problem(
+        await api("POST", project_path("notebook"), {"notebookName": "x", "kernelType": "scala"}), 400
+    )
     assert "python3" in kernel["detail"]
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe", b"null", b"[" * 100_000 + b"]" * 100_000])
+@pytest.mark.parametrize(
+    "raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe", b"null", b"[" * 100_000 + b"]" * 100_000]
+)
 async def test_create_rejects_bodies_that_are_not_json_objects(api, raw):
     assert_problem(await api("POST", project_path("notebook"), raw=raw), 400, field="body")
 
@@ -252,15 +291,25 @@ async def test_get_returns_the_object_and_content_on_request(api):
     assert reply.status == 200
     assert reply.headers["ETag"] == '"1.0.0"'
     got = reply.json
-    assert {k: v for k, v in got.items()} == {k: v for k, v in notebook.items() if k != "validation"}
+    assert dict(got.items()) == {k: v for k, v in notebook.items() if k != "validation"}
     assert all("content" not in cell for cell in got["cells"])
-    detailed = (await api("GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "true"})).json
+    detailed = (
+        await api("GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "true"})
+    ).json
     assert detailed["cells"][1]["content"] == "import pandas as pd\nimport numpy as np"
-    assert_problem(await api("GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "maybe"}), 400, field="includeContent")
+    assert_problem(
+        await api(
+            "GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "maybe"}
+        ),
+        400,
+        field="includeContent",
+    )
 
 
 async def test_missing_notebook_is_404(api):
-    problem = assert_problem(await api("GET", project_path("notebook", DATASET)), 404, problem_type="notebook-not-found")
+    problem = assert_problem(
+        await api("GET", project_path("notebook", DATASET)), 404, problem_type="notebook-not-found"
+    )
     assert DATASET in problem["detail"]
 
 
@@ -274,7 +323,9 @@ async def test_other_projects_and_tenants_see_404_like_a_missing_notebook(api):
             assert problem["title"] == missing["title"]
         listed = await api("GET", project_path("notebooks", **where))
         assert listed.json["totalCount"] == 0
-    assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["notebookName"] == "Analysis"
+    assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json[
+        "notebookName"
+    ] == "Analysis"
 
 
 async def test_a_file_deleted_on_disk_is_restored_from_its_last_version(api, jp_root_dir):
@@ -301,12 +352,25 @@ async def test_list_pages_newest_first(api):
     assert first["totalCount"] == 5 and first["page"] == 1 and first["pageSize"] == 2 and first["hasNextPage"]
     pages = [first["notebooks"]]
     for page in (2, 3):
-        pages.append((await api("GET", project_path("notebooks"), params={"pageSize": "2", "page": str(page)})).json["notebooks"])
+        pages.append(
+            (await api("GET", project_path("notebooks"), params={"pageSize": "2", "page": str(page)})).json[
+                "notebooks"
+            ]
+        )
     last = (await api("GET", project_path("notebooks"), params={"pageSize": "2", "page": "3"})).json
     assert not last["hasNextPage"]
     assert [item["notebookId"] for page in pages for item in page] == list(reversed(ids))
     item = pages[0][0]
-    assert set(item) >= {"notebookId", "notebookName", "kernelType", "status", "enrichmentMode", "cellCount", "lastExecutionDate", "dateCreated"}
+    assert set(item) >= {
+        "notebookId",
+        "notebookName",
+        "kernelType",
+        "status",
+        "enrichmentMode",
+        "cellCount",
+        "lastExecutionDate",
+        "dateCreated",
+    }
     assert item["cellCount"] == 1 and item["enrichmentMode"] is False
     beyond = (await api("GET", project_path("notebooks"), params={"page": "9"})).json
     assert beyond["notebooks"] == [] and beyond["totalCount"] == 5
@@ -350,7 +414,9 @@ async def test_list_rejects_bad_query_values(api, params, field):
 
 
 async def test_list_reports_every_bad_query_value_at_once(api):
-    problem = assert_problem(await api("GET", project_path("notebooks"), params={"page": "x", "pageSize": "500"}), 400)
+    problem = assert_problem(
+        await api("GET", project_path("notebooks"), params={"page": "x", "pageSize": "500"}), 400
+    )
     assert {e["field"] for e in problem["errors"]} == {"page", "pageSize"}
 
 
@@ -370,17 +436,26 @@ async def test_put_settings_bumps_patch_and_merges_integration(api, jp_root_dir)
     assert updated["notebookVersion"] == "1.0.1" and reply.headers["ETag"] == '"1.0.1"'
     assert updated["notebookName"] == "Advanced Customer Analytics v2"
     assert updated["notebookDescription"] == SEED_CREATE["notebookDescription"]
-    assert updated["integration"] == {**SEED_CREATE["integration"], "autoExecution": True, "scheduleExecution": "0 2 * * *"}
+    assert updated["integration"] == {
+        **SEED_CREATE["integration"],
+        "autoExecution": True,
+        "scheduleExecution": "0 2 * * *",
+    }
     assert updated["environment"]["packages"] == ["pandas"]
     assert updated["dateModified"] >= notebook["dateModified"]
     assert updated["cells"] == notebook["cells"]
     assert updated["path"] == notebook["path"]
     meta = on_disk(jp_root_dir, notebook).metadata["mindzie"]
-    assert meta["notebookName"] == "Advanced Customer Analytics v2" and meta["integration"]["scheduleExecution"] == "0 2 * * *"
+    assert (
+        meta["notebookName"] == "Advanced Customer Analytics v2"
+        and meta["integration"]["scheduleExecution"] == "0 2 * * *"
+    )
 
 
 async def test_put_cells_replaces_them_bumps_minor_and_keeps_named_ids(api, jp_root_dir):
-    notebook = await create(api, {"notebookName": "cells", "initialCells": [{"cellType": "markdown", "content": "# Title"}]})
+    notebook = await create(
+        api, {"notebookName": "cells", "initialCells": [{"cellType": "markdown", "content": "# Title"}]}
+    )
     cells = [
         {"cellId": "cell-002", "cellType": "code", "content": "dataset_id = None\nrate = 1"},
         {"cellType": "markdown", "content": "## New section"},
@@ -401,12 +476,21 @@ async def test_put_cells_replaces_them_bumps_minor_and_keeps_named_ids(api, jp_r
 
 async def test_put_cells_and_settings_together_bumps_minor_only(api):
     notebook = await create(api)
-    reply = await api("PUT", project_path("notebook", notebook["notebookId"]),
-                      {"notebookDescription": "new", "cells": [{"cellType": "code", "content": "1"}]})
+    reply = await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"notebookDescription": "new", "cells": [{"cellType": "code", "content": "1"}]},
+    )
     assert reply.json["notebookVersion"] == "1.1.0"
-    again = await api("PUT", project_path("notebook", notebook["notebookId"]), {"notebookDescription": "newer"})
+    again = await api(
+        "PUT", project_path("notebook", notebook["notebookId"]), {"notebookDescription": "newer"}
+    )
     assert again.json["notebookVersion"] == "1.1.1"
-    cells = await api("PUT", project_path("notebook", notebook["notebookId"]), {"cells": [{"cellType": "code", "content": "2"}]})
+    cells = await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"cells": [{"cellType": "code", "content": "2"}]},
+    )
     assert cells.json["notebookVersion"] == "1.2.0"
 
 
@@ -423,7 +507,15 @@ async def test_put_without_changes_keeps_the_version(api):
         ({"notebookName": None}, "notebookName"),
         ({"kernelType": "ir"}, "kernelType"),
         ({"cells": [{"cellId": "a b", "cellType": "code", "content": ""}]}, "cells[0].cellId"),
-        ({"cells": [{"cellId": "x", "cellType": "code", "content": ""}, {"cellId": "x", "cellType": "code", "content": ""}]}, "cells[1].cellId"),
+        (
+            {
+                "cells": [
+                    {"cellId": "x", "cellType": "code", "content": ""},
+                    {"cellId": "x", "cellType": "code", "content": ""},
+                ]
+            },
+            "cells[1].cellId",
+        ),
         ({"cells": "all"}, "cells"),
         ({"integration": {"scheduleExecution": "61 * * * *"}}, "integration.scheduleExecution"),
         ({"integration": {"autoExecution": True}}, "integration.scheduleExecution"),
@@ -440,8 +532,16 @@ async def test_put_rejects_bad_bodies(api, body, field):
 async def test_put_unbinds_a_dataset_with_null_or_empty(api):
     notebook = await create(api, {"notebookName": "bound", "integration": {"datasetBinding": DATASET}})
     for value in (None, ""):
-        reply = await api("PUT", project_path("notebook", notebook["notebookId"]), {"integration": {"datasetBinding": DATASET}})
-        reply = await api("PUT", project_path("notebook", notebook["notebookId"]), {"integration": {"datasetBinding": value}})
+        reply = await api(
+            "PUT",
+            project_path("notebook", notebook["notebookId"]),
+            {"integration": {"datasetBinding": DATASET}},
+        )
+        reply = await api(
+            "PUT",
+            project_path("notebook", notebook["notebookId"]),
+            {"integration": {"datasetBinding": value}},
+        )
         assert reply.json["integration"]["datasetBinding"] is None
 
 
@@ -456,7 +556,12 @@ async def test_stale_if_match_is_412_and_current_one_passes(api):
     assert (await api("GET", url)).json["notebookDescription"] == "a"
     for header in ("1.0.1", 'W/"1.0.1"', '"0.9.0", "1.0.1"', "*"):
         current = (await api("GET", url)).headers["ETag"]
-        reply = await api("PUT", url, {"notebookDescription": header}, headers={"If-Match": header.replace("1.0.1", current.strip('"'))})
+        reply = await api(
+            "PUT",
+            url,
+            {"notebookDescription": header},
+            headers={"If-Match": header.replace("1.0.1", current.strip('"'))},
+        )
         assert reply.status == 200, (header, reply.body)
 
 
@@ -491,13 +596,21 @@ async def test_delete_while_running_is_409(api, mindzie_app):
 
 
 async def test_parameters_of_a_notebook_for_the_run_form(api):
-    notebook = await create(api, {"notebookName": "Starter", "template": "process_mining_starter",
-                                  "integration": {"datasetBinding": DATASET}})
+    notebook = await create(
+        api,
+        {
+            "notebookName": "Starter",
+            "template": "process_mining_starter",
+            "integration": {"datasetBinding": DATASET},
+        },
+    )
     reply = await api("GET", project_path("notebook", notebook["notebookId"], "parameters"))
     assert reply.status == 200
     parameters = {p["name"]: p for p in reply.json["parameters"]}
     assert parameters["dataset_id"]["default"] == repr(DATASET) and parameters["dataset_id"]["type"] == "str"
-    assert parameters["top_n_bottlenecks"]["type"] == "int" and parameters["top_n_bottlenecks"]["default"] == "3"
+    assert (
+        parameters["top_n_bottlenecks"]["type"] == "int" and parameters["top_n_bottlenecks"]["default"] == "3"
+    )
     assert parameters["case_column"]["default"] == "'case_id'"
     assert_problem(await api("GET", project_path("notebook", DATASET, "parameters")), 404)
 
@@ -508,7 +621,9 @@ async def test_projects_lists_the_pairs_that_hold_notebooks(api):
     await create(api, project=OTHER_PROJECT)
     listed = (await api("GET", "api/mindzie/projects")).json
     assert {(p["tenantId"], p["projectId"], p["notebookCount"]) for p in listed["projects"]} == {
-        (TENANT, PROJECT, 1), (TENANT, OTHER_PROJECT, 2)}
+        (TENANT, PROJECT, 1),
+        (TENANT, OTHER_PROJECT, 2),
+    }
     assert listed["tenants"] == "*"
 
 

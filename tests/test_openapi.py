@@ -23,7 +23,7 @@ from .test_datasets_api import multipart
 
 DOCUMENT = openapi.build_document()
 GUID = "0c1e8400-e29b-41d4-a716-446655440000"
-SAMPLES = {name: GUID for name in openapi.PATH_PARAMETERS} | {"name": "report.html"}
+SAMPLES = dict.fromkeys(openapi.PATH_PARAMETERS, GUID) | {"name": "report.html"}
 JSON_TYPES = ("application/json", "application/problem+json")
 
 
@@ -32,16 +32,21 @@ JSON_TYPES = ("application/json", "application/problem+json")
 
 def test_the_committed_document_is_current():
     committed = openapi.committed_path().read_text("utf-8")
-    assert committed == openapi.to_yaml(DOCUMENT), "stale: run `python -m jupyter_mindzie.contract.openapi --write`"
+    assert committed == openapi.to_yaml(DOCUMENT), (
+        "stale: run `python -m jupyter_mindzie.contract.openapi --write`"
+    )
     assert openapi.main(["--check"]) == 0
     assert yaml.safe_load(committed) == json.loads(openapi.to_json(DOCUMENT))
 
 
 def test_the_document_is_openapi_3_1_with_valid_schemas_and_references():
     definitions = pytest.importorskip("schemathesis.specs.openapi.definitions")
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in Draft202012Validator(definitions.OPENAPI_31).iter_errors(DOCUMENT)]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in Draft202012Validator(definitions.OPENAPI_31).iter_errors(DOCUMENT)
+    ]
     assert not errors, errors[:5]
-    for name, schema in DOCUMENT["components"]["schemas"].items():
+    for _name, schema in DOCUMENT["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
 
     def refs(node: Any) -> list[str]:
@@ -68,14 +73,21 @@ def test_request_schemas_are_the_ones_the_server_validates_with():
         for method, operation in item.items()
         if method != "parameters" and "requestBody" in operation
     }
-    assert bodies[(f"{openapi.PROJECT}/notebook", "post")]["application/json"]["schema"] == openapi.ref("NotebookCreate")
+    assert bodies[(f"{openapi.PROJECT}/notebook", "post")]["application/json"]["schema"] == openapi.ref(
+        "NotebookCreate"
+    )
     assert bodies[(openapi.NOTEBOOK, "put")]["application/json"]["schema"] == openapi.ref("NotebookUpdate")
-    assert bodies[(f"{openapi.NOTEBOOK}/execute", "post")]["application/json"]["schema"] == openapi.ref("ExecuteRequest")
+    assert bodies[(f"{openapi.NOTEBOOK}/execute", "post")]["application/json"]["schema"] == openapi.ref(
+        "ExecuteRequest"
+    )
     component = DOCUMENT["components"]["schemas"]["NotebookCreate"]
     assert component["properties"]["kernelType"] == openapi.ref("kernelType")
-    assert DOCUMENT["components"]["schemas"]["kernelType"] == schemas.schema("definitions")["$defs"]["kernelType"]
+    assert (
+        DOCUMENT["components"]["schemas"]["kernelType"]
+        == schemas.schema("definitions")["$defs"]["kernelType"]
+    )
     # every example the document shows is valid against the schema it illustrates
-    for (path, method), content in bodies.items():
+    for (_path, _method), content in bodies.items():
         for media, spec in content.items():
             if "example" in spec and media == "application/json":
                 validate(spec["example"], spec["schema"])
@@ -83,8 +95,10 @@ def test_request_schemas_are_the_ones_the_server_validates_with():
 
 def allowed(handler: type) -> set[str]:
     return {
-        m.lower() for m in handler.SUPPORTED_METHODS
-        if m != "OPTIONS" and getattr(handler, m.lower(), None) is not getattr(RequestHandler, m.lower(), None)
+        m.lower()
+        for m in handler.SUPPORTED_METHODS
+        if m != "OPTIONS"
+        and getattr(handler, m.lower(), None) is not getattr(RequestHandler, m.lower(), None)
     }
 
 
@@ -98,7 +112,9 @@ def test_every_route_and_verb_is_documented_and_nothing_else(mindzie_app):
     for template, item in DOCUMENT["paths"].items():
         sample = template.format(**SAMPLES)
         for method in set(item) - {"parameters"}:
-            assert method in allowed(handler_of(sample)), f"{method.upper()} {template} is documented but not served"
+            assert method in allowed(handler_of(sample)), (
+                f"{method.upper()} {template} is documented but not served"
+            )
             documented.add((handler_of(sample), method))
     served = {(handler, method) for _, handler in routes for method in allowed(handler)}
     assert served - documented == set(), "served but not documented"
@@ -116,7 +132,9 @@ def validate(instance: Any, schema: dict[str, Any]) -> None:
 def conforms(reply: Reply, method: str, template: str) -> Any:
     """The reply's status, headers, content type and body are as the document says; returns the body."""
     responses = DOCUMENT["paths"][template][method.lower()]["responses"]
-    assert str(reply.status) in responses, f"{reply.status} is not documented for {method} {template}: {reply.body[:300]!r}"
+    assert str(reply.status) in responses, (
+        f"{reply.status} is not documented for {method} {template}: {reply.body[:300]!r}"
+    )
     spec = responses[str(reply.status)]
     if "$ref" in spec:
         spec = DOCUMENT["components"]["responses"][spec["$ref"].rsplit("/", 1)[1]]
@@ -156,18 +174,24 @@ PROJECT_PATH = openapi.PROJECT
 CELLS = [
     {"cellId": "cell-001", "cellType": "code", "content": "x = 1"},
     {"cellType": "markdown", "content": "# Figures"},
-    {"cellType": "code", "content": (
-        "from IPython.display import JSON, Image, display\nimport base64\n"
-        "display(Image(data=base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==')))\n"
-        "display(JSON({'x': x}))\nprint('printed', x)"
-    )},
+    {
+        "cellType": "code",
+        "content": (
+            "from IPython.display import JSON, Image, display\nimport base64\n"
+            "display(Image(data=base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==')))\n"
+            "display(JSON({'x': x}))\nprint('printed', x)"
+        ),
+    },
     {"cellType": "raw", "content": "raw text"},
-    {"cellType": "code", "content": (
-        "import mindzie_sdk\nevents = mindzie_sdk.load_dataset()\nevents['late'] = events['case_id'] == 'c1'\n"
-        "mindzie_sdk.publish_enriched(events, 'events with lateness')\n"
-        "mindzie_sdk.publish_model({'threshold': 2}, 'late model', metrics={'accuracy': 0.5}, features=['case_id'])\n"
-        "len(events)"
-    )},
+    {
+        "cellType": "code",
+        "content": (
+            "import mindzie_sdk\nevents = mindzie_sdk.load_dataset()\nevents['late'] = events['case_id'] == 'c1'\n"
+            "mindzie_sdk.publish_enriched(events, 'events with lateness')\n"
+            "mindzie_sdk.publish_model({'threshold': 2}, 'late model', metrics={'accuracy': 0.5}, features=['case_id'])\n"
+            "len(events)"
+        ),
+    },
     {"cellType": "code", "content": "raise ValueError('expected failure')"},
 ]
 EVENTS = b"case_id,activity,timestamp\nc1,A,2024-01-01T10:00:00\nc1,B,2024-01-02T10:00:00\nc2,A,2024-01-03T10:00:00\n"
@@ -199,16 +223,24 @@ async def test_a_whole_workflow_answers_as_documented(call, api):
     assert reply.status == 200 and "columnTypes" in fetched
 
     # notebooks: create (with warnings), update, versions, parameters, reads
-    reply, notebook = await call("POST", f"{PROJECT_PATH}/notebook", {
-        "notebookName": "Conformance", "notebookDescription": None, "template": "blank",
-        "integration": {"enrichmentMode": True, "datasetBinding": dataset["datasetId"].upper()},
-        "environment": {"packages": ["pandas>=2", "surely-not-installed-anywhere"]},
-    })
+    reply, notebook = await call(
+        "POST",
+        f"{PROJECT_PATH}/notebook",
+        {
+            "notebookName": "Conformance",
+            "notebookDescription": None,
+            "template": "blank",
+            "integration": {"enrichmentMode": True, "datasetBinding": dataset["datasetId"].upper()},
+            "environment": {"packages": ["pandas>=2", "surely-not-installed-anywhere"]},
+        },
+    )
     assert reply.status == 201 and notebook["validation"]["warnings"]
     ids = {"notebookId": notebook["notebookId"]}
     reply, notebook = await call("PUT", NOTEBOOK, {"cells": CELLS}, ids=ids, headers={"If-Match": '"1.0.0"'})
     assert reply.status == 200 and notebook["notebookVersion"] == "1.1.0"
-    reply, _ = await call("PUT", NOTEBOOK, {"notebookDescription": "stale"}, ids=ids, headers={"If-Match": '"1.0.0"'})
+    reply, _ = await call(
+        "PUT", NOTEBOOK, {"notebookDescription": "stale"}, ids=ids, headers={"If-Match": '"1.0.0"'}
+    )
     assert_problem(reply, 412, field="If-Match")
     reply, _ = await call("PUT", NOTEBOOK, {"notebookTitle": "typo"}, ids=ids)
     assert_problem(reply, 400, field="notebookTitle")
@@ -225,17 +257,32 @@ async def test_a_whole_workflow_answers_as_documented(call, api):
     assert reply.status == 200 and parameters["parameters"][0]["name"] in ("x", "dataset_id")
 
     # upload
-    file = json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {}, "source": "1", "outputs": [], "execution_count": None},
-    ]}).encode()
+    file = json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 4,
+            "metadata": {},
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "source": "1", "outputs": [], "execution_count": None},
+            ],
+        }
+    ).encode()
     body, headers = multipart({"enrichmentMode": "false"}, [("file", "uploaded.ipynb", file)])
     reply, uploaded = await call("POST", f"{PROJECT_PATH}/notebook/upload", raw=body, headers=headers)
-    assert reply.status == 201 and {w["code"] for w in uploaded["validation"]["warnings"]} >= {"upgraded", "no-parameters-cell"}
+    assert reply.status == 201 and {w["code"] for w in uploaded["validation"]["warnings"]} >= {
+        "upgraded",
+        "no-parameters-cell",
+    }
     reply, notebooks = await call("GET", f"{PROJECT_PATH}/notebooks", params={"enrichmentMode": "true"})
     assert reply.status == 200 and notebooks["totalCount"] == 1
 
     # a run: queued, running, completed with one failed cell; outputs, enriched data, a model, a report
-    reply, accepted = await call("POST", f"{NOTEBOOK}/execute", {"priority": "High", "outputOptions": {"generateReport": True}}, ids=ids)
+    reply, accepted = await call(
+        "POST",
+        f"{NOTEBOOK}/execute",
+        {"priority": "High", "outputOptions": {"generateReport": True}},
+        ids=ids,
+    )
     assert reply.status == 202
     run = {**ids, "executionId": accepted["executionId"]}
     reply, _ = await call("DELETE", NOTEBOOK, ids=ids)
@@ -249,13 +296,21 @@ async def test_a_whole_workflow_answers_as_documented(call, api):
     assert reply.status == 200 and summary["counts"]["models"] == 1 and summary["enrichedDatasets"]
     reply, detailed = await call("GET", f"{EXECUTION}/results", ids=run, params={"format": "detailed"})
     assert reply.status == 200 and "counts" not in detailed and any(o["content"] for o in detailed["outputs"])
-    reply, plots = await call("GET", f"{EXECUTION}/results", ids=run, params={"outputType": "plots", "cellId": "cell-003"})
+    reply, plots = await call(
+        "GET", f"{EXECUTION}/results", ids=run, params={"outputType": "plots", "cellId": "cell-003"}
+    )
     assert reply.status == 200 and plots["outputs"][0]["dimensions"] == {"width": 1, "height": 1}
     reply, archive = await call("GET", f"{EXECUTION}/results", ids=run, params={"format": "download"})
     assert reply.status == 200 and zipfile.ZipFile(io.BytesIO(archive)).namelist()
-    urls = [item["downloadUrl"] for key in ("outputs", "enrichedDatasets", "models", "reports") for item in summary[key]]
+    urls = [
+        item["downloadUrl"]
+        for key in ("outputs", "enrichedDatasets", "models", "reports")
+        for item in summary[key]
+    ]
     for url in [*urls, summary["executedNotebook"]["downloadUrl"]]:
-        reply, _ = await call("GET", f"{EXECUTION}/artifacts/{{name}}", ids={**run, "name": url.rsplit("/", 1)[1]})
+        reply, _ = await call(
+            "GET", f"{EXECUTION}/artifacts/{{name}}", ids={**run, "name": url.rsplit("/", 1)[1]}
+        )
         assert reply.status == 200, url
     reply, _ = await call("GET", f"{EXECUTION}/artifacts/{{name}}", ids={**run, "name": "missing.txt"})
     assert_problem(reply, 404)
@@ -263,14 +318,21 @@ async def test_a_whole_workflow_answers_as_documented(call, api):
     assert_problem(reply, 409)
 
     # a run cancelled while it runs
-    reply, sleeper = await call("POST", f"{PROJECT_PATH}/notebook", {"notebookName": "Sleeper", "initialCells": [
-        {"cellType": "code", "content": "import time\ntime.sleep(60)"},
-    ]})
+    reply, sleeper = await call(
+        "POST",
+        f"{PROJECT_PATH}/notebook",
+        {
+            "notebookName": "Sleeper",
+            "initialCells": [
+                {"cellType": "code", "content": "import time\ntime.sleep(60)"},
+            ],
+        },
+    )
     sleeper_ids = {"notebookId": sleeper["notebookId"]}
     reply, accepted = await call("POST", f"{NOTEBOOK}/execute", {}, ids=sleeper_ids)
     sleeping = {**sleeper_ids, "executionId": accepted["executionId"]}
     await wait(call, sleeping, lambda s: s["phase"] == "Executing")
-    reply, cancelling = await call("POST", f"{EXECUTION}/cancel", ids=sleeping)
+    reply, _cancelling = await call("POST", f"{EXECUTION}/cancel", ids=sleeping)
     assert reply.status == 202
     assert (await wait(call, sleeping, lambda s: s["status"] != "Running"))["status"] == "Cancelled"
 
@@ -300,15 +362,22 @@ async def test_an_unsupported_method_is_a_405_problem_naming_the_allowed_ones(ap
     # the versions and parameters of a notebook are read-only: no verb is inherited from the notebook's handler
     for path in ("versions", "parameters"):
         for method in ("PUT", "DELETE"):
-            reply = await api(method, f"api/{TENANT}/{PROJECT}/notebook/{GUID}/{path}", {} if method == "PUT" else None)
+            reply = await api(
+                method, f"api/{TENANT}/{PROJECT}/notebook/{GUID}/{path}", {} if method == "PUT" else None
+            )
             assert_problem(reply, 405)
             assert reply.headers["Allow"] == "GET, OPTIONS"
 
 
 async def test_an_empty_if_match_is_a_400_naming_it(call):
     reply, notebook = await call("POST", f"{PROJECT_PATH}/notebook", {"notebookName": "x"})
-    reply, _ = await call("PUT", NOTEBOOK, {"notebookDescription": "y"}, ids={"notebookId": notebook["notebookId"]},
-                          headers={"If-Match": " "})
+    reply, _ = await call(
+        "PUT",
+        NOTEBOOK,
+        {"notebookDescription": "y"},
+        ids={"notebookId": notebook["notebookId"]},
+        headers={"If-Match": " "},
+    )
     assert_problem(reply, 400, field="If-Match")
 
 
@@ -339,8 +408,12 @@ async def test_odd_metadata_in_an_uploaded_file_never_breaks_the_answer(call, me
 async def test_nan_and_infinity_are_not_json(call, literal):
     """Python's json reads them; accepted, they came back in the 202 body as invalid JSON."""
     reply, notebook = await call("POST", f"{PROJECT_PATH}/notebook", {"notebookName": "x"})
-    reply, _ = await call("POST", f"{NOTEBOOK}/execute", raw=f'{{"parameters": {{"x": {literal}}}}}',
-                          ids={"notebookId": notebook["notebookId"]})
+    reply, _ = await call(
+        "POST",
+        f"{NOTEBOOK}/execute",
+        raw=f'{{"parameters": {{"x": {literal}}}}}',
+        ids={"notebookId": notebook["notebookId"]},
+    )
     assert_problem(reply, 400, field="body")
 
 
@@ -358,7 +431,17 @@ async def test_a_file_edited_by_hand_never_breaks_the_answer(call, jp_root_dir, 
     reply, notebook = await call("POST", f"{PROJECT_PATH}/notebook", {"notebookName": "edited"})
     path = jp_root_dir / notebook["path"]
     content = json.loads(path.read_text("utf-8"))
-    content["cells"] = [{"id": "c1", "cell_type": "code", "metadata": {}, "source": "1", "outputs": [], "execution_count": None, **cell}]
+    content["cells"] = [
+        {
+            "id": "c1",
+            "cell_type": "code",
+            "metadata": {},
+            "source": "1",
+            "outputs": [],
+            "execution_count": None,
+            **cell,
+        }
+    ]
     path.write_text(json.dumps(content), "utf-8")
     later = time.time() + 5
     os.utime(path, (later, later))
@@ -376,14 +459,24 @@ display({'application/json': {'a': 1}}, raw=True, metadata={'title': 5})
 
 async def test_what_a_notebook_publishes_is_typed_as_documented(call):
     """A notebook can display anything under the helper's MIME types; the answers keep their documented types."""
-    reply, notebook = await call("POST", f"{PROJECT_PATH}/notebook", {"notebookName": "odd", "initialCells": [
-        {"cellType": "code", "content": ODD_PUBLISHER},
-    ]})
+    reply, notebook = await call(
+        "POST",
+        f"{PROJECT_PATH}/notebook",
+        {
+            "notebookName": "odd",
+            "initialCells": [
+                {"cellType": "code", "content": ODD_PUBLISHER},
+            ],
+        },
+    )
     ids = {"notebookId": notebook["notebookId"]}
     reply, accepted = await call("POST", f"{NOTEBOOK}/execute", {}, ids=ids)
     run = {**ids, "executionId": accepted["executionId"]}
     final = await wait(call, run, lambda s: s["status"] != "Running")
-    assert final["status"] == "Completed" and final["outputs"]["enrichedData"] == {"recordCount": None, "newColumns": None}
+    assert final["status"] == "Completed" and final["outputs"]["enrichedData"] == {
+        "recordCount": None,
+        "newColumns": None,
+    }
     for fmt in ("summary", "detailed"):
         reply, results = await call("GET", f"{EXECUTION}/results", ids=run, params={"format": fmt})
         assert reply.status == 200
@@ -396,10 +489,16 @@ async def test_what_a_notebook_publishes_is_typed_as_documented(call):
 class TestUploadLimit:
     @pytest.fixture
     def mindzie_config(self):
-        return {"MindzieNotebookLibrary": {"max_upload_size": 64}, "MindzieDatasetLibrary": {"max_upload_size": 64}}
+        return {
+            "MindzieNotebookLibrary": {"max_upload_size": 64},
+            "MindzieDatasetLibrary": {"max_upload_size": 64},
+        }
 
     async def test_over_the_limit_is_a_documented_413(self, call):
-        for template, name in ((f"{PROJECT_PATH}/notebook/upload", "big.ipynb"), (f"{PROJECT_PATH}/dataset", "big.csv")):
+        for template, name in (
+            (f"{PROJECT_PATH}/notebook/upload", "big.ipynb"),
+            (f"{PROJECT_PATH}/dataset", "big.csv"),
+        ):
             body, headers = multipart({}, [("file", name, b"x" * 100)])
             reply, _ = await call("POST", template, raw=body, headers=headers)
             assert_problem(reply, 413, field="file")

@@ -38,6 +38,8 @@ def test_the_wheel_ships_labextension_schemas_and_server_config(tmp_path):
 
 def test_both_extensions_are_enabled_and_ok():
     server = jupyter("server", "extension", "list")
-    assert re.search(r"jupyter_mindzie\s+enabled", server) and re.search(r"jupyter_mindzie \S+ OK", server), server
+    assert re.search(r"jupyter_mindzie\s+enabled", server) and re.search(r"jupyter_mindzie \S+ OK", server), (
+        server
+    )
     lab = jupyter("labextension", "list")
     assert re.search(r"jupyter-mindzie v\S+ enabled OK", lab), lab

@@ -34,7 +34,7 @@ AWKWARD = {
     "tiny": -2.5e-10,
     "large": 1e100,
     "columns": ["case_id", "activity", None, 3, 4.5, True],
-    "nested": {"a": [1, {"b": "x\"y"}], "é": {}, "empty": []},
+    "nested": {"a": [1, {"b": 'x"y'}], "é": {}, "empty": []},
 }
 
 
@@ -90,7 +90,13 @@ def test_the_cell_goes_right_after_the_first_parameters_cell():
         code("print(a)"),
     )
     result = python(nb, {"a": 5})
-    assert [c.id for c in result.cells] == ["cell-001", "cell-002", "injected-parameters", "cell-003", "cell-004"]
+    assert [c.id for c in result.cells] == [
+        "cell-001",
+        "cell-002",
+        "injected-parameters",
+        "cell-003",
+        "cell-004",
+    ]
     assert result.cells[2].metadata["tags"] == [INJECTED_TAG]
     assert result.cells[2].cell_type == "code" and result.cells[2].outputs == []
 
@@ -165,8 +171,17 @@ def test_empty_parameters_still_drop_a_stale_injected_cell():
 
 def test_r_kernels_get_r_code():
     nb = notebook(code("a <- 1", "parameters"), language="R")
-    parameters = {"name": 'say "hi"\n', "missing": None, "flag": True, "off": False, "n": 3,
-                  "x": 1.5, "items": [1, "b"], "mapping": {"k": [True]}, "_hidden": 1}
+    parameters = {
+        "name": 'say "hi"\n',
+        "missing": None,
+        "flag": True,
+        "off": False,
+        "n": 3,
+        "x": 1.5,
+        "items": [1, "b"],
+        "mapping": {"k": [True]},
+        "_hidden": 1,
+    }
     result = inject_parameters(nb, parameters, kernel_name="ir", language="R")
     assert injected(result)[0].source == (
         "# Parameters\n"

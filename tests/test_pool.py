@@ -36,25 +36,49 @@ async def test_runs_take_fresh_warm_kernels_and_the_pool_refills(api, mindzie_ap
     first = await execute(api, notebook)
     done = await wait_for(api, notebook["notebookId"], first["executionId"])
     assert done["status"] == "Completed"
-    assert mindzie_app.store.get_execution(first["executionId"])["kernel_id"] in pooled, "the run used the warm kernel"
-    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", first["executionId"], "results"),
-                         params={"format": "detailed", "cellId": "cell-002"})).json
+    assert mindzie_app.store.get_execution(first["executionId"])["kernel_id"] in pooled, (
+        "the run used the warm kernel"
+    )
+    results = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", first["executionId"], "results"),
+            params={"format": "detailed", "cellId": "cell-002"},
+        )
+    ).json
     execution_id, cwd = results["outputs"][0]["content"].split()
     assert execution_id == first["executionId"], "a warm kernel gets this run's context"
     assert cwd == str(jp_root_dir / notebook["path"]).rsplit("/", 1)[0], "and runs in the notebook's folder"
-    last = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", first["executionId"], "results"),
-                      params={"format": "detailed", "cellId": "cell-004"})).json
+    last = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", first["executionId"], "results"),
+            params={"format": "detailed", "cellId": "cell-004"},
+        )
+    ).json
     assert last["outputs"][0]["content"].split() == ["clean", ":memory:"], "started as a run's kernel is"
 
     refilled = await wait_for_pool(api, mindzie_app, 1)
     assert refilled.isdisjoint(pooled), "a pooled kernel is used once, never given back"
-    await api("PUT", project_path("notebook", notebook["notebookId"]),
-              {"cells": [{"cellId": "cell-001", "cellType": "code", "content": "x = 1"},
-                         {"cellType": "code", "content": "print(globals().get('leak', 'clean'))"}]})
+    await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {
+            "cells": [
+                {"cellId": "cell-001", "cellType": "code", "content": "x = 1"},
+                {"cellType": "code", "content": "print(globals().get('leak', 'clean'))"},
+            ]
+        },
+    )
     second = await execute(api, notebook)
     await wait_for(api, notebook["notebookId"], second["executionId"])
-    results = (await api("GET", project_path("notebook", notebook["notebookId"], "execution", second["executionId"], "results"),
-                         params={"format": "detailed"})).json
+    results = (
+        await api(
+            "GET",
+            project_path("notebook", notebook["notebookId"], "execution", second["executionId"], "results"),
+            params={"format": "detailed"},
+        )
+    ).json
     assert results["outputs"][0]["content"].strip() == "clean", "no state leaks between runs"
 
 
@@ -90,8 +114,12 @@ class TestRefill:
         pooled = await wait_for_pool(api, mindzie_app, 1)
         notebook = await notebook_with(api, "import time\ntime.sleep(1.5)", "time.sleep(1)")
         accepted = await execute(api, notebook)
-        running = await wait_for(api, notebook["notebookId"], accepted["executionId"],
-                                 lambda s: s["currentCell"] == "cell-002" or s["status"] != "Running")
+        running = await wait_for(
+            api,
+            notebook["notebookId"],
+            accepted["executionId"],
+            lambda s: s["currentCell"] == "cell-002" or s["status"] != "Running",
+        )
         assert running["status"] == "Running"
         run_kernel = mindzie_app.store.get_execution(accepted["executionId"])["kernel_id"]
         assert run_kernel in pooled

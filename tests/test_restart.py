@@ -16,7 +16,10 @@ from .servers import Server, wait_for
 
 def notebook(server: Server, name: str, source: str) -> str:
     created = server.call("POST", "notebook", json={"notebookName": name}).json()
-    cells = [{"cellId": "cell-001", "cellType": "code", "content": "x = 1"}, {"cellType": "code", "content": source}]
+    cells = [
+        {"cellId": "cell-001", "cellType": "code", "content": "x = 1"},
+        {"cellType": "code", "content": source},
+    ]
     assert server.call("PUT", f"notebook/{created['notebookId']}", json={"cells": cells}).ok
     return str(created["notebookId"])
 
@@ -33,7 +36,9 @@ def only_kernel(server: Server, deadline: float = 15) -> list[str]:
     """The server's kernels once the finished runs' ones have shut down (one run is left)."""
     end = time.monotonic() + deadline
     while True:
-        kernels = requests.get(f"http://127.0.0.1:{server.port}/api/kernels", headers=server.headers, timeout=10).json()
+        kernels = requests.get(
+            f"http://127.0.0.1:{server.port}/api/kernels", headers=server.headers, timeout=10
+        ).json()
         if len(kernels) == 1 or time.monotonic() > end:
             return [kernel["id"] for kernel in kernels]
         time.sleep(0.1)
@@ -52,7 +57,10 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
     server.start()
     done_id = notebook(server, "finished before the crash", "print('done')")
     done = server.call("POST", f"notebook/{done_id}/execute", json={}).json()
-    assert wait_for(server, done_id, done["executionId"], lambda s: s["status"] != "Running")["status"] == "Completed"
+    assert (
+        wait_for(server, done_id, done["executionId"], lambda s: s["status"] != "Running")["status"]
+        == "Completed"
+    )
 
     long_id = notebook(server, "long", "import time\nfor _ in range(3000):\n    time.sleep(0.1)")
     running = server.call("POST", f"notebook/{long_id}/execute", json={}).json()
@@ -73,9 +81,14 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
     # nothing lost
     names = {n["notebookName"] for n in server.call("GET", "notebooks").json()["notebooks"]}
     assert names == {"finished before the crash", "long"}
-    assert server.call("GET", f"notebook/{done_id}/execution/{done['executionId']}").json()["status"] == "Completed"
+    assert (
+        server.call("GET", f"notebook/{done_id}/execution/{done['executionId']}").json()["status"]
+        == "Completed"
+    )
     # nothing left running: the interrupted run ended as an error, its kernel is gone
-    interrupted = wait_for(server, long_id, running["executionId"], lambda s: s["status"] != "Running", deadline=10)
+    interrupted = wait_for(
+        server, long_id, running["executionId"], lambda s: s["status"] != "Running", deadline=10
+    )
     assert interrupted["status"] == "Error" and interrupted["errorType"] == "ServerStopped"
     assert "server stopped" in interrupted["errorMessage"]
     assert [c["status"] for c in interrupted["cellResults"]] == ["Success", "Error"]
@@ -88,11 +101,20 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
     requeued = wait_for(server, done_id, waiting["executionId"], lambda s: s["status"] != "Running")
     assert requeued["status"] == "Completed" and requeued["parameters"] == {"x": 2}
     assert requeued["notebookVersion"] == waiting_version
-    printed = server.call("GET", f"notebook/{done_id}/execution/{waiting['executionId']}/results",
-                          params={"format": "detailed", "cellId": "cell-002"}).json()["outputs"][0]["content"]
+    printed = server.call(
+        "GET",
+        f"notebook/{done_id}/execution/{waiting['executionId']}/results",
+        params={"format": "detailed", "cellId": "cell-002"},
+    ).json()["outputs"][0]["content"]
     assert printed.strip() == "done"
     # new runs work
-    fresh = server.call("POST", f"notebook/{long_id}/execute", json={"executionMode": "range",
-                        "cellRange": {"startCell": "cell-001", "endCell": "cell-001"}}).json()
-    assert wait_for(server, long_id, fresh["executionId"], lambda s: s["status"] != "Running")["status"] == "Completed"
+    fresh = server.call(
+        "POST",
+        f"notebook/{long_id}/execute",
+        json={"executionMode": "range", "cellRange": {"startCell": "cell-001", "endCell": "cell-001"}},
+    ).json()
+    assert (
+        wait_for(server, long_id, fresh["executionId"], lambda s: s["status"] != "Running")["status"]
+        == "Completed"
+    )
     assert os.path.exists(server.root / ".mindzie" / "mindzie.db")

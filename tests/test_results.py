@@ -40,7 +40,11 @@ SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="345.6pt" height="172.8pt" viewBox="0 0 345.6 172.8">'
     "<rect width='10' height='10'/></svg>"
 )
-METRICS = {"avgCycleTime": "4.2 hours", "bottleneckActivities": ["Review", "Approval"], "processEfficiency": 78.5}
+METRICS = {
+    "avgCycleTime": "4.2 hours",
+    "bottleneckActivities": ["Review", "Approval"],
+    "processEfficiency": 78.5,
+}
 HTML_TABLE = "<table><tr><td>15,420 records</td></tr></table>"
 
 
@@ -55,14 +59,28 @@ def cell(source: str, *outputs: NotebookNode) -> NotebookNode:
 
 
 def enriched_bundle(file: str | None) -> NotebookNode:
-    bundle = {"name": "journey_enhanced", "file": file, "recordCount": 3, "newColumns": ["segment"],
-              "columns": ["case_id", "segment"], "format": "pandas_dataframe"}
-    return new_output("display_data", data={ENRICHED_MIME: bundle, "text/plain": "<enriched journey_enhanced>"})
+    bundle = {
+        "name": "journey_enhanced",
+        "file": file,
+        "recordCount": 3,
+        "newColumns": ["segment"],
+        "columns": ["case_id", "segment"],
+        "format": "pandas_dataframe",
+    }
+    return new_output(
+        "display_data", data={ENRICHED_MIME: bundle, "text/plain": "<enriched journey_enhanced>"}
+    )
 
 
 def model_bundle(file: str | None) -> NotebookNode:
-    bundle = {"name": "churn", "file": file, "modelType": "RandomForestClassifier", "accuracy": 0.87,
-              "metrics": {"f1": 0.8}, "features": ["journey_score", "cycle_time"]}
+    bundle = {
+        "name": "churn",
+        "file": file,
+        "modelType": "RandomForestClassifier",
+        "accuracy": 0.87,
+        "metrics": {"f1": 0.8},
+        "features": ["journey_score", "cycle_time"],
+    }
     return new_output("display_data", data={MODEL_MIME: bundle, "text/plain": "<model churn>"})
 
 
@@ -73,22 +91,33 @@ def executed_notebook() -> NotebookNode:
         cell(
             "print('loading'); df",
             new_output("stream", name="stdout", text="\x1b[1mloading\x1b[0m\n"),
-            new_output("execute_result", data={"text/html": HTML_TABLE, "text/plain": "   records\n0  15420"},
-                       execution_count=1),
+            new_output(
+                "execute_result",
+                data={"text/html": HTML_TABLE, "text/plain": "   records\n0  15420"},
+                execution_count=1,
+            ),
         ),
         new_markdown_cell("A fenced block is not a heading:\n```python\n# not a title\n```"),
         cell(
             "plots",
-            new_output("display_data", data={"image/png": image_base64((64, 48), "PNG"), "text/plain": "<Figure>"}),
+            new_output(
+                "display_data", data={"image/png": image_base64((64, 48), "PNG"), "text/plain": "<Figure>"}
+            ),
             new_output("display_data", data={"image/svg+xml": SVG, "text/plain": "<Figure>"}),
-            new_output("display_data", data={"image/jpeg": image_base64((30, 20), "JPEG")},
-                       metadata={"title": "Journey flow"}),
+            new_output(
+                "display_data",
+                data={"image/jpeg": image_base64((30, 20), "JPEG")},
+                metadata={"title": "Journey flow"},
+            ),
         ),
         new_markdown_cell("### Metrics ###"),
         cell(
             "metrics",
-            new_output("display_data", data={"application/json": METRICS, "text/plain": "{...}"},
-                       metadata={"title": "Process mining metrics"}),
+            new_output(
+                "display_data",
+                data={"application/json": METRICS, "text/plain": "{...}"},
+                metadata={"title": "Process mining metrics"},
+            ),
             new_output("error", ename="KeyError", evalue="'customer_id'", traceback=TRACEBACK),
         ),
         cell("publish", enriched_bundle("journey_enhanced.csv"), model_bundle("churn.pkl")),
@@ -165,7 +194,9 @@ def test_each_output_is_stored_in_its_richest_type(rows, artifacts):
 
 
 def test_output_types_keep_the_seeds_values(rows):
-    types = {name: row["meta"]["outputType"] for name, row in by_name(rows).items() if row["kind"] == "output"}
+    types = {
+        name: row["meta"]["outputType"] for name, row in by_name(rows).items() if row["kind"] == "output"
+    }
     assert types == {
         "c2-1.txt": "stream",
         "c2-2.html": "execute_result",
@@ -238,11 +269,21 @@ def test_published_datasets_and_models_are_their_files(rows):
     named = by_name(rows)
     dataset, model = named["journey_enhanced.csv"], named["churn.pkl"]
     assert dataset["content_type"] == "text/csv" and dataset["size"] == 28
-    assert dataset["meta"] == {"name": "journey_enhanced", "recordCount": 3, "newColumns": ["segment"],
-                               "columns": ["case_id", "segment"], "format": "pandas_dataframe"}
+    assert dataset["meta"] == {
+        "name": "journey_enhanced",
+        "recordCount": 3,
+        "newColumns": ["segment"],
+        "columns": ["case_id", "segment"],
+        "format": "pandas_dataframe",
+    }
     assert model["content_type"] == "application/octet-stream" and model["size"] == 21
-    assert model["meta"] == {"name": "churn", "modelType": "RandomForestClassifier", "accuracy": 0.87,
-                             "metrics": {"f1": 0.8}, "features": ["journey_score", "cycle_time"]}
+    assert model["meta"] == {
+        "name": "churn",
+        "modelType": "RandomForestClassifier",
+        "accuracy": 0.87,
+        "metrics": {"f1": 0.8},
+        "features": ["journey_score", "cycle_time"],
+    }
 
 
 def test_missing_published_files_are_recorded_as_missing(rows, artifacts):
@@ -265,8 +306,12 @@ def test_published_file_names_cannot_leave_the_artifacts_folder(artifacts, file)
 
 
 def test_a_dataset_published_twice_keeps_its_last_row(artifacts):
-    nb = new_notebook(cells=[cell("a", enriched_bundle("journey_enhanced.csv")),
-                             cell("b", enriched_bundle("journey_enhanced.csv"))])
+    nb = new_notebook(
+        cells=[
+            cell("a", enriched_bundle("journey_enhanced.csv")),
+            cell("b", enriched_bundle("journey_enhanced.csv")),
+        ]
+    )
     nb.cells[0].id, nb.cells[1].id = "a", "b"
     (row,) = extract_results(nb, {"a", "b"}, artifacts)
     assert (row["cell_id"], row["position"]) == ("b", 1)
@@ -279,12 +324,16 @@ def test_only_cells_of_the_run_are_read(rows, artifacts):
 
 def test_outputs_over_the_limit_are_truncated_and_say_so(artifacts):
     text = "é" * 100  # 200 bytes; a cut at 51 would split a character
-    nb = new_notebook(cells=[cell(
-        "big",
-        new_output("stream", name="stdout", text=text),
-        new_output("display_data", data={"image/png": image_base64((64, 48), "PNG")}),
-        new_output("stream", name="stdout", text="small"),
-    )])
+    nb = new_notebook(
+        cells=[
+            cell(
+                "big",
+                new_output("stream", name="stdout", text=text),
+                new_output("display_data", data={"image/png": image_base64((64, 48), "PNG")}),
+                new_output("stream", name="stdout", text="small"),
+            )
+        ]
+    )
     nb.cells[0].id = "big"
     rows = by_name(extract_results(nb, {"big"}, artifacts, max_output_bytes=51))
     stream, image, small = rows["big-1.txt"], rows["big-2.png"], rows["big-3.txt"]
@@ -296,7 +345,9 @@ def test_outputs_over_the_limit_are_truncated_and_say_so(artifacts):
 
 
 def test_invalid_base64_falls_back_to_the_text_form(artifacts):
-    nb = new_notebook(cells=[cell("bad", new_output("display_data", data={"image/png": "abc", "text/plain": "<Figure>"}))])
+    nb = new_notebook(
+        cells=[cell("bad", new_output("display_data", data={"image/png": "abc", "text/plain": "<Figure>"}))]
+    )
     nb.cells[0].id = "bad"
     (row,) = extract_results(nb, {"bad"}, artifacts)
     assert (row["name"], row["content_type"]) == ("bad-1.txt", "text/plain")
@@ -307,14 +358,28 @@ def test_invalid_base64_falls_back_to_the_text_form(artifacts):
 
 def test_cell_summary():
     nb = executed_notebook()
-    assert cell_summary(nb.cells[1]) == {"hasOutput": True, "outputType": "stream", "errorType": None,
-                                         "errorMessage": None, "status": "Success"}
+    assert cell_summary(nb.cells[1]) == {
+        "hasOutput": True,
+        "outputType": "stream",
+        "errorType": None,
+        "errorMessage": None,
+        "status": "Success",
+    }
     assert cell_summary(nb.cells[3])["outputType"] == "image/png"
-    assert cell_summary(nb.cells[5]) == {"hasOutput": True, "outputType": "application/json",
-                                         "errorType": "KeyError", "errorMessage": "'customer_id'",
-                                         "status": "Error"}
-    assert cell_summary(new_code_cell("x = 1")) == {"hasOutput": False, "outputType": None, "errorType": None,
-                                                    "errorMessage": None, "status": "Success"}
+    assert cell_summary(nb.cells[5]) == {
+        "hasOutput": True,
+        "outputType": "application/json",
+        "errorType": "KeyError",
+        "errorMessage": "'customer_id'",
+        "status": "Error",
+    }
+    assert cell_summary(new_code_cell("x = 1")) == {
+        "hasOutput": False,
+        "outputType": None,
+        "errorType": None,
+        "errorMessage": None,
+        "status": "Success",
+    }
 
 
 # -- the results view -------------------------------------------------------------------
@@ -325,10 +390,24 @@ EXECUTION = {"execution_id": "bb0e8400-e29b-41d4-a716-446655440000", "status": "
 def stored(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows as the store gives them back (meta as JSON text), plus report and notebook."""
     extra = [
-        {"name": "report.html", "kind": "report", "content_type": "text/html", "size": 10, "cell_id": None,
-         "position": None, "meta": {"title": "Customer Analytics Summary", "format": "html"}},
-        {"name": "executed.ipynb", "kind": "notebook", "content_type": "application/x-ipynb+json", "size": 10,
-         "cell_id": None, "position": None, "meta": {}},
+        {
+            "name": "report.html",
+            "kind": "report",
+            "content_type": "text/html",
+            "size": 10,
+            "cell_id": None,
+            "position": None,
+            "meta": {"title": "Customer Analytics Summary", "format": "html"},
+        },
+        {
+            "name": "executed.ipynb",
+            "kind": "notebook",
+            "content_type": "application/x-ipynb+json",
+            "size": 10,
+            "cell_id": None,
+            "position": None,
+            "meta": {},
+        },
     ]
     return [{**row, "meta": json.dumps(row["meta"])} for row in reversed(rows + extra)]
 
@@ -357,18 +436,40 @@ def test_summary_lists_everything_without_content(rows, artifacts):
         "downloadUrl": "http://localhost:8888/artifacts/c4-1.png",
     }
     assert answer["enrichedDatasets"] == [
-        {"name": "journey_enhanced", "recordCount": 3, "newColumns": ["segment"], "format": "pandas_dataframe",
-         "downloadUrl": "http://localhost:8888/artifacts/journey_enhanced.csv"},
-        {"name": "journey_enhanced", "recordCount": 3, "newColumns": ["segment"], "format": "pandas_dataframe",
-         "downloadUrl": None},
+        {
+            "name": "journey_enhanced",
+            "recordCount": 3,
+            "newColumns": ["segment"],
+            "format": "pandas_dataframe",
+            "downloadUrl": "http://localhost:8888/artifacts/journey_enhanced.csv",
+        },
+        {
+            "name": "journey_enhanced",
+            "recordCount": 3,
+            "newColumns": ["segment"],
+            "format": "pandas_dataframe",
+            "downloadUrl": None,
+        },
     ]
-    assert answer["models"][0] == {"name": "churn", "modelType": "RandomForestClassifier", "accuracy": 0.87,
-                                   "metrics": {"f1": 0.8}, "features": ["journey_score", "cycle_time"],
-                                   "downloadUrl": "http://localhost:8888/artifacts/churn.pkl"}
-    assert answer["reports"] == [{"name": "Customer Analytics Summary", "format": "html",
-                                  "downloadUrl": "http://localhost:8888/artifacts/report.html"}]
-    assert answer["executedNotebook"] == {"name": "executed.ipynb",
-                                          "downloadUrl": "http://localhost:8888/artifacts/executed.ipynb"}
+    assert answer["models"][0] == {
+        "name": "churn",
+        "modelType": "RandomForestClassifier",
+        "accuracy": 0.87,
+        "metrics": {"f1": 0.8},
+        "features": ["journey_score", "cycle_time"],
+        "downloadUrl": "http://localhost:8888/artifacts/churn.pkl",
+    }
+    assert answer["reports"] == [
+        {
+            "name": "Customer Analytics Summary",
+            "format": "html",
+            "downloadUrl": "http://localhost:8888/artifacts/report.html",
+        }
+    ]
+    assert answer["executedNotebook"] == {
+        "name": "executed.ipynb",
+        "downloadUrl": "http://localhost:8888/artifacts/executed.ipynb",
+    }
     assert answer["counts"] == {"outputs": 8, "enrichedDatasets": 2, "models": 2, "reports": 1}
     assert all("content" not in item for item in answer["outputs"])
 
@@ -410,18 +511,27 @@ def test_detailed_json_cut_by_the_size_guard_has_no_content(artifacts):
 def test_output_type_selects_categories(rows, artifacts, output_type, outputs, datasets, models, reports):
     answer = view(rows, artifacts, output_type=output_type)
     assert [o["downloadUrl"].rsplit("/", 1)[1] for o in answer["outputs"]] == outputs
-    assert answer["counts"] == {"outputs": len(outputs), "enrichedDatasets": datasets, "models": models,
-                                "reports": reports}
+    assert answer["counts"] == {
+        "outputs": len(outputs),
+        "enrichedDatasets": datasets,
+        "models": models,
+        "reports": reports,
+    }
     assert (answer["executedNotebook"] is not None) == (output_type == "reports")
 
 
 def test_cell_id_narrows_outputs_datasets_and_models(rows, artifacts):
     answer = view(rows, artifacts, cell_id="c7")
     assert answer["outputs"] == []
-    assert [d["downloadUrl"] for d in answer["enrichedDatasets"]] == ["http://localhost:8888/artifacts/journey_enhanced.csv"]
+    assert [d["downloadUrl"] for d in answer["enrichedDatasets"]] == [
+        "http://localhost:8888/artifacts/journey_enhanced.csv"
+    ]
     assert [m["name"] for m in answer["models"]] == ["churn"]
     assert len(answer["reports"]) == 1
-    assert [o["outputType"] for o in view(rows, artifacts, cell_id="c6")["outputs"]] == ["application/json", "error"]
+    assert [o["outputType"] for o in view(rows, artifacts, cell_id="c6")["outputs"]] == [
+        "application/json",
+        "error",
+    ]
 
 
 def test_bad_choices_are_invalid_requests(rows, artifacts):
@@ -464,16 +574,18 @@ def test_html_report_holds_the_outputs(tmp_path):
 
 
 async def test_a_real_matplotlib_figure_has_its_pixel_size(tmp_path):
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Cycle times"),
-        new_code_cell(
-            "%config InlineBackend.print_figure_kwargs = {'bbox_inches': None}\n"
-            "import matplotlib.pyplot as plt\n"
-            "fig, ax = plt.subplots(figsize=(4, 3), dpi=50)\n"
-            "ax.plot([1, 2, 3])\n"
-            "plt.show()"
-        ),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Cycle times"),
+            new_code_cell(
+                "%config InlineBackend.print_figure_kwargs = {'bbox_inches': None}\n"
+                "import matplotlib.pyplot as plt\n"
+                "fig, ax = plt.subplots(figsize=(4, 3), dpi=50)\n"
+                "ax.plot([1, 2, 3])\n"
+                "plt.show()"
+            ),
+        ]
+    )
     nb.cells[1].id = "plot"
     await NotebookClient(nb, kernel_name="python3", timeout=60).async_execute()
     rows = extract_results(nb, {"plot"}, tmp_path)

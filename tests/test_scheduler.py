@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,15 +38,18 @@ def scheduler(app: Any, clock: Clock) -> MindzieScheduler:
 
 async def scheduled(api: Any, cron: str = "* * * * *") -> dict[str, Any]:
     notebook = await notebook_with(api, "print('scheduled run')")
-    reply = await api("PUT", project_path("notebook", notebook["notebookId"]),
-                      {"integration": {"autoExecution": True, "scheduleExecution": cron}})
+    reply = await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"integration": {"autoExecution": True, "scheduleExecution": cron}},
+    )
     assert reply.status == 200, reply.body
     return notebook
 
 
 async def test_a_per_minute_schedule_fires_once_per_minute_across_a_restart(api, mindzie_app):
     notebook = await scheduled(api)
-    clock = Clock(datetime(2030, 1, 1, 10, 0, 5, tzinfo=timezone.utc))
+    clock = Clock(datetime(2030, 1, 1, 10, 0, 5, tzinfo=UTC))
     first = scheduler(mindzie_app, clock)
     assert await first.tick() == []  # a new schedule starts now; nothing before it is due
 
@@ -54,7 +57,9 @@ async def test_a_per_minute_schedule_fires_once_per_minute_across_a_restart(api,
     fired = await first.tick()
     assert len(fired) == 1
     assert await first.tick() == [], "a slot fires once"
-    assert await scheduler(mindzie_app, clock).tick() == [], "a second server on the store does not fire it again"
+    assert await scheduler(mindzie_app, clock).tick() == [], (
+        "a second server on the store does not fire it again"
+    )
 
     clock.advance(seconds=60)  # 10:02:05, after a restart
     restarted = scheduler(mindzie_app, clock)
@@ -67,8 +72,14 @@ async def test_a_per_minute_schedule_fires_once_per_minute_across_a_restart(api,
 
     slots = mindzie_app.store.schedule_slots(notebook["notebookId"])
     assert [(s["slot"][11:16], s["outcome"]) for s in slots] == [
-        ("10:01", "fired"), ("10:02", "fired"), ("10:03", "missed"), ("10:04", "missed"),
-        ("10:05", "missed"), ("10:06", "missed"), ("10:07", "fired")]
+        ("10:01", "fired"),
+        ("10:02", "fired"),
+        ("10:03", "missed"),
+        ("10:04", "missed"),
+        ("10:05", "missed"),
+        ("10:06", "missed"),
+        ("10:07", "fired"),
+    ]
     assert {s["execution_id"] for s in slots if s["outcome"] == "fired"} == set(fired)
 
     for execution_id in fired:
@@ -80,7 +91,7 @@ async def test_a_per_minute_schedule_fires_once_per_minute_across_a_restart(api,
 
 async def test_a_slot_seen_too_late_is_recorded_as_missed(api, mindzie_app):
     notebook = await scheduled(api, "0 2 * * *")
-    clock = Clock(datetime(2030, 1, 1, 1, 0, tzinfo=timezone.utc))
+    clock = Clock(datetime(2030, 1, 1, 1, 0, tzinfo=UTC))
     await scheduler(mindzie_app, clock).tick()
     clock.advance(hours=1, minutes=10)  # 02:10: the 02:00 slot passed while nobody looked
     assert await scheduler(mindzie_app, clock).tick() == []
@@ -90,13 +101,19 @@ async def test_a_slot_seen_too_late_is_recorded_as_missed(api, mindzie_app):
 
 async def test_changing_or_disabling_a_schedule(api, mindzie_app):
     notebook = await scheduled(api, "*/5 * * * *")
-    clock = Clock(datetime(2030, 1, 1, 9, 59, tzinfo=timezone.utc))
+    clock = Clock(datetime(2030, 1, 1, 9, 59, tzinfo=UTC))
     ticker = scheduler(mindzie_app, clock)
     await ticker.tick()
-    await api("PUT", project_path("notebook", notebook["notebookId"]), {"integration": {"scheduleExecution": "0 * * * *"}})
+    await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"integration": {"scheduleExecution": "0 * * * *"}},
+    )
     clock.advance(minutes=2)  # 10:01: the new hourly schedule starts now; 10:00 is not owed
     assert await ticker.tick() == []
-    await api("PUT", project_path("notebook", notebook["notebookId"]), {"integration": {"autoExecution": False}})
+    await api(
+        "PUT", project_path("notebook", notebook["notebookId"]), {"integration": {"autoExecution": False}}
+    )
     clock.advance(hours=1)
     assert await ticker.tick() == []
     assert mindzie_app.store.schedule_slots(notebook["notebookId"]) == []

@@ -49,7 +49,9 @@ class ServerFolder:
     def datasets_dir(self) -> str:
         return self.library.datasets_dir
 
-    async def upload(self, data: bytes, filename: str, tenant: str = TENANT, project: str = PROJECT) -> dict[str, Any]:
+    async def upload(
+        self, data: bytes, filename: str, tenant: str = TENANT, project: str = PROJECT
+    ) -> dict[str, Any]:
         return await self.library.upload(Scope(tenant, project, "analyst"), data, filename, None)
 
     def context(self, dataset_id: str | None, artifacts: Path | None, **extra: Any) -> dict[str, Any]:
@@ -83,8 +85,9 @@ async def run_cells(sources: list[str], cwd: Path, context: dict[str, Any] | Non
     env = {k: v for k, v in os.environ.items() if k != "MINDZIE_CONTEXT"}
     if context is not None:
         env["MINDZIE_CONTEXT"] = json.dumps(context)
-    client = NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nb, kernel_name="python3", timeout=120, allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+    )
     await client.async_execute(env=env)
     return nb
 
@@ -161,8 +164,14 @@ async def test_load_and_publish_in_an_execution(server, demo_csv, tmp_path):
     printed, shown = outputs(modelling, "stream")[0], outputs(modelling, "display_data")[0]
     model = shown.data[MODEL_MIME]
     suffix = ".joblib" if _has_joblib() else ".pkl"
-    assert model == {"name": "wait model", "file": f"model-wait-model{suffix}", "modelType": "NormalDist",
-                     "accuracy": 0.875, "metrics": {"accuracy": 0.875, "rmse": 1.25}, "features": ["amount", "activity"]}
+    assert model == {
+        "name": "wait model",
+        "file": f"model-wait-model{suffix}",
+        "modelType": "NormalDist",
+        "accuracy": 0.875,
+        "metrics": {"accuracy": 0.875, "rmse": 1.25},
+        "features": ["amount", "activity"],
+    }
     assert printed.text.strip() == model["file"] and "accuracy 0.875" in shown.data["text/plain"]
     if suffix == ".pkl":
         assert pickle.loads((artifacts / model["file"]).read_bytes()) == statistics.NormalDist(10, 2)
@@ -219,7 +228,10 @@ async def test_unknown_unbound_and_other_tenants_datasets_are_not_found(server, 
     assert name == "DatasetNotFoundError" and "no dataset is bound" in message
     # another tenant's or project's dataset reads exactly like a missing one
     for cell, dataset in ((other_tenant, theirs), (other_proj, other_project)):
-        assert error_of(cell) == ("DatasetNotFoundError", error_of(unknown)[1].replace(MISSING, dataset["dataset_id"]))
+        assert error_of(cell) == (
+            "DatasetNotFoundError",
+            error_of(unknown)[1].replace(MISSING, dataset["dataset_id"]),
+        )
     assert error_of(traversal)[0] == "DatasetNotFoundError"
     assert outputs(caught, "stream")[0].text.strip() == "DatasetNotFoundError True"
     assert outputs(listed, "execute_result")[0].data["text/plain"] == repr([mine["name"]])
@@ -252,18 +264,24 @@ async def test_outside_an_execution_the_datasets_folder_is_found_upwards(server,
     assert info["file"] is None and info["newColumns"] == ["cycle_hours"]
     assert info["recordCount"] == len(demo_event_log_rows())
     # tenant and project are unknown here: the analyst sees the whole folder
-    assert outputs(listed, "execute_result")[0].data["text/plain"] == repr(sorted([dataset["name"], other["name"]]))
+    assert outputs(listed, "execute_result")[0].data["text/plain"] == repr(
+        sorted([dataset["name"], other["name"]])
+    )
 
 
 # -- without a kernel -----------------------------------------------------------------------
 
 
 def test_importing_the_helper_is_light():
-    code = ("import sys, mindzie_sdk, jupyter_mindzie.sdk as sdk\n"
-            "assert mindzie_sdk.ProcessMiningClient is sdk.ProcessMiningClient\n"
-            "assert mindzie_sdk.publish_enriched is sdk.publish_enriched\n"
-            "print(sorted(m for m in ('tornado', 'jupyter_server', 'pandas', 'IPython', 'sqlite_utils') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    code = (
+        "import sys, mindzie_sdk, jupyter_mindzie.sdk as sdk\n"
+        "assert mindzie_sdk.ProcessMiningClient is sdk.ProcessMiningClient\n"
+        "assert mindzie_sdk.publish_enriched is sdk.publish_enriched\n"
+        "print(sorted(m for m in ('tornado', 'jupyter_server', 'pandas', 'IPython', 'sqlite_utils') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout.strip() == "[]"
 
 
@@ -301,7 +319,10 @@ def test_safe_names_and_plain_json():
     assert safe_name("../../Loan events / 2024") == "Loan-events-2024"
     assert safe_name("ローン") == "unnamed"
     assert jsonable({"n": float("inf"), "t": pd.Timestamp("2024-01-02T03:04:05"), "s": {1}}) == {
-        "n": None, "t": "2024-01-02T03:04:05", "s": [1]}
+        "n": None,
+        "t": "2024-01-02T03:04:05",
+        "s": [1],
+    }
 
 
 def _has_joblib() -> bool:

@@ -26,7 +26,9 @@ def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
 def test_reopening_keeps_data_and_does_not_migrate_twice(tmp_path):
     path = str(tmp_path / "mindzie.db")
     first = MindzieStore(db_path=path)
-    first.db["notebook_versions"].insert({"notebook_id": "n", "version": "1.0.0", "settings": "{}", "content": "{}"})
+    first.db["notebook_versions"].insert(
+        {"notebook_id": "n", "version": "1.0.0", "settings": "{}", "content": "{}"}
+    )
     first.close()
     again = MindzieStore(db_path=path)
     assert again.schema_version == SCHEMA_VERSION
@@ -60,7 +62,9 @@ async def test_the_server_keeps_its_store_under_the_root(api, jp_root_dir, mindz
     notebook = await create(api)
     assert mindzie_app.store.db_path == str(jp_root_dir / ".mindzie" / "mindzie.db")
     with sqlite3.connect(jp_root_dir / ".mindzie" / "mindzie.db") as conn:
-        (name,) = conn.execute("SELECT name FROM notebooks WHERE notebook_id = ?", [notebook["notebookId"]]).fetchone()
+        (name,) = conn.execute(
+            "SELECT name FROM notebooks WHERE notebook_id = ?", [notebook["notebookId"]]
+        ).fetchone()
     assert name == "Analysis"
 
 

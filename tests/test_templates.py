@@ -28,8 +28,11 @@ NEW_COLUMNS = ["waiting_time_hours", "cycle_time_hours", "is_bottleneck", "event
 
 
 async def starter(api: Any, dataset_id: str | None) -> dict[str, Any]:
-    body = {"notebookName": "Starter", "template": "process_mining_starter",
-            "integration": {"datasetBinding": dataset_id}}
+    body = {
+        "notebookName": "Starter",
+        "template": "process_mining_starter",
+        "integration": {"datasetBinding": dataset_id},
+    }
     reply = await api("POST", project_path("notebook"), body)
     assert reply.status == 201, reply.body
     return reply.json
@@ -40,20 +43,34 @@ async def execute(nb: nbformat.NotebookNode, cwd: Path, context: dict[str, Any] 
     env = {k: v for k, v in os.environ.items() if k != "MINDZIE_CONTEXT"}
     if context is not None:
         env["MINDZIE_CONTEXT"] = json.dumps(context)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
     await client.async_execute(env=env)
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     return outputs
 
 
-CASE_COLUMNS = ["case_id", "first_event", "last_event", "event_count", "cycle_time_hours",
-                "anomaly_flag", "rework", "bottleneck_wait_hours"]
+CASE_COLUMNS = [
+    "case_id",
+    "first_event",
+    "last_event",
+    "event_count",
+    "cycle_time_hours",
+    "anomaly_flag",
+    "rework",
+    "bottleneck_wait_hours",
+]
 
 
 def published(outputs: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The enriched event log's and the metrics' outputs; the per-case table and model are checked here."""
-    bundles = {o.data[ENRICHED_MIME]["name"]: o.data[ENRICHED_MIME] for o in outputs if ENRICHED_MIME in o.get("data", {})}
+    bundles = {
+        o.data[ENRICHED_MIME]["name"]: o.data[ENRICHED_MIME]
+        for o in outputs
+        if ENRICHED_MIME in o.get("data", {})
+    }
     assert sorted(bundles) == ["cases_enriched", "event_log_enriched"]
     cases = bundles["cases_enriched"]
     assert cases["columns"] == CASE_COLUMNS and cases["recordCount"] == 1000
@@ -80,7 +97,9 @@ def dataset_bytes(fmt: str, tmp_path: Path) -> tuple[bytes, str]:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-async def test_the_starter_bound_to_an_uploaded_dataset_publishes_the_enriched_log(api, mindzie_app, jp_root_dir, tmp_path, fmt):
+async def test_the_starter_bound_to_an_uploaded_dataset_publishes_the_enriched_log(
+    api, mindzie_app, jp_root_dir, tmp_path, fmt
+):
     data, filename = dataset_bytes(fmt, tmp_path)
     dataset = (await upload(api, data, filename)).json
     notebook = await starter(api, dataset["datasetId"])
@@ -89,15 +108,27 @@ async def test_the_starter_bound_to_an_uploaded_dataset_publishes_the_enriched_l
     assert f"dataset_id = '{dataset['datasetId']}'" in parameters.source
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
-    context = {"executionId": "e0e0e0e0-0000-4000-8000-000000000001", "notebookId": notebook["notebookId"],
-               "tenantId": TENANT, "projectId": PROJECT, "datasetId": dataset["datasetId"],
-               "datasetsDir": mindzie_app.datasets.datasets_dir, "artifactsDir": str(artifacts)}
+    context = {
+        "executionId": "e0e0e0e0-0000-4000-8000-000000000001",
+        "notebookId": notebook["notebookId"],
+        "tenantId": TENANT,
+        "projectId": PROJECT,
+        "datasetId": dataset["datasetId"],
+        "datasetsDir": mindzie_app.datasets.datasets_dir,
+        "artifactsDir": str(artifacts),
+    }
 
     enriched, metrics = published(await execute(nb, jp_root_dir / Path(notebook["path"]).parent, context))
 
     rows = len(demo_event_log_rows())
-    assert enriched == {"name": "event_log_enriched", "file": "enriched-event_log_enriched.csv", "recordCount": rows,
-                        "newColumns": NEW_COLUMNS, "columns": [*COLUMNS, *NEW_COLUMNS], "format": "pandas_dataframe"}
+    assert enriched == {
+        "name": "event_log_enriched",
+        "file": "enriched-event_log_enriched.csv",
+        "recordCount": rows,
+        "newColumns": NEW_COLUMNS,
+        "columns": [*COLUMNS, *NEW_COLUMNS],
+        "format": "pandas_dataframe",
+    }
     written = pd.read_csv(artifacts / "enriched-event_log_enriched.csv")
     assert list(written.columns) == [*COLUMNS, *NEW_COLUMNS] and len(written) == rows
     assert written["is_bottleneck"].any() and (written["cycle_time_hours"] > 0).all()

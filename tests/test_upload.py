@@ -18,7 +18,9 @@ def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tu
     boundary = uuid.uuid4().hex
     parts: list[bytes] = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     for name, filename, data in files:
         head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\nContent-Type: application/json\r\n\r\n'
         parts.append(head.encode() + data + b"\r\n")
@@ -31,8 +33,12 @@ def notebook_bytes(nb: Any) -> bytes:
 
 
 def analysis_notebook() -> nbformat.NotebookNode:
-    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                                "language_info": {"name": "python", "version": "3.11.7"}})
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python", "version": "3.11.7"},
+        }
+    )
     nb.cells = [
         new_markdown_cell("# Journey analysis", id="intro"),
         new_code_cell("dataset_id = None", id="params", metadata={"tags": ["parameters"]}),
@@ -47,14 +53,22 @@ async def upload(api: Any, data: bytes, filename: str = "analysis.ipynb", **fiel
 
 
 async def test_upload_as_the_seed_sends_it(api, jp_root_dir):
-    reply = await upload(api, notebook_bytes(analysis_notebook()), notebookName="カスタマージャーニー分析",
-                         enrichmentMode="true", datasetBinding=DATASET)
+    reply = await upload(
+        api,
+        notebook_bytes(analysis_notebook()),
+        notebookName="カスタマージャーニー分析",
+        enrichmentMode="true",
+        datasetBinding=DATASET,
+    )
     assert reply.status == 201, reply.body
     notebook = reply.json
     assert reply.headers["Location"].endswith(notebook["notebookId"])
     assert notebook["notebookName"] == "カスタマージャーニー分析"
     assert notebook["notebookVersion"] == "1.0.0" and notebook["kernelType"] == "python3"
-    assert notebook["integration"]["enrichmentMode"] is True and notebook["integration"]["datasetBinding"] == DATASET
+    assert (
+        notebook["integration"]["enrichmentMode"] is True
+        and notebook["integration"]["datasetBinding"] == DATASET
+    )
     assert [c["cellId"] for c in notebook["cells"]] == ["intro", "params", "work"]
     assert notebook["environment"]["pythonVersion"] == "3.11.7"
     assert notebook["validation"] == {"warnings": []}
@@ -90,7 +104,9 @@ async def test_older_v4_is_upgraded_and_given_cell_ids(api, jp_root_dir):
 
 
 async def test_v3_notebooks_are_converted(api):
-    v3 = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(cells=[nbformat.v3.new_code_cell(input="1 + 1")])])
+    v3 = nbformat.v3.new_notebook(
+        worksheets=[nbformat.v3.new_worksheet(cells=[nbformat.v3.new_code_cell(input="1 + 1")])]
+    )
     reply = await upload(api, nbformat.v3.writes_json(v3).encode())
     assert reply.status == 201, reply.body
     assert len(reply.json["cells"]) == 1 and reply.json["cells"][0]["cellId"] == "cell-001"
@@ -128,8 +144,28 @@ async def test_uploaded_outputs_are_not_trusted(api, jp_serverapp, jp_root_dir):
         (b"this is not json", "not a JSON notebook"),
         (b'{"cells": []}', "not a notebook"),
         (b'{"nbformat": 5, "nbformat_minor": 0, "cells": [], "metadata": {}}', "nbformat 5"),
-        (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "id": "a", "metadata": {}}]}).encode(), "not a valid notebook"),
-        (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "chart", "id": "a", "metadata": {}, "source": ""}]}).encode(), "not a valid notebook"),
+        (
+            json.dumps(
+                {
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                    "metadata": {},
+                    "cells": [{"cell_type": "code", "id": "a", "metadata": {}}],
+                }
+            ).encode(),
+            "not a valid notebook",
+        ),
+        (
+            json.dumps(
+                {
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                    "metadata": {},
+                    "cells": [{"cell_type": "chart", "id": "a", "metadata": {}, "source": ""}],
+                }
+            ).encode(),
+            "not a valid notebook",
+        ),
     ],
 )
 async def test_bad_files_are_400_naming_the_problem(api, data, needle):
@@ -152,9 +188,13 @@ async def test_bad_form_fields_are_400(api, fields, field):
 
 async def test_a_missing_file_part_or_json_body_is_400(api):
     body, headers = multipart({"notebookName": "x"}, [])
-    assert_problem(await api("POST", project_path("notebook", "upload"), raw=body, headers=headers), 400, field="file")
+    assert_problem(
+        await api("POST", project_path("notebook", "upload"), raw=body, headers=headers), 400, field="file"
+    )
     two, headers = multipart({}, [("file", "a.ipynb", b"{}"), ("file", "b.ipynb", b"{}")])
-    assert_problem(await api("POST", project_path("notebook", "upload"), raw=two, headers=headers), 400, field="file")
+    assert_problem(
+        await api("POST", project_path("notebook", "upload"), raw=two, headers=headers), 400, field="file"
+    )
     assert_problem(await api("POST", project_path("notebook", "upload"), {"file": "x"}), 400, field="file")
 
 

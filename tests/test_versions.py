@@ -16,7 +16,12 @@ from .test_notebooks_api import create
 
 @pytest.mark.parametrize(
     ("current", "cells_changed", "expected"),
-    [("1.0.0", True, "1.1.0"), ("1.3.2", True, "1.4.0"), ("1.3.2", False, "1.3.3"), ("1.9.9", False, "1.9.10")],
+    [
+        ("1.0.0", True, "1.1.0"),
+        ("1.3.2", True, "1.4.0"),
+        ("1.3.2", False, "1.3.3"),
+        ("1.9.9", False, "1.9.10"),
+    ],
 )
 def test_semver_rules(current, cells_changed, expected):
     assert str(semver.bump(current, cells_changed=cells_changed)) == expected
@@ -73,7 +78,9 @@ async def test_unknown_or_malformed_versions(api):
 
 
 async def test_an_edit_in_jupyterlab_is_a_new_minor_version(api, jp_root_dir):
-    notebook = await create(api, {"notebookName": "edited", "initialCells": [{"cellType": "markdown", "content": "# Old"}]})
+    notebook = await create(
+        api, {"notebookName": "edited", "initialCells": [{"cellType": "markdown", "content": "# Old"}]}
+    )
     url = project_path("notebook", notebook["notebookId"])
     nb = await lab_open(api, notebook["path"])
     nb.cells[0].source = "# New title"
@@ -114,8 +121,12 @@ async def test_if_match_sees_a_jupyterlab_edit(api):
     nb = await lab_open(api, notebook["path"])
     nb.cells[0].source += "\nrate = 2"
     await lab_save(api, notebook["path"], nb)
-    stale = await api("PUT", project_path("notebook", notebook["notebookId"]), {"notebookDescription": "x"},
-                      headers={"If-Match": '"1.0.0"'})
+    stale = await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"notebookDescription": "x"},
+        headers={"If-Match": '"1.0.0"'},
+    )
     assert_problem(stale, 412)
 
 
@@ -126,6 +137,8 @@ async def test_put_keeps_a_jupyterlab_edit_it_did_not_touch(api):
     await lab_save(api, notebook["path"], nb)
     reply = await api("PUT", project_path("notebook", notebook["notebookId"]), {"notebookDescription": "x"})
     assert reply.json["notebookVersion"] == "1.1.1"
-    content = (await api("GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "1"})).json
+    content = (
+        await api("GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "1"})
+    ).json
     assert content["cells"][0]["content"].endswith("rate = 2")
     assert json.dumps(content).count("rate = 2") == 1

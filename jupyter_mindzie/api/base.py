@@ -135,9 +135,7 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         except InvalidRequest as invalid:
             errors += invalid.errors
         if errors:
-            raise InvalidRequest(
-                "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
-            )
+            raise InvalidRequest("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
         return query
 
     def if_match(self) -> list[str] | None:
@@ -159,7 +157,9 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
                     continue
                 value = value.strip().strip('"')
                 if not value.isdigit():
-                    raise InvalidRequest.for_field("Prefer", f"wait must be a whole number of seconds, got {value!r}")
+                    raise InvalidRequest.for_field(
+                        "Prefer", f"wait must be a whole number of seconds, got {value!r}"
+                    )
                 return int(value)
         return 0
 
@@ -206,7 +206,8 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         return [
             method
             for method in self.SUPPORTED_METHODS
-            if getattr(type(self), method.lower(), None) is not getattr(web.RequestHandler, method.lower(), None)
+            if getattr(type(self), method.lower(), None)
+            is not getattr(web.RequestHandler, method.lower(), None)
         ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:

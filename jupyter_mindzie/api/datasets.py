@@ -74,7 +74,9 @@ class DatasetCreateHandler(DatasetBaseHandler):
         if unknown:
             raise InvalidRequest(
                 f"unknown file parts: {', '.join(unknown)}; send the dataset as the part 'file'",
-                errors=[{"field": name, "message": "is not a known field (known: file, name)"} for name in unknown],
+                errors=[
+                    {"field": name, "message": "is not a known field (known: file, name)"} for name in unknown
+                ],
             )
         files = self.request.files.get("file") or []
         plain = self.request.body_arguments.get("file") or []

@@ -120,7 +120,9 @@ class ExecutionHandler(ExecutionHandlerBase):
             if remaining <= 0 or execution["status"] in TERMINAL or self._gone or not self.awaits_news():
                 return body
             # Other servers on the same store do not wake us: look again now and then.
-            written = await self.engine.next_change(execution_id, min(remaining, self.engine.status_recheck_seconds))
+            written = await self.engine.next_change(
+                execution_id, min(remaining, self.engine.status_recheck_seconds)
+            )
 
     _gone = False
 
@@ -166,7 +168,9 @@ class ExecutionsHandler(ExecutionHandlerBase):
         query = self.read_query("page-query", integers=("page", "pageSize"))
         page, page_size = query.get("page", 1), query.get("pageSize", 20)
         rows, total = self.engine.store.list_executions(notebook_id, page=page, page_size=page_size)
-        self.write_json(page_view("executions", [execution_item_view(r) for r in rows], total, page, page_size))
+        self.write_json(
+            page_view("executions", [execution_item_view(r) for r in rows], total, page, page_size)
+        )
 
 
 class ResultsHandler(ExecutionHandlerBase):
@@ -214,7 +218,9 @@ class ArtifactHandler(ExecutionHandlerBase):
 
     @web.authenticated
     @authorized
-    async def get(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str, name: str) -> None:
+    async def get(
+        self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str, name: str
+    ) -> None:
         scope = self.scope(tenant_id, project_id)
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
         self.engine.get(scope, notebook_id, execution_id)
@@ -247,5 +253,8 @@ def execution_routes() -> list[tuple[str, type]]:
         (rf"{base}/execution/{EXECUTION}/?", ExecutionHandler),
         (rf"{base}/execution/{EXECUTION}/cancel/?", CancelHandler),
         (rf"{base}/execution/{EXECUTION}/results/?", ResultsHandler),
-        (rf"{base}/execution/{EXECUTION}/artifacts/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{{0,200}})", ArtifactHandler),
+        (
+            rf"{base}/execution/{EXECUTION}/artifacts/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{{0,200}})",
+            ArtifactHandler,
+        ),
     ]

@@ -85,9 +85,7 @@ class NotebookUploadHandler(NotebookCreateHandler):
             )
         files = self.request.files.get("file") or []
         if len(files) != 1:
-            raise InvalidRequest.for_field(
-                "file", "is required: exactly one .ipynb file part named 'file'"
-            )
+            raise InvalidRequest.for_field("file", "is required: exactly one .ipynb file part named 'file'")
         fields = {
             name: values[-1].decode("utf-8", errors="replace")
             for name, values in self.request.body_arguments.items()
@@ -188,7 +186,9 @@ class NotebookParametersHandler(NotebookBaseHandler):
             }
             for item in infer_parameters(nb)
         ]
-        self.write_json({"notebookId": row["notebook_id"], "notebookVersion": row["version"], "parameters": parameters})
+        self.write_json(
+            {"notebookId": row["notebook_id"], "notebookVersion": row["version"], "parameters": parameters}
+        )
 
 
 def notebook_routes() -> list[tuple[str, type]]:

@@ -181,10 +181,20 @@ def execution_view(
         "cellResults": None if cells is None else [cell_result_view(cell) for cell in cells],
         "outputs": {
             "dataFrames": len(enriched)
-            + sum(1 for a in outputs if (a.get("meta") or {}).get("outputType") == "execute_result" and a["content_type"] == "text/html"),
+            + sum(
+                1
+                for a in outputs
+                if (a.get("meta") or {}).get("outputType") == "execute_result"
+                and a["content_type"] == "text/html"
+            ),
             "plots": sum(1 for a in outputs if a["content_type"].startswith("image/")),
             "models": sum(1 for a in artifacts if a["kind"] == "model"),
-            "enrichedData": {"recordCount": first.get("recordCount"), "newColumns": first.get("newColumns", [])} if first else None,
+            "enrichedData": {
+                "recordCount": first.get("recordCount"),
+                "newColumns": first.get("newColumns", []),
+            }
+            if first
+            else None,
         },
         "resources": {
             "peakMemoryUsage": humanize.size(resources.get("peakMemoryBytes")),

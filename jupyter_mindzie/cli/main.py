@@ -66,8 +66,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     if args and (guess := _mistyped_command(args[0])):
         # the server would take it as a file to open and start anyway
-        print(f"{PROG}: error: unknown command {args[0]!r}; did you mean {guess!r}? (see {PROG} --help)",
-              file=sys.stderr)
+        print(
+            f"{PROG}: error: unknown command {args[0]!r}; did you mean {guess!r}? (see {PROG} --help)",
+            file=sys.stderr,
+        )
         sys.exit(USAGE)
     from jupyter_mindzie.app import MindzieApp
 
@@ -149,54 +151,116 @@ def build_parser() -> Parser:
     _add_run(commands)
     _add_remote(commands)
     _add_db(commands)
-    demo = commands.add_parser("demo", help="seed a demo project (event log + starter notebook)",
-                               description="Seed ROOT with the demo tenant's project: the demo event log "
-                               "and the process-mining starter notebook (what `make demo` uses).")
+    demo = commands.add_parser(
+        "demo",
+        help="seed a demo project (event log + starter notebook)",
+        description="Seed ROOT with the demo tenant's project: the demo event log "
+        "and the process-mining starter notebook (what `make demo` uses).",
+    )
     demo.add_argument("root", nargs="?", default="demo", help="folder to seed (default: demo)")
     demo.set_defaults(handler=cmd_demo, prog=f"{PROG} demo")
     return parser
 
 
 def _add_run(commands: Any) -> None:
-    run = commands.add_parser("run", help="run a notebook headless and write its results",
-                              description=RUN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = commands.add_parser(
+        "run",
+        help="run a notebook headless and write its results",
+        description=RUN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file to run")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="a parameter, typed like papermill's -p (repeatable)")
-    run.add_argument("-r", "--raw-parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="a parameter kept as text (repeatable)")
-    run.add_argument("-f", "--parameters-file", action="append", default=[], metavar="FILE",
-                     help="a YAML (or JSON) file of parameters (repeatable)")
-    run.add_argument("-y", "--parameters-yaml", action="append", default=[], metavar="YAML",
-                     help="a YAML mapping of parameters given inline (repeatable)")
-    run.add_argument("-o", "--output", metavar="FOLDER", help="folder for the executed notebook and artifacts")
-    run.add_argument("--timeout", type=_seconds, default=1800.0, metavar="S",
-                     help="seconds for the whole run, 0 for no limit (default: 1800)")
-    run.add_argument("--cells", metavar="START:END",
-                     help="run only these cells, inclusive: cell ids or 1-based cell numbers; "
-                     "either end may be left out (cell-003:, :5)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter, typed like papermill's -p (repeatable)",
+    )
+    run.add_argument(
+        "-r",
+        "--raw-parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter kept as text (repeatable)",
+    )
+    run.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a YAML (or JSON) file of parameters (repeatable)",
+    )
+    run.add_argument(
+        "-y",
+        "--parameters-yaml",
+        action="append",
+        default=[],
+        metavar="YAML",
+        help="a YAML mapping of parameters given inline (repeatable)",
+    )
+    run.add_argument(
+        "-o", "--output", metavar="FOLDER", help="folder for the executed notebook and artifacts"
+    )
+    run.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=1800.0,
+        metavar="S",
+        help="seconds for the whole run, 0 for no limit (default: 1800)",
+    )
+    run.add_argument(
+        "--cells",
+        metavar="START:END",
+        help="run only these cells, inclusive: cell ids or 1-based cell numbers; "
+        "either end may be left out (cell-003:, :5)",
+    )
     run.add_argument("--stop-on-error", action="store_true", help="stop at the first failing cell")
     run.add_argument("--report", action="store_true", help="also render report.html (nbconvert)")
-    run.add_argument("-k", "--kernel", metavar="NAME", help="kernel to use (default: the notebook's kernelspec)")
-    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                     help="show a progress bar (default: only on a terminal)")
+    run.add_argument(
+        "-k", "--kernel", metavar="NAME", help="kernel to use (default: the notebook's kernelspec)"
+    )
+    run.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: only on a terminal)",
+    )
     run.set_defaults(handler=cmd_run, prog=f"{PROG} run")
 
 
 def _add_remote(commands: Any) -> None:
     server = Parser(add_help=False)
     group = server.add_argument_group("server")
-    group.add_argument("--url", default=os.environ.get("MINDZIE_URL") or DEFAULT_URL,
-                       help=f"the server's URL with its base_url (env MINDZIE_URL; default {DEFAULT_URL})")
-    group.add_argument("--token", default=os.environ.get("MINDZIE_TOKEN") or os.environ.get("JUPYTER_TOKEN"),
-                       help="the server's token (env MINDZIE_TOKEN or JUPYTER_TOKEN)")
-    group.add_argument("--tenant", default=os.environ.get("MINDZIE_TENANT"), help="tenant id (env MINDZIE_TENANT)")
-    group.add_argument("--project", default=os.environ.get("MINDZIE_PROJECT"), help="project id (env MINDZIE_PROJECT)")
-    group.add_argument("--json", action="store_true", help="print the server's JSON answer instead of a table")
+    group.add_argument(
+        "--url",
+        default=os.environ.get("MINDZIE_URL") or DEFAULT_URL,
+        help=f"the server's URL with its base_url (env MINDZIE_URL; default {DEFAULT_URL})",
+    )
+    group.add_argument(
+        "--token",
+        default=os.environ.get("MINDZIE_TOKEN") or os.environ.get("JUPYTER_TOKEN"),
+        help="the server's token (env MINDZIE_TOKEN or JUPYTER_TOKEN)",
+    )
+    group.add_argument(
+        "--tenant", default=os.environ.get("MINDZIE_TENANT"), help="tenant id (env MINDZIE_TENANT)"
+    )
+    group.add_argument(
+        "--project", default=os.environ.get("MINDZIE_PROJECT"), help="project id (env MINDZIE_PROJECT)"
+    )
+    group.add_argument(
+        "--json", action="store_true", help="print the server's JSON answer instead of a table"
+    )
 
     def add(name: str, help: str, handler: Callable[[argparse.Namespace], int]) -> Parser:
-        sub: Parser = commands.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
-                                          parents=[server])
+        sub: Parser = commands.add_parser(
+            name, help=help, description=help[0].upper() + help[1:] + ".", parents=[server]
+        )
         sub.set_defaults(handler=handler, prog=f"{PROG} {name}")
         return sub
 
@@ -213,44 +277,69 @@ def _add_remote(commands: Any) -> None:
     results = add("results", "show an execution's results, or download them all as a zip", cmd_results)
     results.add_argument("notebook_id", metavar="NOTEBOOK_ID")
     results.add_argument("execution_id", metavar="EXECUTION_ID")
-    results.add_argument("--output-type", default="all", choices=["all", "data", "plots", "models", "reports"])
+    results.add_argument(
+        "--output-type", default="all", choices=["all", "data", "plots", "models", "reports"]
+    )
     results.add_argument("--detailed", action="store_true", help="with --json: inline the outputs' content")
-    results.add_argument("--download", metavar="PATH", help="write every artifact as one zip to PATH (a file or folder)")
+    results.add_argument(
+        "--download", metavar="PATH", help="write every artifact as one zip to PATH (a file or folder)"
+    )
     datasets = add("datasets", "list the project's datasets", cmd_datasets)
     _add_paging(datasets)
 
 
 def _add_paging(parser: Parser) -> None:
     parser.add_argument("--page", type=_positive_int, default=1, help="page number (default 1)")
-    parser.add_argument("--page-size", type=_positive_int, default=20, help="items per page, 1-100 (default 20)")
+    parser.add_argument(
+        "--page-size", type=_positive_int, default=20, help="items per page, 1-100 (default 20)"
+    )
 
 
 def _add_db(commands: Any) -> None:
-    db = commands.add_parser("db", help="check, upgrade or prune the metadata store",
-                             description="Housekeeping of the SQLite store the server keeps.")
+    db = commands.add_parser(
+        "db",
+        help="check, upgrade or prune the metadata store",
+        description="Housekeeping of the SQLite store the server keeps.",
+    )
     db.set_defaults(handler=lambda _: db.error("choose check, upgrade or prune"), prog=f"{PROG} db")
     where = Parser(add_help=False)
     group = where.add_argument_group("store")
     group.add_argument("--root", default=".", help="the server's root directory (default: the current one)")
     group.add_argument("--db", metavar="PATH", help="the store file (default: ROOT/.mindzie/mindzie.db)")
     actions = db.add_subparsers(title="actions", metavar="ACTION", parser_class=Parser)
-    check = actions.add_parser("check", parents=[where], help="schema version, integrity and row counts",
-                               description="Report the store's schema version, SQLite's integrity_check and "
-                               "row counts, without changing anything. Exit code 1 when the store needs "
-                               "an upgrade or is damaged.")
+    check = actions.add_parser(
+        "check",
+        parents=[where],
+        help="schema version, integrity and row counts",
+        description="Report the store's schema version, SQLite's integrity_check and "
+        "row counts, without changing anything. Exit code 1 when the store needs "
+        "an upgrade or is damaged.",
+    )
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(handler=cmd_db_check, prog=f"{PROG} db check")
-    upgrade = actions.add_parser("upgrade", parents=[where], help="migrate the store to this version's schema",
-                                 description="Migrate the store to the schema of this jupyter-mindzie "
-                                 "(the server also does it when it starts).")
+    upgrade = actions.add_parser(
+        "upgrade",
+        parents=[where],
+        help="migrate the store to this version's schema",
+        description="Migrate the store to the schema of this jupyter-mindzie "
+        "(the server also does it when it starts).",
+    )
     upgrade.set_defaults(handler=cmd_db_upgrade, prog=f"{PROG} db upgrade")
-    prune = actions.add_parser("prune", parents=[where], help="forget old executions and their artifacts",
-                               description="Forget executions that ended before the given age, with their "
-                               "cell results and artifact folders. Running executions are kept.")
-    prune.add_argument("--older-than", required=True, type=_age, metavar="AGE",
-                       help="an age such as 30d, 12h, 2w, 90m")
-    prune.add_argument("--artifacts-dir", metavar="PATH",
-                       help="the executions' artifacts folder (default: executions/ beside the store)")
+    prune = actions.add_parser(
+        "prune",
+        parents=[where],
+        help="forget old executions and their artifacts",
+        description="Forget executions that ended before the given age, with their "
+        "cell results and artifact folders. Running executions are kept.",
+    )
+    prune.add_argument(
+        "--older-than", required=True, type=_age, metavar="AGE", help="an age such as 30d, 12h, 2w, 90m"
+    )
+    prune.add_argument(
+        "--artifacts-dir",
+        metavar="PATH",
+        help="the executions' artifacts folder (default: executions/ beside the store)",
+    )
     prune.add_argument("--dry-run", action="store_true", help="only list what would be pruned")
     prune.set_defaults(handler=cmd_db_prune, prog=f"{PROG} db prune")
 
@@ -261,7 +350,9 @@ def _seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not 0 <= value < NO_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or a positive number of seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (no limit) or a positive number of seconds, got {text!r}"
+        )
     return value or NO_LIMIT
 
 
@@ -278,7 +369,9 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 def _age(text: str) -> timedelta:
     match = _AGE.match(text.strip().lower())
     if match is None:
-        raise argparse.ArgumentTypeError(f"must be a number and a unit (s, m, h, d, w) such as 30d, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a number and a unit (s, m, h, d, w) such as 30d, got {text!r}"
+        )
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -326,7 +419,7 @@ def _yaml_mapping(text: str, origin: str) -> dict[str, Any]:
         }
 
     try:
-        value = yaml.load(text, Loader=NoDatesSafeLoader)  # noqa: S506 - a SafeLoader
+        value = yaml.load(text, Loader=NoDatesSafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -360,8 +453,10 @@ def notebook_file(text: str) -> Path:
 def output_folder(source: Path, option: str | None) -> Path:
     """The run's folder: --output, else `<stem>-run/` beside the notebook; never the input's own."""
     if option and option.lower().endswith(".ipynb"):
-        raise UsageError(f"--output names a folder (the executed notebook is written as FOLDER/executed.ipynb), "
-                         f"got {option}")
+        raise UsageError(
+            f"--output names a folder (the executed notebook is written as FOLDER/executed.ipynb), "
+            f"got {option}"
+        )
     folder = Path(option).expanduser().resolve() if option else source.with_name(f"{source.stem}-run")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--output {folder} exists and is not a folder")
@@ -427,7 +522,9 @@ def _cell_ref(text: str, ids: list[str], default: str) -> str:
         return default
     if text.isdigit():
         if not 1 <= int(text) <= len(ids):
-            raise UsageError(f"--cells: cell number {text} is out of range; the notebook has {len(ids)} cells")
+            raise UsageError(
+                f"--cells: cell number {text} is out of range; the notebook has {len(ids)} cells"
+            )
         return ids[int(text) - 1]
     return text
 
@@ -447,8 +544,10 @@ def prepare_folder(folder: Path) -> None:
     if folder.is_dir() and any(folder.iterdir()):
         earlier = _earlier_files(folder)
         if earlier is None:
-            raise UsageError(f"the output folder {folder} is not empty and holds no earlier run "
-                             f"(no {MANIFEST}); choose another --output")
+            raise UsageError(
+                f"the output folder {folder} is not empty and holds no earlier run "
+                f"(no {MANIFEST}); choose another --output"
+            )
         for name in earlier:
             if (folder / name).is_file() and not (folder / name).is_symlink():
                 (folder / name).unlink()
@@ -461,7 +560,11 @@ def _earlier_files(folder: Path) -> list[str] | None:
         names = [item["name"] for item in manifest["artifacts"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    plain = [name for name in names if isinstance(name, str) and name == Path(name).name and not name.startswith(".")]
+    plain = [
+        name
+        for name in names
+        if isinstance(name, str) and name == Path(name).name and not name.startswith(".")
+    ]
     return [*plain, MANIFEST]
 
 
@@ -475,8 +578,14 @@ def cmd_run(options: argparse.Namespace) -> int:
     source, spec, parameters = prepare_run(options)
     started = time.monotonic()
     outcome, runner, stopped_by = asyncio.run(execute(spec, options.progress))
-    manifest = run_manifest(source, spec, parameters=parameters, outcome=outcome, runner=runner,
-                            seconds=time.monotonic() - started)
+    manifest = run_manifest(
+        source,
+        spec,
+        parameters=parameters,
+        outcome=outcome,
+        runner=runner,
+        seconds=time.monotonic() - started,
+    )
     text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
     (spec.artifacts_dir / MANIFEST).write_text(text, "utf-8")
     print_run_summary(manifest, spec.artifacts_dir)
@@ -504,9 +613,16 @@ def prepare_run(options: argparse.Namespace) -> tuple[Path, RunSpec, dict[str, A
         parameters["dataset_id"] = binding
     prepared = inject(nb, parameters, kernel_name, language)
     prepare_folder(folder)
-    spec = run_spec(options, source=source, folder=folder, nb=prepared, kernel_name=kernel_name,
-                    cells=(run_ids, skipped_ids), parameters=parameters,
-                    kernel_arguments=run_arguments({"argv": kernelspec.argv}))
+    spec = run_spec(
+        options,
+        source=source,
+        folder=folder,
+        nb=prepared,
+        kernel_name=kernel_name,
+        cells=(run_ids, skipped_ids),
+        parameters=parameters,
+        kernel_arguments=run_arguments({"argv": kernelspec.argv}),
+    )
     return source, spec, parameters
 
 
@@ -536,7 +652,9 @@ def run_spec(
     run_ids, skipped_ids = cells
 
     # an injected-parameters cell left in the file by papermill was replaced, not run as a cell
-    present = {cell.get("id") for cell in nb.cells if INJECTED_TAG not in cell.get("metadata", {}).get("tags", [])}
+    present = {
+        cell.get("id") for cell in nb.cells if INJECTED_TAG not in cell.get("metadata", {}).get("tags", [])
+    }
     settings = nb.metadata.get("mindzie") or {}
     datasets = find_datasets_dir(source.parent)
     dataset_id = parameters.get("dataset_id")
@@ -625,7 +743,9 @@ def local_kernel_manager() -> Any:
     from jupyter_core.paths import jupyter_runtime_dir
 
     class LocalKernelManager(AsyncMultiKernelManager):
-        async def start_kernel(self, *, kernel_name: str | None = None, path: str | None = None, **kwargs: Any) -> str:
+        async def start_kernel(
+            self, *, kernel_name: str | None = None, path: str | None = None, **kwargs: Any
+        ) -> str:
             if path is not None:
                 kwargs.setdefault("cwd", path)
             return await super().start_kernel(kernel_name=kernel_name, **kwargs)
@@ -646,8 +766,14 @@ class CellProgress:
         from tqdm import tqdm
 
         # disable=None: tqdm shows the bar only on a terminal
-        self.bar = tqdm(total=total, unit="cell", file=sys.stderr, disable=None if enabled is None else not enabled,
-                        dynamic_ncols=True, desc="starting kernel")
+        self.bar = tqdm(
+            total=total,
+            unit="cell",
+            file=sys.stderr,
+            disable=None if enabled is None else not enabled,
+            dynamic_ncols=True,
+            desc="starting kernel",
+        )
 
     def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
         if changes.get("phase") in self.PHASES:
@@ -672,7 +798,13 @@ class CellProgress:
 
 
 def run_manifest(
-    source: Path, spec: RunSpec, *, parameters: dict[str, Any], outcome: Outcome, runner: NotebookRunner, seconds: float
+    source: Path,
+    spec: RunSpec,
+    *,
+    parameters: dict[str, Any],
+    outcome: Outcome,
+    runner: NotebookRunner,
+    seconds: float,
 ) -> dict[str, Any]:
     """run.json: what ran, how it ended, and every file it wrote (a later run removes those)."""
     cells = [*runner.cells.values(), *runner.skipped.values()]
@@ -697,8 +829,13 @@ def run_manifest(
             for cell in sorted(cells, key=lambda cell: cell["position"])
         ],
         "artifacts": [
-            {"name": row["name"], "kind": row["kind"], "contentType": row["content_type"], "size": row["size"],
-             "cellId": row.get("cell_id")}
+            {
+                "name": row["name"],
+                "kind": row["kind"],
+                "contentType": row["content_type"],
+                "size": row["size"],
+                "cellId": row.get("cell_id"),
+            }
             for row in outcome.artifacts
         ],
         "resources": outcome.resources,
@@ -716,8 +853,10 @@ def print_run_summary(manifest: dict[str, Any], folder: Path) -> None:
     counts = manifest["counts"]
     skipped = sum(1 for cell in manifest["cells"] if cell["status"] == "Skipped")
     kinds = [artifact["kind"] for artifact in manifest["artifacts"]]
-    line = (f"{manifest['status']} in {duration(manifest['durationSeconds'])}: "
-            f"{counts['successfulCells']} cells ok, {counts['failedCells']} failed")
+    line = (
+        f"{manifest['status']} in {duration(manifest['durationSeconds'])}: "
+        f"{counts['successfulCells']} cells ok, {counts['failedCells']} failed"
+    )
     print(line + (f", {skipped} skipped" if skipped else ""))
     if manifest["status"] != "Completed" and manifest["errorMessage"]:
         print(f"  {manifest['errorType']}: {manifest['errorMessage']}")
@@ -725,8 +864,10 @@ def print_run_summary(manifest: dict[str, Any], folder: Path) -> None:
         if cell["status"] == "Error" and cell["errorType"] not in ("Cancelled",):
             print(f"  {cell['cellId']} failed: {cell['errorType']}: {cell['errorMessage']}")
     report = " + report.html" if "report" in kinds else ""
-    print(f"  outputs {kinds.count('output')}, enriched datasets {kinds.count('enriched')}, "
-          f"models {kinds.count('model')}{report}")
+    print(
+        f"  outputs {kinds.count('output')}, enriched datasets {kinds.count('enriched')}, "
+        f"models {kinds.count('model')}{report}"
+    )
     print(f"  executed notebook: {folder / 'executed.ipynb'}")
     print(f"  artifacts:         {folder}{os.sep}")
 
@@ -755,7 +896,9 @@ def call(options: argparse.Namespace, request: Callable[[MindzieClient], Any]) -
         except MindzieError as error:
             raise CommandFailed(f"{error} (HTTP {error.status})") from None
         except requests.ConnectionError:
-            raise CommandFailed(f"cannot reach a server at {options.url}: is `{PROG}` running there?") from None
+            raise CommandFailed(
+                f"cannot reach a server at {options.url}: is `{PROG}` running there?"
+            ) from None
         except requests.Timeout:
             raise CommandFailed(f"the server at {options.url} did not answer in time") from None
         except requests.RequestException as error:
@@ -772,20 +915,51 @@ def show(options: argparse.Namespace, answer: Any, render: Callable[[Any], Itera
 
 
 def cmd_list(options: argparse.Namespace) -> int:
-    answer = call(options, lambda c: c.list_notebooks(status=options.status, page=options.page,
-                                                      page_size=options.page_size, kernel_type=options.kernel))
-    return show(options, answer, lambda a: _page_lines(a, "notebooks", [
-        ("NOTEBOOK ID", "notebookId"), ("NAME", "notebookName"), ("STATUS", "status"), ("KERNEL", "kernelType"),
-        ("CELLS", "cellCount"), ("VERSION", "notebookVersion"), ("LAST RUN", "lastExecutionDate"),
-    ], options.page))
+    answer = call(
+        options,
+        lambda c: c.list_notebooks(
+            status=options.status, page=options.page, page_size=options.page_size, kernel_type=options.kernel
+        ),
+    )
+    return show(
+        options,
+        answer,
+        lambda a: _page_lines(
+            a,
+            "notebooks",
+            [
+                ("NOTEBOOK ID", "notebookId"),
+                ("NAME", "notebookName"),
+                ("STATUS", "status"),
+                ("KERNEL", "kernelType"),
+                ("CELLS", "cellCount"),
+                ("VERSION", "notebookVersion"),
+                ("LAST RUN", "lastExecutionDate"),
+            ],
+            options.page,
+        ),
+    )
 
 
 def cmd_executions(options: argparse.Namespace) -> int:
     answer = call(options, lambda c: c.list_executions(options.notebook_id, options.page, options.page_size))
-    return show(options, answer, lambda a: _page_lines(a, "executions", [
-        ("EXECUTION ID", "executionId"), ("STATUS", "status"), ("STARTED", "startTime"),
-        ("DURATION", "totalDuration"), ("CELLS", _cell_counts), ("SOURCE", "source"),
-    ], options.page))
+    return show(
+        options,
+        answer,
+        lambda a: _page_lines(
+            a,
+            "executions",
+            [
+                ("EXECUTION ID", "executionId"),
+                ("STATUS", "status"),
+                ("STARTED", "startTime"),
+                ("DURATION", "totalDuration"),
+                ("CELLS", _cell_counts),
+                ("SOURCE", "source"),
+            ],
+            options.page,
+        ),
+    )
 
 
 def _cell_counts(item: dict[str, Any]) -> str:
@@ -803,22 +977,40 @@ def cmd_results(options: argparse.Namespace) -> int:
         destination = Path(options.download).expanduser()
         if not destination.is_dir() and not destination.parent.is_dir():
             raise UsageError(f"--download: folder {destination.parent} does not exist")
-        target = call(options, lambda c: c.download_results(options.notebook_id, options.execution_id,
-                                                            destination))
+        target = call(
+            options, lambda c: c.download_results(options.notebook_id, options.execution_id, destination)
+        )
         print(f"wrote {target} ({target.stat().st_size} bytes)")
         return OK
     fmt = "detailed" if options.detailed else "summary"
-    answer = call(options, lambda c: c.get_execution_results(options.notebook_id, options.execution_id,
-                                                             options.output_type, fmt))
+    answer = call(
+        options,
+        lambda c: c.get_execution_results(
+            options.notebook_id, options.execution_id, options.output_type, fmt
+        ),
+    )
     return show(options, answer, _results_lines)
 
 
 def cmd_datasets(options: argparse.Namespace) -> int:
     answer = call(options, lambda c: c.list_datasets(options.page, options.page_size))
-    return show(options, answer, lambda a: _page_lines(a, "datasets", [
-        ("DATASET ID", "datasetId"), ("NAME", "name"), ("FORMAT", "format"), ("RECORDS", "recordCount"),
-        ("COLUMNS", "columns"), ("CREATED", "dateCreated"),
-    ], options.page))
+    return show(
+        options,
+        answer,
+        lambda a: _page_lines(
+            a,
+            "datasets",
+            [
+                ("DATASET ID", "datasetId"),
+                ("NAME", "name"),
+                ("FORMAT", "format"),
+                ("RECORDS", "recordCount"),
+                ("COLUMNS", "columns"),
+                ("CREATED", "dateCreated"),
+            ],
+            options.page,
+        ),
+    )
 
 
 Column = tuple[str, str | Callable[[dict[str, Any]], Any]]
@@ -842,13 +1034,22 @@ def _status_lines(status: dict[str, Any]) -> Iterator[str]:
     yield f"execution  {status['executionId']}  of notebook {status['notebookId']}"
     yield f"status     {status['status']}{phase}, {progress['percentComplete']}%"
     yield f"time       {status['startTime']} to {status.get('endTime') or 'now'} ({status.get('totalDuration') or '-'})"
-    yield (f"cells      {progress['completedCells']}/{progress['totalCells']} done, "
-           f"{progress['successfulCells']} ok, {progress['failedCells']} failed")
+    yield (
+        f"cells      {progress['completedCells']}/{progress['totalCells']} done, "
+        f"{progress['successfulCells']} ok, {progress['failedCells']} failed"
+    )
     if status.get("errorType"):
         yield f"error      {status['errorType']}: {status.get('errorMessage')}"
-    rows = [[c["cellId"], c["status"], c.get("executionTime"), c.get("outputType"),
-             f"{c['errorType']}: {c['errorMessage']}" if c.get("errorType") else None]
-            for c in status.get("cellResults", [])]
+    rows = [
+        [
+            c["cellId"],
+            c["status"],
+            c.get("executionTime"),
+            c.get("outputType"),
+            f"{c['errorType']}: {c['errorMessage']}" if c.get("errorType") else None,
+        ]
+        for c in status.get("cellResults", [])
+    ]
     if rows:
         yield ""
         yield from table(["CELL", "STATUS", "TIME", "OUTPUT", "ERROR"], rows)
@@ -857,12 +1058,21 @@ def _status_lines(status: dict[str, Any]) -> Iterator[str]:
 def _results_lines(results: dict[str, Any]) -> Iterator[str]:
     yield f"execution {results['executionId']}: {results['status']}"
     sections = [
-        ("outputs", ["CELL", "OUTPUT TYPE", "CONTENT TYPE", "TITLE"],
-         lambda o: [o["cellId"], o["outputType"], o["contentType"], o.get("title")]),
-        ("enrichedDatasets", ["ENRICHED DATASET", "RECORDS", "NEW COLUMNS", "DOWNLOAD"],
-         lambda d: [d["name"], d["recordCount"], d["newColumns"], d["downloadUrl"]]),
-        ("models", ["MODEL", "TYPE", "ACCURACY", "DOWNLOAD"],
-         lambda m: [m["name"], m["modelType"], m["accuracy"], m["downloadUrl"]]),
+        (
+            "outputs",
+            ["CELL", "OUTPUT TYPE", "CONTENT TYPE", "TITLE"],
+            lambda o: [o["cellId"], o["outputType"], o["contentType"], o.get("title")],
+        ),
+        (
+            "enrichedDatasets",
+            ["ENRICHED DATASET", "RECORDS", "NEW COLUMNS", "DOWNLOAD"],
+            lambda d: [d["name"], d["recordCount"], d["newColumns"], d["downloadUrl"]],
+        ),
+        (
+            "models",
+            ["MODEL", "TYPE", "ACCURACY", "DOWNLOAD"],
+            lambda m: [m["name"], m["modelType"], m["accuracy"], m["downloadUrl"]],
+        ),
         ("reports", ["REPORT", "FORMAT", "DOWNLOAD"], lambda r: [r["name"], r["format"], r["downloadUrl"]]),
     ]
     for key, headers, row in sections:
@@ -880,7 +1090,9 @@ def table(headers: list[str], rows: list[list[Any]]) -> Iterator[str]:
     cells = [[_cell_text(value) for value in row] for row in rows]
     widths = [max(_width(line[i]) for line in [headers, *cells]) for i in range(len(headers))]
     for line in [headers, *cells]:
-        yield "  ".join(text + " " * (width - _width(text)) for text, width in zip(line, widths, strict=True)).rstrip()
+        yield "  ".join(
+            text + " " * (width - _width(text)) for text, width in zip(line, widths, strict=True)
+        ).rstrip()
 
 
 def _cell_text(value: Any) -> str:
@@ -917,18 +1129,31 @@ def inspect_store(path: Path) -> dict[str, Any]:
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-            tables = [row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
             counts = {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in tables}
-            running = conn.execute("SELECT COUNT(*) FROM executions WHERE status = 'Running'").fetchone()[0] \
-                if "executions" in tables else 0
+            running = (
+                conn.execute("SELECT COUNT(*) FROM executions WHERE status = 'Running'").fetchone()[0]
+                if "executions" in tables
+                else 0
+            )
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
         raise CommandFailed(f"{path} is not a readable SQLite store: {error}") from None
-    return {"path": str(path), "size": path.stat().st_size, "schemaVersion": version,
-            "currentSchemaVersion": SCHEMA_VERSION, "integrity": integrity, "counts": counts,
-            "runningExecutions": running}
+    return {
+        "path": str(path),
+        "size": path.stat().st_size,
+        "schemaVersion": version,
+        "currentSchemaVersion": SCHEMA_VERSION,
+        "integrity": integrity,
+        "counts": counts,
+        "runningExecutions": running,
+    }
 
 
 def cmd_db_check(options: argparse.Namespace) -> int:
@@ -940,8 +1165,13 @@ def cmd_db_check(options: argparse.Namespace) -> int:
         print(json.dumps({**report, "healthy": healthy}, indent=2))
         return OK if healthy else FAILED
     version, current = report["schemaVersion"], report["currentSchemaVersion"]
-    advice = ("" if version == current else
-              f"; run `{PROG} db upgrade`" if version < current else "; written by a newer jupyter-mindzie")
+    advice = (
+        ""
+        if version == current
+        else f"; run `{PROG} db upgrade`"
+        if version < current
+        else "; written by a newer jupyter-mindzie"
+    )
     print(f"store      {report['path']} ({size(report['size'])})")
     print(f"schema     {version} (this jupyter-mindzie: {current}){advice}")
     print(f"integrity  {'; '.join(report['integrity'][:5])}")
@@ -988,13 +1218,17 @@ def cmd_db_prune(options: argparse.Namespace) -> int:
     if options.dry_run:
         for execution_id in ids:
             print(execution_id)
-        print(f"would prune {len(ids)} executions that ended before {to_iso(cutoff)} "
-              f"and {len(folders)} artifact folders ({size(freed)})")
+        print(
+            f"would prune {len(ids)} executions that ended before {to_iso(cutoff)} "
+            f"and {len(folders)} artifact folders ({size(freed)})"
+        )
         return OK
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"pruned {len(ids)} executions that ended before {to_iso(cutoff)}; "
-          f"removed {len(folders)} artifact folders ({size(freed)})")
+    print(
+        f"pruned {len(ids)} executions that ended before {to_iso(cutoff)}; "
+        f"removed {len(folders)} artifact folders ({size(freed)})"
+    )
     return OK
 
 

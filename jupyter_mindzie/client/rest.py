@@ -101,8 +101,10 @@ class ExecutionTimeout(TimeoutError):
     """`wait_for_completion` gave up; the execution may still be running (`last_status`)."""
 
     def __init__(self, execution_id: str, timeout: float, last_status: dict[str, Any]) -> None:
-        super().__init__(f"execution {execution_id} did not finish within {timeout:g} seconds "
-                         f"(last status: {last_status.get('status')})")
+        super().__init__(
+            f"execution {execution_id} did not finish within {timeout:g} seconds "
+            f"(last status: {last_status.get('status')})"
+        )
         self.execution_id = execution_id
         self.last_status = last_status
 
@@ -116,7 +118,11 @@ def problem_of(response: requests.Response) -> dict[str, Any]:
     if isinstance(body, dict):
         return body
     text = (response.text or "").strip().splitlines()
-    return {"status": response.status_code, "title": response.reason, "detail": text[0] if text else response.reason}
+    return {
+        "status": response.status_code,
+        "title": response.reason,
+        "detail": text[0] if text else response.reason,
+    }
 
 
 def raise_for_problem(response: requests.Response) -> None:
@@ -192,15 +198,17 @@ class MindzieClient:
         initial_cells: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         """A new notebook (201); `integration` defaults to the seed client's settings."""
-        body = _without_none({
-            "notebookName": name,
-            "notebookDescription": description,
-            "kernelType": kernel_type,
-            "template": template,
-            "integration": integration if integration is not None else dict(SEED_INTEGRATION),
-            "environment": environment,
-            "initialCells": initial_cells,
-        })
+        body = _without_none(
+            {
+                "notebookName": name,
+                "notebookDescription": description,
+                "kernelType": kernel_type,
+                "template": template,
+                "integration": integration if integration is not None else dict(SEED_INTEGRATION),
+                "environment": environment,
+                "initialCells": initial_cells,
+            }
+        )
         return self._json("POST", "notebook", json=body)
 
     def upload_notebook(
@@ -242,13 +250,15 @@ class MindzieClient:
     ) -> dict[str, Any]:
         """Partial update; `cells` replaces every cell. With `if_match` (a version) a concurrent
         change makes it fail with PreconditionFailed instead of being overwritten."""
-        body = _without_none({
-            "notebookName": name,
-            "notebookDescription": description,
-            "integration": integration,
-            "environment": environment,
-            "cells": cells,
-        })
+        body = _without_none(
+            {
+                "notebookName": name,
+                "notebookDescription": description,
+                "integration": integration,
+                "environment": environment,
+                "cells": cells,
+            }
+        )
         headers = {"If-Match": f'"{if_match}"'} if if_match else {}
         return self._json("PUT", "notebook", notebook_id, json=body, headers=headers)
 
@@ -266,13 +276,15 @@ class MindzieClient:
         kernel_type: str | None = None,
     ) -> dict[str, Any]:
         """One page: `{notebooks[], totalCount, page, pageSize, hasNextPage}`, newest first."""
-        params = _without_none({
-            "page": page,
-            "pageSize": page_size,
-            "status": status,
-            "kernelType": kernel_type,
-            "enrichmentMode": None if enrichment_mode is None else str(bool(enrichment_mode)).lower(),
-        })
+        params = _without_none(
+            {
+                "page": page,
+                "pageSize": page_size,
+                "status": status,
+                "kernelType": kernel_type,
+                "enrichmentMode": None if enrichment_mode is None else str(bool(enrichment_mode)).lower(),
+            }
+        )
         return self._json("GET", "notebooks", params=params)
 
     # -- executions -------------------------------------------------------------------
@@ -295,22 +307,26 @@ class MindzieClient:
         `(startCell, endCell)`, inclusive cell ids."""
         if isinstance(cell_range, tuple):
             cell_range = {"startCell": cell_range[0], "endCell": cell_range[1]}
-        body = _without_none({
-            "executionMode": execution_mode,
-            "cellRange": dict(cell_range) if cell_range is not None else None,
-            "parameters": parameters or {},
-            "outputOptions": {
-                "captureOutputs": capture_outputs,
-                "saveIntermediateResults": save_intermediate_results,
-                "generateReport": generate_report,
-            },
-            "timeout": timeout,
-            "priority": priority,
-            "stopOnError": stop_on_error,
-        })
+        body = _without_none(
+            {
+                "executionMode": execution_mode,
+                "cellRange": dict(cell_range) if cell_range is not None else None,
+                "parameters": parameters or {},
+                "outputOptions": {
+                    "captureOutputs": capture_outputs,
+                    "saveIntermediateResults": save_intermediate_results,
+                    "generateReport": generate_report,
+                },
+                "timeout": timeout,
+                "priority": priority,
+                "stopOnError": stop_on_error,
+            }
+        )
         return self._json("POST", "notebook", notebook_id, "execute", json=body)
 
-    def get_execution_status(self, notebook_id: str, execution_id: str, *, include_cells: bool = True) -> dict[str, Any]:
+    def get_execution_status(
+        self, notebook_id: str, execution_id: str, *, include_cells: bool = True
+    ) -> dict[str, Any]:
         """The run's status; `include_cells=False` leaves `cellResults` out (cheap to poll)."""
         params = None if include_cells else {"includeCells": "false"}
         return self._json("GET", "notebook", notebook_id, "execution", execution_id, params=params)
@@ -338,9 +354,15 @@ class MindzieClient:
         etag: str | None = None
         while True:
             wait = int(min(deadline - time.monotonic(), LONGEST_WAIT))
-            headers = {"Prefer": f"wait={wait}", **({"If-None-Match": etag} if etag else {})} if wait > 0 else {}
+            headers = (
+                {"Prefer": f"wait={wait}", **({"If-None-Match": etag} if etag else {})} if wait > 0 else {}
+            )
             response = self.request(
-                "GET", url, params={"includeCells": "false"}, headers=headers, timeout=self.timeout + max(wait, 0)
+                "GET",
+                url,
+                params={"includeCells": "false"},
+                headers=headers,
+                timeout=self.timeout + max(wait, 0),
             )
             if response.status_code != 304:
                 status, etag = response.json(), response.headers.get("ETag")
@@ -367,9 +389,7 @@ class MindzieClient:
         params = _without_none({"outputType": output_type, "format": format_type, "cellId": cell_id})
         return self._json("GET", "notebook", notebook_id, "execution", execution_id, "results", params=params)
 
-    def download_results(
-        self, notebook_id: str, execution_id: str, path: str | os.PathLike[str]
-    ) -> Path:
+    def download_results(self, notebook_id: str, execution_id: str, path: str | os.PathLike[str]) -> Path:
         """Every artifact as one zip, streamed to `path` (a folder: the server's file name in it)."""
         url = self.url("notebook", notebook_id, "execution", execution_id, "results")
         return self.download(url, path, params={"format": "download"})
@@ -381,9 +401,7 @@ class MindzieClient:
         url = self.url("notebook", notebook_id, "execution", execution_id, "artifacts", name)
         return self.download(url, path)
 
-    def download(
-        self, url: str, path: str | os.PathLike[str], params: dict[str, str] | None = None
-    ) -> Path:
+    def download(self, url: str, path: str | os.PathLike[str], params: dict[str, str] | None = None) -> Path:
         """Stream any download of this server (e.g. a result's `downloadUrl`) to a file.
 
         Written under a temporary name and renamed, so `path` never holds half a file.
@@ -408,7 +426,9 @@ class MindzieClient:
 
     def list_executions(self, notebook_id: str, page: int = 1, page_size: int = 20) -> dict[str, Any]:
         """The notebook's history, newest first: `{executions[], totalCount, …}`."""
-        return self._json("GET", "notebook", notebook_id, "executions", params={"page": page, "pageSize": page_size})
+        return self._json(
+            "GET", "notebook", notebook_id, "executions", params={"page": page, "pageSize": page_size}
+        )
 
     # -- datasets ---------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ def _component_ref(ref: str, stem: str) -> str:
     if target:
         if not target.startswith(URN_PREFIX):
             raise ValueError(f"{stem}.json: only {URN_PREFIX}… references are supported, got {ref!r}")
-        stem = target[len(URN_PREFIX):]
+        stem = target[len(URN_PREFIX) :]
     if not pointer:
         return REF_PREFIX + component_name(stem)
     match = re.fullmatch(r"/\$defs/([^/]+)", pointer)
@@ -116,8 +116,15 @@ ARTIFACT_NAME = {
     "description": "An artifact's file name, as a `downloadUrl` of the results names it.",
 }
 ARTIFACT_TYPES = (
-    "text/html", "image/png", "image/jpeg", "image/svg+xml", "application/json", "text/plain",
-    "text/csv", "application/octet-stream", "application/x-ipynb+json",
+    "text/html",
+    "image/png",
+    "image/jpeg",
+    "image/svg+xml",
+    "application/json",
+    "text/plain",
+    "text/csv",
+    "application/octet-stream",
+    "application/x-ipynb+json",
 )
 
 
@@ -146,9 +153,20 @@ def _route(
     execute: bool = False,
 ) -> dict[str, Any]:
     return {
-        "method": method, "path": path, "operationId": operation_id, "tag": tag, "summary": summary,
-        "description": description, "query": query, "headers": headers or [], "body": body,
-        "multipart": multipart, "example": example, "success": success, "errors": errors, "also": also or {},
+        "method": method,
+        "path": path,
+        "operationId": operation_id,
+        "tag": tag,
+        "summary": summary,
+        "description": description,
+        "query": query,
+        "headers": headers or [],
+        "body": body,
+        "multipart": multipart,
+        "example": example,
+        "success": success,
+        "errors": errors,
+        "also": also or {},
         "execute": execute,
     }
 
@@ -157,7 +175,13 @@ def _json(name: str) -> dict[str, Any]:
     return {"application/json": {"schema": ref(name)}}
 
 
-LOCATION = {"Location": {"description": "The URL of the new resource.", "required": True, "schema": {"type": "string"}}}
+LOCATION = {
+    "Location": {
+        "description": "The URL of the new resource.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
 ETAG = {
     "ETag": {
         "description": 'The notebook version, quoted ("1.4.0"); send it back as If-Match.',
@@ -180,7 +204,11 @@ PREFERENCE_APPLIED = {
     }
 }
 RETRY_AFTER = {
-    "Retry-After": {"description": "Seconds to wait before trying again.", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
 }
 PAGED = "page-query"
 
@@ -210,12 +238,23 @@ EXECUTE_EXAMPLE = {
     "stopOnError": False,
 }
 UPLOAD_EXAMPLE = {
-    "file": json.dumps({
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "cells": [{"id": "cell-001", "cell_type": "code", "metadata": {"tags": ["parameters"]},
-                   "source": "x = 1", "outputs": [], "execution_count": None}],
-    }),
+    "file": json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "cells": [
+                {
+                    "id": "cell-001",
+                    "cell_type": "code",
+                    "metadata": {"tags": ["parameters"]},
+                    "source": "x = 1",
+                    "outputs": [],
+                    "execution_count": None,
+                }
+            ],
+        }
+    ),
     "notebookName": "Customer Journey Analysis",
     "enrichmentMode": "true",
 }
@@ -226,107 +265,310 @@ DATASET_EXAMPLE = {
 
 ROUTES: list[dict[str, Any]] = [
     # -- server ---------------------------------------------------------------------------------
-    _route("get", "/api/mindzie/info", "getInfo", "Server", "The extension's version, the caller and the tenants they reach",
-           success=(200, "The server info.", _json("Info"), None)),
-    _route("get", "/api/mindzie/projects", "listProjects", "Server", "The tenant/project pairs the caller reaches that hold anything",
-           success=(200, "The projects.", _json("Projects"), None)),
-    _route("get", "/api/mindzie/openapi.yaml", "getOpenApiYaml", "Server", "This document, as YAML",
-           success=(200, "The OpenAPI document.", {"application/yaml": {"schema": {"type": "object"}}}, None)),
-    _route("get", "/api/mindzie/openapi.json", "getOpenApiJson", "Server", "This document, as JSON",
-           success=(200, "The OpenAPI document.", {"application/json": {"schema": {"type": "object"}}}, None)),
+    _route(
+        "get",
+        "/api/mindzie/info",
+        "getInfo",
+        "Server",
+        "The extension's version, the caller and the tenants they reach",
+        success=(200, "The server info.", _json("Info"), None),
+    ),
+    _route(
+        "get",
+        "/api/mindzie/projects",
+        "listProjects",
+        "Server",
+        "The tenant/project pairs the caller reaches that hold anything",
+        success=(200, "The projects.", _json("Projects"), None),
+    ),
+    _route(
+        "get",
+        "/api/mindzie/openapi.yaml",
+        "getOpenApiYaml",
+        "Server",
+        "This document, as YAML",
+        success=(200, "The OpenAPI document.", {"application/yaml": {"schema": {"type": "object"}}}, None),
+    ),
+    _route(
+        "get",
+        "/api/mindzie/openapi.json",
+        "getOpenApiJson",
+        "Server",
+        "This document, as JSON",
+        success=(200, "The OpenAPI document.", {"application/json": {"schema": {"type": "object"}}}, None),
+    ),
     # -- notebooks ------------------------------------------------------------------------------
-    _route("get", f"{PROJECT}/notebooks", "listNotebooks", "Notebooks", "One page of the project's notebooks, newest first",
-           query="notebook-list-query", success=(200, "A page of notebooks.", _json("NotebookList"), None),
-           errors=(400, 404)),
-    _route("post", f"{PROJECT}/notebook", "createNotebook", "Notebooks", "Create a notebook from a template",
-           description="The notebook is a real .ipynb file under the server's root, with its settings in "
-           "`metadata.mindzie` and a cell tagged `parameters`. `initialCells` come first, then the template's cells. "
-           "Requirements the kernel's environment lacks come back as `validation.warnings`.",
-           body="notebook-create", example=CREATE_EXAMPLE, success=(201, "The new notebook (version 1.0.0).", _json("Notebook"), {**LOCATION, **ETAG}),
-           errors=(400, 404, 413)),
-    _route("post", f"{PROJECT}/notebook/upload", "uploadNotebook", "Notebooks", "Upload an .ipynb file",
-           description="The file is parsed and validated with nbformat (older v4 minors upgraded); cell ids are kept, "
-           "missing ones assigned. Warnings name what to fix (no `parameters` cell, missing packages, …).",
-           multipart=("notebook-upload", "The .ipynb file."), example=UPLOAD_EXAMPLE,
-           success=(201, "The new notebook.", _json("Notebook"), {**LOCATION, **ETAG}), errors=(400, 404, 413)),
-    _route("get", NOTEBOOK, "getNotebook", "Notebooks", "A notebook, as it is now or at an older version",
-           description="A change of the file made in JupyterLab is seen here as a new minor version.",
-           query=[
-               {"name": "includeContent", "in": "query", "description": "Add each cell's `content`.",
-                "schema": {"type": "boolean", "default": False}},
-               {"name": "version", "in": "query", "description": "An older version (see …/versions).",
-                "schema": {"type": "string", "pattern": "^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$"}},
-           ],
-           success=(200, "The notebook.", _json("Notebook"), ETAG), errors=(400, 404, 409)),
-    _route("put", NOTEBOOK, "updateNotebook", "Notebooks", "Change a notebook's settings or replace its cells",
-           description="A change of cells bumps the minor version, a change of settings only the patch; a request "
-           "that changes nothing keeps the version. `integration` and `environment` are merged field by field.",
-           headers=[{"name": "If-Match", "in": "header", "required": False,
-                     "description": 'The version the change is based on ("1.4.0", or a list, or *); a stale one is answered 412.',
-                     "schema": {"type": "string"}}],
-           body="notebook-update", example=UPDATE_EXAMPLE, success=(200, "The updated notebook.", _json("Notebook"), ETAG),
-           errors=(400, 404, 409, 412, 413)),
-    _route("delete", NOTEBOOK, "deleteNotebook", "Notebooks", "Delete a notebook, its file and its execution history",
-           success=(204, "Deleted.", None, None), errors=(400, 404, 409)),
-    _route("get", f"{NOTEBOOK}/versions", "listNotebookVersions", "Notebooks", "Every version of a notebook, newest first",
-           query=PAGED, success=(200, "A page of versions.", _json("NotebookVersions"), None), errors=(400, 404, 409)),
-    _route("get", f"{NOTEBOOK}/parameters", "getNotebookParameters", "Notebooks", "The names, types and defaults of the `parameters` cell",
-           success=(200, "The parameters.", _json("NotebookParameters"), None), errors=(400, 404, 409)),
+    _route(
+        "get",
+        f"{PROJECT}/notebooks",
+        "listNotebooks",
+        "Notebooks",
+        "One page of the project's notebooks, newest first",
+        query="notebook-list-query",
+        success=(200, "A page of notebooks.", _json("NotebookList"), None),
+        errors=(400, 404),
+    ),
+    _route(
+        "post",
+        f"{PROJECT}/notebook",
+        "createNotebook",
+        "Notebooks",
+        "Create a notebook from a template",
+        description="The notebook is a real .ipynb file under the server's root, with its settings in "
+        "`metadata.mindzie` and a cell tagged `parameters`. `initialCells` come first, then the template's cells. "
+        "Requirements the kernel's environment lacks come back as `validation.warnings`.",
+        body="notebook-create",
+        example=CREATE_EXAMPLE,
+        success=(201, "The new notebook (version 1.0.0).", _json("Notebook"), {**LOCATION, **ETAG}),
+        errors=(400, 404, 413),
+    ),
+    _route(
+        "post",
+        f"{PROJECT}/notebook/upload",
+        "uploadNotebook",
+        "Notebooks",
+        "Upload an .ipynb file",
+        description="The file is parsed and validated with nbformat (older v4 minors upgraded); cell ids are kept, "
+        "missing ones assigned. Warnings name what to fix (no `parameters` cell, missing packages, …).",
+        multipart=("notebook-upload", "The .ipynb file."),
+        example=UPLOAD_EXAMPLE,
+        success=(201, "The new notebook.", _json("Notebook"), {**LOCATION, **ETAG}),
+        errors=(400, 404, 413),
+    ),
+    _route(
+        "get",
+        NOTEBOOK,
+        "getNotebook",
+        "Notebooks",
+        "A notebook, as it is now or at an older version",
+        description="A change of the file made in JupyterLab is seen here as a new minor version.",
+        query=[
+            {
+                "name": "includeContent",
+                "in": "query",
+                "description": "Add each cell's `content`.",
+                "schema": {"type": "boolean", "default": False},
+            },
+            {
+                "name": "version",
+                "in": "query",
+                "description": "An older version (see …/versions).",
+                "schema": {
+                    "type": "string",
+                    "pattern": "^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$",
+                },
+            },
+        ],
+        success=(200, "The notebook.", _json("Notebook"), ETAG),
+        errors=(400, 404, 409),
+    ),
+    _route(
+        "put",
+        NOTEBOOK,
+        "updateNotebook",
+        "Notebooks",
+        "Change a notebook's settings or replace its cells",
+        description="A change of cells bumps the minor version, a change of settings only the patch; a request "
+        "that changes nothing keeps the version. `integration` and `environment` are merged field by field.",
+        headers=[
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": False,
+                "description": 'The version the change is based on ("1.4.0", or a list, or *); a stale one is answered 412.',
+                "schema": {"type": "string"},
+            }
+        ],
+        body="notebook-update",
+        example=UPDATE_EXAMPLE,
+        success=(200, "The updated notebook.", _json("Notebook"), ETAG),
+        errors=(400, 404, 409, 412, 413),
+    ),
+    _route(
+        "delete",
+        NOTEBOOK,
+        "deleteNotebook",
+        "Notebooks",
+        "Delete a notebook, its file and its execution history",
+        success=(204, "Deleted.", None, None),
+        errors=(400, 404, 409),
+    ),
+    _route(
+        "get",
+        f"{NOTEBOOK}/versions",
+        "listNotebookVersions",
+        "Notebooks",
+        "Every version of a notebook, newest first",
+        query=PAGED,
+        success=(200, "A page of versions.", _json("NotebookVersions"), None),
+        errors=(400, 404, 409),
+    ),
+    _route(
+        "get",
+        f"{NOTEBOOK}/parameters",
+        "getNotebookParameters",
+        "Notebooks",
+        "The names, types and defaults of the `parameters` cell",
+        success=(200, "The parameters.", _json("NotebookParameters"), None),
+        errors=(400, 404, 409),
+    ),
     # -- executions -----------------------------------------------------------------------------
-    _route("post", f"{NOTEBOOK}/execute", "executeNotebook", "Executions", "Queue a run of the notebook on a fresh kernel",
-           description="Parameters are injected as papermill does. The run waits in a priority queue for a slot; "
-           "poll the execution named by `Location` while its `status` is Running.",
-           body="execute-request", example=EXECUTE_EXAMPLE,
-           success=(202, "Queued.", _json("ExecutionAccepted"), LOCATION), errors=(400, 404, 409, 413, 429), execute=True),
-    _route("get", f"{NOTEBOOK}/executions", "listExecutions", "Executions", "The notebook's execution history, newest first",
-           query=PAGED, success=(200, "A page of executions.", _json("ExecutionList"), None), errors=(400, 404)),
-    _route("get", EXECUTION, "getExecution", "Executions", "Status, progress, per-cell results and resources of a run",
-           description="To follow a run without polling, send the last `ETag` back as If-None-Match with "
-           "`Prefer: wait=N` (RFC 7240): the answer comes the moment the status changes, or is 304 after N "
-           "seconds without a change (at once for a run that has ended).",
-           query=[{"name": "includeCells", "in": "query",
-                   "description": "false leaves `cellResults` out: cheap polling of a run of many cells.",
-                   "schema": {"type": "boolean", "default": True}}],
-           headers=[
-               {"name": "If-None-Match", "in": "header", "required": False,
+    _route(
+        "post",
+        f"{NOTEBOOK}/execute",
+        "executeNotebook",
+        "Executions",
+        "Queue a run of the notebook on a fresh kernel",
+        description="Parameters are injected as papermill does. The run waits in a priority queue for a slot; "
+        "poll the execution named by `Location` while its `status` is Running.",
+        body="execute-request",
+        example=EXECUTE_EXAMPLE,
+        success=(202, "Queued.", _json("ExecutionAccepted"), LOCATION),
+        errors=(400, 404, 409, 413, 429),
+        execute=True,
+    ),
+    _route(
+        "get",
+        f"{NOTEBOOK}/executions",
+        "listExecutions",
+        "Executions",
+        "The notebook's execution history, newest first",
+        query=PAGED,
+        success=(200, "A page of executions.", _json("ExecutionList"), None),
+        errors=(400, 404),
+    ),
+    _route(
+        "get",
+        EXECUTION,
+        "getExecution",
+        "Executions",
+        "Status, progress, per-cell results and resources of a run",
+        description="To follow a run without polling, send the last `ETag` back as If-None-Match with "
+        "`Prefer: wait=N` (RFC 7240): the answer comes the moment the status changes, or is 304 after N "
+        "seconds without a change (at once for a run that has ended).",
+        query=[
+            {
+                "name": "includeCells",
+                "in": "query",
+                "description": "false leaves `cellResults` out: cheap polling of a run of many cells.",
+                "schema": {"type": "boolean", "default": True},
+            }
+        ],
+        headers=[
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
                 "description": "The `ETag` of the status last seen: unchanged, it is answered 304.",
-                "schema": {"type": "string"}},
-               {"name": "Prefer", "in": "header", "required": False,
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "Prefer",
+                "in": "header",
+                "required": False,
                 "description": "`wait=N`: with If-None-Match, wait up to N seconds for a change before answering.",
-                "schema": {"type": "string"}},
-           ],
-           success=(200, "The execution.", _json("Execution"), {**STATUS_ETAG, **PREFERENCE_APPLIED}), errors=(400, 404),
-           also={304: {"description": "Unchanged since the ETag sent as If-None-Match (after waiting, when asked to).",
-                       "headers": {**STATUS_ETAG, **PREFERENCE_APPLIED}}}),
-    _route("post", f"{EXECUTION}/cancel", "cancelExecution", "Executions", "Stop a queued or running execution",
-           description="Interrupts the kernel, then shuts it down. An execution that has ended: 409.",
-           success=(202, "Cancelling (or cancelled, when it was still queued).", _json("Execution"), None),
-           errors=(400, 404, 409), execute=True),
-    _route("get", f"{EXECUTION}/results", "getResults", "Results", "The typed outputs of a run, or one zip of every artifact",
-           query="results-query",
-           success=(200, "The results; with format=download a zip of every artifact.", {
-               **_json("Results"),
-               "application/zip": {"schema": {"type": "string", "format": "binary"}},
-           }, None),
-           errors=(400, 404)),
-    _route("get", f"{EXECUTION}/artifacts/{{name}}", "getArtifact", "Results", "One artifact of a run, as an attachment",
-           description="Served with its own Content-Type, `Content-Disposition: attachment`, `nosniff` and a "
-           "sandboxing Content-Security-Policy (outputs are untrusted).",
-           success=(200, "The file.", {t: {"schema": _artifact_schema(t)} for t in ARTIFACT_TYPES}, {
-               "Content-Disposition": {"required": True, "schema": {"type": "string", "pattern": "^attachment"}},
-           }),
-           errors=(400, 404)),
+                "schema": {"type": "string"},
+            },
+        ],
+        success=(200, "The execution.", _json("Execution"), {**STATUS_ETAG, **PREFERENCE_APPLIED}),
+        errors=(400, 404),
+        also={
+            304: {
+                "description": "Unchanged since the ETag sent as If-None-Match (after waiting, when asked to).",
+                "headers": {**STATUS_ETAG, **PREFERENCE_APPLIED},
+            }
+        },
+    ),
+    _route(
+        "post",
+        f"{EXECUTION}/cancel",
+        "cancelExecution",
+        "Executions",
+        "Stop a queued or running execution",
+        description="Interrupts the kernel, then shuts it down. An execution that has ended: 409.",
+        success=(202, "Cancelling (or cancelled, when it was still queued).", _json("Execution"), None),
+        errors=(400, 404, 409),
+        execute=True,
+    ),
+    _route(
+        "get",
+        f"{EXECUTION}/results",
+        "getResults",
+        "Results",
+        "The typed outputs of a run, or one zip of every artifact",
+        query="results-query",
+        success=(
+            200,
+            "The results; with format=download a zip of every artifact.",
+            {
+                **_json("Results"),
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            },
+            None,
+        ),
+        errors=(400, 404),
+    ),
+    _route(
+        "get",
+        f"{EXECUTION}/artifacts/{{name}}",
+        "getArtifact",
+        "Results",
+        "One artifact of a run, as an attachment",
+        description="Served with its own Content-Type, `Content-Disposition: attachment`, `nosniff` and a "
+        "sandboxing Content-Security-Policy (outputs are untrusted).",
+        success=(
+            200,
+            "The file.",
+            {t: {"schema": _artifact_schema(t)} for t in ARTIFACT_TYPES},
+            {
+                "Content-Disposition": {
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^attachment"},
+                },
+            },
+        ),
+        errors=(400, 404),
+    ),
     # -- datasets -------------------------------------------------------------------------------
-    _route("post", f"{PROJECT}/dataset", "uploadDataset", "Datasets", "Upload a CSV or Parquet dataset",
-           multipart=("dataset-upload", "A CSV (UTF-8, comma-separated, header row) or Parquet file."),
-           example=DATASET_EXAMPLE,
-           success=(201, "The new dataset.", _json("Dataset"), LOCATION), errors=(400, 404, 413)),
-    _route("get", f"{PROJECT}/datasets", "listDatasets", "Datasets", "One page of the project's datasets, newest first",
-           query=PAGED, success=(200, "A page of datasets.", _json("DatasetList"), None), errors=(400, 404)),
-    _route("get", f"{PROJECT}/dataset/{{datasetId}}", "getDataset", "Datasets", "A dataset",
-           success=(200, "The dataset.", _json("Dataset"), None), errors=(400, 404)),
-    _route("delete", f"{PROJECT}/dataset/{{datasetId}}", "deleteDataset", "Datasets", "Delete a dataset and its file",
-           success=(204, "Deleted.", None, None), errors=(400, 404)),
+    _route(
+        "post",
+        f"{PROJECT}/dataset",
+        "uploadDataset",
+        "Datasets",
+        "Upload a CSV or Parquet dataset",
+        multipart=("dataset-upload", "A CSV (UTF-8, comma-separated, header row) or Parquet file."),
+        example=DATASET_EXAMPLE,
+        success=(201, "The new dataset.", _json("Dataset"), LOCATION),
+        errors=(400, 404, 413),
+    ),
+    _route(
+        "get",
+        f"{PROJECT}/datasets",
+        "listDatasets",
+        "Datasets",
+        "One page of the project's datasets, newest first",
+        query=PAGED,
+        success=(200, "A page of datasets.", _json("DatasetList"), None),
+        errors=(400, 404),
+    ),
+    _route(
+        "get",
+        f"{PROJECT}/dataset/{{datasetId}}",
+        "getDataset",
+        "Datasets",
+        "A dataset",
+        success=(200, "The dataset.", _json("Dataset"), None),
+        errors=(400, 404),
+    ),
+    _route(
+        "delete",
+        f"{PROJECT}/dataset/{{datasetId}}",
+        "deleteDataset",
+        "Datasets",
+        "Delete a dataset and its file",
+        success=(204, "Deleted.", None, None),
+        errors=(400, 404),
+    ),
 ]
 
 # Any request can be malformed (e.g. a Content-Type the server cannot parse), unauthenticated, or hit a bug.
@@ -380,7 +622,10 @@ def build_document(schemas: dict[str, dict[str, Any]] | None = None, server_url:
         "tags": [
             {"name": "Notebooks", "description": "Notebooks, their versions and parameters."},
             {"name": "Executions", "description": "Runs of a notebook on the server's kernels."},
-            {"name": "Results", "description": "What a run produced: outputs, datasets, models, reports, files."},
+            {
+                "name": "Results",
+                "description": "What a run produced: outputs, datasets, models, reports, files.",
+            },
             {"name": "Datasets", "description": "Event logs and other tables a notebook can be bound to."},
             {"name": "Server", "description": "About the server, the caller and this document."},
         ],
@@ -422,7 +667,9 @@ def _path_parameter(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
 
 
-def _operation(route: dict[str, Any], schemas: dict[str, dict[str, Any]], components: dict[str, Any]) -> dict[str, Any]:
+def _operation(
+    route: dict[str, Any], schemas: dict[str, dict[str, Any]], components: dict[str, Any]
+) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": route["operationId"],
         "tags": [route["tag"]],
@@ -456,7 +703,9 @@ def _operation(route: dict[str, Any], schemas: dict[str, dict[str, Any]], compon
     return operation
 
 
-def _query_parameters(query: str | list[dict[str, Any]] | None, schemas: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _query_parameters(
+    query: str | list[dict[str, Any]] | None, schemas: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Query parameters from a query schema's properties (or given as they are)."""
     if query is None:
         return []
@@ -476,12 +725,19 @@ def _query_parameters(query: str | list[dict[str, Any]] | None, schemas: dict[st
 
 
 def _multipart(
-    fields_schema: str, file_description: str, schemas: dict[str, dict[str, Any]], example: dict[str, Any] | None
+    fields_schema: str,
+    file_description: str,
+    schemas: dict[str, dict[str, Any]],
+    example: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """A multipart/form-data body: the `file` part plus the text fields of `fields_schema`."""
     fields = schemas[fields_schema]
-    properties: dict[str, Any] = {"file": {"type": "string", "format": "binary", "description": file_description}}
-    properties.update({name: _rewrite(prop, fields_schema) for name, prop in fields.get("properties", {}).items()})
+    properties: dict[str, Any] = {
+        "file": {"type": "string", "format": "binary", "description": file_description}
+    }
+    properties.update(
+        {name: _rewrite(prop, fields_schema) for name, prop in fields.get("properties", {}).items()}
+    )
     media: dict[str, Any] = {
         "schema": {
             "type": "object",
@@ -492,7 +748,11 @@ def _multipart(
     }
     if example is not None:
         media["example"] = example
-    return {"required": True, "description": fields.get("description", ""), "content": {"multipart/form-data": media}}
+    return {
+        "required": True,
+        "description": fields.get("description", ""),
+        "content": {"multipart/form-data": media},
+    }
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -526,7 +786,8 @@ def committed_path() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m jupyter_mindzie.contract.openapi", description="Print, write or check the OpenAPI document."
+        prog="python -m jupyter_mindzie.contract.openapi",
+        description="Print, write or check the OpenAPI document.",
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--write", action="store_true", help=f"write {committed_path()}")
@@ -539,7 +800,10 @@ def main(argv: list[str] | None = None) -> int:
         path = committed_path()
         if options.check:
             if not path.is_file() or path.read_text("utf-8") != text:
-                print(f"{path} is stale: run python -m jupyter_mindzie.contract.openapi --write", file=sys.stderr)
+                print(
+                    f"{path} is stale: run python -m jupyter_mindzie.contract.openapi --write",
+                    file=sys.stderr,
+                )
                 return 1
             return 0
         path.write_text(text, "utf-8")

@@ -52,7 +52,9 @@ def _definition_validator(name: str) -> Draft202012Validator:
 def definition_problems(name: str, instance: Any) -> list[dict[str, str]]:
     """What in `instance` breaks `definitions.json#/$defs/<name>`; empty when it is valid."""
     problems: list[dict[str, str]] = []
-    for error in sorted(_definition_validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path)):
+    for error in sorted(
+        _definition_validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path)
+    ):
         problems.extend(_describe(error))
     return problems
 

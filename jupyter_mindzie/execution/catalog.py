@@ -137,7 +137,7 @@ class MindzieKernelCatalog(LoggingConfigurable):
             ]
         try:
             report = await self._probe(interpreter, [req for _, req in wanted], spec or {}, cwd)
-        except (OSError, asyncio.TimeoutError, ValueError) as error:
+        except (TimeoutError, OSError, ValueError) as error:
             self.log.warning("mindzie: could not check packages of kernel %s: %s", name, error)
             return [
                 {
@@ -149,7 +149,10 @@ class MindzieKernelCatalog(LoggingConfigurable):
         warnings = []
         for field, requirement in wanted:
             if requirement in report["missing"]:
-                code, message = "missing-package", f"{requirement!r} is not installed in the environment of kernel {name!r}"
+                code, message = (
+                    "missing-package",
+                    f"{requirement!r} is not installed in the environment of kernel {name!r}",
+                )
             elif requirement in report["mismatched"]:
                 installed = report["mismatched"][requirement]
                 code = "package-version-mismatch"
@@ -181,13 +184,16 @@ class MindzieKernelCatalog(LoggingConfigurable):
         )
         try:
             out, _ = await asyncio.wait_for(process.communicate(), self.probe_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
             raise
         report: dict[str, Any] = json.loads(out.decode("utf-8") or "{}")
-        return {"missing": report.get("missing", []), "mismatched": report.get("mismatched", {}),
-                "unchecked": report.get("unchecked", [])}
+        return {
+            "missing": report.get("missing", []),
+            "mismatched": report.get("mismatched", {}),
+            "unchecked": report.get("unchecked", []),
+        }
 
 
 def run_arguments(spec: dict[str, Any]) -> list[str]:

@@ -94,7 +94,9 @@ class MindzieEngine(LoggingConfigurable):
         0.5, config=True, help="Seconds between batched progress writes of a running execution."
     )
     max_cell_output_bytes = Int(
-        10 * 2**20, config=True, help="Output kept per cell of a run; past it, output is dropped with a notice."
+        10 * 2**20,
+        config=True,
+        help="Output kept per cell of a run; past it, output is dropped with a notice.",
     )
     max_output_bytes = Int(
         100 * 2**20, config=True, help="Output kept per run; past it, output is dropped with a notice."
@@ -109,7 +111,8 @@ class MindzieEngine(LoggingConfigurable):
         60.0, config=True, help="Most seconds a status request may wait for a change (`Prefer: wait=N`)."
     )
     status_recheck_seconds = Float(
-        1.0, config=True,
+        1.0,
+        config=True,
         help="How often a waiting status request reads the store again, to see writes of other servers sharing it.",
     )
     artifacts_root = Unicode(
@@ -145,10 +148,16 @@ class MindzieEngine(LoggingConfigurable):
         if size > self.max_parameters_bytes:
             raise TooLarge(
                 f"the parameters are {size} bytes as JSON; the limit is {self.max_parameters_bytes}",
-                errors=[{"field": "parameters", "message": f"must be at most {self.max_parameters_bytes} bytes as JSON"}],
+                errors=[
+                    {
+                        "field": "parameters",
+                        "message": f"must be at most {self.max_parameters_bytes} bytes as JSON",
+                    }
+                ],
             )
         waiting = [
-            r for r in self._runs.values()
+            r
+            for r in self._runs.values()
             if r.task is None and not r.cancel_requested and r.scope[:2] == scope[:2]
         ]
         if len(waiting) >= self.max_queued_per_project:
@@ -165,7 +174,12 @@ class MindzieEngine(LoggingConfigurable):
         return {**execution, "estimated_duration": self.estimate(notebook_id)}
 
     async def _prepare(
-        self, scope: Scope, notebook_id: str, request: dict[str, Any], execution_id: str, version: str | None = None
+        self,
+        scope: Scope,
+        notebook_id: str,
+        request: dict[str, Any],
+        execution_id: str,
+        version: str | None = None,
     ) -> tuple[NotebookRunner, dict[str, Any]]:
         """The runner of one execution and its store row, from the notebook as it is now (or
         as it was at `version`: a run queued before a restart runs what was submitted)."""
@@ -178,11 +192,11 @@ class MindzieEngine(LoggingConfigurable):
         kernel_name = row["kernel_type"]
         language = await self.library.kernels.language(kernel_name)
         if language is None:
-            raise KernelUnavailable(
-                f"the notebook's kernel {kernel_name!r} is not available on this server"
-            )
+            raise KernelUnavailable(f"the notebook's kernel {kernel_name!r} is not available on this server")
         try:
-            run_cells, skipped = cells_to_run(nb, request.get("executionMode", "all"), request.get("cellRange"))
+            run_cells, skipped = cells_to_run(
+                nb, request.get("executionMode", "all"), request.get("cellRange")
+            )
         except CellRangeError as error:
             raise InvalidRequest.for_field(error.field, error.message) from None
         parameters = dict(request.get("parameters") or {})
@@ -220,7 +234,9 @@ class MindzieEngine(LoggingConfigurable):
                 "notebookId": notebook_id,
                 "tenantId": scope.tenant_id,
                 "projectId": scope.project_id,
-                "datasetId": parameters.get("dataset_id") if isinstance(parameters.get("dataset_id"), str) else binding,
+                "datasetId": parameters.get("dataset_id")
+                if isinstance(parameters.get("dataset_id"), str)
+                else binding,
                 "datasetsDir": str(Path(self.datasets.datasets_dir).resolve()),
                 "artifactsDir": str(artifacts.resolve()),
             },
@@ -260,7 +276,9 @@ class MindzieEngine(LoggingConfigurable):
         pool = self.pool if language == "python" else None  # warm kernels take Python set-up code
         return NotebookRunner(spec, self.kernel_manager, self, self.log, pool=pool), execution
 
-    def _enqueue(self, execution_id: str, notebook_id: str, scope: Scope, runner: NotebookRunner, priority: str) -> None:
+    def _enqueue(
+        self, execution_id: str, notebook_id: str, scope: Scope, runner: NotebookRunner, priority: str
+    ) -> None:
         run = Run(execution_id, notebook_id, scope, runner, PRIORITY_RANK[priority], next(self._seq))
         self._runs[execution_id] = run
         self._ensure_workers()
@@ -284,17 +302,27 @@ class MindzieEngine(LoggingConfigurable):
         scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
         options = execution.get("options") or {}
         request = {
-            **{key: options[key] for key in ("executionMode", "cellRange", "outputOptions", "timeout", "stopOnError") if options.get(key) is not None},
+            **{
+                key: options[key]
+                for key in ("executionMode", "cellRange", "outputOptions", "timeout", "stopOnError")
+                if options.get(key) is not None
+            },
             "parameters": execution.get("parameters") or {},
             "priority": execution.get("priority") or "Normal",
             "source": execution.get("source") or "api",
         }
         try:
             runner, _ = await self._prepare(
-                scope, execution["notebook_id"], request, execution["execution_id"], version=execution.get("notebook_version")
+                scope,
+                execution["notebook_id"],
+                request,
+                execution["execution_id"],
+                version=execution.get("notebook_version"),
             )
         except MindzieError as error:
-            self._end_abandoned(execution, "RequeueError", f"could not be queued again after a restart: {error.detail}")
+            self._end_abandoned(
+                execution, "RequeueError", f"could not be queued again after a restart: {error.detail}"
+            )
             return
         self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])
         self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
@@ -324,7 +352,9 @@ class MindzieEngine(LoggingConfigurable):
             cells,
         )
         self._announce(execution_id)
-        still_active = [e for e in self.store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
+        still_active = [
+            e for e in self.store.active_executions() if e["notebook_id"] == execution["notebook_id"]
+        ]
         if not still_active:
             self.store.update_notebook(execution["notebook_id"], {"status": "Error"})
         self.log.warning("mindzie: execution %s ended: %s", execution_id, message)
@@ -334,9 +364,7 @@ class MindzieEngine(LoggingConfigurable):
         execution = self.get(scope, notebook_id, execution_id)
         run = self._runs.get(execution_id)
         if execution["status"] in TERMINAL or run is None:
-            raise ExecutionFinished(
-                f"execution {execution_id} has already ended ({execution['status']})"
-            )
+            raise ExecutionFinished(f"execution {execution_id} has already ended ({execution['status']})")
         if run.cancel_requested:  # a second cancel must not cut the first one's clean-up short
             return execution
         run.runner.cancel()
@@ -428,7 +456,9 @@ class MindzieEngine(LoggingConfigurable):
             if run is None or run.cancel_requested:
                 continue
             run.task = asyncio.create_task(self._execute(run), name=f"mindzie-execution-{execution_id}")
-            self._announce(*(r.execution_id for r in self._runs.values() if r.task is None))  # moved up the queue
+            self._announce(
+                *(r.execution_id for r in self._runs.values() if r.task is None)
+            )  # moved up the queue
             try:
                 await asyncio.shield(run.task)
             except asyncio.CancelledError:
@@ -504,8 +534,11 @@ class MindzieEngine(LoggingConfigurable):
     def _end_notebook(self, run: Run, status: str, dead_kernel: bool) -> None:
         """The notebook's status follows its last run, once none of its runs is left."""
         others = [
-            r for r in self._runs.values()
-            if r.notebook_id == run.notebook_id and r.execution_id != run.execution_id and not r.cancel_requested
+            r
+            for r in self._runs.values()
+            if r.notebook_id == run.notebook_id
+            and r.execution_id != run.execution_id
+            and not r.cancel_requested
         ]
         row = self.store.get_notebook(run.scope.tenant_id, run.scope.project_id, run.notebook_id)
         if row is None:
@@ -547,7 +580,10 @@ class MindzieEngine(LoggingConfigurable):
             run.flush_handle.cancel()
             run.flush_handle = None
         cells = [
-            {**(run.runner.cells.get(cell_id) or run.runner.skipped[cell_id]), "execution_id": run.execution_id}
+            {
+                **(run.runner.cells.get(cell_id) or run.runner.skipped[cell_id]),
+                "execution_id": run.execution_id,
+            }
             for cell_id in run.dirty_cells
         ]
         self.store.save_progress(run.execution_id, run.changes, cells)

@@ -51,8 +51,7 @@ class MindzieKernelPool(LoggingConfigurable):
     idle_timeout = Float(
         900.0,
         config=True,
-        help="Seconds without a run after which the pool shuts its kernels down; the next run "
-        "refills it.",
+        help="Seconds without a run after which the pool shuts its kernels down; the next run refills it.",
     )
     startup_timeout = Float(60.0, config=True, help="Seconds a pooled kernel may take to start.")
     refill_delay = Float(

@@ -97,7 +97,8 @@ class NotebookRunner:
         }
         offset = len(spec.run_cell_ids)
         self.skipped: dict[str, dict[str, Any]] = {
-            cell_id: _cell_state(cell_id, offset + n, SKIPPED) for n, cell_id in enumerate(spec.skipped_cell_ids)
+            cell_id: _cell_state(cell_id, offset + n, SKIPPED)
+            for n, cell_id in enumerate(spec.skipped_cell_ids)
         }
         self._tally = Counter(cell["status"] for cell in self.cells.values())
         self.kernel_id: str | None = None
@@ -252,7 +253,9 @@ class NotebookRunner:
             try:
                 await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
             except RuntimeError as error:
-                raise KernelStartFailed(f"kernel {spec.kernel_name!r} did not become ready: {error}") from error
+                raise KernelStartFailed(
+                    f"kernel {spec.kernel_name!r} did not become ready: {error}"
+                ) from error
             info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
         if info is not None and "language_info" in info["content"]:
             spec.nb.metadata["language_info"] = info["content"]["language_info"]
@@ -312,7 +315,9 @@ class NotebookRunner:
                 )
         return Outcome()
 
-    async def _finish(self, client: NotebookClient | None, sampler: ResourceSampler, outcome: Outcome) -> None:
+    async def _finish(
+        self, client: NotebookClient | None, sampler: ResourceSampler, outcome: Outcome
+    ) -> None:
         """Keep the executed notebook and its results; stop the kernel now only if it was cut short.
 
         A run that ended by itself leaves its idle kernel to `release`, so its caller can
@@ -361,7 +366,16 @@ class NotebookRunner:
 
             report = folder / "report.html"
             render_html_report(spec.nb, report, spec.report_title)
-            rows.append(_artifact("report.html", "report", "text/html", report, 10**6 + 1, {"format": "html", "title": spec.report_title}))
+            rows.append(
+                _artifact(
+                    "report.html",
+                    "report",
+                    "text/html",
+                    report,
+                    10**6 + 1,
+                    {"format": "html", "title": spec.report_title},
+                )
+            )
         return rows
 
     async def release(self) -> None:
@@ -394,14 +408,18 @@ class BoundedNotebookClient(NotebookClient):
     and the cell is marked `metadata.mindzie.outputTruncated`.
     """
 
-    def __init__(self, nb: NotebookNode, *, max_cell_output_bytes: int, max_output_bytes: int, **kwargs: Any) -> None:
+    def __init__(
+        self, nb: NotebookNode, *, max_cell_output_bytes: int, max_output_bytes: int, **kwargs: Any
+    ) -> None:
         super().__init__(nb, **kwargs)
         self.max_cell_output_bytes = max_cell_output_bytes
         self.max_output_bytes = max_output_bytes
         self._cell_bytes: dict[int, int] = {}
         self._total_bytes = 0
 
-    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int) -> NotebookNode | None:
+    def output(
+        self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
+    ) -> NotebookNode | None:
         size = _content_size(msg.get("content", {}))
         used = self._cell_bytes.get(cell_index, 0)
         if used + size > self.max_cell_output_bytes or self._total_bytes + size > self.max_output_bytes:
@@ -410,7 +428,9 @@ class BoundedNotebookClient(NotebookClient):
             if not marks.get("outputTruncated"):
                 marks["outputTruncated"] = True
                 limit = min(self.max_cell_output_bytes, self.max_output_bytes)
-                text = f"[mindzie] output truncated: this run keeps at most {humanize.size(limit)} of output\n"
+                text = (
+                    f"[mindzie] output truncated: this run keeps at most {humanize.size(limit)} of output\n"
+                )
                 outs.append(nbformat.v4.new_output("stream", name="stderr", text=text))
             return None
         self._cell_bytes[cell_index] = used + size
@@ -454,7 +474,9 @@ def write_notebook(nb: NotebookNode, path: Path) -> None:
     temporary.replace(path)
 
 
-def _artifact(name: str, kind: str, content_type: str, path: Path, position: int, meta: dict[str, Any]) -> dict[str, Any]:
+def _artifact(
+    name: str, kind: str, content_type: str, path: Path, position: int, meta: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "name": name,
         "kind": kind,
@@ -466,7 +488,9 @@ def _artifact(name: str, kind: str, content_type: str, path: Path, position: int
     }
 
 
-def cells_to_run(nb: NotebookNode, execution_mode: str, cell_range: dict[str, str] | None) -> tuple[list[str], list[str]]:
+def cells_to_run(
+    nb: NotebookNode, execution_mode: str, cell_range: dict[str, str] | None
+) -> tuple[list[str], list[str]]:
     """Code cell ids in the run, and those skipped, per `executionMode` and `cellRange`.
 
     Raises ValueError naming the field at fault (callers turn it into their own error).
@@ -478,7 +502,9 @@ def cells_to_run(nb: NotebookNode, execution_mode: str, cell_range: dict[str, st
     if cell_range:
         for key in ("startCell", "endCell"):
             if cell_range[key] not in ids:
-                raise CellRangeError(f"cellRange.{key}", f"{cell_range[key]!r} is not a cell of this notebook")
+                raise CellRangeError(
+                    f"cellRange.{key}", f"{cell_range[key]!r} is not a cell of this notebook"
+                )
         start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
         if end < start:
             raise CellRangeError("cellRange.endCell", "comes before startCell")

@@ -13,7 +13,7 @@ import contextlib
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from croniter import croniter
@@ -104,17 +104,21 @@ class MindzieScheduler(LoggingConfigurable):
         try:
             execution = await self.engine.submit(scope, notebook_id, {"source": "schedule"})
         except MindzieError as error:
-            self.log.warning("mindzie: scheduled run of %s at %s not started: %s", notebook_id, latest, error.detail)
+            self.log.warning(
+                "mindzie: scheduled run of %s at %s not started: %s", notebook_id, latest, error.detail
+            )
             self.store.set_slot_execution(notebook_id, stamp(latest), None, "failed")
             return None
         self.store.set_slot_execution(notebook_id, stamp(latest), execution["execution_id"], "fired")
-        self.log.info("mindzie: schedule %r of %s fired execution %s", cron, notebook_id, execution["execution_id"])
+        self.log.info(
+            "mindzie: schedule %r of %s fired execution %s", cron, notebook_id, execution["execution_id"]
+        )
         return str(execution["execution_id"])
 
 
 def _slots_between(cron: str, after: datetime, until: datetime, limit: int = 10_000) -> list[datetime]:
     """Cron slots in (after, until], oldest first (bounded: a long outage is a long list)."""
-    iterator = croniter(cron, after.astimezone(timezone.utc))
+    iterator = croniter(cron, after.astimezone(UTC))
     slots: list[datetime] = []
     while len(slots) < limit:
         slot = iterator.get_next(datetime)
@@ -122,4 +126,3 @@ def _slots_between(cron: str, after: datetime, until: datetime, limit: int = 10_
             break
         slots.append(slot)
     return slots
-

@@ -221,7 +221,7 @@ def _ensure_cell_ids(nb: NotebookNode, raw_cells: list[Any]) -> list[dict[str, s
     taken = {i for i in given if isinstance(i, str) and valid.match(i)}
     seen: set[str] = set()
     assigned = repaired = 0
-    for cell, cell_id in zip(nb.cells, given):
+    for cell, cell_id in zip(nb.cells, given, strict=False):
         if isinstance(cell_id, str) and valid.match(cell_id) and cell_id not in seen:
             cell["id"] = cell_id
             seen.add(cell_id)
@@ -234,9 +234,21 @@ def _ensure_cell_ids(nb: NotebookNode, raw_cells: list[Any]) -> list[dict[str, s
         seen.add(cell["id"])
     warnings = []
     if assigned:
-        warnings.append({"code": "cell-ids-assigned", "field": "file", "message": f"{assigned} cells had no id and were given one"})
+        warnings.append(
+            {
+                "code": "cell-ids-assigned",
+                "field": "file",
+                "message": f"{assigned} cells had no id and were given one",
+            }
+        )
     if repaired:
-        warnings.append({"code": "cell-ids-repaired", "field": "file", "message": f"{repaired} cells had an invalid or repeated id and were given a new one"})
+        warnings.append(
+            {
+                "code": "cell-ids-repaired",
+                "field": "file",
+                "message": f"{repaired} cells had an invalid or repeated id and were given a new one",
+            }
+        )
     return warnings
 
 

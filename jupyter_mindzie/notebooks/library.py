@@ -39,6 +39,7 @@ from jupyter_mindzie.errors import (
 )
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.guids import new_guid
+from jupyter_mindzie.notebooks import versions
 from jupyter_mindzie.notebooks.documents import (
     build_notebook,
     changed_cell_ids,
@@ -48,7 +49,6 @@ from jupyter_mindzie.notebooks.documents import (
     safe_stem,
     set_settings,
 )
-from jupyter_mindzie.notebooks import versions
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
@@ -146,7 +146,13 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         kernel_type = nb.metadata.get("kernelspec", {}).get("name")
         if not kernel_type:
             kernel_type = "python3"
-            warnings.append({"code": "no-kernelspec", "field": "file", "message": "the notebook names no kernel; python3 is used"})
+            warnings.append(
+                {
+                    "code": "no-kernelspec",
+                    "field": "file",
+                    "message": "the notebook names no kernel; python3 is used",
+                }
+            )
         if kernel_type in specs:
             nb.metadata["kernelspec"] = MindzieKernelCatalog.summary(kernel_type, specs[kernel_type])
         else:
@@ -160,7 +166,9 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             )
             nb.metadata.setdefault("kernelspec", {"name": kernel_type, "display_name": kernel_type})
         stem = PurePosixPath(filename.replace("\\", "/")).name
-        name = (fields.get("notebookName") or "").strip() or stem.removesuffix(".ipynb") or "Uploaded notebook"
+        name = (
+            (fields.get("notebookName") or "").strip() or stem.removesuffix(".ipynb") or "Uploaded notebook"
+        )
         integration = dict(DEFAULT_INTEGRATION)
         if fields.get("enrichmentMode"):
             integration["enrichmentMode"] = fields["enrichmentMode"] == "true"
@@ -185,7 +193,12 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         """Reserve a file name in the store, then write the file: two creates never share a path."""
         notebook_id = new_guid()
         now = stamp()
-        full = {"notebookId": notebook_id, "tenantId": scope.tenant_id, "projectId": scope.project_id, **settings}
+        full = {
+            "notebookId": notebook_id,
+            "tenantId": scope.tenant_id,
+            "projectId": scope.project_id,
+            **settings,
+        }
         set_settings(nb, full)
         folder = self.folder(scope)
         await self._ensure_folder(folder)
@@ -210,7 +223,9 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             "cells_hash": fingerprint(nb),
             "cell_times": {cell.id: now for cell in nb.cells},
         }
-        version = self._version_row(notebook_id, versions.parse(versions.FIRST), change, scope.username, now, full, content)
+        version = self._version_row(
+            notebook_id, versions.parse(versions.FIRST), change, scope.username, now, full, content
+        )
         stem = safe_stem(settings["notebookName"])
         for attempt in range(1, 1000):
             path = f"{folder}/{stem if attempt == 1 else f'{stem}-{attempt}'}.ipynb"
@@ -253,7 +268,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             edited_at = _stamp_of(model)
             next_version = versions.bump(row["version"], cells_changed=True)
             cell_times = dict(row.get("cell_times") or {})
-            cell_times.update({cell_id: edited_at for cell_id in changed_cell_ids(before, nb)})
+            cell_times.update(dict.fromkeys(changed_cell_ids(before, nb), edited_at))
             changes.update(
                 version=str(next_version),
                 cells_hash=fingerprint(nb),
@@ -262,13 +277,21 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 date_modified=edited_at,
             )
             version = self._version_row(
-                notebook_id, next_version, "file-edit", None, edited_at, settings_of(row), json.dumps(nb, ensure_ascii=False)
+                notebook_id,
+                next_version,
+                "file-edit",
+                None,
+                edited_at,
+                settings_of(row),
+                json.dumps(nb, ensure_ascii=False),
             )
             self.log.info("mindzie: %s was edited on disk; now version %s", row["path"], next_version)
         self.store.update_notebook(notebook_id, changes, version=version, expected_version=row["version"])
         return self._row(scope, notebook_id), nb
 
-    async def get_version(self, scope: Scope, notebook_id: str, version: str) -> tuple[dict[str, Any], NotebookNode, dict[str, Any]]:
+    async def get_version(
+        self, scope: Scope, notebook_id: str, version: str
+    ) -> tuple[dict[str, Any], NotebookNode, dict[str, Any]]:
         if versions.parse(version) is None:
             raise InvalidRequest.for_field("version", f"must be a version like 1.2.0, got {version!r}")
         row, _ = await self.get(scope, notebook_id)
@@ -280,7 +303,9 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     def list(self, scope: Scope, **filters: Any) -> tuple[list[dict[str, Any]], int]:
         return self.store.list_notebooks(scope.tenant_id, scope.project_id, **filters)
 
-    async def versions(self, scope: Scope, notebook_id: str, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+    async def versions(
+        self, scope: Scope, notebook_id: str, page: int, page_size: int
+    ) -> tuple[list[dict[str, Any]], int]:
         await self.get(scope, notebook_id)  # a pending JupyterLab edit is a version too
         return self.store.list_versions(notebook_id, page=page, page_size=page_size)
 
@@ -318,7 +343,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             set_settings(updated, new)
             model = await self._write(row["path"], updated)
             cell_times = dict(row.get("cell_times") or {})
-            cell_times.update({cell_id: now for cell_id in changed_cell_ids(nb, updated)})
+            cell_times.update(dict.fromkeys(changed_cell_ids(nb, updated), now))
             changes = {
                 "name": new["notebookName"],
                 "description": new["notebookDescription"],
@@ -333,14 +358,27 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 "file_modified": _stamp_of(model),
             }
             version = self._version_row(
-                notebook_id, next_version, "cells" if cells_changed else "settings", scope.username, now, new, json.dumps(updated, ensure_ascii=False)
+                notebook_id,
+                next_version,
+                "cells" if cells_changed else "settings",
+                scope.username,
+                now,
+                new,
+                json.dumps(updated, ensure_ascii=False),
             )
-            if not self.store.update_notebook(notebook_id, changes, version=version, expected_version=row["version"]):
-                raise PreconditionFailed("the notebook changed while it was being updated; read it again and retry")
+            if not self.store.update_notebook(
+                notebook_id, changes, version=version, expected_version=row["version"]
+            ):
+                raise PreconditionFailed(
+                    "the notebook changed while it was being updated; read it again and retry"
+                )
         warnings: list[dict[str, str]] = []
         if new["environment"] != old["environment"]:
             warnings = await self.kernels.missing(
-                new["kernelType"], new["environment"]["packages"], new["environment"]["customLibraries"], self._os_dir(scope)
+                new["kernelType"],
+                new["environment"]["packages"],
+                new["environment"]["customLibraries"],
+                self._os_dir(scope),
             )
         return (self._row(scope, notebook_id), updated), warnings
 
@@ -405,7 +443,13 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     @staticmethod
     def _version_row(
-        notebook_id: str, version: versions.Version, change: str, user: str | None, when: str, settings: dict[str, Any], content: str
+        notebook_id: str,
+        version: versions.Version,
+        change: str,
+        user: str | None,
+        when: str,
+        settings: dict[str, Any],
+        content: str,
     ) -> dict[str, Any]:
         return {
             "notebook_id": notebook_id,
@@ -467,4 +511,6 @@ def _environment(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
 
 
 def _not_found(notebook_id: str) -> NotebookNotFound:
-    return NotebookNotFound(f"notebook {notebook_id} was not found in this project, or you have no access to it")
+    return NotebookNotFound(
+        f"notebook {notebook_id} was not found in this project, or you have no access to it"
+    )

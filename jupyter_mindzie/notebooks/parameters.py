@@ -86,9 +86,7 @@ def _literal_type(source: str) -> str | None:
 def notebook_language(nb: NotebookNode) -> str | None:
     """The kernel language a notebook declares, where papermill looks for it."""
     metadata = nb.get("metadata", {})
-    return metadata.get("language_info", {}).get("name") or metadata.get("kernelspec", {}).get(
-        "language"
-    )
+    return metadata.get("language_info", {}).get("name") or metadata.get("kernelspec", {}).get("language")
 
 
 def _translate(parameters: dict[str, Any], *, kernel_name: str, language: str) -> str:
@@ -99,8 +97,9 @@ def _translate(parameters: dict[str, Any], *, kernel_name: str, language: str) -
         translator = papermill_translators.find_translator(kernel_name, language)
     except PapermillException:
         raise InvalidRequest.for_field(
-            "parameters", f"cannot be passed to a {language} kernel ({kernel_name}): papermill "
-            "has no parameter translator for it; run without parameters"
+            "parameters",
+            f"cannot be passed to a {language} kernel ({kernel_name}): papermill "
+            "has no parameter translator for it; run without parameters",
         ) from None
     for name, value in parameters.items():
         _check_name(name, language)
@@ -108,8 +107,8 @@ def _translate(parameters: dict[str, Any], *, kernel_name: str, language: str) -
             translator.translate(value)
         except NotImplementedError:
             raise InvalidRequest.for_field(
-                "parameters", f"{name}: a {type(value).__name__} value cannot be passed to a "
-                f"{language} kernel"
+                "parameters",
+                f"{name}: a {type(value).__name__} value cannot be passed to a {language} kernel",
             ) from None
     return translator.codify(parameters, COMMENT)
 

@@ -28,9 +28,7 @@ MAX_OUTPUT_BYTES = 50 * 1024 * 1024
 MAX_CONTENT_BYTES = 1024 * 1024  # larger text files are only downloaded, never inlined
 
 # Richest first: the one MIME type an output is stored and shown as.
-PREFERRED = (
-    "text/html", "image/png", "image/jpeg", "image/svg+xml", "application/json", "text/plain"
-)
+PREFERRED = ("text/html", "image/png", "image/jpeg", "image/svg+xml", "application/json", "text/plain")
 EXTENSIONS = {
     "text/html": "html",
     "image/png": "png",
@@ -160,8 +158,16 @@ def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict
 # A notebook can display anything under the helper's MIME types: keep a field only when it has
 # the type the API documents for it (schema/api/results.json), else None.
 _FIELD_TYPES = {
-    "name": "text", "title": "text", "format": "text", "modelType": "text", "recordCount": "count",
-    "accuracy": "number", "metrics": "object", "newColumns": "texts", "columns": "texts", "features": "texts",
+    "name": "text",
+    "title": "text",
+    "format": "text",
+    "modelType": "text",
+    "recordCount": "count",
+    "accuracy": "number",
+    "metrics": "object",
+    "newColumns": "texts",
+    "columns": "texts",
+    "features": "texts",
 }
 
 
@@ -272,9 +278,7 @@ def _dimensions(content_type: str, payload: bytes) -> dict[str, float] | None:
 _SVG_TAG = re.compile(r"<svg\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _LENGTH = re.compile(r"^\s*(\d*\.?\d+(?:[eE][-+]?\d+)?)\s*(px|pt|pc|in|cm|mm)?\s*$")
-_CSS_PIXELS = {
-    None: 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4
-}
+_CSS_PIXELS = {None: 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4}
 
 
 def svg_dimensions(svg: str) -> dict[str, float] | None:
@@ -364,9 +368,7 @@ def results_view(
     def selected(kind: str, categories: tuple[str, ...]) -> list[dict[str, Any]]:
         if output_type != "all" and output_type not in categories:
             return []
-        return [
-            r for r in rows if r["kind"] == kind and (cell_id is None or r.get("cell_id") == cell_id)
-        ]
+        return [r for r in rows if r["kind"] == kind and (cell_id is None or r.get("cell_id") == cell_id)]
 
     detailed = fmt == "detailed"
     outputs = [
@@ -380,8 +382,11 @@ def results_view(
     if output_type in ("all", "reports"):
         reports = [_report_item(row, artifact_url) for row in rows if row["kind"] == "report"]
         notebook = next(
-            ({"name": r["name"], "downloadUrl": artifact_url(r["name"])}
-             for r in rows if r["kind"] == "notebook"),
+            (
+                {"name": r["name"], "downloadUrl": artifact_url(r["name"])}
+                for r in rows
+                if r["kind"] == "notebook"
+            ),
             None,
         )
     view: dict[str, Any] = {

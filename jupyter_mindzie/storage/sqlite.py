@@ -19,11 +19,37 @@ from traitlets import Float, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 HISTORY_COLUMNS = (
-    "execution_id", "status", "phase", "priority", "parameters", "notebook_version", "source", "date_queued",
-    "start_time", "end_time", "total_seconds", "current_cell_index", "total_cells", "completed_cells",
-    "successful_cells", "failed_cells", "error_type", "resources",
+    "execution_id",
+    "status",
+    "phase",
+    "priority",
+    "parameters",
+    "notebook_version",
+    "source",
+    "date_queued",
+    "start_time",
+    "end_time",
+    "total_seconds",
+    "current_cell_index",
+    "total_cells",
+    "completed_cells",
+    "successful_cells",
+    "failed_cells",
+    "error_type",
+    "resources",
 )
-JSON_COLUMNS = ("integration", "environment", "cell_times", "settings", "columns", "parameters", "options", "resources", "meta", "cell_ids")
+JSON_COLUMNS = (
+    "integration",
+    "environment",
+    "cell_times",
+    "settings",
+    "columns",
+    "parameters",
+    "options",
+    "resources",
+    "meta",
+    "cell_ids",
+)
 
 
 def _migrate_1(db: sqlite_utils.Database) -> None:
@@ -205,9 +231,7 @@ class MindzieStore(LoggingConfigurable):
         help="SQLite file for notebooks, versions and executions. Default: .mindzie/mindzie.db "
         "under the server's root directory.",
     )
-    busy_timeout = Float(
-        10.0, config=True, help="Seconds a write waits for another writer before failing."
-    )
+    busy_timeout = Float(10.0, config=True, help="Seconds a write waits for another writer before failing.")
 
     @default("db_path")
     def _default_db_path(self) -> str:
@@ -349,7 +373,8 @@ class MindzieStore(LoggingConfigurable):
         with self.db.atomic():
             for table in ("cell_results", "artifacts"):
                 self.db[table].delete_where(
-                    "execution_id IN (SELECT execution_id FROM executions WHERE notebook_id = ?)", [notebook_id]
+                    "execution_id IN (SELECT execution_id FROM executions WHERE notebook_id = ?)",
+                    [notebook_id],
                 )
             self.db["executions"].delete_where("notebook_id = ?", [notebook_id])
             self.db["notebook_versions"].delete_where("notebook_id = ?", [notebook_id])
@@ -403,7 +428,6 @@ class MindzieStore(LoggingConfigurable):
         row = next(iter(rows), None)
         return _decode(row) if row else None
 
-
     # -- executions ---------------------------------------------------------------------
 
     def insert_execution(self, row: dict[str, Any], cells: list[dict[str, Any]]) -> None:
@@ -415,9 +439,7 @@ class MindzieStore(LoggingConfigurable):
     def update_execution(self, execution_id: str, changes: dict[str, Any]) -> None:
         self.db["executions"].update(execution_id, _encode(changes))
 
-    def save_progress(
-        self, execution_id: str, changes: dict[str, Any], cells: list[dict[str, Any]]
-    ) -> None:
+    def save_progress(self, execution_id: str, changes: dict[str, Any], cells: list[dict[str, Any]]) -> None:
         """One short transaction for a batch of progress: the execution row and changed cells."""
         with self.db.atomic():
             if changes:
@@ -457,7 +479,12 @@ class MindzieStore(LoggingConfigurable):
         return [_decode(row) for row in rows], table.count_where("notebook_id = ?", [notebook_id])
 
     def execution_ids(self, notebook_id: str) -> list[str]:
-        return [row["execution_id"] for row in self.db["executions"].rows_where("notebook_id = ?", [notebook_id], select="execution_id")]
+        return [
+            row["execution_id"]
+            for row in self.db["executions"].rows_where(
+                "notebook_id = ?", [notebook_id], select="execution_id"
+            )
+        ]
 
     def active_executions(self) -> list[dict[str, Any]]:
         """Executions not yet ended, oldest first."""
@@ -475,7 +502,9 @@ class MindzieStore(LoggingConfigurable):
         return [row["total_seconds"] for row in rows]
 
     def cell_results(self, execution_id: str) -> list[dict[str, Any]]:
-        return list(self.db["cell_results"].rows_where("execution_id = ?", [execution_id], order_by="position"))
+        return list(
+            self.db["cell_results"].rows_where("execution_id = ?", [execution_id], order_by="position")
+        )
 
     def insert_artifacts(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -495,7 +524,9 @@ class MindzieStore(LoggingConfigurable):
         ids = [
             row["execution_id"]
             for row in self.db["executions"].rows_where(
-                "status != 'Running' AND end_time IS NOT NULL AND end_time < ?", [before], select="execution_id"
+                "status != 'Running' AND end_time IS NOT NULL AND end_time < ?",
+                [before],
+                select="execution_id",
             )
         ]
         with self.db.atomic():
@@ -517,11 +548,15 @@ class MindzieStore(LoggingConfigurable):
         return [_decode(row) for row in rows]
 
     def schedule_state(self, notebook_id: str) -> dict[str, Any] | None:
-        row = next(iter(self.db["schedule_state"].rows_where("notebook_id = ?", [notebook_id], limit=1)), None)
+        row = next(
+            iter(self.db["schedule_state"].rows_where("notebook_id = ?", [notebook_id], limit=1)), None
+        )
         return dict(row) if row else None
 
     def set_schedule_state(self, notebook_id: str, cron: str, anchor: str) -> None:
-        self.db["schedule_state"].upsert({"notebook_id": notebook_id, "cron": cron, "anchor": anchor}, pk="notebook_id")
+        self.db["schedule_state"].upsert(
+            {"notebook_id": notebook_id, "cron": cron, "anchor": anchor}, pk="notebook_id"
+        )
 
     def claim_slot(self, notebook_id: str, slot: str, outcome: str, claimed_by: str) -> bool:
         """Record a slot once: True only for the one caller (of any server) that got it."""
@@ -540,7 +575,9 @@ class MindzieStore(LoggingConfigurable):
         return True
 
     def set_slot_execution(self, notebook_id: str, slot: str, execution_id: str | None, outcome: str) -> None:
-        self.db["schedule_slots"].update((notebook_id, slot), {"execution_id": execution_id, "outcome": outcome})
+        self.db["schedule_slots"].update(
+            (notebook_id, slot), {"execution_id": execution_id, "outcome": outcome}
+        )
 
     def schedule_slots(self, notebook_id: str) -> list[dict[str, Any]]:
         return list(self.db["schedule_slots"].rows_where("notebook_id = ?", [notebook_id], order_by="slot"))
@@ -570,7 +607,11 @@ class MindzieStore(LoggingConfigurable):
         clause, args = "tenant_id = ? AND project_id = ?", [tenant_id, project_id]
         table = self.db["datasets"]
         rows = table.rows_where(
-            clause, args, order_by="date_created DESC, rowid DESC", limit=page_size, offset=(page - 1) * page_size
+            clause,
+            args,
+            order_by="date_created DESC, rowid DESC",
+            limit=page_size,
+            offset=(page - 1) * page_size,
         )
         return [_decode(row) for row in rows], table.count_where(clause, args)
 

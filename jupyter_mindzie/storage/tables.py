@@ -74,7 +74,7 @@ def _inspect_csv(path: Path) -> TableInfo:
                 if columns is None:
                     columns = [str(c) for c in chunk.columns]
                 count += len(chunk)
-                for column, dtype in zip(columns, chunk.dtypes):
+                for column, dtype in zip(columns, chunk.dtypes, strict=False):
                     types[column] = _merge_dtypes(types.get(column), str(dtype))
     except pd.errors.EmptyDataError:
         raise bad_file("has no columns: the first line must be a header row") from None

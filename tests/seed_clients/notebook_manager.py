@@ -14,37 +14,27 @@ class NotebookManager:
         self.base_url = base_url
         self.tenant_id = tenant_id
         self.project_id = project_id
-        self.headers = {
-            'Authorization': f'Bearer {token}',
-            'Content-Type': 'application/json'
-        }
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def create_notebook(self, name, description, kernel_type="python3", template=None, integration=None):
         url = f"{self.base_url}/api/{self.tenant_id}/{self.project_id}/notebook"
         payload = {
-            'notebookName': name,
-            'notebookDescription': description,
-            'kernelType': kernel_type,
-            'template': template,
-            'integration': integration or {
-                'enrichmentMode': True,
-                'outputFormat': 'enriched_dataframe',
-                'autoExecution': False
-            }
+            "notebookName": name,
+            "notebookDescription": description,
+            "kernelType": kernel_type,
+            "template": template,
+            "integration": integration
+            or {"enrichmentMode": True, "outputFormat": "enriched_dataframe", "autoExecution": False},
         }
         response = requests.post(url, json=payload, headers=self.headers)
         return response.json()
 
     def upload_notebook(self, file_path, name, dataset_binding=None):
         url = f"{self.base_url}/api/{self.tenant_id}/{self.project_id}/notebook/upload"
-        with open(file_path, 'rb') as file:
-            files = {'file': (Path(file_path).name, file, 'application/json')}
-            data = {
-                'notebookName': name,
-                'enrichmentMode': 'true',
-                'datasetBinding': dataset_binding or ''
-            }
-            headers = {k: v for k, v in self.headers.items() if k != 'Content-Type'}
+        with open(file_path, "rb") as file:
+            files = {"file": (Path(file_path).name, file, "application/json")}
+            data = {"notebookName": name, "enrichmentMode": "true", "datasetBinding": dataset_binding or ""}
+            headers = {k: v for k, v in self.headers.items() if k != "Content-Type"}
             response = requests.post(url, files=files, data=data, headers=headers)
         return response.json()
 
@@ -57,7 +47,7 @@ class NotebookManager:
         start_time = time.time()
         while time.time() - start_time < timeout:
             status = self.get_execution_status(notebook_id, execution_id)
-            if status['status'] in ['Completed', 'Error', 'Cancelled']:
+            if status["status"] in ["Completed", "Error", "Cancelled"]:
                 return status
             time.sleep(poll_interval)
         raise TimeoutError(execution_id)
@@ -65,10 +55,10 @@ class NotebookManager:
     def list_notebooks(self, status=None, enrichment_mode=None, page=1, page_size=20):
         # the document wrote self.tenantId / self.projectId here
         url = f"{self.base_url}/api/{self.tenant_id}/{self.project_id}/notebooks"
-        params = {'page': page, 'pageSize': page_size}
+        params = {"page": page, "pageSize": page_size}
         if status:
-            params['status'] = status
+            params["status"] = status
         if enrichment_mode is not None:
-            params['enrichmentMode'] = str(enrichment_mode).lower()
+            params["enrichmentMode"] = str(enrichment_mode).lower()
         response = requests.get(url, params=params, headers=self.headers)
         return response.json()
