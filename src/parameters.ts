@@ -86,7 +86,10 @@ export function fieldValue(
       try {
         return { ok: true, value: JSON.parse(trimmed) };
       } catch {
-        return { ok: false, error: 'must be JSON, e.g. ["a", "b"] or {"k": 1}' };
+        return {
+          ok: false,
+          error: 'must be JSON, e.g. ["a", "b"] or {"k": 1}'
+        };
       }
     case 'any': {
       if (trimmed === '') {
@@ -312,7 +315,10 @@ namespace Private {
         raw = /[rR]/.test(this.text[this._at]);
         this._at++;
       }
-      const quote = this.text.startsWith(this.text[this._at].repeat(3), this._at)
+      const quote = this.text.startsWith(
+        this.text[this._at].repeat(3),
+        this._at
+      )
         ? this.text[this._at].repeat(3)
         : this.text[this._at];
       this._at += quote.length;

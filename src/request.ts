@@ -156,10 +156,7 @@ namespace Private {
     }
     const text = await response.text();
     if (!response.ok && response.status !== 304) {
-      throw new MindzieRequestError(
-        response.status,
-        toProblem(response, text)
-      );
+      throw new MindzieRequestError(response.status, toProblem(response, text));
     }
     return { response, text };
   }
@@ -189,7 +186,8 @@ namespace Private {
       type: 'about:blank',
       title: response.statusText || 'Error',
       status: response.status,
-      detail: `The server answered ${response.status} ${response.statusText}`.trim()
+      detail:
+        `The server answered ${response.status} ${response.statusText}`.trim()
     };
     if (!text) {
       return fallback;

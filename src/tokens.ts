@@ -228,7 +228,10 @@ export interface INotebookCreate {
   template?: NotebookTemplate;
   integration?: Partial<IIntegration>;
   environment?: { packages?: string[]; customLibraries?: string[] };
-  initialCells?: Array<{ cellType: 'code' | 'markdown' | 'raw'; content: string }>;
+  initialCells?: Array<{
+    cellType: 'code' | 'markdown' | 'raw';
+    content: string;
+  }>;
 }
 
 /**
@@ -340,7 +343,8 @@ export type ExecutionPhase =
 
 export type Priority = 'Low' | 'Normal' | 'High';
 
-export type CellStatus = 'Success' | 'Error' | 'Skipped' | 'Pending' | 'Running';
+export type CellStatus =
+  'Success' | 'Error' | 'Skipped' | 'Pending' | 'Running';
 
 /**
  * `POST …/notebook/{id}/execute`.

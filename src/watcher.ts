@@ -36,7 +36,10 @@ export class ExecutionWatcher implements IDisposable {
     this.notebookId = options.notebookId;
     this.executionId = options.executionId;
     this._minInterval = Math.max(100, options.minInterval ?? 400);
-    this._maxInterval = Math.max(this._minInterval, options.maxInterval ?? 4000);
+    this._maxInterval = Math.max(
+      this._minInterval,
+      options.maxInterval ?? 4000
+    );
     this._waitSeconds = Math.max(0, Math.floor(options.waitSeconds ?? 25));
     this._interval = this._minInterval;
   }
@@ -156,7 +159,10 @@ export class ExecutionWatcher implements IDisposable {
       } else {
         this._interval = changed
           ? this._minInterval
-          : Math.min(Math.max(this._interval, this._minInterval) * 1.5, this._maxInterval);
+          : Math.min(
+              Math.max(this._interval, this._minInterval) * 1.5,
+              this._maxInterval
+            );
       }
     } catch (error) {
       if (call !== this._calls || this._isDisposed || abort.signal.aborted) {

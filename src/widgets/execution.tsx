@@ -17,12 +17,7 @@ import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
-import {
-  formatBytes,
-  formatDateTime,
-  formatSeconds,
-  shortId
-} from '../format';
+import { formatBytes, formatDateTime, formatSeconds, shortId } from '../format';
 import { mindzieIcon } from '../icons';
 import { MindzieModel } from '../model';
 import {
@@ -81,7 +76,9 @@ export class ExecutionView extends ReactWidget {
    * What the layout restorer keeps to reopen this tab.
    */
   get args(): IExecutionIds & { notebookName?: string } {
-    return this._name ? { ...this.ids, notebookName: this._name } : { ...this.ids };
+    return this._name
+      ? { ...this.ids, notebookName: this._name }
+      : { ...this.ids };
   }
 
   setNotebookName(name: string | null): void {
@@ -184,7 +181,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
     return (
       <div className="jp-mindzie-Execution" data-testid="mindzie-execution">
         {watcher.error ? (
-          <ErrorBox error={watcher.error} onRetry={() => void watcher.refresh()} />
+          <ErrorBox
+            error={watcher.error}
+            onRetry={() => void watcher.refresh()}
+          />
         ) : (
           <Spinner label="Loading the execution…" />
         )}
@@ -193,7 +193,9 @@ function ExecutionPage(props: IPageProps): JSX.Element {
   }
 
   const path = notebook?.path ?? null;
-  const cellsById = new Map((notebook?.cells ?? []).map(cell => [cell.cellId, cell]));
+  const cellsById = new Map(
+    (notebook?.cells ?? []).map(cell => [cell.cellId, cell])
+  );
   // A cancelled run's interrupted cell is no failure of the analysis: it shows among the cells.
   const failed = execution.cellResults.filter(
     cell => cell.status === 'Error' && cell.errorType !== 'Cancelled'
@@ -205,7 +207,11 @@ function ExecutionPage(props: IPageProps): JSX.Element {
   const params = Object.entries(execution.parameters ?? {});
 
   const cells = (
-    <Section title="Cells" count={execution.cellResults.length} testId="mindzie-cells">
+    <Section
+      title="Cells"
+      count={execution.cellResults.length}
+      testId="mindzie-cells"
+    >
       <ol className="jp-mindzie-Cells">
         {execution.cellResults.map((cell, index) => (
           <CellRow
@@ -242,7 +248,9 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               <button
                 className="jp-mod-styled jp-mod-warn jp-mindzie-Button"
                 data-testid="mindzie-cancel"
-                onClick={() => void commands.execute(CommandIDs.cancelExecution, { ...ids })}
+                onClick={() =>
+                  void commands.execute(CommandIDs.cancelExecution, { ...ids })
+                }
               >
                 <stopIcon.react tag="span" className="jp-mindzie-Button-icon" />
                 Cancel
@@ -251,9 +259,14 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             {path && (
               <button
                 className="jp-mod-styled jp-mindzie-Button"
-                onClick={() => void commands.execute(CommandIDs.openNotebook, { path })}
+                onClick={() =>
+                  void commands.execute(CommandIDs.openNotebook, { path })
+                }
               >
-                <launchIcon.react tag="span" className="jp-mindzie-Button-icon" />
+                <launchIcon.react
+                  tag="span"
+                  className="jp-mindzie-Button-icon"
+                />
                 Open notebook
               </button>
             )}
@@ -273,16 +286,25 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           </div>
         </div>
         <div className="jp-mindzie-Execution-meta">
-          <span title={execution.startTime}>Started {formatDateTime(execution.startTime)}</span>
+          <span title={execution.startTime}>
+            Started {formatDateTime(execution.startTime)}
+          </span>
           <span data-testid="mindzie-execution-duration">
             {terminal ? 'Took' : 'Running for'} {formatSeconds(elapsed)}
           </span>
           <span>{execution.priority ?? 'Normal'} priority</span>
-          {execution.notebookVersion && <span>notebook v{execution.notebookVersion}</span>}
-          <span title={execution.executionId}>id {shortId(execution.executionId)}</span>
+          {execution.notebookVersion && (
+            <span>notebook v{execution.notebookVersion}</span>
+          )}
+          <span title={execution.executionId}>
+            id {shortId(execution.executionId)}
+          </span>
         </div>
         {params.length ? (
-          <div className="jp-mindzie-Params" data-testid="mindzie-execution-parameters">
+          <div
+            className="jp-mindzie-Params"
+            data-testid="mindzie-execution-parameters"
+          >
             {params.map(([name, value]) => (
               <code key={name} className="jp-mindzie-Chip">
                 {name}={paramText(name, value, model.datasets.data)}
@@ -292,7 +314,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
         ) : null}
       </header>
 
-      <div className="jp-mindzie-Execution-progress" data-testid="mindzie-progress">
+      <div
+        className="jp-mindzie-Execution-progress"
+        data-testid="mindzie-progress"
+      >
         <ProgressBar
           percent={progress.percentComplete}
           status={
@@ -301,7 +326,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               : execution.status
           }
         />
-        <div className="jp-mindzie-Execution-progressText" data-testid="mindzie-progress-text">
+        <div
+          className="jp-mindzie-Execution-progressText"
+          data-testid="mindzie-progress-text"
+        >
           {phaseText(execution)}
         </div>
       </div>
@@ -316,7 +344,11 @@ function ExecutionPage(props: IPageProps): JSX.Element {
       ) : null}
 
       {execution.status === 'Error' && (
-        <div className="jp-mindzie-Banner jp-mod-error" role="alert" data-testid="mindzie-execution-error">
+        <div
+          className="jp-mindzie-Banner jp-mod-error"
+          role="alert"
+          data-testid="mindzie-execution-error"
+        >
           <strong>{execution.errorType ?? 'Error'}</strong>
           {execution.errorMessage ? `: ${execution.errorMessage}` : ''}
           <div className="jp-mindzie-Muted">
@@ -330,7 +362,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
         </div>
       )}
       {execution.status === 'Cancelled' && (
-        <div className="jp-mindzie-Banner" data-testid="mindzie-execution-cancelled">
+        <div
+          className="jp-mindzie-Banner"
+          data-testid="mindzie-execution-cancelled"
+        >
           <strong>Cancelled.</strong> Cells that had run keep their results.
         </div>
       )}
@@ -371,14 +406,18 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             path={path}
           />
         ) : resultsError ? (
-          <ErrorBox error={resultsError} title="Could not load the results" onRetry={loadResults} />
+          <ErrorBox
+            error={resultsError}
+            title="Could not load the results"
+            onRetry={loadResults}
+          />
         ) : (
           <Spinner label="Loading the results…" />
         )
       ) : (
         <EmptyState testId="mindzie-results-pending">
-          Results (plots, tables, enriched datasets, models and the report) show here when the run
-          ends.
+          Results (plots, tables, enriched datasets, models and the report) show
+          here when the run ends.
         </EmptyState>
       )}
 
@@ -394,15 +433,24 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               </tr>
               <tr>
                 <th>Peak memory</th>
-                <td>{execution.resources.peakMemoryUsage ?? formatBytes(execution.resources.peakMemoryBytes)}</td>
+                <td>
+                  {execution.resources.peakMemoryUsage ??
+                    formatBytes(execution.resources.peakMemoryBytes)}
+                </td>
               </tr>
               <tr>
                 <th>CPU time</th>
-                <td>{execution.resources.cpuTime ?? formatSeconds(execution.resources.cpuTimeSeconds)}</td>
+                <td>
+                  {execution.resources.cpuTime ??
+                    formatSeconds(execution.resources.cpuTimeSeconds)}
+                </td>
               </tr>
               <tr>
                 <th>Disk (artifacts)</th>
-                <td>{execution.resources.diskUsage ?? formatBytes(execution.resources.diskUsageBytes)}</td>
+                <td>
+                  {execution.resources.diskUsage ??
+                    formatBytes(execution.resources.diskUsageBytes)}
+                </td>
               </tr>
             </tbody>
           </table>
@@ -442,7 +490,9 @@ const CELL_ICONS: Record<string, JSX.Element> = {
   Success: <checkIcon.react tag="span" className="jp-mindzie-CellIcon" />,
   Error: <closeIcon.react tag="span" className="jp-mindzie-CellIcon" />,
   Pending: <circleEmptyIcon.react tag="span" className="jp-mindzie-CellIcon" />,
-  Skipped: <span className="jp-mindzie-CellIcon jp-mindzie-CellIcon-skipped">–</span>,
+  Skipped: (
+    <span className="jp-mindzie-CellIcon jp-mindzie-CellIcon-skipped">–</span>
+  ),
   Running: <span className="jp-mindzie-CellIcon jp-mindzie-Spinner-dot" />
 };
 
@@ -455,7 +505,8 @@ function CellRow(props: {
   commands: CommandRegistry;
 }): JSX.Element {
   const { cell, path, commands } = props;
-  const status = props.current && cell.status === 'Pending' ? 'Running' : cell.status;
+  const status =
+    props.current && cell.status === 'Pending' ? 'Running' : cell.status;
   return (
     <li
       className={`jp-mindzie-CellRow${props.current ? ' jp-mod-current' : ''}`}
@@ -473,14 +524,21 @@ function CellRow(props: {
         <button
           className="jp-mindzie-LinkButton jp-mindzie-CellRow-id"
           title="Show this cell in the notebook"
-          onClick={() => void commands.execute(CommandIDs.goToCell, { path, cellId: cell.cellId })}
+          onClick={() =>
+            void commands.execute(CommandIDs.goToCell, {
+              path,
+              cellId: cell.cellId
+            })
+          }
         >
           {cell.cellId}
         </button>
       ) : (
         <span className="jp-mindzie-CellRow-id">{cell.cellId}</span>
       )}
-      <code className="jp-mindzie-CellRow-source">{firstLine(props.source, 60)}</code>
+      <code className="jp-mindzie-CellRow-source">
+        {firstLine(props.source, 60)}
+      </code>
       <span className="jp-mindzie-CellRow-time">
         {cell.status === 'Error'
           ? cell.errorType
@@ -509,7 +567,11 @@ function FailedCell(
   const [showTrace, setShowTrace] = React.useState(false);
   const lines = (props.source ?? '').split('\n');
   return (
-    <div className="jp-mindzie-FailedCell" data-testid="mindzie-failed-cell" data-cell-id={cell.cellId}>
+    <div
+      className="jp-mindzie-FailedCell"
+      data-testid="mindzie-failed-cell"
+      data-cell-id={cell.cellId}
+    >
       <div className="jp-mindzie-FailedCell-header">
         <span className="jp-mindzie-FailedCell-where">
           Cell [{props.index + 1}] <code>{cell.cellId}</code>
@@ -519,14 +581,20 @@ function FailedCell(
             className="jp-mod-styled jp-mindzie-Button jp-mindzie-Button-small"
             data-testid="mindzie-go-to-cell"
             onClick={() =>
-              void commands.execute(CommandIDs.goToCell, { path, cellId: cell.cellId })
+              void commands.execute(CommandIDs.goToCell, {
+                path,
+                cellId: cell.cellId
+              })
             }
           >
             Go to cell
           </button>
         )}
       </div>
-      <div className="jp-mindzie-FailedCell-error" data-testid="mindzie-failed-cell-error">
+      <div
+        className="jp-mindzie-FailedCell-error"
+        data-testid="mindzie-failed-cell-error"
+      >
         <strong>{cell.errorType ?? 'Error'}</strong>
         {cell.errorMessage ? `: ${cell.errorMessage}` : ''}
       </div>
@@ -538,10 +606,15 @@ function FailedCell(
       ) : null}
       {traceback && typeof traceback.content === 'string' ? (
         <>
-          <button className="jp-mindzie-LinkButton" onClick={() => setShowTrace(!showTrace)}>
+          <button
+            className="jp-mindzie-LinkButton"
+            onClick={() => setShowTrace(!showTrace)}
+          >
             {showTrace ? 'Hide the traceback' : 'Show the traceback'}
           </button>
-          {showTrace && <pre className="jp-mindzie-Traceback">{traceback.content}</pre>}
+          {showTrace && (
+            <pre className="jp-mindzie-Traceback">{traceback.content}</pre>
+          )}
         </>
       ) : null}
     </div>
