@@ -196,24 +196,22 @@ function ExecutionPage(props: IPageProps): JSX.Element {
   const cellsById = new Map(
     (notebook?.cells ?? []).map(cell => [cell.cellId, cell])
   );
+  // The panel never asks for `includeCells=false`: the list is always there.
+  const cellResults = execution.cellResults ?? [];
   // A cancelled run's interrupted cell is no failure of the analysis: it shows among the cells.
-  const failed = execution.cellResults.filter(
+  const failed = cellResults.filter(
     cell => cell.status === 'Error' && cell.errorType !== 'Cancelled'
   );
   const progress = execution.progress;
   const elapsed = terminal
     ? execution.totalDurationSeconds
-    : (Date.now() - new Date(execution.startTime).getTime()) / 1000;
+    : (Date.now() - new Date(execution.startTime ?? 0).getTime()) / 1000;
   const params = Object.entries(execution.parameters ?? {});
 
   const cells = (
-    <Section
-      title="Cells"
-      count={execution.cellResults.length}
-      testId="mindzie-cells"
-    >
+    <Section title="Cells" count={cellResults.length} testId="mindzie-cells">
       <ol className="jp-mindzie-Cells">
-        {execution.cellResults.map((cell, index) => (
+        {cellResults.map((cell, index) => (
           <CellRow
             key={cell.cellId}
             cell={cell}
@@ -286,7 +284,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           </div>
         </div>
         <div className="jp-mindzie-Execution-meta">
-          <span title={execution.startTime}>
+          <span title={execution.startTime ?? undefined}>
             Started {formatDateTime(execution.startTime)}
           </span>
           <span data-testid="mindzie-execution-duration">
@@ -381,7 +379,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             <FailedCell
               key={cell.cellId}
               cell={cell}
-              index={execution.cellResults.indexOf(cell)}
+              index={cellResults.indexOf(cell)}
               source={cellsById.get(cell.cellId)?.content}
               path={path}
               traceback={results?.outputs.find(

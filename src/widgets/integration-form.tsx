@@ -8,7 +8,12 @@ import * as React from 'react';
 import { CommandIDs } from '../commands';
 import { checkCron, formatRunTime } from '../cron';
 import { MindzieRequestError, errorMessage } from '../request';
-import { IDataset, IIntegration, INotebook, INotebookUpdate } from '../tokens';
+import {
+  IDataset,
+  IIntegrationSettings,
+  INotebook,
+  INotebookUpdate
+} from '../tokens';
 import { ErrorBox, Select } from './common';
 import { Checkbox, DatasetSelect, Field, OutputFormatSelect } from './dialogs';
 import { IPanelProps } from './panel';
@@ -24,7 +29,7 @@ const CRON_PRESETS: Array<[string, string]> = [
 interface ISettingsState {
   notebookName: string;
   notebookDescription: string;
-  integration: IIntegration;
+  integration: IIntegrationSettings;
 }
 
 function initialState(notebook: INotebook): ISettingsState {
@@ -48,7 +53,7 @@ export function IntegrationForm(
   const [saving, setSaving] = React.useState(false);
   const [error, setError] = React.useState<unknown>(null);
   const integration = state.integration;
-  const set = (patch: Partial<IIntegration>) =>
+  const set = (patch: Partial<IIntegrationSettings>) =>
     setState({ ...state, integration: { ...integration, ...patch } });
 
   const cronText = integration.scheduleExecution ?? '';
@@ -292,7 +297,7 @@ function diff(
   }
   const saved = notebook.integration;
   const next = state.integration;
-  const integration: Partial<IIntegration> = {};
+  const integration: Partial<IIntegrationSettings> = {};
   if (next.enrichmentMode !== saved.enrichmentMode) {
     integration.enrichmentMode = next.enrichmentMode;
   }
