@@ -5,7 +5,6 @@
 import { Token } from '@lumino/coreutils';
 
 import type {
-  ICellResult,
   ICellSummary,
   IDataset,
   IDatasetList,
@@ -16,7 +15,6 @@ import type {
   IExecutionList,
   IExecutionListItem,
   IInfo,
-  IIntegrationSettings,
   IModelItem,
   INotebook,
   INotebookCreate,
@@ -35,11 +33,17 @@ import type {
   IReportItem,
   IResults,
   IResultsQuery,
-  IVersionItem,
-  NotebookStatus
+  IVersionItem
 } from './api-types';
 
 export type * from './api-types';
+export type {
+  CellStatus,
+  NotebookTemplate,
+  OutputFormat,
+  ResultsOutputType,
+  TerminalStatus
+} from './contract';
 
 // -- the API's types under the panel's names ------------------------------------------------
 
@@ -47,17 +51,13 @@ export type IProblemFieldError = NonNullable<IProblem['errors']>[number];
 export type IServerInfo = IInfo;
 export type IProjectList = IProjects;
 export type IProjectSummary = IProjects['projects'][number];
-export type OutputFormat = IIntegrationSettings['outputFormat'];
-export type NotebookTemplate = NonNullable<INotebookCreate['template']>;
 export type INotebookCell = ICellSummary;
 export type INotebookParameter = IParameterItem;
 export type INotebookVersion = IVersionItem;
 export type INotebookVersionList = INotebookVersions;
-export type CellStatus = ICellResult['status'];
 export type IExecutionProgress = IProgress;
 export type IResources = IExecution['resources'];
 export type IExecutionSummary = IExecutionListItem;
-export type ResultsOutputType = NonNullable<IResultsQuery['outputType']>;
 export type IResultOutput = IOutputItem;
 export type IEnrichedDataset = IEnrichedDatasetItem;
 export type IModelResult = IModelItem;
@@ -80,20 +80,6 @@ export interface IProjectRef {
   tenantId: string;
   projectId: string;
 }
-
-export const NOTEBOOK_STATUSES: NotebookStatus[] = [
-  'Ready',
-  'Running',
-  'Error',
-  'Kernel_Dead'
-];
-
-export const OUTPUT_FORMATS: OutputFormat[] = [
-  'enriched_dataframe',
-  'csv',
-  'parquet',
-  'json'
-];
 
 /**
  * The answer of `followExecution`.

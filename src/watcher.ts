@@ -5,17 +5,8 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { MindzieRequestError } from './request';
-import {
-  ExecutionStatus,
-  IExecution,
-  IMindzieService,
-  IProjectRef
-} from './tokens';
-
-/**
- * Terminal execution states.
- */
-export const TERMINAL: ExecutionStatus[] = ['Completed', 'Error', 'Cancelled'];
+import { isTerminal } from './contract';
+import { IExecution, IMindzieService, IProjectRef } from './tokens';
 
 /**
  * Watchers that may hold a waiting request at the same time.
@@ -219,7 +210,7 @@ export class ExecutionWatcher implements IDisposable {
     if (changed) {
       this._changed.emit();
     }
-    if (TERMINAL.includes(execution.status)) {
+    if (isTerminal(execution.status)) {
       this._finish();
     }
     return changed;

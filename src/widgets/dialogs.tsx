@@ -7,12 +7,12 @@
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
+import { OUTPUT_FORMATS } from '../contract';
 import { isGuid } from '../model';
 import {
   IDataset,
   IProjectRef,
   NotebookTemplate,
-  OUTPUT_FORMATS,
   OutputFormat
 } from '../tokens';
 import { ErrorBox, Select } from './common';

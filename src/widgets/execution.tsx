@@ -17,6 +17,7 @@ import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
+import { DEFAULT_PRIORITY, isTerminal } from '../contract';
 import { formatBytes, formatDateTime, formatSeconds, shortId } from '../format';
 import { mindzieIcon } from '../icons';
 import { MindzieModel } from '../model';
@@ -28,7 +29,6 @@ import {
   IResultOutput,
   IResults
 } from '../tokens';
-import { TERMINAL } from '../watcher';
 import {
   EmptyState,
   ErrorBox,
@@ -131,7 +131,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
   useSignal(watcher.changed);
   const execution = watcher.execution;
   const status = execution?.status;
-  const terminal = !!status && TERMINAL.includes(status);
+  const terminal = !!status && isTerminal(status);
 
   const [notebook, setNotebook] = React.useState<INotebook | null>(null);
   React.useEffect(() => {
@@ -290,7 +290,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           <span data-testid="mindzie-execution-duration">
             {terminal ? 'Took' : 'Running for'} {formatSeconds(elapsed)}
           </span>
-          <span>{execution.priority ?? 'Normal'} priority</span>
+          <span>{execution.priority ?? DEFAULT_PRIORITY} priority</span>
           {execution.notebookVersion && (
             <span>notebook v{execution.notebookVersion}</span>
           )}

@@ -13,12 +13,9 @@ import {
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
+import { NOTEBOOK_STATUSES } from '../contract';
 import { timeAgo } from '../format';
-import {
-  INotebookListItem,
-  NOTEBOOK_STATUSES,
-  NotebookStatus
-} from '../tokens';
+import { INotebookListItem, NotebookStatus } from '../tokens';
 import {
   EmptyState,
   ErrorBox,

@@ -10,6 +10,7 @@ import {
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
+import { DEFAULT_PRIORITY } from '../contract';
 import {
   formatBytes,
   formatDateTime,
@@ -366,7 +367,7 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
                   </div>
                 ) : null}
                 <div className="jp-mindzie-ListItem-meta jp-mindzie-Muted">
-                  {row.priority ?? 'Normal'} priority · v
+                  {row.priority ?? DEFAULT_PRIORITY} priority · v
                   {row.notebookVersion ?? '?'} ·{' '}
                   {row.source === 'schedule'
                     ? 'scheduled'

@@ -8,6 +8,7 @@ import { runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
+import { DEFAULT_PRIORITY, PRIORITIES } from '../contract';
 import {
   IParameterField,
   fieldValue,
@@ -48,7 +49,7 @@ export function RunForm(
   const [texts, setTexts] = React.useState<Record<string, string>>({});
   const codeCells = notebook.cells.filter(cell => cell.cellType === 'code');
   const [options, setOptions] = React.useState<IOptionsState>(() => ({
-    priority: 'Normal',
+    priority: DEFAULT_PRIORITY,
     timeoutMinutes: '30',
     stopOnError: false,
     useRange: false,
@@ -217,9 +218,12 @@ export function RunForm(
               })
             }
           >
-            <option value="High">High</option>
-            <option value="Normal">Normal</option>
-            <option value="Low">Low</option>
+            {/* Highest first. */}
+            {[...PRIORITIES].reverse().map(priority => (
+              <option key={priority} value={priority}>
+                {priority}
+              </option>
+            ))}
           </Select>
         </Field>
         <Field
