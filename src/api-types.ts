@@ -541,6 +541,14 @@ export interface IParameterItem {
    * The line's comment.
    */
   help: string;
+  /**
+   * The default as a JSON value, when it is a literal JSON can hold; else null.
+   */
+  value: unknown;
+  /**
+   * True when value holds the default.
+   */
+  literal: boolean;
 }
 /**
  * Body of PUT /api/{tenantId}/{projectId}/notebook/{notebookId}. Every field is optional; `integration` and `environment` are merged field by field; `cells` replaces all cells.
