@@ -82,9 +82,12 @@ export function addCommands(context: ICommandContext): void {
 
   const requireProject = (): IProjectRef | null => {
     if (!model.project) {
-      Notification.warning('Choose a mindzie project in the mindzie panel first.', {
-        autoClose: 5000
-      });
+      Notification.warning(
+        'Choose a mindzie project in the mindzie panel first.',
+        {
+          autoClose: 5000
+        }
+      );
       context.showPanel();
       return null;
     }
@@ -186,7 +189,8 @@ export function addCommands(context: ICommandContext): void {
 
   commands.addCommand(CommandIDs.uploadDataset, {
     label: 'Upload Dataset to mindzie…',
-    caption: 'Upload a CSV or Parquet event log into the current mindzie project',
+    caption:
+      'Upload a CSV or Parquet event log into the current mindzie project',
     icon: datasetUploadIcon,
     execute: async (): Promise<IDataset | null | undefined> => {
       const project = requireProject();
@@ -195,7 +199,12 @@ export function addCommands(context: ICommandContext): void {
       }
       const dataset = await uploadDatasetDialog({
         submit: values =>
-          service.uploadDataset(project, values.file, values.file.name, values.name)
+          service.uploadDataset(
+            project,
+            values.file,
+            values.file.name,
+            values.name
+          )
       });
       if (dataset) {
         Notification.success(
@@ -209,7 +218,8 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.deleteNotebook, {
-    label: args => (args.notebookName ? `Delete “${args.notebookName}”` : 'Delete Notebook'),
+    label: args =>
+      args.notebookName ? `Delete “${args.notebookName}”` : 'Delete Notebook',
     caption: 'Delete a mindzie notebook, its file and its execution history',
     execute: async args => {
       const project = requireProject();
@@ -229,9 +239,12 @@ export function addCommands(context: ICommandContext): void {
       try {
         await service.deleteNotebook(project, notebookId);
       } catch (error) {
-        Notification.error(`Could not delete “${name}”: ${errorMessage(error)}`, {
-          autoClose: false
-        });
+        Notification.error(
+          `Could not delete “${name}”: ${errorMessage(error)}`,
+          {
+            autoClose: false
+          }
+        );
         return false;
       }
       Notification.success(`Deleted “${name}”.`, { autoClose: 3000 });
@@ -266,9 +279,12 @@ export function addCommands(context: ICommandContext): void {
       try {
         await service.deleteDataset(project, datasetId);
       } catch (error) {
-        Notification.error(`Could not delete “${name}”: ${errorMessage(error)}`, {
-          autoClose: false
-        });
+        Notification.error(
+          `Could not delete “${name}”: ${errorMessage(error)}`,
+          {
+            autoClose: false
+          }
+        );
         return false;
       }
       Notification.success(`Deleted dataset “${name}”.`, { autoClose: 3000 });
@@ -289,7 +305,8 @@ export function addCommands(context: ICommandContext): void {
 
   commands.addCommand(CommandIDs.runNotebook, {
     label: 'Run with mindzie',
-    caption: 'Run this notebook with mindzie: parameters, live progress and results',
+    caption:
+      'Run this notebook with mindzie: parameters, live progress and results',
     icon: runWithMindzieIcon,
     isEnabled: () => !!context.notebooks?.currentWidget,
     execute: async () => {
@@ -361,9 +378,12 @@ export function addCommands(context: ICommandContext): void {
         watcher.update(execution);
         void watcher.refresh();
       } catch (error) {
-        Notification.error(`Could not cancel the execution: ${errorMessage(error)}`, {
-          autoClose: false
-        });
+        Notification.error(
+          `Could not cancel the execution: ${errorMessage(error)}`,
+          {
+            autoClose: false
+          }
+        );
         void watcher.refresh();
         return false;
       }
@@ -390,7 +410,9 @@ export function addCommands(context: ICommandContext): void {
       await widget.context.ready;
       await widget.revealed;
       const notebook = widget.content;
-      const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
+      const index = notebook.widgets.findIndex(
+        cell => cell.model.id === cellId
+      );
       if (index < 0) {
         Notification.warning(
           `The cell ${cellId} is no longer in ${path}: it was deleted or its id changed.`,
@@ -414,7 +436,9 @@ export function addCommands(context: ICommandContext): void {
       if (!url) {
         return;
       }
-      const existing = context.reports.find(widget => widget.content.url === url);
+      const existing = context.reports.find(
+        widget => widget.content.url === url
+      );
       if (existing) {
         app.shell.activateById(existing.id);
         return existing;
@@ -445,12 +469,19 @@ export function addCommands(context: ICommandContext): void {
         return;
       }
       try {
-        const blob = await service.downloadResults(ids, ids.notebookId, ids.executionId);
+        const blob = await service.downloadResults(
+          ids,
+          ids.notebookId,
+          ids.executionId
+        );
         downloadBlob(blob, `execution-${ids.executionId}.zip`);
       } catch (error) {
-        Notification.error(`Could not download the results: ${errorMessage(error)}`, {
-          autoClose: false
-        });
+        Notification.error(
+          `Could not download the results: ${errorMessage(error)}`,
+          {
+            autoClose: false
+          }
+        );
       }
     }
   });
@@ -465,7 +496,10 @@ namespace Private {
       string | undefined
     >;
     if (!tenantId || !projectId || !notebookId || !executionId) {
-      console.warn('jupyter-mindzie: an execution command needs its four ids', args);
+      console.warn(
+        'jupyter-mindzie: an execution command needs its four ids',
+        args
+      );
       return null;
     }
     return { tenantId, projectId, notebookId, executionId };
@@ -487,7 +521,9 @@ namespace Private {
           label: 'Open',
           caption: 'Open the notebook in JupyterLab',
           callback: () => {
-            void app.commands.execute(CommandIDs.openNotebook, { path: notebook.path });
+            void app.commands.execute(CommandIDs.openNotebook, {
+              path: notebook.path
+            });
           }
         }
       ]
@@ -515,9 +551,11 @@ namespace Private {
       string,
       unknown
     >;
-    const notebookId = typeof meta.notebookId === 'string' ? meta.notebookId : null;
+    const notebookId =
+      typeof meta.notebookId === 'string' ? meta.notebookId : null;
     const tenantId = typeof meta.tenantId === 'string' ? meta.tenantId : null;
-    const projectId = typeof meta.projectId === 'string' ? meta.projectId : null;
+    const projectId =
+      typeof meta.projectId === 'string' ? meta.projectId : null;
     if (!notebookId || !tenantId || !projectId) {
       Notification.warning(
         `${panel.context.path} is not a mindzie notebook. Upload it to a mindzie project first (mindzie panel → Upload notebook).`,

@@ -75,7 +75,8 @@ export function checkCron(
       use24HourTimeFormat: true,
       verbose: false
     });
-  } catch (error) {
+  } catch {
+    // cronstrue cannot word every expression croner accepts: show it as written.
     description = expression;
   }
   return { expression, valid: true, description, nextRuns };

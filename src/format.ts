@@ -29,7 +29,10 @@ export function formatDateTime(iso: string | null | undefined): string {
 /**
  * "just now", "5 minutes ago", "3 days ago"; the date beyond a month.
  */
-export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
+export function timeAgo(
+  iso: string | null | undefined,
+  now = Date.now()
+): string {
   if (!iso) {
     return 'never';
   }

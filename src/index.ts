@@ -73,7 +73,10 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
           settings.changed.connect(apply);
         })
         .catch(reason => {
-          console.error('jupyter-mindzie: could not load the settings.', reason);
+          console.error(
+            'jupyter-mindzie: could not load the settings.',
+            reason
+          );
         });
     }
 
@@ -99,12 +102,16 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
     if (restorer) {
       void restorer.restore(executions, {
         command: CommandIDs.openExecution,
-        args: widget => widget.content.args as unknown as ReadonlyPartialJSONObject,
+        args: widget =>
+          widget.content.args as unknown as ReadonlyPartialJSONObject,
         name: widget => widget.content.executionId
       });
       void restorer.restore(reports, {
         command: CommandIDs.openReport,
-        args: widget => ({ url: widget.content.url, name: widget.content.name }),
+        args: widget => ({
+          url: widget.content.url,
+          name: widget.content.name
+        }),
         name: widget => widget.content.url
       });
     }
@@ -136,8 +143,10 @@ namespace Private {
       defaultTenantId: String(composite.defaultTenantId ?? '').trim(),
       defaultProjectId: String(composite.defaultProjectId ?? '').trim(),
       pageSize: Number(composite.pageSize) || DEFAULT_SETTINGS.pageSize,
-      pollInterval: Number(composite.pollInterval) || DEFAULT_SETTINGS.pollInterval,
-      generateReport: composite.generateReport ?? DEFAULT_SETTINGS.generateReport
+      pollInterval:
+        Number(composite.pollInterval) || DEFAULT_SETTINGS.pollInterval,
+      generateReport:
+        composite.generateReport ?? DEFAULT_SETTINGS.generateReport
     };
   }
 }

@@ -179,7 +179,11 @@ export class MindzieModel {
       before.defaultTenantId !== this._settings.defaultTenantId ||
       before.defaultProjectId !== this._settings.defaultProjectId;
     if (this._settings.pageSize !== before.pageSize) {
-      this._query = { ...this._query, pageSize: this._settings.pageSize, page: 1 };
+      this._query = {
+        ...this._query,
+        pageSize: this._settings.pageSize,
+        page: 1
+      };
     }
     this._changed.emit();
     const fallback = this._defaultProject();
@@ -228,7 +232,10 @@ export class MindzieModel {
     this._mergeKnown(project);
     this._known = [
       ...this._known.filter(p => !sameProject(p, project)),
-      { tenantId: project.tenantId.toLowerCase(), projectId: project.projectId.toLowerCase() }
+      {
+        tenantId: project.tenantId.toLowerCase(),
+        projectId: project.projectId.toLowerCase()
+      }
     ];
     await this.selectProject(project);
   }
@@ -264,7 +271,10 @@ export class MindzieModel {
         ...this._query,
         pageSize: this._query.pageSize ?? this._settings.pageSize
       });
-      if (call !== this._calls.notebooks || !sameProject(project, this._project)) {
+      if (
+        call !== this._calls.notebooks ||
+        !sameProject(project, this._project)
+      ) {
         return;
       }
       // A page emptied by deletions: step back to the last page that has rows.
@@ -419,7 +429,10 @@ export class MindzieModel {
           break;
         }
       }
-      if (call !== this._calls.datasets || !sameProject(project, this._project)) {
+      if (
+        call !== this._calls.datasets ||
+        !sameProject(project, this._project)
+      ) {
         return;
       }
       this._datasets = { data: all, loading: false, error: null };
@@ -519,7 +532,11 @@ export class MindzieModel {
     this._info = { ...this._info, loading: true };
     this._changed.emit();
     try {
-      this._info = { data: await this.service.info(), loading: false, error: null };
+      this._info = {
+        data: await this.service.info(),
+        loading: false,
+        error: null
+      };
     } catch (error) {
       this._info = { ...this._info, loading: false, error };
     }
@@ -542,7 +559,9 @@ export class MindzieModel {
       }));
       const reachable = (p: IProjectRef) =>
         list.tenants === '*' ||
-        list.tenants.map(t => t.toLowerCase()).includes(p.tenantId.toLowerCase());
+        list.tenants
+          .map(t => t.toLowerCase())
+          .includes(p.tenantId.toLowerCase());
       const extra = [...this._known, this._defaultProject(), this._project];
       for (const candidate of extra) {
         if (
@@ -643,9 +662,12 @@ export class MindzieModel {
     }
     try {
       const saved = (await this._state.fetch(Private.STATE_KEY)) as
-        | Private.ISavedState
-        | undefined;
-      if (saved?.project && isGuid(saved.project.tenantId) && isGuid(saved.project.projectId)) {
+        Private.ISavedState | undefined;
+      if (
+        saved?.project &&
+        isGuid(saved.project.tenantId) &&
+        isGuid(saved.project.projectId)
+      ) {
         this._remembered = saved.project;
       }
       if (Array.isArray(saved?.known)) {
@@ -654,7 +676,10 @@ export class MindzieModel {
         );
       }
     } catch (error) {
-      console.warn('jupyter-mindzie: could not read the saved panel state.', error);
+      console.warn(
+        'jupyter-mindzie: could not read the saved panel state.',
+        error
+      );
     }
   }
 
@@ -664,7 +689,10 @@ export class MindzieModel {
     }
     const state: Private.ISavedState = {
       project: this._project
-        ? { tenantId: this._project.tenantId, projectId: this._project.projectId }
+        ? {
+            tenantId: this._project.tenantId,
+            projectId: this._project.projectId
+          }
         : null,
       known: this._known.slice(-20)
     };

@@ -156,10 +156,7 @@ namespace Private {
     }
     const text = await response.text();
     if (!response.ok && response.status !== 304) {
-      throw new MindzieRequestError(
-        response.status,
-        toProblem(response, text)
-      );
+      throw new MindzieRequestError(response.status, toProblem(response, text));
     }
     return { response, text };
   }
@@ -185,11 +182,14 @@ namespace Private {
    * still yields a problem with a useful message.
    */
   export function toProblem(response: Response, text: string): IProblem {
+    const detail =
+      `The server answered ${response.status} ${response.statusText}`.trim();
     const fallback: IProblem = {
       type: 'about:blank',
       title: response.statusText || 'Error',
       status: response.status,
-      detail: `The server answered ${response.status} ${response.statusText}`.trim()
+      detail,
+      message: detail
     };
     if (!text) {
       return fallback;

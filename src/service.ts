@@ -367,8 +367,6 @@ namespace Private {
         params[key] = String(value);
       }
     }
-    return Object.keys(params).length
-      ? URLExt.objectToQueryString(params)
-      : '';
+    return Object.keys(params).length ? URLExt.objectToQueryString(params) : '';
   }
 }

@@ -5,17 +5,8 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { MindzieRequestError } from './request';
-import {
-  ExecutionStatus,
-  IExecution,
-  IMindzieService,
-  IProjectRef
-} from './tokens';
-
-/**
- * Terminal execution states.
- */
-export const TERMINAL: ExecutionStatus[] = ['Completed', 'Error', 'Cancelled'];
+import { isTerminal } from './contract';
+import { IExecution, IMindzieService, IProjectRef } from './tokens';
 
 /**
  * Watchers that may hold a waiting request at the same time.
@@ -36,7 +27,10 @@ export class ExecutionWatcher implements IDisposable {
     this.notebookId = options.notebookId;
     this.executionId = options.executionId;
     this._minInterval = Math.max(100, options.minInterval ?? 400);
-    this._maxInterval = Math.max(this._minInterval, options.maxInterval ?? 4000);
+    this._maxInterval = Math.max(
+      this._minInterval,
+      options.maxInterval ?? 4000
+    );
     this._waitSeconds = Math.max(0, Math.floor(options.waitSeconds ?? 25));
     this._interval = this._minInterval;
   }
@@ -156,7 +150,10 @@ export class ExecutionWatcher implements IDisposable {
       } else {
         this._interval = changed
           ? this._minInterval
-          : Math.min(Math.max(this._interval, this._minInterval) * 1.5, this._maxInterval);
+          : Math.min(
+              Math.max(this._interval, this._minInterval) * 1.5,
+              this._maxInterval
+            );
       }
     } catch (error) {
       if (call !== this._calls || this._isDisposed || abort.signal.aborted) {
@@ -213,7 +210,7 @@ export class ExecutionWatcher implements IDisposable {
     if (changed) {
       this._changed.emit();
     }
-    if (TERMINAL.includes(execution.status)) {
+    if (isTerminal(execution.status)) {
       this._finish();
     }
     return changed;

@@ -137,7 +137,9 @@ export function EmptyState(props: {
   return (
     <div className="jp-mindzie-Empty" data-testid={props.testId}>
       <div>{props.children}</div>
-      {props.action && <div className="jp-mindzie-Empty-action">{props.action}</div>}
+      {props.action && (
+        <div className="jp-mindzie-Empty-action">{props.action}</div>
+      )}
     </div>
   );
 }
@@ -241,9 +243,15 @@ export function Tabs<T extends string>(props: {
  */
 export function Spinner(props: { label?: string }): JSX.Element {
   return (
-    <span className="jp-mindzie-Spinner" role="status" aria-label={props.label ?? 'Loading'}>
+    <span
+      className="jp-mindzie-Spinner"
+      role="status"
+      aria-label={props.label ?? 'Loading'}
+    >
       <span className="jp-mindzie-Spinner-dot" />
-      {props.label && <span className="jp-mindzie-Spinner-label">{props.label}</span>}
+      {props.label && (
+        <span className="jp-mindzie-Spinner-label">{props.label}</span>
+      )}
     </span>
   );
 }

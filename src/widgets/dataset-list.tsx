@@ -1,7 +1,11 @@
 /**
  * The project's datasets: upload, see their size and columns, delete.
  */
-import { deleteIcon, fileUploadIcon, spreadsheetIcon } from '@jupyterlab/ui-components';
+import {
+  deleteIcon,
+  fileUploadIcon,
+  spreadsheetIcon
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
@@ -31,7 +35,10 @@ export function DatasetList(props: IPanelProps): JSX.Element {
     >
       {datasets.error ? (
         <div className="jp-mindzie-Padded">
-          <ErrorBox error={datasets.error} onRetry={() => void model.refreshDatasets()} />
+          <ErrorBox
+            error={datasets.error}
+            onRetry={() => void model.refreshDatasets()}
+          />
         </div>
       ) : null}
       {datasets.data && !datasets.data.length && !datasets.error ? (
@@ -46,7 +53,8 @@ export function DatasetList(props: IPanelProps): JSX.Element {
             </button>
           }
         >
-          No datasets yet. Upload an event log (CSV or Parquet) to bind it to notebooks.
+          No datasets yet. Upload an event log (CSV or Parquet) to bind it to
+          notebooks.
         </EmptyState>
       ) : null}
       {datasets.data?.length ? (
@@ -59,16 +67,24 @@ export function DatasetList(props: IPanelProps): JSX.Element {
               data-dataset-id={dataset.datasetId}
               title={`${dataset.name}\nColumns: ${dataset.columns.join(', ')}\nId: ${dataset.datasetId}`}
             >
-              <spreadsheetIcon.react tag="span" className="jp-mindzie-ListItem-icon" />
+              <spreadsheetIcon.react
+                tag="span"
+                className="jp-mindzie-ListItem-icon"
+              />
               <div className="jp-mindzie-ListItem-body">
                 <div className="jp-mindzie-ListItem-title">
-                  <span className="jp-mindzie-ListItem-name">{dataset.name}</span>
+                  <span className="jp-mindzie-ListItem-name">
+                    {dataset.name}
+                  </span>
                 </div>
                 <div className="jp-mindzie-ListItem-meta">
-                  {formatCount(dataset.recordCount)} rows · {dataset.columns.length}{' '}
-                  columns · {dataset.format.toUpperCase()}
-                  {dataset.size !== undefined ? ` · ${formatBytes(dataset.size)}` : ''} ·{' '}
-                  {timeAgo(dataset.dateCreated)}
+                  {formatCount(dataset.recordCount)} rows ·{' '}
+                  {dataset.columns.length} columns ·{' '}
+                  {dataset.format.toUpperCase()}
+                  {dataset.size !== undefined
+                    ? ` · ${formatBytes(dataset.size)}`
+                    : ''}{' '}
+                  · {timeAgo(dataset.dateCreated)}
                 </div>
               </div>
               <div className="jp-mindzie-ListItem-actions">

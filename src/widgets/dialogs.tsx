@@ -7,12 +7,12 @@
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
+import { OUTPUT_FORMATS } from '../contract';
 import { isGuid } from '../model';
 import {
   IDataset,
   IProjectRef,
   NotebookTemplate,
-  OUTPUT_FORMATS,
   OutputFormat
 } from '../tokens';
 import { ErrorBox, Select } from './common';
@@ -22,7 +22,10 @@ import { ErrorBox, Select } from './common';
  */
 class FormBody<V> extends ReactWidget implements Dialog.IBodyWidget<V> {
   constructor(
-    private _render: (values: V, set: (patch: Partial<V>) => void) => JSX.Element,
+    private _render: (
+      values: V,
+      set: (patch: Partial<V>) => void
+    ) => JSX.Element,
     public values: V,
     private _error: unknown,
     testId: string
@@ -191,7 +194,7 @@ export function DatasetSelect(props: {
   return (
     <Select
       id={props.id}
-            value={props.value ?? ''}
+      value={props.value ?? ''}
       data-testid={props.testId}
       onChange={event => props.onChange(event.target.value || null)}
     >
@@ -227,7 +230,7 @@ export function OutputFormatSelect(props: {
   return (
     <Select
       id={props.id}
-            value={props.value}
+      value={props.value}
       data-testid={props.testId}
       onChange={event => props.onChange(event.target.value as OutputFormat)}
     >
@@ -311,15 +314,15 @@ export function addProjectDialog(options: {
     render: (values, set) => (
       <>
         <p className="jp-mindzie-Form-intro">
-          Projects are named by their tenant and project ids (GUIDs). A project you
-          open here is kept in this browser; it shows on the server once it holds a
-          notebook or a dataset.
+          Projects are named by their tenant and project ids (GUIDs). A project
+          you open here is kept in this browser; it shows on the server once it
+          holds a notebook or a dataset.
         </p>
         <Field label="Tenant" htmlFor="jp-mindzie-tenant">
           {tenants ? (
             <Select
               id="jp-mindzie-tenant"
-                            value={values.tenantId}
+              value={values.tenantId}
               data-testid="mindzie-tenant-input"
               onChange={event => set({ tenantId: event.target.value })}
             >
@@ -453,20 +456,22 @@ export function createNotebookDialog<R>(options: {
         >
           <Select
             id="jp-mindzie-nb-template"
-                        value={values.template}
+            value={values.template}
             data-testid="mindzie-notebook-template"
             onChange={event =>
               set({ template: event.target.value as NotebookTemplate })
             }
           >
-            <option value="process_mining_starter">Process mining starter</option>
+            <option value="process_mining_starter">
+              Process mining starter
+            </option>
             <option value="blank">Blank</option>
           </Select>
         </Field>
         <Field label="Kernel" htmlFor="jp-mindzie-nb-kernel">
           <Select
             id="jp-mindzie-nb-kernel"
-                        value={values.kernelType}
+            value={values.kernelType}
             onChange={event => set({ kernelType: event.target.value })}
           >
             {kernels.map(kernel => (
@@ -577,7 +582,8 @@ export function uploadNotebookDialog<R>(options: {
         />
       </>
     ),
-    validate: values => (values.file ? null : 'Choose a notebook file (.ipynb).'),
+    validate: values =>
+      values.file ? null : 'Choose a notebook file (.ipynb).',
     submit: values => options.submit({ ...values, file: values.file! })
   });
 }
@@ -601,8 +607,8 @@ export function uploadDatasetDialog<R>(options: {
     render: (values, set) => (
       <>
         <p className="jp-mindzie-Form-intro">
-          An event log as CSV (UTF-8, with a header row) or Parquet: typically one row
-          per event with a case id, an activity and a timestamp.
+          An event log as CSV (UTF-8, with a header row) or Parquet: typically
+          one row per event with a case id, an activity and a timestamp.
         </p>
         <Field label="File (.csv or .parquet)">
           <FileInput

@@ -17,12 +17,8 @@ import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
-import {
-  formatBytes,
-  formatDateTime,
-  formatSeconds,
-  shortId
-} from '../format';
+import { DEFAULT_PRIORITY, isTerminal } from '../contract';
+import { formatBytes, formatDateTime, formatSeconds, shortId } from '../format';
 import { mindzieIcon } from '../icons';
 import { MindzieModel } from '../model';
 import {
@@ -33,7 +29,6 @@ import {
   IResultOutput,
   IResults
 } from '../tokens';
-import { TERMINAL } from '../watcher';
 import {
   EmptyState,
   ErrorBox,
@@ -81,7 +76,9 @@ export class ExecutionView extends ReactWidget {
    * What the layout restorer keeps to reopen this tab.
    */
   get args(): IExecutionIds & { notebookName?: string } {
-    return this._name ? { ...this.ids, notebookName: this._name } : { ...this.ids };
+    return this._name
+      ? { ...this.ids, notebookName: this._name }
+      : { ...this.ids };
   }
 
   setNotebookName(name: string | null): void {
@@ -134,7 +131,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
   useSignal(watcher.changed);
   const execution = watcher.execution;
   const status = execution?.status;
-  const terminal = !!status && TERMINAL.includes(status);
+  const terminal = !!status && isTerminal(status);
 
   const [notebook, setNotebook] = React.useState<INotebook | null>(null);
   React.useEffect(() => {
@@ -184,7 +181,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
     return (
       <div className="jp-mindzie-Execution" data-testid="mindzie-execution">
         {watcher.error ? (
-          <ErrorBox error={watcher.error} onRetry={() => void watcher.refresh()} />
+          <ErrorBox
+            error={watcher.error}
+            onRetry={() => void watcher.refresh()}
+          />
         ) : (
           <Spinner label="Loading the execution…" />
         )}
@@ -193,21 +193,25 @@ function ExecutionPage(props: IPageProps): JSX.Element {
   }
 
   const path = notebook?.path ?? null;
-  const cellsById = new Map((notebook?.cells ?? []).map(cell => [cell.cellId, cell]));
+  const cellsById = new Map(
+    (notebook?.cells ?? []).map(cell => [cell.cellId, cell])
+  );
+  // The panel never asks for `includeCells=false`: the list is always there.
+  const cellResults = execution.cellResults ?? [];
   // A cancelled run's interrupted cell is no failure of the analysis: it shows among the cells.
-  const failed = execution.cellResults.filter(
+  const failed = cellResults.filter(
     cell => cell.status === 'Error' && cell.errorType !== 'Cancelled'
   );
   const progress = execution.progress;
   const elapsed = terminal
     ? execution.totalDurationSeconds
-    : (Date.now() - new Date(execution.startTime).getTime()) / 1000;
+    : (Date.now() - new Date(execution.startTime ?? 0).getTime()) / 1000;
   const params = Object.entries(execution.parameters ?? {});
 
   const cells = (
-    <Section title="Cells" count={execution.cellResults.length} testId="mindzie-cells">
+    <Section title="Cells" count={cellResults.length} testId="mindzie-cells">
       <ol className="jp-mindzie-Cells">
-        {execution.cellResults.map((cell, index) => (
+        {cellResults.map((cell, index) => (
           <CellRow
             key={cell.cellId}
             cell={cell}
@@ -242,7 +246,9 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               <button
                 className="jp-mod-styled jp-mod-warn jp-mindzie-Button"
                 data-testid="mindzie-cancel"
-                onClick={() => void commands.execute(CommandIDs.cancelExecution, { ...ids })}
+                onClick={() =>
+                  void commands.execute(CommandIDs.cancelExecution, { ...ids })
+                }
               >
                 <stopIcon.react tag="span" className="jp-mindzie-Button-icon" />
                 Cancel
@@ -251,9 +257,14 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             {path && (
               <button
                 className="jp-mod-styled jp-mindzie-Button"
-                onClick={() => void commands.execute(CommandIDs.openNotebook, { path })}
+                onClick={() =>
+                  void commands.execute(CommandIDs.openNotebook, { path })
+                }
               >
-                <launchIcon.react tag="span" className="jp-mindzie-Button-icon" />
+                <launchIcon.react
+                  tag="span"
+                  className="jp-mindzie-Button-icon"
+                />
                 Open notebook
               </button>
             )}
@@ -273,16 +284,25 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           </div>
         </div>
         <div className="jp-mindzie-Execution-meta">
-          <span title={execution.startTime}>Started {formatDateTime(execution.startTime)}</span>
+          <span title={execution.startTime ?? undefined}>
+            Started {formatDateTime(execution.startTime)}
+          </span>
           <span data-testid="mindzie-execution-duration">
             {terminal ? 'Took' : 'Running for'} {formatSeconds(elapsed)}
           </span>
-          <span>{execution.priority ?? 'Normal'} priority</span>
-          {execution.notebookVersion && <span>notebook v{execution.notebookVersion}</span>}
-          <span title={execution.executionId}>id {shortId(execution.executionId)}</span>
+          <span>{execution.priority ?? DEFAULT_PRIORITY} priority</span>
+          {execution.notebookVersion && (
+            <span>notebook v{execution.notebookVersion}</span>
+          )}
+          <span title={execution.executionId}>
+            id {shortId(execution.executionId)}
+          </span>
         </div>
         {params.length ? (
-          <div className="jp-mindzie-Params" data-testid="mindzie-execution-parameters">
+          <div
+            className="jp-mindzie-Params"
+            data-testid="mindzie-execution-parameters"
+          >
             {params.map(([name, value]) => (
               <code key={name} className="jp-mindzie-Chip">
                 {name}={paramText(name, value, model.datasets.data)}
@@ -292,7 +312,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
         ) : null}
       </header>
 
-      <div className="jp-mindzie-Execution-progress" data-testid="mindzie-progress">
+      <div
+        className="jp-mindzie-Execution-progress"
+        data-testid="mindzie-progress"
+      >
         <ProgressBar
           percent={progress.percentComplete}
           status={
@@ -301,7 +324,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               : execution.status
           }
         />
-        <div className="jp-mindzie-Execution-progressText" data-testid="mindzie-progress-text">
+        <div
+          className="jp-mindzie-Execution-progressText"
+          data-testid="mindzie-progress-text"
+        >
           {phaseText(execution)}
         </div>
       </div>
@@ -316,7 +342,11 @@ function ExecutionPage(props: IPageProps): JSX.Element {
       ) : null}
 
       {execution.status === 'Error' && (
-        <div className="jp-mindzie-Banner jp-mod-error" role="alert" data-testid="mindzie-execution-error">
+        <div
+          className="jp-mindzie-Banner jp-mod-error"
+          role="alert"
+          data-testid="mindzie-execution-error"
+        >
           <strong>{execution.errorType ?? 'Error'}</strong>
           {execution.errorMessage ? `: ${execution.errorMessage}` : ''}
           <div className="jp-mindzie-Muted">
@@ -330,7 +360,10 @@ function ExecutionPage(props: IPageProps): JSX.Element {
         </div>
       )}
       {execution.status === 'Cancelled' && (
-        <div className="jp-mindzie-Banner" data-testid="mindzie-execution-cancelled">
+        <div
+          className="jp-mindzie-Banner"
+          data-testid="mindzie-execution-cancelled"
+        >
           <strong>Cancelled.</strong> Cells that had run keep their results.
         </div>
       )}
@@ -346,7 +379,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             <FailedCell
               key={cell.cellId}
               cell={cell}
-              index={execution.cellResults.indexOf(cell)}
+              index={cellResults.indexOf(cell)}
               source={cellsById.get(cell.cellId)?.content}
               path={path}
               traceback={results?.outputs.find(
@@ -371,14 +404,18 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             path={path}
           />
         ) : resultsError ? (
-          <ErrorBox error={resultsError} title="Could not load the results" onRetry={loadResults} />
+          <ErrorBox
+            error={resultsError}
+            title="Could not load the results"
+            onRetry={loadResults}
+          />
         ) : (
           <Spinner label="Loading the results…" />
         )
       ) : (
         <EmptyState testId="mindzie-results-pending">
-          Results (plots, tables, enriched datasets, models and the report) show here when the run
-          ends.
+          Results (plots, tables, enriched datasets, models and the report) show
+          here when the run ends.
         </EmptyState>
       )}
 
@@ -394,15 +431,24 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               </tr>
               <tr>
                 <th>Peak memory</th>
-                <td>{execution.resources.peakMemoryUsage ?? formatBytes(execution.resources.peakMemoryBytes)}</td>
+                <td>
+                  {execution.resources.peakMemoryUsage ??
+                    formatBytes(execution.resources.peakMemoryBytes)}
+                </td>
               </tr>
               <tr>
                 <th>CPU time</th>
-                <td>{execution.resources.cpuTime ?? formatSeconds(execution.resources.cpuTimeSeconds)}</td>
+                <td>
+                  {execution.resources.cpuTime ??
+                    formatSeconds(execution.resources.cpuTimeSeconds)}
+                </td>
               </tr>
               <tr>
                 <th>Disk (artifacts)</th>
-                <td>{execution.resources.diskUsage ?? formatBytes(execution.resources.diskUsageBytes)}</td>
+                <td>
+                  {execution.resources.diskUsage ??
+                    formatBytes(execution.resources.diskUsageBytes)}
+                </td>
               </tr>
             </tbody>
           </table>
@@ -442,7 +488,9 @@ const CELL_ICONS: Record<string, JSX.Element> = {
   Success: <checkIcon.react tag="span" className="jp-mindzie-CellIcon" />,
   Error: <closeIcon.react tag="span" className="jp-mindzie-CellIcon" />,
   Pending: <circleEmptyIcon.react tag="span" className="jp-mindzie-CellIcon" />,
-  Skipped: <span className="jp-mindzie-CellIcon jp-mindzie-CellIcon-skipped">–</span>,
+  Skipped: (
+    <span className="jp-mindzie-CellIcon jp-mindzie-CellIcon-skipped">–</span>
+  ),
   Running: <span className="jp-mindzie-CellIcon jp-mindzie-Spinner-dot" />
 };
 
@@ -455,7 +503,8 @@ function CellRow(props: {
   commands: CommandRegistry;
 }): JSX.Element {
   const { cell, path, commands } = props;
-  const status = props.current && cell.status === 'Pending' ? 'Running' : cell.status;
+  const status =
+    props.current && cell.status === 'Pending' ? 'Running' : cell.status;
   return (
     <li
       className={`jp-mindzie-CellRow${props.current ? ' jp-mod-current' : ''}`}
@@ -473,14 +522,21 @@ function CellRow(props: {
         <button
           className="jp-mindzie-LinkButton jp-mindzie-CellRow-id"
           title="Show this cell in the notebook"
-          onClick={() => void commands.execute(CommandIDs.goToCell, { path, cellId: cell.cellId })}
+          onClick={() =>
+            void commands.execute(CommandIDs.goToCell, {
+              path,
+              cellId: cell.cellId
+            })
+          }
         >
           {cell.cellId}
         </button>
       ) : (
         <span className="jp-mindzie-CellRow-id">{cell.cellId}</span>
       )}
-      <code className="jp-mindzie-CellRow-source">{firstLine(props.source, 60)}</code>
+      <code className="jp-mindzie-CellRow-source">
+        {firstLine(props.source, 60)}
+      </code>
       <span className="jp-mindzie-CellRow-time">
         {cell.status === 'Error'
           ? cell.errorType
@@ -509,7 +565,11 @@ function FailedCell(
   const [showTrace, setShowTrace] = React.useState(false);
   const lines = (props.source ?? '').split('\n');
   return (
-    <div className="jp-mindzie-FailedCell" data-testid="mindzie-failed-cell" data-cell-id={cell.cellId}>
+    <div
+      className="jp-mindzie-FailedCell"
+      data-testid="mindzie-failed-cell"
+      data-cell-id={cell.cellId}
+    >
       <div className="jp-mindzie-FailedCell-header">
         <span className="jp-mindzie-FailedCell-where">
           Cell [{props.index + 1}] <code>{cell.cellId}</code>
@@ -519,14 +579,20 @@ function FailedCell(
             className="jp-mod-styled jp-mindzie-Button jp-mindzie-Button-small"
             data-testid="mindzie-go-to-cell"
             onClick={() =>
-              void commands.execute(CommandIDs.goToCell, { path, cellId: cell.cellId })
+              void commands.execute(CommandIDs.goToCell, {
+                path,
+                cellId: cell.cellId
+              })
             }
           >
             Go to cell
           </button>
         )}
       </div>
-      <div className="jp-mindzie-FailedCell-error" data-testid="mindzie-failed-cell-error">
+      <div
+        className="jp-mindzie-FailedCell-error"
+        data-testid="mindzie-failed-cell-error"
+      >
         <strong>{cell.errorType ?? 'Error'}</strong>
         {cell.errorMessage ? `: ${cell.errorMessage}` : ''}
       </div>
@@ -538,10 +604,15 @@ function FailedCell(
       ) : null}
       {traceback && typeof traceback.content === 'string' ? (
         <>
-          <button className="jp-mindzie-LinkButton" onClick={() => setShowTrace(!showTrace)}>
+          <button
+            className="jp-mindzie-LinkButton"
+            onClick={() => setShowTrace(!showTrace)}
+          >
             {showTrace ? 'Hide the traceback' : 'Show the traceback'}
           </button>
-          {showTrace && <pre className="jp-mindzie-Traceback">{traceback.content}</pre>}
+          {showTrace && (
+            <pre className="jp-mindzie-Traceback">{traceback.content}</pre>
+          )}
         </>
       ) : null}
     </div>

@@ -8,7 +8,12 @@ import * as React from 'react';
 import { CommandIDs } from '../commands';
 import { checkCron, formatRunTime } from '../cron';
 import { MindzieRequestError, errorMessage } from '../request';
-import { IDataset, IIntegration, INotebook, INotebookUpdate } from '../tokens';
+import {
+  IDataset,
+  IIntegrationSettings,
+  INotebook,
+  INotebookUpdate
+} from '../tokens';
 import { ErrorBox, Select } from './common';
 import { Checkbox, DatasetSelect, Field, OutputFormatSelect } from './dialogs';
 import { IPanelProps } from './panel';
@@ -24,7 +29,7 @@ const CRON_PRESETS: Array<[string, string]> = [
 interface ISettingsState {
   notebookName: string;
   notebookDescription: string;
-  integration: IIntegration;
+  integration: IIntegrationSettings;
 }
 
 function initialState(notebook: INotebook): ISettingsState {
@@ -42,17 +47,23 @@ export function IntegrationForm(
   props: IPanelProps & { notebook: INotebook }
 ): JSX.Element {
   const { model, commands, notebook } = props;
-  const [state, setState] = React.useState<ISettingsState>(() => initialState(notebook));
+  const [state, setState] = React.useState<ISettingsState>(() =>
+    initialState(notebook)
+  );
   const [saving, setSaving] = React.useState(false);
   const [error, setError] = React.useState<unknown>(null);
   const integration = state.integration;
-  const set = (patch: Partial<IIntegration>) =>
+  const set = (patch: Partial<IIntegrationSettings>) =>
     setState({ ...state, integration: { ...integration, ...patch } });
 
   const cronText = integration.scheduleExecution ?? '';
-  const cron = cronText.trim() || integration.autoExecution ? checkCron(cronText) : null;
-  const nameError = state.notebookName.trim() ? null : 'A notebook needs a name.';
-  const cronError = cron && !cron.valid ? cron.error ?? 'Not a valid schedule.' : null;
+  const cron =
+    cronText.trim() || integration.autoExecution ? checkCron(cronText) : null;
+  const nameError = state.notebookName.trim()
+    ? null
+    : 'A notebook needs a name.';
+  const cronError =
+    cron && !cron.valid ? (cron.error ?? 'Not a valid schedule.') : null;
 
   const changes = diff(notebook, state, cron?.valid ? cron.expression : null);
   const dirty = Object.keys(changes).length > 0;
@@ -86,9 +97,7 @@ export function IntegrationForm(
 
   const uploadAndBind = async () => {
     const dataset = (await commands.execute(CommandIDs.uploadDataset)) as
-      | IDataset
-      | null
-      | undefined;
+      IDataset | null | undefined;
     if (dataset) {
       set({ datasetBinding: dataset.datasetId });
     }
@@ -111,7 +120,9 @@ export function IntegrationForm(
           className="jp-mod-styled jp-mindzie-Input"
           value={state.notebookName}
           data-testid="mindzie-settings-name"
-          onChange={event => setState({ ...state, notebookName: event.target.value })}
+          onChange={event =>
+            setState({ ...state, notebookName: event.target.value })
+          }
         />
       </Field>
       <Field label="Description" htmlFor="jp-mindzie-set-description">
@@ -120,7 +131,9 @@ export function IntegrationForm(
           className="jp-mod-styled jp-mindzie-Input"
           value={state.notebookDescription}
           placeholder="Optional"
-          onChange={event => setState({ ...state, notebookDescription: event.target.value })}
+          onChange={event =>
+            setState({ ...state, notebookDescription: event.target.value })
+          }
         />
       </Field>
 
@@ -206,12 +219,20 @@ export function IntegrationForm(
       </Field>
       {cron?.valid ? (
         <div className="jp-mindzie-CronInfo" data-testid="mindzie-cron-info">
-          <div className="jp-mindzie-CronInfo-description" data-testid="mindzie-cron-description">
+          <div
+            className="jp-mindzie-CronInfo-description"
+            data-testid="mindzie-cron-description"
+          >
             {cron.description} (UTC)
-            {!integration.autoExecution ? ' — turn on “Run automatically” to use it.' : ''}
+            {!integration.autoExecution
+              ? ' — turn on “Run automatically” to use it.'
+              : ''}
           </div>
           <div className="jp-mindzie-CronInfo-label">Next runs</div>
-          <ul className="jp-mindzie-CronInfo-runs" data-testid="mindzie-cron-next">
+          <ul
+            className="jp-mindzie-CronInfo-runs"
+            data-testid="mindzie-cron-next"
+          >
             {cron.nextRuns.map(date => (
               <li key={date.toISOString()}>{formatRunTime(date)}</li>
             ))}
@@ -229,8 +250,8 @@ export function IntegrationForm(
       ) : null}
       {stale ? (
         <div className="jp-mindzie-Muted">
-          Someone saved this notebook after you opened it ({errorMessage(error)}). Reload to
-          see their version, then make your change again.
+          Someone saved this notebook after you opened it ({errorMessage(error)}
+          ). Reload to see their version, then make your change again.
         </div>
       ) : null}
       <div className="jp-mindzie-Form-actions">
@@ -276,7 +297,7 @@ function diff(
   }
   const saved = notebook.integration;
   const next = state.integration;
-  const integration: Partial<IIntegration> = {};
+  const integration: Partial<IIntegrationSettings> = {};
   if (next.enrichmentMode !== saved.enrichmentMode) {
     integration.enrichmentMode = next.enrichmentMode;
   }

@@ -13,9 +13,18 @@ import {
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
+import { NOTEBOOK_STATUSES } from '../contract';
 import { timeAgo } from '../format';
-import { INotebookListItem, NOTEBOOK_STATUSES, NotebookStatus } from '../tokens';
-import { EmptyState, ErrorBox, IconButton, Section, Select, Spinner, StatusBadge } from './common';
+import { INotebookListItem, NotebookStatus } from '../tokens';
+import {
+  EmptyState,
+  ErrorBox,
+  IconButton,
+  Section,
+  Select,
+  Spinner,
+  StatusBadge
+} from './common';
 import { IPanelProps } from './panel';
 
 export function NotebookList(props: IPanelProps): JSX.Element {
@@ -51,14 +60,18 @@ export function NotebookList(props: IPanelProps): JSX.Element {
         </>
       }
     >
-      <div className="jp-mindzie-Filters" data-testid="mindzie-notebook-filters">
+      <div
+        className="jp-mindzie-Filters"
+        data-testid="mindzie-notebook-filters"
+      >
         <Select
-                    aria-label="Filter by status"
+          aria-label="Filter by status"
           data-testid="mindzie-filter-status"
           value={query.status ?? ''}
           onChange={event =>
             void model.setQuery({
-              status: (event.target.value || undefined) as NotebookStatus | undefined,
+              status: (event.target.value || undefined) as
+                NotebookStatus | undefined,
               page: 1
             })
           }
@@ -71,13 +84,19 @@ export function NotebookList(props: IPanelProps): JSX.Element {
           ))}
         </Select>
         <Select
-                    aria-label="Filter by enrichment mode"
+          aria-label="Filter by enrichment mode"
           data-testid="mindzie-filter-enrichment"
-          value={query.enrichmentMode === undefined ? '' : String(query.enrichmentMode)}
+          value={
+            query.enrichmentMode === undefined
+              ? ''
+              : String(query.enrichmentMode)
+          }
           onChange={event =>
             void model.setQuery({
               enrichmentMode:
-                event.target.value === '' ? undefined : event.target.value === 'true',
+                event.target.value === ''
+                  ? undefined
+                  : event.target.value === 'true',
               page: 1
             })
           }
@@ -89,7 +108,10 @@ export function NotebookList(props: IPanelProps): JSX.Element {
       </div>
       {list.error ? (
         <div className="jp-mindzie-Padded">
-          <ErrorBox error={list.error} onRetry={() => void model.refreshNotebooks()} />
+          <ErrorBox
+            error={list.error}
+            onRetry={() => void model.refreshNotebooks()}
+          />
         </div>
       ) : null}
       {data && !data.notebooks.length && !list.error ? (
@@ -126,8 +148,8 @@ export function NotebookList(props: IPanelProps): JSX.Element {
               </button>
             }
           >
-            No notebooks in this project yet. Start from the process-mining starter, or
-            upload one.
+            No notebooks in this project yet. Start from the process-mining
+            starter, or upload one.
           </EmptyState>
         )
       ) : null}
@@ -151,7 +173,9 @@ export function NotebookList(props: IPanelProps): JSX.Element {
   );
 }
 
-function NotebookRow(props: IPanelProps & { item: INotebookListItem }): JSX.Element {
+function NotebookRow(
+  props: IPanelProps & { item: INotebookListItem }
+): JSX.Element {
   const { item, model, commands } = props;
   const select = () => void model.selectNotebook(item.notebookId, 'run');
   return (
@@ -192,7 +216,9 @@ function NotebookRow(props: IPanelProps & { item: INotebookListItem }): JSX.Elem
             title="Open in JupyterLab"
             testId="mindzie-open-notebook"
             onClick={() =>
-              void commands.execute(CommandIDs.openNotebook, { path: item.path! })
+              void commands.execute(CommandIDs.openNotebook, {
+                path: item.path!
+              })
             }
           />
         )}

@@ -10,7 +10,14 @@ import {
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
-import { formatBytes, formatDateTime, formatSeconds, formatValue, timeAgo } from '../format';
+import { DEFAULT_PRIORITY } from '../contract';
+import {
+  formatBytes,
+  formatDateTime,
+  formatSeconds,
+  formatValue,
+  timeAgo
+} from '../format';
 import { DetailTab } from '../model';
 import { IDataset, IExecutionSummary, INotebook } from '../tokens';
 import {
@@ -32,11 +39,16 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
   const notebook = loadable.data;
   const history = model.history.data ?? [];
   const running = history.filter(
-    row => (model.watcher(row.executionId)?.execution?.status ?? row.status) === 'Running'
+    row =>
+      (model.watcher(row.executionId)?.execution?.status ?? row.status) ===
+      'Running'
   );
 
   return (
-    <div className="jp-mindzie-NotebookPage" data-testid="mindzie-notebook-page">
+    <div
+      className="jp-mindzie-NotebookPage"
+      data-testid="mindzie-notebook-page"
+    >
       <div className="jp-mindzie-NotebookPage-nav">
         <button
           className="jp-mindzie-BackButton"
@@ -57,14 +69,22 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
       </div>
       {loadable.error && !notebook ? (
         <div className="jp-mindzie-Padded">
-          <ErrorBox error={loadable.error} onRetry={() => void model.reloadNotebook()} />
+          <ErrorBox
+            error={loadable.error}
+            onRetry={() => void model.reloadNotebook()}
+          />
         </div>
       ) : null}
       {notebook ? (
         <>
           <NotebookHeader notebook={notebook} {...props} />
           {running.map(row => (
-            <RunningBanner key={row.executionId} row={row} notebook={notebook} {...props} />
+            <RunningBanner
+              key={row.executionId}
+              row={row}
+              notebook={notebook}
+              {...props}
+            />
           ))}
           <Tabs<DetailTab>
             tabs={[
@@ -74,7 +94,9 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
                 id: 'history',
                 label: 'History',
                 badge: history.length ? (
-                  <span className="jp-mindzie-Tab-count">{model.history.data?.length}</span>
+                  <span className="jp-mindzie-Tab-count">
+                    {model.history.data?.length}
+                  </span>
                 ) : undefined
               }
             ]}
@@ -83,7 +105,11 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
           />
           <div className="jp-mindzie-TabBody">
             {model.detailTab === 'run' && (
-              <RunForm key={`${notebook.notebookId}:${notebook.notebookVersion}`} notebook={notebook} {...props} />
+              <RunForm
+                key={`${notebook.notebookId}:${notebook.notebookVersion}`}
+                notebook={notebook}
+                {...props}
+              />
             )}
             {model.detailTab === 'settings' && (
               <IntegrationForm
@@ -92,7 +118,9 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
                 {...props}
               />
             )}
-            {model.detailTab === 'history' && <History notebook={notebook} {...props} />}
+            {model.detailTab === 'history' && (
+              <History notebook={notebook} {...props} />
+            )}
           </div>
         </>
       ) : null}
@@ -105,15 +133,23 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
   );
 }
 
-function NotebookHeader(props: IPanelProps & { notebook: INotebook }): JSX.Element {
+function NotebookHeader(
+  props: IPanelProps & { notebook: INotebook }
+): JSX.Element {
   const { notebook, model, commands } = props;
   const binding = notebook.integration.datasetBinding;
   const dataset = model.datasets.data?.find(d => d.datasetId === binding);
   const codeCells = notebook.cells.filter(c => c.cellType === 'code').length;
   return (
-    <div className="jp-mindzie-NotebookHeader" data-testid="mindzie-notebook-header">
+    <div
+      className="jp-mindzie-NotebookHeader"
+      data-testid="mindzie-notebook-header"
+    >
       <div className="jp-mindzie-NotebookHeader-title">
-        <span className="jp-mindzie-NotebookHeader-name" data-testid="mindzie-notebook-name">
+        <span
+          className="jp-mindzie-NotebookHeader-name"
+          data-testid="mindzie-notebook-name"
+        >
           {notebook.notebookName}
         </span>
         <StatusBadge status={notebook.status} />
@@ -124,22 +160,29 @@ function NotebookHeader(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
         </div>
       )}
       <div className="jp-mindzie-NotebookHeader-meta">
-        v{notebook.notebookVersion} · {notebook.kernelType} · {codeCells} code cell
-        {codeCells === 1 ? '' : 's'} ·{' '}
-        {notebook.executionCount} run{notebook.executionCount === 1 ? '' : 's'}
+        v{notebook.notebookVersion} · {notebook.kernelType} · {codeCells} code
+        cell
+        {codeCells === 1 ? '' : 's'} · {notebook.executionCount} run
+        {notebook.executionCount === 1 ? '' : 's'}
       </div>
-      <div className="jp-mindzie-NotebookHeader-meta" data-testid="mindzie-notebook-dataset">
+      <div
+        className="jp-mindzie-NotebookHeader-meta"
+        data-testid="mindzie-notebook-dataset"
+      >
         Dataset:{' '}
         {binding ? (
           dataset ? (
             <span title={binding}>{dataset.name}</span>
           ) : (
-            <span title={binding}>{binding.split('-')[0]}… (not in this project)</span>
+            <span title={binding}>
+              {binding.split('-')[0]}… (not in this project)
+            </span>
           )
         ) : (
           <span className="jp-mindzie-Muted">none bound</span>
         )}
-        {notebook.integration.autoExecution && notebook.integration.scheduleExecution
+        {notebook.integration.autoExecution &&
+        notebook.integration.scheduleExecution
           ? ` · scheduled (${notebook.integration.scheduleExecution} UTC)`
           : ''}
       </div>
@@ -148,7 +191,11 @@ function NotebookHeader(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
           className="jp-mod-styled jp-mindzie-Button"
           data-testid="mindzie-open-in-lab"
           title={`Open ${notebook.path} in the notebook editor`}
-          onClick={() => void commands.execute(CommandIDs.openNotebook, { path: notebook.path })}
+          onClick={() =>
+            void commands.execute(CommandIDs.openNotebook, {
+              path: notebook.path
+            })
+          }
         >
           <launchIcon.react tag="span" className="jp-mindzie-Button-icon" />
           Open
@@ -180,7 +227,8 @@ function RunningBanner(
   const { row, model, commands, notebook } = props;
   const project = model.project!;
   const execution = model.watcher(row.executionId)?.execution ?? null;
-  const percent = execution?.progress.percentComplete ?? row.progress.percentComplete;
+  const percent =
+    execution?.progress.percentComplete ?? row.progress.percentComplete;
   const phase = execution?.phase ?? row.phase;
   const args = {
     ...project,
@@ -189,11 +237,16 @@ function RunningBanner(
     notebookName: notebook.notebookName
   };
   return (
-    <div className="jp-mindzie-RunningBanner" data-testid="mindzie-running-banner">
+    <div
+      className="jp-mindzie-RunningBanner"
+      data-testid="mindzie-running-banner"
+    >
       <div className="jp-mindzie-RunningBanner-text">
         <strong>{phase === 'Queued' ? 'Queued' : 'Running'}</strong>
         {execution?.currentCell ? ` · ${execution.currentCell}` : ''}
-        {execution?.queuePosition ? ` · position ${execution.queuePosition} in the queue` : ''}
+        {execution?.queuePosition
+          ? ` · position ${execution.queuePosition} in the queue`
+          : ''}
       </div>
       <ProgressBar percent={percent} status="Running" />
       <div className="jp-mindzie-RunningBanner-actions">
@@ -205,7 +258,9 @@ function RunningBanner(
         </button>
         <button
           className="jp-mindzie-LinkButton"
-          onClick={() => void commands.execute(CommandIDs.cancelExecution, args)}
+          onClick={() =>
+            void commands.execute(CommandIDs.cancelExecution, args)
+          }
         >
           Cancel
         </button>
@@ -237,7 +292,10 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
         />
       </div>
       {history.error ? (
-        <ErrorBox error={history.error} onRetry={() => void model.refreshHistory()} />
+        <ErrorBox
+          error={history.error}
+          onRetry={() => void model.refreshHistory()}
+        />
       ) : null}
       {history.data && !history.data.length ? (
         <EmptyState testId="mindzie-history-empty">
@@ -248,9 +306,12 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
         {(history.data ?? []).map(row => {
           const live = model.watcher(row.executionId)?.execution;
           const status = live?.status ?? row.status;
-          const percent = live?.progress.percentComplete ?? row.progress.percentComplete;
-          const seconds = live?.totalDurationSeconds ?? row.totalDurationSeconds;
-          const memory = live?.resources?.peakMemoryBytes ?? row.peakMemoryBytes;
+          const percent =
+            live?.progress.percentComplete ?? row.progress.percentComplete;
+          const seconds =
+            live?.totalDurationSeconds ?? row.totalDurationSeconds;
+          const memory =
+            live?.resources?.peakMemoryBytes ?? row.peakMemoryBytes;
           const cpu = live?.resources?.cpuTimeSeconds ?? row.cpuTimeSeconds;
           const params = Object.entries(row.parameters ?? {});
           const open = () =>
@@ -279,13 +340,18 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
             >
               <div className="jp-mindzie-ListItem-body">
                 <div className="jp-mindzie-ListItem-title">
-                  <span className="jp-mindzie-ListItem-name">{timeAgo(row.startTime)}</span>
+                  <span className="jp-mindzie-ListItem-name">
+                    {timeAgo(row.startTime)}
+                  </span>
                   <StatusBadge status={status} />
                 </div>
                 {status === 'Running' ? (
                   <ProgressBar percent={percent} status="Running" />
                 ) : (
-                  <div className="jp-mindzie-ListItem-meta" data-testid="mindzie-history-stats">
+                  <div
+                    className="jp-mindzie-ListItem-meta"
+                    data-testid="mindzie-history-stats"
+                  >
                     {formatSeconds(seconds)} · peak {formatBytes(memory)} · CPU{' '}
                     {formatSeconds(cpu)}
                     {row.errorType ? ` · ${row.errorType}` : ''}
@@ -301,8 +367,11 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
                   </div>
                 ) : null}
                 <div className="jp-mindzie-ListItem-meta jp-mindzie-Muted">
-                  {row.priority ?? 'Normal'} priority · v{row.notebookVersion ?? '?'} ·{' '}
-                  {row.source === 'schedule' ? 'scheduled' : row.source ?? 'api'}
+                  {row.priority ?? DEFAULT_PRIORITY} priority · v
+                  {row.notebookVersion ?? '?'} ·{' '}
+                  {row.source === 'schedule'
+                    ? 'scheduled'
+                    : (row.source ?? 'api')}
                 </div>
               </div>
             </li>
@@ -316,7 +385,11 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
 /**
  * A parameter's value for a chip; a dataset id shows as its dataset's name.
  */
-export function paramText(name: string, value: unknown, datasets: IDataset[] | null): string {
+export function paramText(
+  name: string,
+  value: unknown,
+  datasets: IDataset[] | null
+): string {
   if (name === 'dataset_id' && typeof value === 'string') {
     const dataset = datasets?.find(d => d.datasetId === value.toLowerCase());
     if (dataset) {

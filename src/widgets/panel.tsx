@@ -18,7 +18,14 @@ import { shortId } from '../format';
 import { mindzieIcon } from '../icons';
 import { MindzieModel, sameProject } from '../model';
 import { IProjectSummary } from '../tokens';
-import { EmptyState, ErrorBox, IconButton, Select, Spinner, useSignal } from './common';
+import {
+  EmptyState,
+  ErrorBox,
+  IconButton,
+  Select,
+  Spinner,
+  useSignal
+} from './common';
 import { DatasetList } from './dataset-list';
 import { NotebookList } from './notebook-list';
 import { NotebookPage } from './notebook-page';
@@ -164,8 +171,14 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
   const value = current ? `${current.tenantId}/${current.projectId}` : '';
   const summary = projects.find(p => sameProject(p, current));
   return (
-    <div className="jp-mindzie-ProjectPicker" data-testid="mindzie-project-picker">
-      <label className="jp-mindzie-ProjectPicker-label" htmlFor="jp-mindzie-project-select">
+    <div
+      className="jp-mindzie-ProjectPicker"
+      data-testid="mindzie-project-picker"
+    >
+      <label
+        className="jp-mindzie-ProjectPicker-label"
+        htmlFor="jp-mindzie-project-select"
+      >
         Project
       </label>
       <IconButton
@@ -192,7 +205,9 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
         }}
       >
         {!current && (
-          <option value="">{projects.length ? 'Choose a project…' : 'No projects yet'}</option>
+          <option value="">
+            {projects.length ? 'Choose a project…' : 'No projects yet'}
+          </option>
         )}
         {projects.map(project => (
           <option
@@ -249,15 +264,18 @@ function NoProject(props: IPanelProps): JSX.Element {
       }
     >
       {projects.length ? (
-        <>Choose one of your {projects.length} projects above, or open another one.</>
+        <>
+          Choose one of your {projects.length} projects above, or open another
+          one.
+        </>
       ) : (
         <>
           <p>
             <strong>No mindzie projects yet.</strong>
           </p>
           <p>
-            Open a project to start: upload an event log, create a notebook from the
-            process-mining starter and run it here.
+            Open a project to start: upload an event log, create a notebook from
+            the process-mining starter and run it here.
           </p>
         </>
       )}
@@ -281,10 +299,14 @@ function ServerInfo(props: { model: MindzieModel }): JSX.Element | null {
       className="jp-mindzie-ServerInfo"
       data-status="ok"
       title={`mindzie ${info.version}\nUser: ${username}${
-        project ? `\nTenant: ${project.tenantId}\nProject: ${project.projectId}` : ''
+        project
+          ? `\nTenant: ${project.tenantId}\nProject: ${project.projectId}`
+          : ''
       }`}
     >
-      <span className="jp-mindzie-ServerInfo-version">mindzie {info.version}</span>
+      <span className="jp-mindzie-ServerInfo-version">
+        mindzie {info.version}
+      </span>
       <span className="jp-mindzie-ServerInfo-user">{user}</span>
     </div>
   );

@@ -22,9 +22,9 @@ export function RenderedOutput(props: {
 }): JSX.Element {
   const { output, rendermime, service } = props;
   const host = React.useRef<HTMLDivElement>(null);
-  const [state, setState] = React.useState<'loading' | 'ok' | 'error' | 'empty'>(
-    'loading'
-  );
+  const [state, setState] = React.useState<
+    'loading' | 'ok' | 'error' | 'empty'
+  >('loading');
   const [error, setError] = React.useState<unknown>(null);
   const [imageUrl, setImageUrl] = React.useState<string | null>(null);
 
@@ -100,7 +100,9 @@ export function RenderedOutput(props: {
       data-state={state}
     >
       {state === 'loading' && <Spinner label="Rendering…" />}
-      {state === 'error' && <ErrorBox error={error} compact title="Could not show this output" />}
+      {state === 'error' && (
+        <ErrorBox error={error} compact title="Could not show this output" />
+      )}
       {state === 'empty' && (
         <div className="jp-mindzie-Muted">
           {output.truncated
@@ -143,7 +145,9 @@ async function bundleOf(
   }
   if (type === 'text/plain') {
     const mime =
-      output.outputType === 'error' ? 'application/vnd.jupyter.stderr' : 'text/plain';
+      output.outputType === 'error'
+        ? 'application/vnd.jupyter.stderr'
+        : 'text/plain';
     return { [mime]: String(content) };
   }
   return { [type]: content as ReadonlyPartialJSONObject };

@@ -50,21 +50,28 @@ async function download(
     const blob = await service.fetchArtifact(url);
     downloadBlob(blob, fileName ?? fileNameOf(url));
   } catch (error) {
-    Notification.error(`Could not download ${fileNameOf(url)}: ${errorMessage(error)}`, {
-      autoClose: false
-    });
+    Notification.error(
+      `Could not download ${fileNameOf(url)}: ${errorMessage(error)}`,
+      {
+        autoClose: false
+      }
+    );
   }
 }
 
 export function ResultsBrowser(props: IResultsProps): JSX.Element {
   const { results } = props;
   // Error tracebacks are shown with their failed cell, not among the results.
-  const outputs = results.outputs.filter(output => output.outputType !== 'error');
+  const outputs = results.outputs.filter(
+    output => output.outputType !== 'error'
+  );
   const plots = outputs.filter(o => o.contentType.startsWith('image/'));
   // JSON outputs are what notebooks publish as metrics: shown right after the plots.
   const metrics = outputs.filter(o => o.contentType === 'application/json');
   const others = outputs.filter(
-    o => !o.contentType.startsWith('image/') && o.contentType !== 'application/json'
+    o =>
+      !o.contentType.startsWith('image/') &&
+      o.contentType !== 'application/json'
   );
   const empty =
     !outputs.length &&
@@ -80,18 +87,36 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
         </EmptyState>
       )}
       {plots.length ? (
-        <Section title="Plots" count={plots.length} testId="mindzie-results-plots">
+        <Section
+          title="Plots"
+          count={plots.length}
+          testId="mindzie-results-plots"
+        >
           <div className="jp-mindzie-OutputGrid">
             {plots.map((output, index) => (
-              <OutputCard key={output.downloadUrl} output={output} index={index} {...props} />
+              <OutputCard
+                key={output.downloadUrl}
+                output={output}
+                index={index}
+                {...props}
+              />
             ))}
           </div>
         </Section>
       ) : null}
       {metrics.length ? (
-        <Section title="Metrics" count={metrics.length} testId="mindzie-results-metrics">
+        <Section
+          title="Metrics"
+          count={metrics.length}
+          testId="mindzie-results-metrics"
+        >
           {metrics.map((output, index) => (
-            <OutputCard key={output.downloadUrl} output={output} index={index} {...props} />
+            <OutputCard
+              key={output.downloadUrl}
+              output={output}
+              index={index}
+              {...props}
+            />
           ))}
         </Section>
       ) : null}
@@ -102,21 +127,38 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
           testId="mindzie-results-datasets"
         >
           {results.enrichedDatasets.map(dataset => (
-            <EnrichedDatasetCard key={dataset.name} dataset={dataset} {...props} />
+            <EnrichedDatasetCard
+              key={dataset.name}
+              dataset={dataset}
+              {...props}
+            />
           ))}
         </Section>
       ) : null}
       {results.models.length ? (
-        <Section title="Models" count={results.models.length} testId="mindzie-results-models">
+        <Section
+          title="Models"
+          count={results.models.length}
+          testId="mindzie-results-models"
+        >
           {results.models.map(model => (
             <ModelCard key={model.name} model={model} {...props} />
           ))}
         </Section>
       ) : null}
       {others.length ? (
-        <Section title="Outputs" count={others.length} testId="mindzie-results-outputs">
+        <Section
+          title="Outputs"
+          count={others.length}
+          testId="mindzie-results-outputs"
+        >
           {others.map((output, index) => (
-            <OutputCard key={output.downloadUrl} output={output} index={index} {...props} />
+            <OutputCard
+              key={output.downloadUrl}
+              output={output}
+              index={index}
+              {...props}
+            />
           ))}
         </Section>
       ) : null}
@@ -130,7 +172,10 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
 function Downloads(props: IResultsProps): JSX.Element {
   const { results, commands, service, ids } = props;
   return (
-    <div className="jp-mindzie-Downloads" data-testid="mindzie-results-downloads">
+    <div
+      className="jp-mindzie-Downloads"
+      data-testid="mindzie-results-downloads"
+    >
       {results.reports.map(report => (
         <button
           key={report.downloadUrl}
@@ -152,7 +197,9 @@ function Downloads(props: IResultsProps): JSX.Element {
         className="jp-mod-styled jp-mindzie-Button"
         data-testid="mindzie-download-zip"
         title="Every artifact of this run in one zip file"
-        onClick={() => void commands.execute(CommandIDs.downloadResults, { ...ids })}
+        onClick={() =>
+          void commands.execute(CommandIDs.downloadResults, { ...ids })
+        }
       >
         <downloadIcon.react tag="span" className="jp-mindzie-Button-icon" />
         Download all (.zip)
@@ -178,7 +225,9 @@ function Downloads(props: IResultsProps): JSX.Element {
   );
 }
 
-function OutputCard(props: IResultsProps & { output: IResultOutput; index: number }): JSX.Element {
+function OutputCard(
+  props: IResultsProps & { output: IResultOutput; index: number }
+): JSX.Element {
   const { output, service, commands, path } = props;
   return (
     <div
@@ -188,14 +237,19 @@ function OutputCard(props: IResultsProps & { output: IResultOutput; index: numbe
       data-cell-id={output.cellId ?? ''}
     >
       <div className="jp-mindzie-Card-header">
-        <span className="jp-mindzie-Card-title">{output.title || output.contentType}</span>
+        <span className="jp-mindzie-Card-title">
+          {output.title || output.contentType}
+        </span>
         <span className="jp-mindzie-Card-meta">
           {output.cellId && path ? (
             <button
               className="jp-mindzie-LinkButton"
               title="Show this cell in the notebook"
               onClick={() =>
-                void commands.execute(CommandIDs.goToCell, { path, cellId: output.cellId! })
+                void commands.execute(CommandIDs.goToCell, {
+                  path,
+                  cellId: output.cellId!
+                })
               }
             >
               {output.cellId}
@@ -216,7 +270,11 @@ function OutputCard(props: IResultsProps & { output: IResultOutput; index: numbe
           <downloadIcon.react tag="span" />
         </button>
       </div>
-      <RenderedOutput output={output} rendermime={props.rendermime} service={service} />
+      <RenderedOutput
+        output={output}
+        rendermime={props.rendermime}
+        service={service}
+      />
     </div>
   );
 }
@@ -228,7 +286,9 @@ function EnrichedDatasetCard(
   props: IResultsProps & { dataset: IEnrichedDataset }
 ): JSX.Element {
   const { dataset, service } = props;
-  const [preview, setPreview] = React.useState<ReturnType<typeof parseCsv> | null>(null);
+  const [preview, setPreview] = React.useState<ReturnType<
+    typeof parseCsv
+  > | null>(null);
   const [error, setError] = React.useState<unknown>(null);
   React.useEffect(() => {
     let disposed = false;
@@ -266,7 +326,9 @@ function EnrichedDatasetCard(
           <button
             className="jp-mod-styled jp-mindzie-Button jp-mindzie-Button-small"
             data-testid="mindzie-download-csv"
-            onClick={() => void download(service, dataset.downloadUrl!, fileName)}
+            onClick={() =>
+              void download(service, dataset.downloadUrl!, fileName)
+            }
           >
             <downloadIcon.react tag="span" className="jp-mindzie-Button-icon" />
             CSV
@@ -285,19 +347,30 @@ function EnrichedDatasetCard(
           ))}
         </div>
       ) : null}
-      {error ? <ErrorBox error={error} compact title="Could not load the preview" /> : null}
-      {!preview && !error && dataset.downloadUrl ? <Spinner label="Loading the preview…" /> : null}
+      {error ? (
+        <ErrorBox error={error} compact title="Could not load the preview" />
+      ) : null}
+      {!preview && !error && dataset.downloadUrl ? (
+        <Spinner label="Loading the preview…" />
+      ) : null}
       {preview ? (
         <>
           <div className="jp-mindzie-TableWrap jp-RenderedHTMLCommon">
-            <table className="jp-mindzie-Table" data-testid="mindzie-enriched-table">
+            <table
+              className="jp-mindzie-Table"
+              data-testid="mindzie-enriched-table"
+            >
               <thead>
                 <tr>
                   {preview.header.map((column, index) => (
                     <th
                       key={index}
-                      className={newColumns.has(column) ? 'jp-mod-new' : undefined}
-                      title={newColumns.has(column) ? 'Added by this run' : undefined}
+                      className={
+                        newColumns.has(column) ? 'jp-mod-new' : undefined
+                      }
+                      title={
+                        newColumns.has(column) ? 'Added by this run' : undefined
+                      }
                     >
                       {column}
                     </th>
@@ -316,7 +389,8 @@ function EnrichedDatasetCard(
             </table>
           </div>
           <div className="jp-mindzie-Muted jp-mindzie-TableNote">
-            {preview.truncated || (dataset.recordCount ?? 0) > preview.rows.length
+            {preview.truncated ||
+            (dataset.recordCount ?? 0) > preview.rows.length
               ? `First ${preview.rows.length} of ${formatCount(dataset.recordCount)} rows.`
               : `${preview.rows.length} rows.`}
           </div>
@@ -329,14 +403,18 @@ function EnrichedDatasetCard(
 /**
  * A model: type, accuracy, features, metrics and the file.
  */
-function ModelCard(props: IResultsProps & { model: IModelResult }): JSX.Element {
+function ModelCard(
+  props: IResultsProps & { model: IModelResult }
+): JSX.Element {
   const { model, service } = props;
   const metrics = Object.entries(model.metrics ?? {});
   return (
     <div className="jp-mindzie-Card" data-testid="mindzie-model">
       <div className="jp-mindzie-Card-header">
         <span className="jp-mindzie-Card-title">{model.name}</span>
-        <span className="jp-mindzie-Card-meta">{model.modelType ?? 'model'}</span>
+        <span className="jp-mindzie-Card-meta">
+          {model.modelType ?? 'model'}
+        </span>
         {model.downloadUrl ? (
           <button
             className="jp-mod-styled jp-mindzie-Button jp-mindzie-Button-small"
@@ -347,7 +425,10 @@ function ModelCard(props: IResultsProps & { model: IModelResult }): JSX.Element 
           </button>
         ) : null}
       </div>
-      <table className="jp-mindzie-KeyValue" data-testid="mindzie-model-metrics">
+      <table
+        className="jp-mindzie-KeyValue"
+        data-testid="mindzie-model-metrics"
+      >
         <tbody>
           {model.accuracy !== null && model.accuracy !== undefined ? (
             <tr>

@@ -8,6 +8,7 @@ import { runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
+import { DEFAULT_PRIORITY, PRIORITIES } from '../contract';
 import {
   IParameterField,
   fieldValue,
@@ -36,7 +37,9 @@ interface IOptionsState {
   generateReport: boolean;
 }
 
-export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Element {
+export function RunForm(
+  props: IPanelProps & { notebook: INotebook }
+): JSX.Element {
   const { model, commands, notebook } = props;
   const parameters = model.parameters;
   const fields = React.useMemo(
@@ -46,7 +49,7 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
   const [texts, setTexts] = React.useState<Record<string, string>>({});
   const codeCells = notebook.cells.filter(cell => cell.cellType === 'code');
   const [options, setOptions] = React.useState<IOptionsState>(() => ({
-    priority: 'Normal',
+    priority: DEFAULT_PRIORITY,
     timeoutMinutes: '30',
     stopOnError: false,
     useRange: false,
@@ -56,12 +59,15 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
   }));
   const runnable = model.info.data?.executeTenants;
   const mayRun =
-    runnable === undefined || runnable === '*' || runnable.includes(notebook.tenantId);
+    runnable === undefined ||
+    runnable === '*' ||
+    runnable.includes(notebook.tenantId);
   const [submitting, setSubmitting] = React.useState(false);
   const [error, setError] = React.useState<unknown>(null);
   const [showErrors, setShowErrors] = React.useState(false);
 
-  const textOf = (field: IParameterField) => texts[field.name] ?? field.defaultText;
+  const textOf = (field: IParameterField) =>
+    texts[field.name] ?? field.defaultText;
   const fieldErrors: Record<string, string> = {};
   for (const field of fields) {
     const value = fieldValue(field, textOf(field));
@@ -77,11 +83,13 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
   const startIndex = codeCells.findIndex(c => c.cellId === options.startCell);
   const endIndex = codeCells.findIndex(c => c.cellId === options.endCell);
   const rangeError =
-    options.useRange && (startIndex < 0 || endIndex < 0 || endIndex < startIndex)
+    options.useRange &&
+    (startIndex < 0 || endIndex < 0 || endIndex < startIndex)
       ? 'The last cell must come after the first.'
       : null;
   const changed = fields.filter(field => isChanged(field, textOf(field)));
-  const invalid = Object.keys(fieldErrors).length > 0 || !!timeoutError || !!rangeError;
+  const invalid =
+    Object.keys(fieldErrors).length > 0 || !!timeoutError || !!rangeError;
 
   const submit = async () => {
     setShowErrors(true);
@@ -107,13 +115,20 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
     };
     if (options.useRange) {
       request.executionMode = 'range';
-      request.cellRange = { startCell: options.startCell, endCell: options.endCell };
+      request.cellRange = {
+        startCell: options.startCell,
+        endCell: options.endCell
+      };
     }
     const project = model.project;
     setSubmitting(true);
     setError(null);
     try {
-      const accepted = await model.service.execute(project, notebook.notebookId, request);
+      const accepted = await model.service.execute(
+        project,
+        notebook.notebookId,
+        request
+      );
       model.watch(project, notebook.notebookId, accepted.executionId);
       void commands.execute(CommandIDs.openExecution, {
         ...project,
@@ -156,14 +171,21 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
           </button>
         ) : null}
       </h3>
-      {parameters.loading && !parameters.data ? <Spinner label="Reading the parameters cell…" /> : null}
+      {parameters.loading && !parameters.data ? (
+        <Spinner label="Reading the parameters cell…" />
+      ) : null}
       {parameters.error ? (
-        <ErrorBox error={parameters.error} compact onRetry={() => void model.reloadNotebook()} />
+        <ErrorBox
+          error={parameters.error}
+          compact
+          onRetry={() => void model.reloadNotebook()}
+        />
       ) : null}
       {parameters.data && !fields.length ? (
         <EmptyState>
-          This notebook has no cell tagged <code>parameters</code>, so a run takes no
-          parameters. Tag a cell <code>parameters</code> in JupyterLab to set defaults here.
+          This notebook has no cell tagged <code>parameters</code>, so a run
+          takes no parameters. Tag a cell <code>parameters</code> in JupyterLab
+          to set defaults here.
         </EmptyState>
       ) : null}
       {fields.map(field => (
@@ -172,7 +194,11 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
           field={field}
           text={textOf(field)}
           changed={isChanged(field, textOf(field))}
-          error={showErrors || texts[field.name] !== undefined ? fieldErrors[field.name] : undefined}
+          error={
+            showErrors || texts[field.name] !== undefined
+              ? fieldErrors[field.name]
+              : undefined
+          }
           onChange={text => setTexts({ ...texts, [field.name]: text })}
           {...props}
         />
@@ -183,18 +209,28 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
         <Field label="Priority" htmlFor="jp-mindzie-run-priority">
           <Select
             id="jp-mindzie-run-priority"
-                        value={options.priority}
+            value={options.priority}
             data-testid="mindzie-run-priority"
             onChange={event =>
-              setOptions({ ...options, priority: event.target.value as Priority })
+              setOptions({
+                ...options,
+                priority: event.target.value as Priority
+              })
             }
           >
-            <option value="High">High</option>
-            <option value="Normal">Normal</option>
-            <option value="Low">Low</option>
+            {/* Highest first. */}
+            {[...PRIORITIES].reverse().map(priority => (
+              <option key={priority} value={priority}>
+                {priority}
+              </option>
+            ))}
           </Select>
         </Field>
-        <Field label="Timeout (minutes)" htmlFor="jp-mindzie-run-timeout" error={timeoutError}>
+        <Field
+          label="Timeout (minutes)"
+          htmlFor="jp-mindzie-run-timeout"
+          error={timeoutError}
+        >
           <input
             id="jp-mindzie-run-timeout"
             type="number"
@@ -203,7 +239,9 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
             className="jp-mod-styled jp-mindzie-Input"
             value={options.timeoutMinutes}
             data-testid="mindzie-run-timeout"
-            onChange={event => setOptions({ ...options, timeoutMinutes: event.target.value })}
+            onChange={event =>
+              setOptions({ ...options, timeoutMinutes: event.target.value })
+            }
           />
         </Field>
       </div>
@@ -255,7 +293,11 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
           className="jp-mod-styled jp-mod-accept jp-mindzie-Button jp-mindzie-RunButton"
           data-testid="mindzie-run-submit"
           disabled={!mayRun || submitting || (showErrors && invalid)}
-          title={mayRun ? undefined : 'You may read this project but not run its notebooks'}
+          title={
+            mayRun
+              ? undefined
+              : 'You may read this project but not run its notebooks'
+          }
         >
           <runIcon.react tag="span" className="jp-mindzie-Button-icon" />
           {submitting ? 'Starting…' : 'Run with mindzie'}
@@ -264,8 +306,8 @@ export function RunForm(props: IPanelProps & { notebook: INotebook }): JSX.Eleme
           {!mayRun
             ? 'You may read this project but not run its notebooks'
             : changed.length
-            ? `${changed.length} parameter${changed.length === 1 ? '' : 's'} changed`
-            : 'Runs with the defaults'}
+              ? `${changed.length} parameter${changed.length === 1 ? '' : 's'} changed`
+              : 'Runs with the defaults'}
         </span>
       </div>
     </form>
@@ -291,7 +333,10 @@ function ParameterInput(
       <code className="jp-mindzie-ParamName">{field.name}</code>
       <span className="jp-mindzie-ParamType">{field.typeName}</span>
       {props.changed && (
-        <span className="jp-mindzie-ParamChanged" title="Changed from the default">
+        <span
+          className="jp-mindzie-ParamChanged"
+          title="Changed from the default"
+        >
           changed
         </span>
       )}
@@ -303,11 +348,13 @@ function ParameterInput(
     : field.hasDefault
       ? `Default: ${
           field.name === 'dataset_id'
-            ? datasetName(field.defaultValue, model.datasets.data) ?? field.source
+            ? (datasetName(field.defaultValue, model.datasets.data) ??
+              field.source)
             : field.source
         }`
       : `Default: ${field.source} (an expression; kept unless you enter a value)`;
-  const hint = [field.help, defaultHint].filter(Boolean).join(' · ') || undefined;
+  const hint =
+    [field.help, defaultHint].filter(Boolean).join(' · ') || undefined;
   let control: JSX.Element;
   if (field.name === 'dataset_id' && (model.datasets.data?.length ?? 0) > 0) {
     control = (
@@ -328,7 +375,9 @@ function ParameterInput(
           type="checkbox"
           checked={text === 'true'}
           data-testid={`mindzie-param-${field.name}`}
-          onChange={event => props.onChange(event.target.checked ? 'true' : 'false')}
+          onChange={event =>
+            props.onChange(event.target.checked ? 'true' : 'false')
+          }
         />
         <span>{text === 'true' ? 'True' : 'False'}</span>
       </label>
@@ -350,8 +399,12 @@ function ParameterInput(
       <input
         id={id}
         className="jp-mod-styled jp-mindzie-Input"
-        type={field.kind === 'int' || field.kind === 'float' ? 'number' : 'text'}
-        step={field.kind === 'int' ? 1 : field.kind === 'float' ? 'any' : undefined}
+        type={
+          field.kind === 'int' || field.kind === 'float' ? 'number' : 'text'
+        }
+        step={
+          field.kind === 'int' ? 1 : field.kind === 'float' ? 'any' : undefined
+        }
         value={text}
         placeholder={field.hasDefault ? undefined : field.source}
         spellCheck={false}
@@ -361,7 +414,9 @@ function ParameterInput(
     );
   }
   return (
-    <div className={`jp-mindzie-Param${props.changed ? ' jp-mod-changed' : ''}`}>
+    <div
+      className={`jp-mindzie-Param${props.changed ? ' jp-mod-changed' : ''}`}
+    >
       <Field label={label} hint={hint} error={props.error} htmlFor={id}>
         {control}
       </Field>
@@ -382,7 +437,7 @@ function CellSelect(props: {
   return (
     <Select
       id={props.id}
-            value={props.value}
+      value={props.value}
       data-testid={props.testId}
       onChange={event => props.onChange(event.target.value)}
     >
@@ -403,12 +458,18 @@ export function firstLine(source: string | undefined, max = 48): string {
   if (!source) {
     return '';
   }
-  const lines = source.split('\n').map(line => line.trim()).filter(Boolean);
+  const lines = source
+    .split('\n')
+    .map(line => line.trim())
+    .filter(Boolean);
   const line = lines.find(l => !l.startsWith('#')) ?? lines[0] ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-function datasetName(value: unknown, datasets: IDataset[] | null): string | null {
+function datasetName(
+  value: unknown,
+  datasets: IDataset[] | null
+): string | null {
   if (typeof value !== 'string') {
     return null;
   }
