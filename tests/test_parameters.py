@@ -232,13 +232,78 @@ def test_infer_parameters_reads_the_parameters_cell():
         "    'activity',\n"
         "]\n"
         "threshold = 0.5  # type: float\n"
+        "pair = (1, 'a')\n"
+        "tags = {'x'}\n"
+        "limit = float('inf')\n"
+        "home = os.getcwd()\n"
     )
     nb = notebook(new_markdown_cell("# T"), code(source, "parameters"))
     assert infer_parameters(nb) == [
-        {"name": "dataset_id", "inferred_type_name": None, "default": "None", "help": "the bound dataset"},
-        {"name": "top_n", "inferred_type_name": "int", "default": "3", "help": "how many bottlenecks"},
-        {"name": "columns", "inferred_type_name": "list", "default": "['case_id','activity',]", "help": ""},
-        {"name": "threshold", "inferred_type_name": "float", "default": "0.5", "help": ""},
+        {
+            "name": "dataset_id",
+            "inferred_type_name": None,
+            "default": "None",
+            "help": "the bound dataset",
+            "literal": True,
+            "value": None,
+        },
+        {
+            "name": "top_n",
+            "inferred_type_name": "int",
+            "default": "3",
+            "help": "how many bottlenecks",
+            "literal": True,
+            "value": 3,
+        },
+        {
+            "name": "columns",
+            "inferred_type_name": "list",
+            "default": "['case_id','activity',]",
+            "help": "",
+            "literal": True,
+            "value": ["case_id", "activity"],
+        },
+        {
+            "name": "threshold",
+            "inferred_type_name": "float",
+            "default": "0.5",
+            "help": "",
+            "literal": True,
+            "value": 0.5,
+        },
+        # a tuple arrives as JSON's list; a set, inf and an expression have no JSON value
+        {
+            "name": "pair",
+            "inferred_type_name": "tuple",
+            "default": "(1, 'a')",
+            "help": "",
+            "literal": True,
+            "value": [1, "a"],
+        },
+        {
+            "name": "tags",
+            "inferred_type_name": "set",
+            "default": "{'x'}",
+            "help": "",
+            "literal": False,
+            "value": None,
+        },
+        {
+            "name": "limit",
+            "inferred_type_name": None,
+            "default": "float('inf')",
+            "help": "",
+            "literal": False,
+            "value": None,
+        },
+        {
+            "name": "home",
+            "inferred_type_name": None,
+            "default": "os.getcwd()",
+            "help": "",
+            "literal": False,
+            "value": None,
+        },
     ]
 
 

@@ -183,6 +183,8 @@ class NotebookParametersHandler(NotebookBaseHandler):
                 "type": item["inferred_type_name"],
                 "default": item["default"],
                 "help": item["help"],
+                "value": item["value"],
+                "literal": item["literal"],
             }
             for item in infer_parameters(nb)
         ]

@@ -248,15 +248,23 @@ class NotebookRunner:
             await self._adopt(client)
         else:
             kc = client.kc = km.client()
-            await ensure_async(kc.start_channels(**CHANNELS))
-            client.reset_execution_trackers()
             try:
-                await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
-            except RuntimeError as error:
-                raise KernelStartFailed(
-                    f"kernel {spec.kernel_name!r} did not become ready: {error}"
-                ) from error
-            info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
+                await ensure_async(kc.start_channels(**CHANNELS))
+                client.reset_execution_trackers()
+                try:
+                    await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
+                except RuntimeError as error:
+                    raise KernelStartFailed(
+                        f"kernel {spec.kernel_name!r} did not become ready: {error}"
+                    ) from error
+                info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
+            except BaseException:
+                # Cut short while connecting (a cancel, a timeout, a stop): the caller never
+                # sees this client, so close its sockets here. Left open, their zmq context is
+                # destroyed later by the garbage collector, blocking the event loop.
+                with contextlib.suppress(Exception):
+                    await ensure_async(kc.stop_channels())
+                raise
         if info is not None and "language_info" in info["content"]:
             spec.nb.metadata["language_info"] = info["content"]["language_info"]
         return client

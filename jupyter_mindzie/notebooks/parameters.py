@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 import keyword
 from typing import Any
 
@@ -54,7 +55,9 @@ def infer_parameters(nb: NotebookNode) -> list[dict[str, Any]]:
 
     Each item is papermill's `Parameter` (`name`, `inferred_type_name`, `default` as source
     text, `help` from the line's comment); an unknown type is None rather than papermill's
-    string "None". Other languages: [] (papermill can only inspect Python).
+    string "None". `literal` says whether the default is a literal JSON can hold, and `value`
+    is then that value, so a form never has to parse Python. Other languages: [] (papermill
+    can only inspect Python).
     """
     from papermill.translators import PythonTranslator
 
@@ -68,19 +71,31 @@ def infer_parameters(nb: NotebookNode) -> list[dict[str, Any]]:
     items = []
     for parameter in PythonTranslator.inspect(inspectable):
         item = parameter._asdict()
+        parsed, value = _python_literal(item["default"])
         if item["inferred_type_name"] in ("None", None):
-            item["inferred_type_name"] = _literal_type(item["default"])
+            # papermill only types annotated names; a plain literal default tells the type too
+            item["inferred_type_name"] = type(value).__name__ if parsed and value is not None else None
+        item["literal"] = parsed and _fits_json(value)
+        item["value"] = json.loads(json.dumps(value)) if item["literal"] else None  # tuples as lists
         items.append(item)
     return items
 
 
-def _literal_type(source: str) -> str | None:
-    """papermill only types annotated names; a plain literal default tells the type too."""
+def _python_literal(source: str) -> tuple[bool, Any]:
+    """`(True, value)` when the source is a Python literal, else `(False, None)`."""
     try:
-        value = ast.literal_eval(source)
+        return True, ast.literal_eval(source)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return None if value is None else type(value).__name__
+        return False, None
+
+
+def _fits_json(value: Any) -> bool:
+    """Sets, bytes, complex numbers, non-string keys, inf and nan have no JSON form."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 def notebook_language(nb: NotebookNode) -> str | None:
