@@ -2,6 +2,8 @@
 
 from typing import Any
 
+__all__ = ["__version__"]
+
 try:
     from jupyter_mindzie._version import __version__
 except ImportError:  # a source checkout that was never built

@@ -7,7 +7,7 @@ from typing import Literal, NamedTuple
 from traitlets import Dict, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-EVERY_TENANT = "*"
+EVERY_TENANT: Literal["*"] = "*"
 
 
 class MindzieAccess(LoggingConfigurable):

@@ -19,6 +19,7 @@ from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
+from jupyter_mindzie.services import SETTINGS_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
@@ -61,25 +62,25 @@ class MindzieApp(ExtensionApp):
     scheduler = Instance(MindzieScheduler, allow_none=True)
 
     def initialize_settings(self) -> None:
+        server = self.serverapp
+        assert server is not None, "an extension is initialized by its server"
         self.store = self.store_class(parent=self)
         self.access = self.access_class(parent=self)
-        kernels = MindzieKernelCatalog(parent=self, kernel_spec_manager=self.serverapp.kernel_spec_manager)
+        kernels = MindzieKernelCatalog(parent=self, kernel_spec_manager=server.kernel_spec_manager)
         self.library = MindzieNotebookLibrary(
             parent=self,
             store=self.store,
             kernels=kernels,
-            contents_manager=self.serverapp.contents_manager,
+            contents_manager=server.contents_manager,
         )
         self.datasets = MindzieDatasetLibrary(parent=self, store=self.store)
-        pool = MindzieKernelPool(
-            parent=self, kernel_manager=self.serverapp.kernel_manager, kernel_catalog=kernels
-        )
+        pool = MindzieKernelPool(parent=self, kernel_manager=server.kernel_manager, kernel_catalog=kernels)
         self.engine = MindzieEngine(
             parent=self,
             store=self.store,
             library=self.library,
             datasets=self.datasets,
-            kernel_manager=self.serverapp.kernel_manager,
+            kernel_manager=server.kernel_manager,
             pool=pool,
         )
         pool.warm()
@@ -87,6 +88,13 @@ class MindzieApp(ExtensionApp):
         asyncio.get_event_loop().create_task(self.engine.recover())
         self.scheduler = MindzieScheduler(parent=self, store=self.store, engine=self.engine)
         self.scheduler.start()
+        self.settings[SETTINGS_KEY] = Services(
+            access=self.access,
+            library=self.library,
+            datasets=self.datasets,
+            engine=self.engine,
+            max_request_body=self.max_request_body,
+        )
         self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
 
     def initialize_handlers(self) -> None:

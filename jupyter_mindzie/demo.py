@@ -126,12 +126,12 @@ async def seed_demo(root: Path) -> str:
     datasets = MindzieDatasetLibrary(store=store)
     scope = Scope(DEMO_TENANT_ID, DEMO_PROJECT_ID, getpass.getuser())
     log = write_demo_event_log(root / library.folder(scope) / "demo_event_log.csv")
-    existing_sets, _ = datasets.list(scope, page_size=100)
+    existing_sets, _ = datasets.list_datasets(scope, page_size=100)
     dataset = next((row for row in existing_sets if row["name"] == DEMO_DATASET_NAME), None)
     if dataset is None:
         dataset = await datasets.upload(scope, log.read_bytes(), log.name, DEMO_DATASET_NAME)
     dataset_id = dataset["dataset_id"]
-    existing, _ = library.list(scope, page_size=100)
+    existing, _ = library.list_notebooks(scope, page_size=100)
     starter = next((row for row in existing if row["name"] == DEMO_NOTEBOOK_NAME), None)
     if starter is None:
         (starter, _), _ = await library.create(

@@ -73,6 +73,14 @@ class DatasetNotFound(NotFound):
     problem_type = "dataset-not-found"
 
 
+class ExecutionNotFound(NotFound):
+    problem_type = "execution-not-found"
+
+
+class ArtifactNotFound(NotFound):
+    problem_type = "artifact-not-found"
+
+
 class Conflict(MindzieError):
     """The resource's state forbids the request (e.g. delete while running)."""
 
@@ -82,6 +90,18 @@ class Conflict(MindzieError):
 
 class NotebookRunning(Conflict):
     problem_type = "notebook-running"
+
+
+class ExecutionFinished(Conflict):
+    """A cancel of an execution that has already ended."""
+
+    problem_type = "execution-finished"
+
+
+class KernelUnavailable(Conflict):
+    """The notebook's kernelspec is not (or no longer) on this server."""
+
+    problem_type = "kernel-unavailable"
 
 
 class PreconditionFailed(MindzieError):

@@ -17,7 +17,7 @@ def is_guid(text: str) -> bool:
 
 def parse_guid(text: str, field: str) -> str:
     """The canonical (lower case) GUID, or a 400 naming `field`."""
-    if not isinstance(text, str) or not _GUID.match(text):
+    if not _GUID.match(text):
         raise InvalidRequest.for_field(field, f"must be a GUID (8-4-4-4-12 hexadecimal digits), got {text!r}")
     return text.lower()
 

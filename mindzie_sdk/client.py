@@ -183,7 +183,7 @@ class ProcessMiningClient:
         columns = [str(column) for column in df.columns]
         base = set(map(str, base_columns)) if base_columns is not None else set(self._base_columns())
         file = self._artifact(f"enriched-{safe_name(name)}.csv", lambda path: df.to_csv(path, index=False))
-        info = {
+        info: dict[str, Any] = {
             "name": name,
             "file": file,
             "recordCount": len(df),

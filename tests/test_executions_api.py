@@ -335,7 +335,9 @@ async def test_a_status_request_waits_for_the_next_change(api, mindzie_app):
 
     started = time.monotonic()
     news = asyncio.ensure_future(api("GET", url, params={"includeCells": "false"}, headers=waiting(15, etag)))
-    while not mindzie_app.engine.has_waiters(accepted["executionId"]):  # the cancel must find it waiting
+    while not mindzie_app.engine.notifier.has_waiters(
+        accepted["executionId"]
+    ):  # the cancel must find it waiting
         assert not news.done(), news.result()
         await asyncio.sleep(0.01)
     assert (await api("POST", f"{url}/cancel")).status == 202

@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from jupyter_mindzie.contract import openapi
+from jupyter_mindzie.contract import openapi, routes
 
 from .servers import PROJECT, TENANT, TOKEN, Server, wait_for
 
@@ -331,19 +331,19 @@ def test_thousands_of_generated_requests_get_documented_answers_and_no_5xx(serve
     documented.discard("GET /api/mindzie/openapi.json")  # the fuzzer's own schema URL: loaded, not fuzzed
     assert documented <= set(stats), documented - set(stats)
     for operation in (
-        f"GET {openapi.NOTEBOOK}",
-        f"PUT {openapi.NOTEBOOK}",
-        f"GET {openapi.EXECUTION}",
-        f"GET {openapi.EXECUTION}/results",
-        f"GET {openapi.EXECUTION}/artifacts/{{name}}",
-        f"GET {openapi.PROJECT}/dataset/{{datasetId}}",
-        f"DELETE {openapi.NOTEBOOK}",
-        f"DELETE {openapi.PROJECT}/dataset/{{datasetId}}",
-        f"POST {openapi.PROJECT}/notebook/upload",
-        f"POST {openapi.PROJECT}/dataset",
+        f"GET {routes.NOTEBOOK}",
+        f"PUT {routes.NOTEBOOK}",
+        f"GET {routes.EXECUTION}",
+        f"GET {routes.EXECUTION}/results",
+        f"GET {routes.EXECUTION}/artifacts/{{name}}",
+        f"GET {routes.PROJECT}/dataset/{{datasetId}}",
+        f"DELETE {routes.NOTEBOOK}",
+        f"DELETE {routes.PROJECT}/dataset/{{datasetId}}",
+        f"POST {routes.PROJECT}/notebook/upload",
+        f"POST {routes.PROJECT}/dataset",
     ):
         assert any(200 <= status < 300 for status in stats[operation]), (operation, report)
-    assert any(status == 409 for status in stats[f"POST {openapi.EXECUTION}/cancel"]), report
+    assert any(status == 409 for status in stats[f"POST {routes.EXECUTION}/cancel"]), report
     # the fuzzer started no execution: the seeded run is the only one
     with sqlite3.connect(f"file:{server.root / '.mindzie' / 'mindzie.db'}?mode=ro", uri=True) as db:
         (executions,) = db.execute("SELECT count(*) FROM executions").fetchone()

@@ -612,7 +612,9 @@ async def test_parameters_of_a_notebook_for_the_run_form(api):
         parameters["top_n_bottlenecks"]["type"] == "int" and parameters["top_n_bottlenecks"]["default"] == "3"
     )
     assert parameters["case_column"]["default"] == "'case_id'"
-    assert parameters["top_n_bottlenecks"]["value"] == 3 and parameters["top_n_bottlenecks"]["literal"] is True
+    assert (
+        parameters["top_n_bottlenecks"]["value"] == 3 and parameters["top_n_bottlenecks"]["literal"] is True
+    )
     assert parameters["dataset_id"]["value"] == DATASET
     assert_problem(await api("GET", project_path("notebook", DATASET, "parameters")), 404)
 

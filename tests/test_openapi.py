@@ -16,14 +16,14 @@ import yaml
 from jsonschema import Draft202012Validator
 from tornado.web import RequestHandler
 
-from jupyter_mindzie.contract import openapi
+from jupyter_mindzie.contract import components, openapi, routes
 
 from .conftest import OTHER_TENANT, PROJECT, TENANT, Reply, assert_problem
 from .test_datasets_api import multipart
 
 DOCUMENT = openapi.build_document()
 GUID = "0c1e8400-e29b-41d4-a716-446655440000"
-SAMPLES = dict.fromkeys(openapi.PATH_PARAMETERS, GUID) | {"name": "report.html"}
+SAMPLES = dict.fromkeys(routes.PATH_PARAMETERS, GUID) | {"name": "report.html"}
 JSON_TYPES = ("application/json", "application/problem+json")
 
 
@@ -73,15 +73,15 @@ def test_request_schemas_are_the_ones_the_server_validates_with():
         for method, operation in item.items()
         if method != "parameters" and "requestBody" in operation
     }
-    assert bodies[(f"{openapi.PROJECT}/notebook", "post")]["application/json"]["schema"] == openapi.ref(
+    assert bodies[(f"{routes.PROJECT}/notebook", "post")]["application/json"]["schema"] == components.ref(
         "NotebookCreate"
     )
-    assert bodies[(openapi.NOTEBOOK, "put")]["application/json"]["schema"] == openapi.ref("NotebookUpdate")
-    assert bodies[(f"{openapi.NOTEBOOK}/execute", "post")]["application/json"]["schema"] == openapi.ref(
+    assert bodies[(routes.NOTEBOOK, "put")]["application/json"]["schema"] == components.ref("NotebookUpdate")
+    assert bodies[(f"{routes.NOTEBOOK}/execute", "post")]["application/json"]["schema"] == components.ref(
         "ExecuteRequest"
     )
     component = DOCUMENT["components"]["schemas"]["NotebookCreate"]
-    assert component["properties"]["kernelType"] == openapi.ref("kernelType")
+    assert component["properties"]["kernelType"] == components.ref("kernelType")
     assert (
         DOCUMENT["components"]["schemas"]["kernelType"]
         == schemas.schema("definitions")["$defs"]["kernelType"]
@@ -168,9 +168,9 @@ def call(api):
     return call
 
 
-NOTEBOOK = openapi.NOTEBOOK
-EXECUTION = openapi.EXECUTION
-PROJECT_PATH = openapi.PROJECT
+NOTEBOOK = routes.NOTEBOOK
+EXECUTION = routes.EXECUTION
+PROJECT_PATH = routes.PROJECT
 CELLS = [
     {"cellId": "cell-001", "cellType": "code", "content": "x = 1"},
     {"cellType": "markdown", "content": "# Figures"},

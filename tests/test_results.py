@@ -17,16 +17,11 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from PIL import Image
 
 from jupyter_mindzie.errors import InvalidRequest
-from jupyter_mindzie.results.extraction import (
-    ENRICHED_MIME,
-    MODEL_MIME,
-    cell_summary,
-    extract_results,
-    results_view,
-    svg_dimensions,
-    zip_artifacts,
-)
+from jupyter_mindzie.results.archive import zip_artifacts
+from jupyter_mindzie.results.extraction import cell_summary, extract_results, svg_dimensions
 from jupyter_mindzie.results.reports import render_html_report
+from jupyter_mindzie.results.views import results_view
+from mindzie_sdk import ENRICHED_MIME, MODEL_MIME
 
 TRACEBACK = [
     "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",

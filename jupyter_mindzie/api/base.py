@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
@@ -23,12 +25,19 @@ from jupyter_mindzie.errors import (
     TooManyRequests,
 )
 from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.services import SETTINGS_KEY, Services
 
 if TYPE_CHECKING:
-    from jupyter_mindzie.app import MindzieApp
     from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 
 PROBLEM_JSON = "application/problem+json"
+HandlerMethod = TypeVar("HandlerMethod", bound=Callable[..., Awaitable[None]])
+
+
+def authorized_to_execute(method: HandlerMethod) -> HandlerMethod:
+    """jupyter_server's `@authorized` for what runs code: the `execute` action on `kernels`."""
+    return cast(HandlerMethod, authorized(action="execute", resource="kernels")(method))
+
 
 # Jupyter's own /api/<service>/… routes must never be taken for /api/<tenantId>/…: handlers of
 # extensions are tried before the server's, so the tenant segment excludes these names.
@@ -47,12 +56,13 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = "contents"
 
     @property
-    def app(self) -> MindzieApp:
-        return self.extensionapp  # type: ignore[return-value]
+    def services(self) -> Services:
+        services: Services = self.settings[SETTINGS_KEY]
+        return services
 
     @property
     def library(self) -> MindzieNotebookLibrary:
-        return self.app.library
+        return self.services.library
 
     @property
     def username(self) -> str:
@@ -64,7 +74,7 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         user who may read but not run notebooks there gets 403 for `execute`."""
         tenant = parse_guid(tenant_id, "tenantId")
         project = parse_guid(project_id, "projectId")
-        access = self.app.access
+        access = self.services.access
         if not access.allows(self.username, tenant):
             raise ProjectNotFound("project not found, or you have no access to it")
         if execute and not access.allows(self.username, tenant, execute=True):
@@ -80,10 +90,12 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         API reads such bodies too.
         """
         body = self.request.body
-        if len(body) > self.app.max_request_body:
+        if len(body) > self.services.max_request_body:
             raise TooLarge(
-                f"the request body is {len(body)} bytes; the limit is {self.app.max_request_body}",
-                errors=[{"field": "body", "message": f"must be at most {self.app.max_request_body} bytes"}],
+                f"the request body is {len(body)} bytes; the limit is {self.services.max_request_body}",
+                errors=[
+                    {"field": "body", "message": f"must be at most {self.services.max_request_body} bytes"}
+                ],
             )
         if not body.strip():
             raise InvalidRequest.for_field("body", "must be a JSON object; the body is empty")
@@ -226,7 +238,7 @@ def _not_json(name: str) -> Any:
 class UnknownEndpointHandler(MindzieHandler):
     """Any other path under a project: a problem, not Jupyter's HTML 404 page."""
 
-    async def prepare(self) -> None:
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare is
         await super().prepare()
         if not self.current_user:
             raise web.HTTPError(403)

@@ -25,7 +25,7 @@ class DatasetBaseHandler(MindzieHandler):
 
     @property
     def datasets(self) -> MindzieDatasetLibrary:
-        return self.app.datasets  # type: ignore[return-value]
+        return self.services.datasets
 
     def dataset_url(self, row: dict[str, Any]) -> str:
         return f"{self.base_url}api/{row['tenant_id']}/{row['project_id']}/dataset/{row['dataset_id']}"
@@ -40,7 +40,7 @@ class DatasetsHandler(DatasetBaseHandler):
         scope = self.scope(tenant_id, project_id)
         query = self.read_query("page-query", integers=("page", "pageSize"))
         page, page_size = query.get("page", 1), query.get("pageSize", 20)
-        rows, total = self.datasets.list(scope, page, page_size)
+        rows, total = self.datasets.list_datasets(scope, page, page_size)
         self.write_json(page_view("datasets", [dataset_view(r) for r in rows], total, page, page_size))
 
 

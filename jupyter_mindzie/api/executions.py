@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 import tempfile
-import time
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,21 +13,23 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_mindzie.api.base import ANY_ID, PROJECT, TENANT, MindzieHandler
+from jupyter_mindzie.api.base import ANY_ID, PROJECT, TENANT, MindzieHandler, authorized_to_execute
 from jupyter_mindzie.api.views import (
     execution_accepted_view,
     execution_item_view,
     execution_view,
     page_view,
 )
-from jupyter_mindzie.errors import NotFound
-from jupyter_mindzie.execution.engine import TERMINAL
+from jupyter_mindzie.contract.enums import is_terminal
+from jupyter_mindzie.execution.news import wait_for_news
 from jupyter_mindzie.guids import parse_guid
-from jupyter_mindzie.results.extraction import results_view, zip_artifacts
+from jupyter_mindzie.results.archive import zip_artifacts
+from jupyter_mindzie.results.views import results_view
 
 if TYPE_CHECKING:
     from jupyter_mindzie.access import Scope
     from jupyter_mindzie.execution.engine import MindzieEngine
+    from jupyter_mindzie.execution.records import ExecutionRecords
 
 NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
 EXECUTION = rf"(?P<execution_id>{ANY_ID})"
@@ -37,20 +38,18 @@ CHUNK = 256 * 1024
 SANDBOX_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
-class ArtifactNotFound(NotFound):
-    problem_type = "artifact-not-found"
-
-
 class ExecutionHandlerBase(MindzieHandler):
     @property
     def engine(self) -> MindzieEngine:
-        return self.app.engine
+        return self.services.engine
 
-    def ids(self, notebook_id: str, execution_id: str | None = None) -> tuple[str, str | None]:
-        return (
-            parse_guid(notebook_id, "notebookId"),
-            parse_guid(execution_id, "executionId") if execution_id is not None else None,
-        )
+    @property
+    def records(self) -> ExecutionRecords:
+        return self.engine.records
+
+    def ids(self, notebook_id: str, execution_id: str) -> tuple[str, str]:
+        """The path's notebook and execution GUIDs, canonical; a 400 naming the one at fault."""
+        return parse_guid(notebook_id, "notebookId"), parse_guid(execution_id, "executionId")
 
     def execution_url(self, execution: dict[str, Any]) -> str:
         return (
@@ -63,10 +62,10 @@ class ExecuteHandler(ExecutionHandlerBase):
     """`POST …/notebook/{notebookId}/execute`: queue a run (202)."""
 
     @web.authenticated
-    @authorized(action="execute", resource="kernels")
+    @authorized_to_execute
     async def post(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
         scope = self.scope(tenant_id, project_id, execute=True)
-        notebook_id, _ = self.ids(notebook_id)
+        notebook_id = parse_guid(notebook_id, "notebookId")
         request = self.read_json("execute-request")
         execution = await self.engine.submit(scope, notebook_id, request)
         self.set_header("Location", self.execution_url(execution))
@@ -105,24 +104,27 @@ class ExecutionHandler(ExecutionHandlerBase):
         self, scope: Scope, notebook_id: str, execution_id: str, include_cells: bool, wait: float
     ) -> bytes:
         """The status body (its ETag set), once it differs from If-None-Match or `wait` s have passed."""
-        deadline = time.monotonic() + wait
         seen: tuple[dict[str, Any], int | None] | None = None
-        written = True
-        while True:
-            execution = self.engine.get(scope, notebook_id, execution_id)
+        body = b""
+
+        async def read(written: bool) -> tuple[bytes, bool]:
+            nonlocal seen, body
+            execution = self.records.get(scope, notebook_id, execution_id)
             state = (execution, self.engine.queue_position(execution_id))
             # After a quiet spell, only a changed row (another server's write) is worth a new body.
             if written or state != seen:
                 seen = state
                 body = self.status_body(execution, include_cells)
                 self.set_header("ETag", f'"{hashlib.sha1(body).hexdigest()}"')
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or execution["status"] in TERMINAL or self._gone or not self.awaits_news():
-                return body
-            # Other servers on the same store do not wake us: look again now and then.
-            written = await self.engine.next_change(
-                execution_id, min(remaining, self.engine.status_recheck_seconds)
-            )
+            done = is_terminal(execution["status"]) or self._gone or not self.awaits_news()
+            return body, done
+
+        return await wait_for_news(
+            read,
+            lambda timeout: self.engine.notifier.next_change(execution_id, timeout),
+            wait=wait,
+            recheck=self.engine.status_recheck_seconds,
+        )
 
     _gone = False
 
@@ -137,8 +139,8 @@ class ExecutionHandler(ExecutionHandlerBase):
 
     def status_body(self, execution: dict[str, Any], include_cells: bool) -> bytes:
         execution_id = execution["execution_id"]
-        cells = self.engine.store.cell_results(execution_id) if include_cells else None
-        artifacts = self.engine.store.artifacts(execution_id)
+        cells = self.records.cell_results(execution_id) if include_cells else None
+        artifacts = self.records.artifacts(execution_id)
         view = execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id))
         return json.dumps(view, ensure_ascii=False).encode()
 
@@ -147,12 +149,12 @@ class CancelHandler(ExecutionHandlerBase):
     """`POST …/execution/{executionId}/cancel`: 202, or 409 once it has ended."""
 
     @web.authenticated
-    @authorized(action="execute", resource="kernels")
+    @authorized_to_execute
     async def post(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str) -> None:
         scope = self.scope(tenant_id, project_id, execute=True)
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
         execution = await self.engine.cancel(scope, notebook_id, execution_id)
-        cells = self.engine.store.cell_results(execution_id)
+        cells = self.records.cell_results(execution_id)
         self.write_json(execution_view(execution, cells, [], None), status=HTTPStatus.ACCEPTED)
 
 
@@ -163,11 +165,11 @@ class ExecutionsHandler(ExecutionHandlerBase):
     @authorized
     async def get(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
-        notebook_id, _ = self.ids(notebook_id)
+        notebook_id = parse_guid(notebook_id, "notebookId")
         self.library.require(scope, notebook_id)
         query = self.read_query("page-query", integers=("page", "pageSize"))
         page, page_size = query.get("page", 1), query.get("pageSize", 20)
-        rows, total = self.engine.store.list_executions(notebook_id, page=page, page_size=page_size)
+        rows, total = self.records.history(notebook_id, page=page, page_size=page_size)
         self.write_json(
             page_view("executions", [execution_item_view(r) for r in rows], total, page, page_size)
         )
@@ -181,10 +183,10 @@ class ResultsHandler(ExecutionHandlerBase):
     async def get(self, tenant_id: str, project_id: str, notebook_id: str, execution_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
-        execution = self.engine.get(scope, notebook_id, execution_id)
+        execution = self.records.get(scope, notebook_id, execution_id)
         query = self.read_query("results-query")
-        artifacts = self.engine.store.artifacts(execution_id)
-        folder = self.engine.artifacts_dir(execution_id)
+        artifacts = self.records.artifacts(execution_id)
+        folder = self.records.artifacts_dir(execution_id)
         if query.get("format") == "download":
             await self.send_zip(execution, folder, [a["name"] for a in artifacts])
             return
@@ -223,11 +225,8 @@ class ArtifactHandler(ExecutionHandlerBase):
     ) -> None:
         scope = self.scope(tenant_id, project_id)
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
-        self.engine.get(scope, notebook_id, execution_id)
-        artifact = self.engine.store.artifact(execution_id, name)  # only names we recorded: no traversal
-        path = self.engine.artifacts_dir(execution_id) / name
-        if artifact is None or not path.is_file():
-            raise ArtifactNotFound(f"execution {execution_id} has no artifact {name!r}")
+        self.records.get(scope, notebook_id, execution_id)
+        artifact, path = self.records.artifact(execution_id, name)
         self.set_header("Content-Type", artifact["content_type"])
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         self.set_header("X-Content-Type-Options", "nosniff")

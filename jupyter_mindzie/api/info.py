@@ -23,8 +23,8 @@ class InfoHandler(MindzieHandler):
                     "username": self.username,
                     "name": getattr(user, "name", None) or self.username,
                 },
-                "tenants": self.app.access.tenants_of(self.username),
-                "executeTenants": self.app.access.tenants_of(self.username, execute=True),
+                "tenants": self.services.access.tenants_of(self.username),
+                "executeTenants": self.services.access.tenants_of(self.username, execute=True),
             }
         )
 
@@ -35,7 +35,7 @@ class ProjectsHandler(MindzieHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        access = self.app.access
+        access = self.services.access
         projects = [
             {
                 "tenantId": row["tenant_id"],
@@ -43,7 +43,7 @@ class ProjectsHandler(MindzieHandler):
                 "notebookCount": row["notebooks"],
                 "datasetCount": row["datasets"],
             }
-            for row in self.app.store.projects()
+            for row in self.library.projects()
             if access.allows(self.username, row["tenant_id"])
         ]
         self.write_json({"projects": projects, "tenants": access.tenants_of(self.username)})

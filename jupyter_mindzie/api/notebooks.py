@@ -40,7 +40,7 @@ class NotebooksHandler(MindzieHandler):
             "notebook-list-query", integers=("page", "pageSize"), booleans=("enrichmentMode",)
         )
         page, page_size = query.get("page", 1), query.get("pageSize", 20)
-        rows, total = self.library.list(
+        rows, total = self.library.list_notebooks(
             scope,
             status=query.get("status"),
             kernel_type=query.get("kernelType"),
@@ -148,9 +148,7 @@ class NotebookHandler(NotebookBaseHandler):
     async def delete(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         notebook_id = self.notebook_id(notebook_id)
-        executions = self.app.store.execution_ids(notebook_id)
-        await self.library.delete(scope, notebook_id)
-        await self.app.engine.remove_artifacts(executions)
+        await self.services.engine.delete_notebook(scope, notebook_id)
         self.set_status(HTTPStatus.NO_CONTENT)
         self.finish()
 

@@ -9,6 +9,7 @@ from nbformat import NotebookNode
 from jupyter_mindzie import humanize
 from jupyter_mindzie.clock import iso_from_stamp
 from jupyter_mindzie.notebooks.documents import cell_summaries, python_version
+from jupyter_mindzie.notebooks.settings import settings_of
 
 
 def notebook_view(
@@ -23,7 +24,7 @@ def notebook_view(
     settings = settings or settings_of(row)
     integration = settings["integration"]
     environment = settings["environment"]
-    cell_times = {k: iso_from_stamp(v) for k, v in (row.get("cell_times") or {}).items()}
+    cell_times = {k: iso for k, v in (row.get("cell_times") or {}).items() if (iso := iso_from_stamp(v))}
     return {
         "notebookId": row["notebook_id"],
         "tenantId": row["tenant_id"],
@@ -46,20 +47,6 @@ def notebook_view(
         "lastExecutionDate": iso_from_stamp(row.get("last_execution_date")),
         "executionCount": row.get("execution_count") or 0,
         "path": row["path"],
-    }
-
-
-def settings_of(row: dict[str, Any]) -> dict[str, Any]:
-    """The settings kept with each version and in the file's `metadata.mindzie`."""
-    return {
-        "notebookId": row["notebook_id"],
-        "tenantId": row["tenant_id"],
-        "projectId": row["project_id"],
-        "notebookName": row["name"],
-        "notebookDescription": row.get("description"),
-        "kernelType": row["kernel_type"],
-        "integration": row["integration"],
-        "environment": row["environment"],
     }
 
 

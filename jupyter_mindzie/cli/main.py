@@ -499,7 +499,7 @@ def kernel_spec(kernel_name: str) -> Any:
 
 def select_cells(nb: NotebookNode, cells: str | None) -> tuple[list[str], list[str]]:
     """The code cells to run and those skipped, by the server's own rule (`cells_to_run`)."""
-    from jupyter_mindzie.execution.runner import CellRangeError, cells_to_run
+    from jupyter_mindzie.execution.planning import CellRangeError, cells_to_run
 
     if cells is None:
         return cells_to_run(nb, "all", None)

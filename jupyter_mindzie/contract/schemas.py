@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -96,12 +97,14 @@ def _json_type(value: Any) -> str:
 
 def _describe(error: ValidationError) -> list[dict[str, str]]:
     """Turn one jsonschema error into messages a person can act on."""
-    kind, rule, value, path = error.validator, error.validator_value, error.instance, error.absolute_path
+    kind, value, path = error.validator, error.instance, error.absolute_path
+    rule: Any = error.validator_value
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "required":
         missing = [name for name in rule if isinstance(value, dict) and name not in value]
         return [{"field": _field(path, name), "message": "is required"} for name in missing]
     if kind == "additionalProperties":
-        known = sorted(error.schema.get("properties", {}))
+        known = sorted(schema.get("properties", {}))
         extra = sorted(set(value) - set(known)) if isinstance(value, dict) else []
         return [
             {"field": _field(path, name), "message": f"is not a known field (known: {', '.join(known)})"}
@@ -115,7 +118,7 @@ def _describe(error: ValidationError) -> list[dict[str, str]]:
         message = f"must be one of: {allowed}; got {value!r}"
     elif kind == "pattern":
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        message = f"{error.schema.get('x-error', f'must match {rule}')}, got {shown}"
+        message = f"{schema.get('x-error', f'must match {rule}')}, got {shown}"
     elif kind == "minLength":
         message = "must not be empty" if rule == 1 else f"must be at least {rule} characters"
     elif kind == "maxLength":

@@ -9,80 +9,31 @@ of many short cells costs the store little.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import itertools
 import json
-import shutil
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
 from traitlets import Any as AnyTrait
 from traitlets import Float, Instance, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from jupyter_mindzie import humanize
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
-from jupyter_mindzie.errors import (
-    Conflict,
-    InvalidRequest,
-    MindzieError,
-    NotFound,
-    TooLarge,
-    TooManyRequests,
-)
+from jupyter_mindzie.contract.enums import PRIORITY_RANK, is_terminal
+from jupyter_mindzie.errors import ExecutionFinished, MindzieError, TooLarge, TooManyRequests
+from jupyter_mindzie.execution.news import ChangeNotifier
+from jupyter_mindzie.execution.planning import RunLimits, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
-from jupyter_mindzie.execution.runner import (
-    CellRangeError,
-    NotebookRunner,
-    RunSpec,
-    cells_to_run,
-)
+from jupyter_mindzie.execution.progress import ProgressWriter, Run
+from jupyter_mindzie.execution.records import ExecutionRecords
+from jupyter_mindzie.execution.recovery import end_abandoned
+from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
-from jupyter_mindzie.notebooks.parameters import inject_parameters
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.sqlite import MindzieStore
-
-PRIORITY_RANK = {"High": 0, "Normal": 1, "Low": 2}
-TERMINAL = ("Completed", "Error", "Cancelled")
-
-
-class ExecutionNotFound(NotFound):
-    problem_type = "execution-not-found"
-
-
-class ExecutionFinished(Conflict):
-    problem_type = "execution-finished"
-
-
-class KernelUnavailable(Conflict):
-    problem_type = "kernel-unavailable"
-
-
-@dataclass
-class Run:
-    """One execution as the engine tracks it: its runner, its place in the queue, its unsaved progress."""
-
-    execution_id: str
-    notebook_id: str
-    scope: Scope
-    runner: NotebookRunner
-    rank: int
-    seq: int
-    changes: dict[str, Any] = field(default_factory=dict)
-    dirty_cells: set[str] = field(default_factory=set)
-    last_flush: float = 0.0
-    flush_handle: asyncio.TimerHandle | None = None
-    task: asyncio.Task[None] | None = None
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self.runner.cancel_requested
 
 
 class MindzieEngine(LoggingConfigurable):
@@ -137,8 +88,13 @@ class MindzieEngine(LoggingConfigurable):
         self._runs: dict[str, Run] = {}
         self._seq = itertools.count()
         self._stopping = False
-        self._change_events: dict[str, asyncio.Event] = {}
-        self._waiters: collections.Counter[str] = collections.Counter()
+        self.notifier = ChangeNotifier()
+        self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval)
+        self.records = ExecutionRecords(self.store, self.artifacts_root)
+
+    def stopping(self) -> bool:
+        """The server is stopping: slots take no new work (a call, as it changes while a slot waits)."""
+        return self._stopping
 
     # -- submit, cancel, read ----------------------------------------------------------------
 
@@ -155,15 +111,11 @@ class MindzieEngine(LoggingConfigurable):
                     }
                 ],
             )
-        waiting = [
-            r
-            for r in self._runs.values()
-            if r.task is None and not r.cancel_requested and r.scope[:2] == scope[:2]
-        ]
+        waiting = [r for r in self._runs.values() if r.waiting and r.scope[:2] == scope[:2]]
         if len(waiting) >= self.max_queued_per_project:
             raise TooManyRequests(
                 f"this project already has {len(waiting)} executions waiting; try again later",
-                retry_after=max(5, int(self.estimate_seconds(notebook_id) or 30)),
+                retry_after=max(5, int(self.records.estimate_seconds(notebook_id) or 30)),
             )
         execution_id = new_guid()
         runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
@@ -171,7 +123,7 @@ class MindzieEngine(LoggingConfigurable):
         self.store.insert_execution(execution, [{**cell, "execution_id": execution_id} for cell in cells])
         self.store.update_notebook(notebook_id, {"status": "Running"})
         self._enqueue(execution_id, notebook_id, scope, runner, execution["priority"])
-        return {**execution, "estimated_duration": self.estimate(notebook_id)}
+        return {**execution, "estimated_duration": self.records.estimate(notebook_id)}
 
     async def _prepare(
         self,
@@ -189,92 +141,20 @@ class MindzieEngine(LoggingConfigurable):
             row, nb, snapshot = await self.library.get_version(scope, notebook_id, version)
             kernel_type = (snapshot.get("settings") or {}).get("kernelType") or row["kernel_type"]
             row = {**row, "version": version, "kernel_type": kernel_type}
-        kernel_name = row["kernel_type"]
-        language = await self.library.kernels.language(kernel_name)
-        if language is None:
-            raise KernelUnavailable(f"the notebook's kernel {kernel_name!r} is not available on this server")
-        try:
-            run_cells, skipped = cells_to_run(
-                nb, request.get("executionMode", "all"), request.get("cellRange")
-            )
-        except CellRangeError as error:
-            raise InvalidRequest.for_field(error.field, error.message) from None
-        parameters = dict(request.get("parameters") or {})
-        binding = row["integration"].get("datasetBinding")
-        if binding and "dataset_id" not in parameters:
-            parameters["dataset_id"] = binding
-        prepared = inject_parameters(nb, parameters, kernel_name=kernel_name, language=language)
-        output_options = {
-            "captureOutputs": True,
-            "saveIntermediateResults": False,
-            "generateReport": False,
-            **(request.get("outputOptions") or {}),
-        }
-        options = {
-            "executionMode": request.get("executionMode", "all"),
-            "cellRange": request.get("cellRange"),
-            "outputOptions": output_options,
-            "timeout": request.get("timeout", 1800),
-            "stopOnError": request.get("stopOnError", False),
-        }
-        priority = request.get("priority", "Normal")
-        folder = str(Path(row["path"]).parent)
-        artifacts = self.artifacts_dir(execution_id)
-        spec = RunSpec(
-            nb=prepared,
-            kernel_name=kernel_name,
-            run_cell_ids=run_cells,
-            skipped_cell_ids=skipped,
-            working_dir=folder,
-            kernel_arguments=await self.library.kernels.run_arguments(kernel_name),
-            os_working_dir=self._os_folder(folder),
-            artifacts_dir=artifacts,
-            context={
-                "executionId": execution_id,
-                "notebookId": notebook_id,
-                "tenantId": scope.tenant_id,
-                "projectId": scope.project_id,
-                "datasetId": parameters.get("dataset_id")
-                if isinstance(parameters.get("dataset_id"), str)
-                else binding,
-                "datasetsDir": str(Path(self.datasets.datasets_dir).resolve()),
-                "artifactsDir": str(artifacts.resolve()),
-            },
-            timeout=options["timeout"],
-            stop_on_error=options["stopOnError"],
-            capture_outputs=output_options["captureOutputs"],
-            save_intermediate=output_options["saveIntermediateResults"],
-            generate_report=output_options["generateReport"],
-            startup_timeout=self.startup_timeout,
-            report_title=row["name"],
-            max_cell_output_bytes=self.max_cell_output_bytes,
-            max_output_bytes=self.max_output_bytes,
+        plan = await plan_run(
+            self.library.kernels,
+            scope,
+            row,
+            nb,
+            request,
+            execution_id=execution_id,
+            artifacts_dir=self.records.artifacts_dir(execution_id),
+            datasets_dir=Path(self.datasets.datasets_dir),
+            os_working_dir=self._os_folder(str(Path(row["path"]).parent)),
+            limits=RunLimits(self.startup_timeout, self.max_cell_output_bytes, self.max_output_bytes),
         )
-        now = stamp()
-        execution = {
-            "execution_id": execution_id,
-            "notebook_id": notebook_id,
-            "tenant_id": scope.tenant_id,
-            "project_id": scope.project_id,
-            "status": "Running",
-            "phase": "Queued",
-            "priority": priority,
-            "priority_rank": PRIORITY_RANK[priority],
-            "parameters": parameters,
-            "options": options,
-            "cell_ids": run_cells,
-            "notebook_version": row["version"],
-            "source": request.get("source", "api"),
-            "created_by": scope.username,
-            "date_queued": now,
-            "start_time": now,
-            "total_cells": len(run_cells),
-            "completed_cells": 0,
-            "successful_cells": 0,
-            "failed_cells": 0,
-        }
-        pool = self.pool if language == "python" else None  # warm kernels take Python set-up code
-        return NotebookRunner(spec, self.kernel_manager, self, self.log, pool=pool), execution
+        pool = self.pool if plan.language == "python" else None  # warm kernels take Python set-up code
+        return NotebookRunner(plan.spec, self.kernel_manager, self, self.log, pool=pool), plan.execution
 
     def _enqueue(
         self, execution_id: str, notebook_id: str, scope: Scope, runner: NotebookRunner, priority: str
@@ -296,7 +176,14 @@ class MindzieEngine(LoggingConfigurable):
             if execution["phase"] == "Queued":
                 await self._requeue(execution)
             else:
-                self._end_abandoned(execution, "ServerStopped", "the server stopped during the run")
+                end_abandoned(
+                    self.store,
+                    self.notifier,
+                    execution,
+                    "ServerStopped",
+                    "the server stopped during the run",
+                    self.log,
+                )
 
     async def _requeue(self, execution: dict[str, Any]) -> None:
         scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
@@ -320,50 +207,23 @@ class MindzieEngine(LoggingConfigurable):
                 version=execution.get("notebook_version"),
             )
         except MindzieError as error:
-            self._end_abandoned(
-                execution, "RequeueError", f"could not be queued again after a restart: {error.detail}"
+            end_abandoned(
+                self.store,
+                self.notifier,
+                execution,
+                "RequeueError",
+                f"could not be queued again after a restart: {error.detail}",
+                self.log,
             )
             return
         self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])
         self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
 
-    def _end_abandoned(self, execution: dict[str, Any], error_type: str, message: str) -> None:
-        execution_id = execution["execution_id"]
-        _stop_orphaned_kernel(execution.get("kernel_pid"), execution.get("kernel_id"))
-        cells = []
-        for cell in self.store.cell_results(execution_id):
-            if cell["status"] == "Running":
-                cells.append({**cell, "status": "Error", "error_type": error_type, "error_message": message})
-            elif cell["status"] == "Pending":
-                cells.append({**cell, "status": "Skipped"})
-        end = utcnow()
-        started = from_stamp(execution.get("start_time"))
-        self.store.save_progress(
-            execution_id,
-            {
-                "status": "Error",
-                "phase": "Error",
-                "error_type": error_type,
-                "error_message": message,
-                "end_time": stamp(end),
-                "total_seconds": round((end - started).total_seconds(), 3) if started else None,
-                "current_cell": None,
-            },
-            cells,
-        )
-        self._announce(execution_id)
-        still_active = [
-            e for e in self.store.active_executions() if e["notebook_id"] == execution["notebook_id"]
-        ]
-        if not still_active:
-            self.store.update_notebook(execution["notebook_id"], {"status": "Error"})
-        self.log.warning("mindzie: execution %s ended: %s", execution_id, message)
-
     async def cancel(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
         """Stop a queued or running execution: interrupt, then shut its kernel down."""
-        execution = self.get(scope, notebook_id, execution_id)
+        execution = self.records.get(scope, notebook_id, execution_id)
         run = self._runs.get(execution_id)
-        if execution["status"] in TERMINAL or run is None:
+        if is_terminal(execution["status"]) or run is None:
             raise ExecutionFinished(f"execution {execution_id} has already ended ({execution['status']})")
         if run.cancel_requested:  # a second cancel must not cut the first one's clean-up short
             return execution
@@ -371,73 +231,21 @@ class MindzieEngine(LoggingConfigurable):
         if run.task is None:  # still queued: it ends here, and the slot skips it
             self._end_queued(run)
             self._runs.pop(execution_id, None)
-        return self.get(scope, notebook_id, execution_id)
+        return self.records.get(scope, notebook_id, execution_id)
 
-    def get(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
-        execution = self.store.find_execution(scope.tenant_id, scope.project_id, notebook_id, execution_id)
-        if execution is None:
-            raise ExecutionNotFound(
-                f"execution {execution_id} of notebook {notebook_id} was not found, or you have no access to it"
-            )
-        return execution
-
-    async def next_change(self, execution_id: str, timeout: float) -> bool:
-        """True at the next write of this execution's status, False after `timeout` seconds.
-
-        Lets a status request wait for news (`Prefer: wait=N`) instead of a client polling.
-        """
-        event = self._change_events.setdefault(execution_id, asyncio.Event())
-        self._waiters[execution_id] += 1
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            return False
-        finally:
-            self._waiters[execution_id] -= 1
-            if not self._waiters[execution_id]:  # the last one out forgets the execution
-                del self._waiters[execution_id]
-                if self._change_events.get(execution_id) is event:
-                    del self._change_events[execution_id]
-        return True
-
-    def has_waiters(self, execution_id: str) -> bool:
-        """Whether a status request is waiting in `next_change` for this execution."""
-        return execution_id in self._waiters
-
-    def _announce(self, *execution_ids: str) -> None:
-        """Wake whoever waits in `next_change` for these executions."""
-        for execution_id in execution_ids:
-            event = self._change_events.pop(execution_id, None)
-            if event is not None:
-                event.set()
+    async def delete_notebook(self, scope: Scope, notebook_id: str) -> None:
+        """Delete a notebook, its file and its execution history (409 while a run of it is active)."""
+        executions = self.records.execution_ids(notebook_id)
+        await self.library.delete(scope, notebook_id)
+        await self.records.remove_artifacts(executions)
 
     def queue_position(self, execution_id: str) -> int | None:
         """1 for the next to start; None when not waiting."""
         run = self._runs.get(execution_id)
         if run is None or run.task is not None:
             return None
-        waiting = [r for r in self._runs.values() if r.task is None and not r.cancel_requested]
+        waiting = [r for r in self._runs.values() if r.waiting]
         return 1 + sum(1 for r in waiting if (r.rank, r.seq) < (run.rank, run.seq))
-
-    def estimate_seconds(self, notebook_id: str) -> float | None:
-        durations = sorted(self.store.recent_durations(notebook_id))
-        return durations[len(durations) // 2] if durations else None
-
-    def estimate(self, notebook_id: str) -> str:
-        """From this notebook's recent completed runs; "unknown" before the first."""
-        durations = sorted(self.store.recent_durations(notebook_id))
-        if not durations:
-            return "unknown"
-        low = durations[len(durations) // 4]
-        high = durations[(3 * len(durations)) // 4]
-        return humanize.duration_range(low, high)
-
-    def artifacts_dir(self, execution_id: str) -> Path:
-        return Path(self.artifacts_root) / execution_id
-
-    async def remove_artifacts(self, execution_ids: list[str]) -> None:
-        folders = [self.artifacts_dir(execution_id) for execution_id in execution_ids]
-        await asyncio.to_thread(lambda: [shutil.rmtree(f, ignore_errors=True) for f in folders])
 
     # -- slots ---------------------------------------------------------------------------------
 
@@ -450,19 +258,19 @@ class MindzieEngine(LoggingConfigurable):
 
     async def _work(self) -> None:
         assert self._queue is not None
-        while not self._stopping:
+        while not self.stopping():
             _, _, execution_id = await self._queue.get()
             run = self._runs.get(execution_id)
             if run is None or run.cancel_requested:
                 continue
             run.task = asyncio.create_task(self._execute(run), name=f"mindzie-execution-{execution_id}")
-            self._announce(
+            self.notifier.announce(
                 *(r.execution_id for r in self._runs.values() if r.task is None)
             )  # moved up the queue
             try:
                 await asyncio.shield(run.task)
             except asyncio.CancelledError:
-                if self._stopping:
+                if self.stopping():
                     run.runner.stop()
                     with contextlib.suppress(asyncio.CancelledError):
                         await run.task
@@ -491,7 +299,8 @@ class MindzieEngine(LoggingConfigurable):
         outcome = await run.runner.run()
         self.store.insert_artifacts([{**row, "execution_id": run.execution_id} for row in outcome.artifacts])
         end = utcnow()
-        started = from_stamp(self.store.get_execution(run.execution_id)["start_time"])
+        row = self.store.get_execution(run.execution_id)
+        started = from_stamp(row["start_time"]) if row is not None else None
         self.changed(
             run.runner,
             {
@@ -558,54 +367,11 @@ class MindzieEngine(LoggingConfigurable):
     # -- progress, batched ---------------------------------------------------------------------
 
     def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
-        """The runner's observer: write now when forced or when the last write is old enough."""
-        run = self._run_of(runner)
-        if run is None:
-            return
-        run.changes.update(changes)
-        run.dirty_cells.update(cells)
-        due = time.monotonic() - run.last_flush >= self.flush_interval
-        if force or due:
-            self._flush(run)
-        elif run.flush_handle is None:
-            delay = self.flush_interval - (time.monotonic() - run.last_flush)
-            run.flush_handle = asyncio.get_running_loop().call_later(delay, self._flush, run)
-
-    def _run_of(self, runner: NotebookRunner) -> Run | None:
-        execution_id = runner.spec.context["executionId"]
-        return self._runs.get(execution_id)
-
-    def _flush(self, run: Run) -> None:
-        if run.flush_handle is not None:
-            run.flush_handle.cancel()
-            run.flush_handle = None
-        cells = [
-            {
-                **(run.runner.cells.get(cell_id) or run.runner.skipped[cell_id]),
-                "execution_id": run.execution_id,
-            }
-            for cell_id in run.dirty_cells
-        ]
-        self.store.save_progress(run.execution_id, run.changes, cells)
-        run.changes, run.dirty_cells = {}, set()
-        run.last_flush = time.monotonic()
-        self._announce(run.execution_id)
+        """The runner's observer: its changes reach the store in batches."""
+        run = self._runs.get(runner.spec.context["executionId"])
+        if run is not None:
+            self.progress.record(run, changes, cells, force)
 
     def _os_folder(self, api_folder: str) -> str:
         root = getattr(self.library.contents_manager, "root_dir", None) or "."
         return str(Path(root, api_folder))
-
-
-def _stop_orphaned_kernel(pid: int | None, kernel_id: str | None) -> None:
-    """Kill the kernel a killed server left running, if that process is still that kernel."""
-    if not pid or not kernel_id:
-        return
-    try:
-        process = psutil.Process(pid)
-        if kernel_id not in " ".join(process.cmdline()):
-            return  # the pid now belongs to something else
-        for child in process.children(recursive=True):
-            child.kill()
-        process.kill()
-    except psutil.Error:
-        return

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -21,20 +19,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from jupyter_mindzie.execution.runner import CHANNELS
-
-
-@dataclass
-class WarmKernel:
-    """A started kernel with a connected client, and the kernel_info reply that proved it."""
-
-    kernel_id: str
-    client: Any
-    info: dict[str, Any]
-
-    async def disconnect(self) -> None:
-        with contextlib.suppress(Exception):
-            await ensure_async(self.client.stop_channels())
+from jupyter_mindzie.execution.kernel_client import CHANNELS, WarmKernel, confirm_iopub
 
 
 class MindzieKernelPool(LoggingConfigurable):
@@ -179,31 +164,3 @@ class MindzieKernelPool(LoggingConfigurable):
         await warm.disconnect()
         if warm.kernel_id in self.kernel_manager:
             await ensure_async(self.kernel_manager.shutdown_kernel(warm.kernel_id, now=True))
-
-
-async def confirm_iopub(client: Any, timeout: float, attempt_seconds: float = 0.25) -> dict[str, Any]:
-    """Make sure `client` hears the kernel's IOPub; return a kernel_info reply.
-
-    ZeroMQ drops what a kernel publishes before a new subscription takes hold, and a run that
-    missed a cell's idle status would wait for ever. `wait_for_ready` only flushes IOPub for a
-    fixed 0.2 s; here kernel_info is asked until its idle status is seen on IOPub.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        msg_id = await ensure_async(client.kernel_info())
-        reply = await ensure_async(client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic())))
-        if reply["parent_header"].get("msg_id") != msg_id:
-            continue
-        heard_by = time.monotonic() + attempt_seconds
-        while (left := heard_by - time.monotonic()) > 0:
-            try:
-                msg = await ensure_async(client.get_iopub_msg(timeout=left))
-            except queue.Empty:
-                break
-            if (
-                msg["parent_header"].get("msg_id") == msg_id
-                and msg["msg_type"] == "status"
-                and msg["content"].get("execution_state") == "idle"
-            ):
-                return dict(reply)
-    raise TimeoutError("the kernel did not answer on its IOPub channel")

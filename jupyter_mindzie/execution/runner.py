@@ -18,24 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import nbformat
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
+from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid
 from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
-from jupyter_mindzie.results.extraction import cell_summary, extract_results
+from jupyter_mindzie.results.collection import collect_artifacts, write_notebook
+from jupyter_mindzie.results.extraction import cell_summary
 
 if TYPE_CHECKING:
-    from jupyter_mindzie.execution.pool import WarmKernel
+    from jupyter_mindzie.execution.kernel_client import WarmKernel
 
 PENDING, RUNNING, SKIPPED = "Pending", "Running", "Skipped"
-# A run talks to its kernel on shell and IOPub only: no input, and the kernel manager (not a
-# heartbeat thread per client) tells whether the kernel lives. Fewer sockets and no thread to join.
-CHANNELS = {"shell": True, "iopub": True, "stdin": False, "hb": False, "control": False}
 
 
 class RunObserver(Protocol):
@@ -149,7 +147,7 @@ class NotebookRunner:
 
     async def run(self) -> Outcome:
         """Start to finish; call it as the body of `self.task` so cancel and timeout reach it."""
-        self.task = asyncio.current_task()  # type: ignore[assignment]
+        self.task = asyncio.current_task()
         spec = self.spec
         outcome = Outcome()
         sampler = ResourceSampler(None)
@@ -159,7 +157,7 @@ class NotebookRunner:
             self._tell({"phase": "Starting"}, force=True)
             await asyncio.to_thread(spec.artifacts_dir.mkdir, parents=True, exist_ok=True)
             km = await self._start_kernel()
-            sampler = ResourceSampler(_kernel_pid(km))
+            sampler = ResourceSampler(kernel_pid(km))
             sampler.start()
             client = await self._connect(km)
             self._tell({"phase": "Executing"}, force=True)
@@ -221,7 +219,7 @@ class NotebookRunner:
                 raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
         self.kernel_id = kernel_id
         km = self.kernel_manager.get_kernel(kernel_id)
-        self._tell({"kernel_id": kernel_id, "kernel_pid": _kernel_pid(km)}, force=True)
+        self._tell({"kernel_id": kernel_id, "kernel_pid": kernel_pid(km)}, force=True)
         # A run must see its kernel die, not a silently restarted one with none of its state.
         with contextlib.suppress(Exception):
             km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
@@ -243,7 +241,8 @@ class NotebookRunner:
         )
         # Set the client after construction: NotebookClient drops a kc given to its constructor.
         if self.warm is not None:  # connected and checked by the pool
-            client.kc, info = self.warm.client, self.warm.info
+            client.kc = self.warm.client
+            info: dict[str, Any] | None = self.warm.info
             client.reset_execution_trackers()
             await self._adopt(client)
         else:
@@ -359,32 +358,15 @@ class NotebookRunner:
         self._tell(self.counts(), leftover)
 
     def _collect(self) -> list[dict[str, Any]]:
-        """Blocking work of the end of a run: executed notebook, typed results, report."""
         spec = self.spec
-        folder = spec.artifacts_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        executed = folder / "executed.ipynb"
-        write_notebook(spec.nb, executed)
-        rows = extract_results(spec.nb, set(spec.run_cell_ids), folder)
-        if not spec.capture_outputs:
-            rows = [row for row in rows if row["kind"] != "output"]
-        rows.append(_artifact("executed.ipynb", "notebook", "application/x-ipynb+json", executed, 10**6, {}))
-        if spec.generate_report:
-            from jupyter_mindzie.results.reports import render_html_report
-
-            report = folder / "report.html"
-            render_html_report(spec.nb, report, spec.report_title)
-            rows.append(
-                _artifact(
-                    "report.html",
-                    "report",
-                    "text/html",
-                    report,
-                    10**6 + 1,
-                    {"format": "html", "title": spec.report_title},
-                )
-            )
-        return rows
+        return collect_artifacts(
+            spec.nb,
+            spec.run_cell_ids,
+            spec.artifacts_dir,
+            capture_outputs=spec.capture_outputs,
+            generate_report=spec.generate_report,
+            report_title=spec.report_title,
+        )
 
     async def release(self) -> None:
         """Shut the run's kernel down (once; a no-op when `run` already did)."""
@@ -409,52 +391,6 @@ class NotebookRunner:
         self.observer.changed(self, changes, cells or [], force)
 
 
-class BoundedNotebookClient(NotebookClient):
-    """nbclient with a ceiling on kept output: a cell that floods stdout cannot flood the server.
-
-    Past a cell's (or the run's) limit further outputs are dropped, with one visible notice,
-    and the cell is marked `metadata.mindzie.outputTruncated`.
-    """
-
-    def __init__(
-        self, nb: NotebookNode, *, max_cell_output_bytes: int, max_output_bytes: int, **kwargs: Any
-    ) -> None:
-        super().__init__(nb, **kwargs)
-        self.max_cell_output_bytes = max_cell_output_bytes
-        self.max_output_bytes = max_output_bytes
-        self._cell_bytes: dict[int, int] = {}
-        self._total_bytes = 0
-
-    def output(
-        self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
-    ) -> NotebookNode | None:
-        size = _content_size(msg.get("content", {}))
-        used = self._cell_bytes.get(cell_index, 0)
-        if used + size > self.max_cell_output_bytes or self._total_bytes + size > self.max_output_bytes:
-            cell = self.nb.cells[cell_index]
-            marks = cell.metadata.setdefault("mindzie", {})
-            if not marks.get("outputTruncated"):
-                marks["outputTruncated"] = True
-                limit = min(self.max_cell_output_bytes, self.max_output_bytes)
-                text = (
-                    f"[mindzie] output truncated: this run keeps at most {humanize.size(limit)} of output\n"
-                )
-                outs.append(nbformat.v4.new_output("stream", name="stderr", text=text))
-            return None
-        self._cell_bytes[cell_index] = used + size
-        self._total_bytes += size
-        return super().output(outs, msg, display_id, cell_index)
-
-
-def _content_size(content: dict[str, Any]) -> int:
-    """About how many bytes an output message keeps, without serialising it again."""
-    size = len(content.get("text", "") or "")
-    for value in (content.get("data") or {}).values():
-        size += len(value) if isinstance(value, str) else 1024
-    size += sum(len(line) for line in content.get("traceback", []) or [])
-    return size
-
-
 def _cell_state(cell_id: str, position: int, status: str) -> dict[str, Any]:
     return {
         "cell_id": cell_id,
@@ -466,61 +402,3 @@ def _cell_state(cell_id: str, position: int, status: str) -> dict[str, Any]:
         "error_type": None,
         "error_message": None,
     }
-
-
-def _kernel_pid(km: Any) -> int | None:
-    """The local kernel's process id; None for a remote (gateway) kernel."""
-    pid = getattr(getattr(km, "provisioner", None), "pid", None)
-    return pid if isinstance(pid, int) else None
-
-
-def write_notebook(nb: NotebookNode, path: Path) -> None:
-    """Write whole or not at all: a reader never sees half a notebook."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    nbformat.write(nb, str(temporary))
-    temporary.replace(path)
-
-
-def _artifact(
-    name: str, kind: str, content_type: str, path: Path, position: int, meta: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "kind": kind,
-        "content_type": content_type,
-        "size": path.stat().st_size,
-        "cell_id": None,
-        "position": position,
-        "meta": meta,
-    }
-
-
-def cells_to_run(
-    nb: NotebookNode, execution_mode: str, cell_range: dict[str, str] | None
-) -> tuple[list[str], list[str]]:
-    """Code cell ids in the run, and those skipped, per `executionMode` and `cellRange`.
-
-    Raises ValueError naming the field at fault (callers turn it into their own error).
-    """
-    ids = [cell.get("id") for cell in nb.cells]
-    if execution_mode == "range" and not cell_range:
-        raise CellRangeError("cellRange", "is required when executionMode is 'range'")
-    start, end = 0, len(ids) - 1
-    if cell_range:
-        for key in ("startCell", "endCell"):
-            if cell_range[key] not in ids:
-                raise CellRangeError(
-                    f"cellRange.{key}", f"{cell_range[key]!r} is not a cell of this notebook"
-                )
-        start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
-        if end < start:
-            raise CellRangeError("cellRange.endCell", "comes before startCell")
-    code = [(i, cell.get("id")) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    return [c for i, c in code if start <= i <= end], [c for i, c in code if not start <= i <= end]
-
-
-class CellRangeError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message

@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import nbformat
@@ -21,7 +21,11 @@ from jupyter_mindzie.notebooks.templates import TemplateCell
 
 METADATA_KEY = "mindzie"
 _CELL_ID = re.compile(r"^cell-(\d+)$")
-_FACTORIES = {"code": new_code_cell, "markdown": new_markdown_cell, "raw": new_raw_cell}
+_FACTORIES: dict[str, Callable[..., NotebookNode]] = {
+    "code": new_code_cell,
+    "markdown": new_markdown_cell,
+    "raw": new_raw_cell,
+}
 
 
 # -- building ---------------------------------------------------------------------------
@@ -39,7 +43,8 @@ def next_cell_id(taken: set[str]) -> str:
 
 
 def make_cell(cell_type: str, source: str, cell_id: str, tags: Sequence[str] = ()) -> NotebookNode:
-    cell = _FACTORIES[cell_type](source=source)
+    factory = _FACTORIES[cell_type]
+    cell: NotebookNode = factory(source=source)
     cell.id = cell_id
     if tags:
         cell.metadata["tags"] = list(tags)
@@ -48,7 +53,7 @@ def make_cell(cell_type: str, source: str, cell_id: str, tags: Sequence[str] = (
 
 def build_notebook(kernelspec: dict[str, str], cells: Iterable[TemplateCell]) -> NotebookNode:
     """A valid nbformat 4.5 notebook whose cells get `cell-001`, `cell-002`, …"""
-    nb = new_notebook()
+    nb: NotebookNode = new_notebook()
     nb.metadata["kernelspec"] = kernelspec
     nb.metadata["language_info"] = {"name": kernelspec.get("language", "python")}
     taken: set[str] = set()

@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import nbformat
-from croniter import croniter
 from jupyter_core.utils import ensure_async
 from nbformat import NotebookNode
 from tornado.web import HTTPError
@@ -25,9 +24,7 @@ from traitlets import Instance, Int, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
 from jupyter_mindzie.access import Scope
-from jupyter_mindzie.api.views import settings_of
 from jupyter_mindzie.clock import stamp, utcnow
-from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import (
     Conflict,
     InvalidRequest,
@@ -49,16 +46,16 @@ from jupyter_mindzie.notebooks.documents import (
     safe_stem,
     set_settings,
 )
+from jupyter_mindzie.notebooks.files import NotebookFiles
+from jupyter_mindzie.notebooks.settings import (
+    DEFAULT_INTEGRATION,
+    merge_environment,
+    merge_integration,
+    settings_of,
+)
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
+from jupyter_mindzie.notebooks.uploads import resolve_kernel, upload_settings
 from jupyter_mindzie.storage.sqlite import MindzieStore
-
-DEFAULT_INTEGRATION: dict[str, Any] = {
-    "enrichmentMode": False,
-    "datasetBinding": None,
-    "outputFormat": "enriched_dataframe",
-    "autoExecution": False,
-    "scheduleExecution": None,
-}
 
 Loaded = tuple[dict[str, Any], NotebookNode]
 
@@ -86,11 +83,12 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         parts = PurePosixPath(value).parts
         if not value or ".." in parts or "\\" in value:
             raise TraitError(f"notebooks_dir must be a relative folder without '..': {value!r}")
-        return value
+        return str(value)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.files = NotebookFiles(self.contents_manager, self.store, self.log)
 
     def _lock(self, notebook_id: str) -> asyncio.Lock:
         """One writer per notebook at a time within this server."""
@@ -107,8 +105,8 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     async def create(self, scope: Scope, request: dict[str, Any]) -> tuple[Loaded, list[dict[str, str]]]:
         kernel_type = request.get("kernelType") or "python3"
         kernelspec = await self.kernels.require(kernel_type)
-        integration = _merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
-        environment = _environment({}, request.get("environment") or {})
+        integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
+        environment = merge_environment({}, request.get("environment") or {})
         cells = [
             TemplateCell(cell["cellType"], cell["content"]) for cell in request.get("initialCells") or []
         ]
@@ -142,47 +140,10 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     ) -> tuple[Loaded, list[dict[str, str]]]:
         self.check_upload_size(len(data))
         nb, warnings = read_upload(data)
-        specs = await self.kernels.specs()
-        kernel_type = nb.metadata.get("kernelspec", {}).get("name")
-        if not kernel_type:
-            kernel_type = "python3"
-            warnings.append(
-                {
-                    "code": "no-kernelspec",
-                    "field": "file",
-                    "message": "the notebook names no kernel; python3 is used",
-                }
-            )
-        if kernel_type in specs:
-            nb.metadata["kernelspec"] = MindzieKernelCatalog.summary(kernel_type, specs[kernel_type])
-        else:
-            warnings.append(
-                {
-                    "code": "unknown-kernel",
-                    "field": "file",
-                    "message": f"kernel {kernel_type!r} is not available on this server "
-                    f"(available: {', '.join(sorted(specs)) or 'none'}); runs will fail until it is",
-                }
-            )
-            nb.metadata.setdefault("kernelspec", {"name": kernel_type, "display_name": kernel_type})
-        stem = PurePosixPath(filename.replace("\\", "/")).name
-        name = (
-            (fields.get("notebookName") or "").strip() or stem.removesuffix(".ipynb") or "Uploaded notebook"
-        )
-        integration = dict(DEFAULT_INTEGRATION)
-        if fields.get("enrichmentMode"):
-            integration["enrichmentMode"] = fields["enrichmentMode"] == "true"
-        integration["datasetBinding"] = (fields.get("datasetBinding") or "").lower() or None
-        declared, ignored = _file_environment(nb)
-        warnings += ignored
-        environment = _environment(declared, {})
-        settings = {
-            "notebookName": name[:200],
-            "notebookDescription": fields.get("notebookDescription") or None,
-            "kernelType": kernel_type,
-            "integration": integration,
-            "environment": environment,
-        }
+        kernel_type, kernel_warnings = resolve_kernel(nb, await self.kernels.specs())
+        settings, setting_warnings = upload_settings(nb, filename, fields, kernel_type)
+        warnings += kernel_warnings + setting_warnings
+        environment = settings["environment"]
         loaded = await self._add(scope, nb, settings, change="uploaded")
         warnings += await self.kernels.missing(
             kernel_type, environment["packages"], environment["customLibraries"], self._os_dir(scope)
@@ -201,7 +162,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         }
         set_settings(nb, full)
         folder = self.folder(scope)
-        await self._ensure_folder(folder)
+        await self.files.ensure_folder(folder)
         content = json.dumps(nb, ensure_ascii=False)
         row = {
             "notebook_id": notebook_id,
@@ -223,8 +184,8 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             "cells_hash": fingerprint(nb),
             "cell_times": {cell.id: now for cell in nb.cells},
         }
-        version = self._version_row(
-            notebook_id, versions.parse(versions.FIRST), change, scope.username, now, full, content
+        version = versions.version_row(
+            notebook_id, versions.Version(1, 0, 0), change, scope.username, now, full, content
         )
         stem = safe_stem(settings["notebookName"])
         for attempt in range(1, 1000):
@@ -239,7 +200,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         else:  # pragma: no cover - a thousand notebooks of one name
             raise Conflict(f"too many notebooks are named {settings['notebookName']!r} in this project")
         try:
-            model = await self._write(path, nb)
+            model = await self.files.write(path, nb)
         except Exception:
             self.store.delete_notebook(notebook_id)
             raise
@@ -256,7 +217,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     async def _load(self, scope: Scope, notebook_id: str) -> Loaded:
         row = self._row(scope, notebook_id)
-        model = await self._read(row)
+        model = await self.files.read(row)
         nb = model["content"]
         if _stamp_of(model) == row["file_modified"]:
             return row, nb
@@ -276,7 +237,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 cell_times=cell_times,
                 date_modified=edited_at,
             )
-            version = self._version_row(
+            version = versions.version_row(
                 notebook_id,
                 next_version,
                 "file-edit",
@@ -300,8 +261,13 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             raise VersionNotFound(f"notebook {notebook_id} has no version {version}")
         return row, nbformat.from_dict(json.loads(snapshot["content"])), snapshot
 
-    def list(self, scope: Scope, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+    def list_notebooks(self, scope: Scope, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """One page of the project's notebooks (filters as `MindzieStore.list_notebooks`)."""
         return self.store.list_notebooks(scope.tenant_id, scope.project_id, **filters)
+
+    def projects(self) -> list[dict[str, Any]]:
+        """Every tenant/project pair holding notebooks or datasets, with their counts."""
+        return self.store.projects()
 
     async def versions(
         self, scope: Scope, notebook_id: str, page: int, page_size: int
@@ -329,9 +295,9 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 if key in request:
                     new[key] = request[key].strip() if key == "notebookName" else request[key]
             if "integration" in request:
-                new["integration"] = _merge_integration(old["integration"], request["integration"])
+                new["integration"] = merge_integration(old["integration"], request["integration"])
             if "environment" in request:
-                new["environment"] = _environment(old["environment"], request["environment"])
+                new["environment"] = merge_environment(old["environment"], request["environment"])
             updated = nb
             if "cells" in request:
                 updated = replace_cells(copy.deepcopy(nb), request["cells"])
@@ -341,7 +307,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             now = stamp()
             next_version = versions.bump(row["version"], cells_changed=cells_changed)
             set_settings(updated, new)
-            model = await self._write(row["path"], updated)
+            model = await self.files.write(row["path"], updated)
             cell_times = dict(row.get("cell_times") or {})
             cell_times.update(dict.fromkeys(changed_cell_ids(nb, updated), now))
             changes = {
@@ -357,7 +323,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 "cell_times": {cell.id: cell_times.get(cell.id, now) for cell in updated.cells},
                 "file_modified": _stamp_of(model),
             }
-            version = self._version_row(
+            version = versions.version_row(
                 notebook_id,
                 next_version,
                 "cells" if cells_changed else "settings",
@@ -408,106 +374,13 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             raise _not_found(notebook_id)
         return row
 
-    async def _read(self, row: dict[str, Any]) -> dict[str, Any]:
-        """The file's model; a file removed behind our back is restored from its last version."""
-        manager = self.contents_manager
-        try:
-            return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
-        except HTTPError as error:
-            if error.status_code != 404:
-                raise Conflict(
-                    f"the file {row['path']} cannot be read as a notebook ({error.log_message}); "
-                    "fix or restore it in JupyterLab"
-                ) from None
-        latest = self.store.latest_version(row["notebook_id"])
-        assert latest is not None  # every notebook is inserted with its first version
-        self.log.warning("mindzie: %s was missing; restoring version %s", row["path"], latest["version"])
-        await self._ensure_folder(str(PurePosixPath(row["path"]).parent))
-        await self._write(row["path"], nbformat.from_dict(json.loads(latest["content"])))
-        return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
-
-    async def _write(self, path: str, nb: NotebookNode) -> dict[str, Any]:
-        model = {"type": "notebook", "format": "json", "content": nb}
-        return await ensure_async(self.contents_manager.save(model, path))
-
-    async def _ensure_folder(self, folder: str) -> None:
-        parts = PurePosixPath(folder).parts
-        for depth in range(1, len(parts) + 1):
-            path = "/".join(parts[:depth])
-            if not await ensure_async(self.contents_manager.dir_exists(path)):
-                await ensure_async(self.contents_manager.save({"type": "directory"}, path))
-
     def _os_dir(self, scope: Scope) -> Path | None:
-        root = getattr(self.contents_manager, "root_dir", None)
-        return Path(root, self.folder(scope)) if root else None
-
-    @staticmethod
-    def _version_row(
-        notebook_id: str,
-        version: versions.Version,
-        change: str,
-        user: str | None,
-        when: str,
-        settings: dict[str, Any],
-        content: str,
-    ) -> dict[str, Any]:
-        return {
-            "notebook_id": notebook_id,
-            "version": str(version),
-            "major": version.major,
-            "minor": version.minor,
-            "patch": version.patch,
-            "change": change,
-            "created_by": user,
-            "date_created": when,
-            "settings": settings,
-            "content": content,
-        }
+        return self.files.os_path(self.folder(scope))
 
 
 def _stamp_of(model: dict[str, Any]) -> str:
     moment = model.get("last_modified")
     return stamp(moment) if moment is not None else stamp(utcnow())
-
-
-def _merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """Field-by-field merge with the rules the schema cannot say: cron syntax, binding case."""
-    merged = {**DEFAULT_INTEGRATION, **current, **changes}
-    merged["datasetBinding"] = (merged.get("datasetBinding") or "").lower() or None
-    cron = merged.get("scheduleExecution") or None
-    if cron is not None:
-        cron = " ".join(cron.split())
-        if len(cron.split(" ")) != 5 or not croniter.is_valid(cron):
-            raise InvalidRequest.for_field(
-                "integration.scheduleExecution",
-                f"must be a 5-field cron expression (minute hour day month weekday), got {cron!r}",
-            )
-    merged["scheduleExecution"] = cron
-    if merged["autoExecution"] and not cron:
-        raise InvalidRequest.for_field(
-            "integration.scheduleExecution", "is required when autoExecution is true"
-        )
-    return merged
-
-
-def _file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """The environment an uploaded file declares in `metadata.mindzie`, if it keeps the API's rules."""
-    mindzie = nb.metadata.get("mindzie")
-    declared = mindzie.get("environment", {}) if isinstance(mindzie, dict) else {}
-    problems = schemas.definition_problems("environment", declared)
-    if not problems:
-        return declared, []
-    reasons = "; ".join(f"{p['field'] or 'environment'}: {p['message']}" for p in problems[:3])
-    message = f"metadata.mindzie.environment is ignored ({reasons})"
-    return {}, [{"code": "environment-ignored", "field": "file", "message": message}]
-
-
-def _environment(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, list[str]]:
-    """packages and customLibraries; pythonVersion is read from the kernel, never taken as input."""
-    return {
-        "packages": list(changes.get("packages", current.get("packages", []))),
-        "customLibraries": list(changes.get("customLibraries", current.get("customLibraries", []))),
-    }
 
 
 def _not_found(notebook_id: str) -> NotebookNotFound:

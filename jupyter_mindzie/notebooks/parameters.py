@@ -101,7 +101,8 @@ def _fits_json(value: Any) -> bool:
 def notebook_language(nb: NotebookNode) -> str | None:
     """The kernel language a notebook declares, where papermill looks for it."""
     metadata = nb.get("metadata", {})
-    return metadata.get("language_info", {}).get("name") or metadata.get("kernelspec", {}).get("language")
+    language = metadata.get("language_info", {}).get("name") or metadata.get("kernelspec", {}).get("language")
+    return str(language) if language else None
 
 
 def _translate(parameters: dict[str, Any], *, kernel_name: str, language: str) -> str:
@@ -125,7 +126,7 @@ def _translate(parameters: dict[str, Any], *, kernel_name: str, language: str) -
                 "parameters",
                 f"{name}: a {type(value).__name__} value cannot be passed to a {language} kernel",
             ) from None
-    return translator.codify(parameters, COMMENT)
+    return str(translator.codify(parameters, COMMENT))
 
 
 def _check_name(name: str, language: str) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 _SEMVER = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
 
 FIRST = "1.0.0"
+"""Every notebook starts here."""
 
 
 class Version(NamedTuple):
@@ -33,3 +34,27 @@ def parse(text: str) -> Version | None:
 def bump(current: str, *, cells_changed: bool) -> Version:
     version = parse(current) or Version(1, 0, 0)
     return version.next_minor() if cells_changed else version.next_patch()
+
+
+def version_row(
+    notebook_id: str,
+    version: Version,
+    change: str,
+    user: str | None,
+    when: str,
+    settings: dict[str, Any],
+    content: str,
+) -> dict[str, Any]:
+    """The store row of one version: its number, who made it, and the notebook as it was."""
+    return {
+        "notebook_id": notebook_id,
+        "version": str(version),
+        "major": version.major,
+        "minor": version.minor,
+        "patch": version.patch,
+        "change": change,
+        "created_by": user,
+        "date_created": when,
+        "settings": settings,
+        "content": content,
+    }

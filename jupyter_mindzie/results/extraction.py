@@ -12,8 +12,7 @@ import base64
 import json
 import math
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from typing import Any
 from nbformat import NotebookNode
 from PIL import Image
 
-from jupyter_mindzie.errors import InvalidRequest
 from mindzie_sdk.client import ENRICHED_MIME, MODEL_MIME
 
 MAX_OUTPUT_BYTES = 50 * 1024 * 1024
@@ -142,8 +140,8 @@ def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict
     if not isinstance(bundle, dict):
         return None  # not the helper's shape: kept as an ordinary output instead
     meta: dict[str, Any] = {field: _typed(field, bundle.get(field)) for field in fields}
-    file_name = _plain_name(bundle.get("file"))
-    size = _regular_file_size(artifacts_dir / file_name) if file_name else None
+    file_name = plain_name(bundle.get("file"))
+    size = regular_file_size(artifacts_dir / file_name) if file_name else None
     if size is None:
         meta["missingFile"] = True
     return {
@@ -312,7 +310,7 @@ def _css_pixels(length: str | None) -> float | None:
     return int(value) if value.is_integer() else value
 
 
-def _plain_name(value: Any) -> str | None:
+def plain_name(value: Any) -> str | None:
     """A file name the kernel gave, only if it cannot point outside the artifacts folder."""
     if not isinstance(value, str) or not value or value in (".", ".."):
         return None
@@ -321,7 +319,7 @@ def _plain_name(value: Any) -> str | None:
     return value
 
 
-def _regular_file_size(path: Path) -> int | None:
+def regular_file_size(path: Path) -> int | None:
     """The size of a regular file; None when missing or a symlink (it could lead anywhere)."""
     if path.is_symlink() or not path.is_file():
         return None
@@ -340,187 +338,3 @@ def _utf8(text: str) -> bytes:
 def _text(value: Any) -> str:
     """nbformat multiline strings may be lists of lines."""
     return "".join(value) if isinstance(value, list) else str(value)
-
-
-# -- the results view -------------------------------------------------------------------
-
-
-def results_view(
-    execution: dict[str, Any],
-    artifacts: list[dict[str, Any]],
-    *,
-    fmt: str,
-    output_type: str,
-    cell_id: str | None,
-    artifact_url: Callable[[str], str],
-    read_text: Callable[[str], str],
-) -> dict[str, Any]:
-    """The seed's results answer built from the execution's artifact rows.
-
-    `fmt` `summary` leaves out `content` and adds `counts`; `detailed` inlines text and JSON
-    content (not images, nor files over 1 MB). Categories `output_type` does not select come
-    back empty; `cell_id` narrows outputs, datasets and models (reports belong to no cell).
-    """
-    _check_choice("format", fmt, FORMATS)
-    _check_choice("outputType", output_type, OUTPUT_TYPES)
-    rows = sorted((_decoded(row) for row in artifacts), key=_order)
-
-    def selected(kind: str, categories: tuple[str, ...]) -> list[dict[str, Any]]:
-        if output_type != "all" and output_type not in categories:
-            return []
-        return [r for r in rows if r["kind"] == kind and (cell_id is None or r.get("cell_id") == cell_id)]
-
-    detailed = fmt == "detailed"
-    outputs = [
-        _output_item(row, artifact_url, read_text if detailed else None)
-        for row in selected("output", ("data", "plots"))
-        if _in_category(row, output_type)
-    ]
-    enriched = [_enriched_item(row, artifact_url) for row in selected("enriched", ("data",))]
-    models = [_model_item(row, artifact_url) for row in selected("model", ("models",))]
-    reports, notebook = [], None
-    if output_type in ("all", "reports"):
-        reports = [_report_item(row, artifact_url) for row in rows if row["kind"] == "report"]
-        notebook = next(
-            (
-                {"name": r["name"], "downloadUrl": artifact_url(r["name"])}
-                for r in rows
-                if r["kind"] == "notebook"
-            ),
-            None,
-        )
-    view: dict[str, Any] = {
-        "executionId": execution["execution_id"],
-        "status": execution["status"],
-        "outputs": outputs,
-        "enrichedDatasets": enriched,
-        "models": models,
-        "reports": reports,
-        "executedNotebook": notebook,
-    }
-    if not detailed:
-        view["counts"] = {
-            "outputs": len(outputs),
-            "enrichedDatasets": len(enriched),
-            "models": len(models),
-            "reports": len(reports),
-        }
-    return view
-
-
-def _check_choice(field: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise InvalidRequest.for_field(field, f"must be one of: {', '.join(allowed)}")
-
-
-def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """A row whose `meta` may still be the JSON text the store keeps."""
-    meta = row.get("meta")
-    if isinstance(meta, str):
-        meta = json.loads(meta)
-    return {**row, "meta": meta or {}}
-
-
-def _order(row: dict[str, Any]) -> tuple[bool, int, str]:
-    """By position; rows without one (reports, the notebook) after the outputs."""
-    position = row.get("position")
-    return (position is None, position or 0, row["name"])
-
-
-def _in_category(row: dict[str, Any], output_type: str) -> bool:
-    content_type = row["content_type"]
-    if output_type == "plots":
-        return content_type in IMAGES
-    if output_type == "data":
-        return content_type in DATA_TYPES and row["meta"].get("nbformatOutputType") in RICH_OUTPUTS
-    return True
-
-
-def _output_item(
-    row: dict[str, Any], artifact_url: Callable[[str], str], read_text: Callable[[str], str] | None
-) -> dict[str, Any]:
-    meta = row["meta"]
-    item: dict[str, Any] = {
-        "cellId": row.get("cell_id"),
-        "outputType": meta.get("outputType"),
-        "contentType": row["content_type"],
-        "title": meta.get("title"),
-    }
-    truncated = bool(meta.get("truncated"))
-    if read_text is not None:
-        item["content"], inline_truncated = _content(row, read_text)
-        truncated = truncated or inline_truncated
-    item.update(dimensions=meta.get("dimensions"), downloadUrl=artifact_url(row["name"]))
-    if truncated:
-        item["truncated"] = True
-    return item
-
-
-def _content(row: dict[str, Any], read_text: Callable[[str], str]) -> tuple[Any, bool]:
-    """(content, cut short?): text as a string, JSON as its value, images as None."""
-    content_type = row["content_type"]
-    if content_type in IMAGES:
-        return None, False
-    size = row.get("size")
-    if size is None or size > MAX_CONTENT_BYTES:
-        return None, size is not None
-    text = read_text(row["name"])
-    if content_type != "application/json":
-        return text, False
-    try:
-        return json.loads(text), False
-    except json.JSONDecodeError:  # only a file the size guard cut short
-        return None, True
-
-
-def _enriched_item(row: dict[str, Any], artifact_url: Callable[[str], str]) -> dict[str, Any]:
-    meta = row["meta"]
-    return {
-        "name": meta.get("name") or row["name"],
-        "recordCount": meta.get("recordCount"),
-        "newColumns": meta.get("newColumns") or [],
-        "format": meta.get("format"),
-        "downloadUrl": _download_url(row, artifact_url),
-    }
-
-
-def _model_item(row: dict[str, Any], artifact_url: Callable[[str], str]) -> dict[str, Any]:
-    meta = row["meta"]
-    return {
-        "name": meta.get("name") or row["name"],
-        "modelType": meta.get("modelType"),
-        "accuracy": meta.get("accuracy"),
-        "metrics": meta.get("metrics") or {},
-        "features": meta.get("features") or [],
-        "downloadUrl": _download_url(row, artifact_url),
-    }
-
-
-def _report_item(row: dict[str, Any], artifact_url: Callable[[str], str]) -> dict[str, Any]:
-    meta = row["meta"]
-    return {
-        "name": meta.get("title") or meta.get("name") or row["name"],
-        "format": meta.get("format") or Path(row["name"]).suffix.lstrip(".") or None,
-        "downloadUrl": artifact_url(row["name"]),
-    }
-
-
-def _download_url(row: dict[str, Any], artifact_url: Callable[[str], str]) -> str | None:
-    """No link to a file the kernel announced but never wrote."""
-    return None if row["meta"].get("missingFile") else artifact_url(row["name"])
-
-
-# -- downloads --------------------------------------------------------------------------
-
-
-def zip_artifacts(artifacts_dir: Path, names: list[str], target: Path) -> Path:
-    """One zip of the named artifact files, streamed from disk file by file.
-
-    Names that are not plain file names, and files missing on disk, are left out.
-    """
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in dict.fromkeys(names):
-            plain = _plain_name(name)
-            if plain is not None and _regular_file_size(artifacts_dir / plain) is not None:
-                archive.write(artifacts_dir / plain, arcname=plain)
-    return target

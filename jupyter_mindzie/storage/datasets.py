@@ -141,7 +141,9 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             raise DatasetNotFound(f"dataset {dataset_id} not found, or you have no access to it")
         return row
 
-    def list(self, scope: Scope, page: int = 1, page_size: int = 20) -> tuple[list[dict[str, Any]], int]:
+    def list_datasets(
+        self, scope: Scope, page: int = 1, page_size: int = 20
+    ) -> tuple[list[dict[str, Any]], int]:
         return self.store.list_datasets(scope.tenant_id, scope.project_id, page=page, page_size=page_size)
 
     def column_types(self, dataset_id: str) -> dict[str, str]:

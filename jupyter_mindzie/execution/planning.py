@@ -1,0 +1,166 @@
+"""Planning one execution: which cells run, the injected parameters, the runner's spec, the row.
+
+Pure work on a notebook and a request (plus the kernel catalog's answers), kept apart from the
+engine's queue and slots so that a submit, a re-queue after a restart and `jupyter mindzie run`
+plan a run the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+
+from jupyter_mindzie.access import Scope
+from jupyter_mindzie.clock import stamp
+from jupyter_mindzie.contract.enums import PRIORITY_RANK
+from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable
+from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
+from jupyter_mindzie.execution.runner import RunSpec
+from jupyter_mindzie.notebooks.parameters import inject_parameters
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """The engine's settings that every run carries."""
+
+    startup_timeout: float
+    max_cell_output_bytes: int
+    max_output_bytes: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planned execution: what the runner runs, the store row, and the kernel's language."""
+
+    spec: RunSpec
+    execution: dict[str, Any]
+    language: str
+
+
+async def plan_run(
+    kernels: MindzieKernelCatalog,
+    scope: Scope,
+    row: dict[str, Any],
+    nb: NotebookNode,
+    request: dict[str, Any],
+    *,
+    execution_id: str,
+    artifacts_dir: Path,
+    datasets_dir: Path,
+    os_working_dir: str,
+    limits: RunLimits,
+) -> Plan:
+    """Plan a run of the notebook `row`/`nb` as `request` asks (a validated execute body)."""
+    kernel_name = row["kernel_type"]
+    language = await kernels.language(kernel_name)
+    if language is None:
+        raise KernelUnavailable(f"the notebook's kernel {kernel_name!r} is not available on this server")
+    try:
+        run_cells, skipped = cells_to_run(nb, request.get("executionMode", "all"), request.get("cellRange"))
+    except CellRangeError as error:
+        raise InvalidRequest.for_field(error.field, error.message) from None
+    parameters = dict(request.get("parameters") or {})
+    binding = row["integration"].get("datasetBinding")
+    if binding and "dataset_id" not in parameters:
+        parameters["dataset_id"] = binding
+    prepared = inject_parameters(nb, parameters, kernel_name=kernel_name, language=language)
+    output_options = {
+        "captureOutputs": True,
+        "saveIntermediateResults": False,
+        "generateReport": False,
+        **(request.get("outputOptions") or {}),
+    }
+    options = {
+        "executionMode": request.get("executionMode", "all"),
+        "cellRange": request.get("cellRange"),
+        "outputOptions": output_options,
+        "timeout": request.get("timeout", 1800),
+        "stopOnError": request.get("stopOnError", False),
+    }
+    priority = request.get("priority", "Normal")
+    dataset_id = parameters.get("dataset_id")
+    spec = RunSpec(
+        nb=prepared,
+        kernel_name=kernel_name,
+        run_cell_ids=run_cells,
+        skipped_cell_ids=skipped,
+        working_dir=str(Path(row["path"]).parent),
+        kernel_arguments=await kernels.run_arguments(kernel_name),
+        os_working_dir=os_working_dir,
+        artifacts_dir=artifacts_dir,
+        context={
+            "executionId": execution_id,
+            "notebookId": row["notebook_id"],
+            "tenantId": scope.tenant_id,
+            "projectId": scope.project_id,
+            "datasetId": dataset_id if isinstance(dataset_id, str) else binding,
+            "datasetsDir": str(datasets_dir.resolve()),
+            "artifactsDir": str(artifacts_dir.resolve()),
+        },
+        timeout=options["timeout"],
+        stop_on_error=options["stopOnError"],
+        capture_outputs=output_options["captureOutputs"],
+        save_intermediate=output_options["saveIntermediateResults"],
+        generate_report=output_options["generateReport"],
+        startup_timeout=limits.startup_timeout,
+        report_title=row["name"],
+        max_cell_output_bytes=limits.max_cell_output_bytes,
+        max_output_bytes=limits.max_output_bytes,
+    )
+    now = stamp()
+    execution = {
+        "execution_id": execution_id,
+        "notebook_id": row["notebook_id"],
+        "tenant_id": scope.tenant_id,
+        "project_id": scope.project_id,
+        "status": "Running",
+        "phase": "Queued",
+        "priority": priority,
+        "priority_rank": PRIORITY_RANK[priority],
+        "parameters": parameters,
+        "options": options,
+        "cell_ids": run_cells,
+        "notebook_version": row["version"],
+        "source": request.get("source", "api"),
+        "created_by": scope.username,
+        "date_queued": now,
+        "start_time": now,
+        "total_cells": len(run_cells),
+        "completed_cells": 0,
+        "successful_cells": 0,
+        "failed_cells": 0,
+    }
+    return Plan(spec, execution, language)
+
+
+def cells_to_run(
+    nb: NotebookNode, execution_mode: str, cell_range: dict[str, str] | None
+) -> tuple[list[str], list[str]]:
+    """Code cell ids in the run, and those skipped, per `executionMode` and `cellRange`.
+
+    Raises ValueError naming the field at fault (callers turn it into their own error).
+    """
+    ids = [cell.get("id") for cell in nb.cells]
+    if execution_mode == "range" and not cell_range:
+        raise CellRangeError("cellRange", "is required when executionMode is 'range'")
+    start, end = 0, len(ids) - 1
+    if cell_range:
+        for key in ("startCell", "endCell"):
+            if cell_range[key] not in ids:
+                raise CellRangeError(
+                    f"cellRange.{key}", f"{cell_range[key]!r} is not a cell of this notebook"
+                )
+        start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
+        if end < start:
+            raise CellRangeError("cellRange.endCell", "comes before startCell")
+    code = [(i, cell.get("id")) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    return [c for i, c in code if start <= i <= end], [c for i, c in code if not start <= i <= end]
+
+
+class CellRangeError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message

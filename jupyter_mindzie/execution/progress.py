@@ -1,0 +1,80 @@
+"""An execution as the engine tracks it, and its progress written to the store in batches.
+
+A run of many short cells reports after every cell; writing each report would cost the store
+more than the cells cost the kernel, so changes gather in memory and are written at most every
+`flush_interval` seconds, and at once when forced (phase changes, the terminal state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_mindzie.access import Scope
+from jupyter_mindzie.execution.news import ChangeNotifier
+from jupyter_mindzie.execution.runner import NotebookRunner
+from jupyter_mindzie.storage.sqlite import MindzieStore
+
+
+@dataclass
+class Run:
+    """One execution in this server: its runner, its place in the queue, its unsaved progress."""
+
+    execution_id: str
+    notebook_id: str
+    scope: Scope
+    runner: NotebookRunner
+    rank: int
+    seq: int
+    changes: dict[str, Any] = field(default_factory=dict)
+    dirty_cells: set[str] = field(default_factory=set)
+    last_flush: float = 0.0
+    flush_handle: asyncio.TimerHandle | None = None
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.runner.cancel_requested
+
+    @property
+    def waiting(self) -> bool:
+        """Queued, and not cancelled while it waited."""
+        return self.task is None and not self.cancel_requested
+
+
+class ProgressWriter:
+    """Writes runs' changes to the store, batched, and wakes whoever waits for news of them."""
+
+    def __init__(self, store: MindzieStore, notifier: ChangeNotifier, flush_interval: float) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.flush_interval = flush_interval
+
+    def record(self, run: Run, changes: dict[str, Any], cells: list[str], force: bool) -> None:
+        """Write now when forced or when the last write is old enough; else soon."""
+        run.changes.update(changes)
+        run.dirty_cells.update(cells)
+        due = time.monotonic() - run.last_flush >= self.flush_interval
+        if force or due:
+            self.flush(run)
+        elif run.flush_handle is None:
+            delay = self.flush_interval - (time.monotonic() - run.last_flush)
+            run.flush_handle = asyncio.get_running_loop().call_later(delay, self.flush, run)
+
+    def flush(self, run: Run) -> None:
+        if run.flush_handle is not None:
+            run.flush_handle.cancel()
+            run.flush_handle = None
+        cells = [
+            {
+                **(run.runner.cells.get(cell_id) or run.runner.skipped[cell_id]),
+                "execution_id": run.execution_id,
+            }
+            for cell_id in run.dirty_cells
+        ]
+        self.store.save_progress(run.execution_id, run.changes, cells)
+        run.changes, run.dirty_cells = {}, set()
+        run.last_flush = time.monotonic()
+        self.notifier.announce(run.execution_id)

@@ -1,0 +1,80 @@
+"""What is known of executions, for the API: scoped reads of their rows, cells and artifacts.
+
+The handlers ask this, never the store: every read names the tenant and project it is for, so
+another tenant's execution is as missing as one that never was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+from jupyter_mindzie import humanize
+from jupyter_mindzie.access import Scope
+from jupyter_mindzie.errors import ArtifactNotFound, ExecutionNotFound
+from jupyter_mindzie.storage.sqlite import MindzieStore
+
+
+class ExecutionRecords:
+    """Executions' rows, cell results, artifacts and history, and the estimates made from them."""
+
+    def __init__(self, store: MindzieStore, artifacts_root: str) -> None:
+        self.store = store
+        self.artifacts_root = artifacts_root
+
+    def get(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
+        execution = self.store.find_execution(scope.tenant_id, scope.project_id, notebook_id, execution_id)
+        if execution is None:
+            raise ExecutionNotFound(
+                f"execution {execution_id} of notebook {notebook_id} was not found, or you have no access to it"
+            )
+        return execution
+
+    def cell_results(self, execution_id: str) -> list[dict[str, Any]]:
+        return self.store.cell_results(execution_id)
+
+    def artifacts(self, execution_id: str) -> list[dict[str, Any]]:
+        return self.store.artifacts(execution_id)
+
+    def artifact(self, execution_id: str, name: str) -> tuple[dict[str, Any], Path]:
+        """An artifact's row and file; only names the store recorded, so no path escapes."""
+        row = self.store.artifact(execution_id, name)
+        path = self.artifacts_dir(execution_id) / name
+        if row is None or not path.is_file():
+            raise ArtifactNotFound(f"execution {execution_id} has no artifact {name!r}")
+        return row, path
+
+    def history(self, notebook_id: str, *, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of a notebook's executions, newest first, and how many there are."""
+        return self.store.list_executions(notebook_id, page=page, page_size=page_size)
+
+    def execution_ids(self, notebook_id: str) -> list[str]:
+        return self.store.execution_ids(notebook_id)
+
+    def estimate_seconds(self, notebook_id: str) -> float | None:
+        """The median duration of the notebook's recent completed runs."""
+        durations = sorted(self.store.recent_durations(notebook_id))
+        return durations[len(durations) // 2] if durations else None
+
+    def estimate(self, notebook_id: str) -> str:
+        """From this notebook's recent completed runs; "unknown" before the first."""
+        durations = sorted(self.store.recent_durations(notebook_id))
+        if not durations:
+            return "unknown"
+        low = durations[len(durations) // 4]
+        high = durations[(3 * len(durations)) // 4]
+        return humanize.duration_range(low, high)
+
+    def artifacts_dir(self, execution_id: str) -> Path:
+        return Path(self.artifacts_root) / execution_id
+
+    async def remove_artifacts(self, execution_ids: list[str]) -> None:
+        folders = [self.artifacts_dir(execution_id) for execution_id in execution_ids]
+
+        def remove() -> None:
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        await asyncio.to_thread(remove)

@@ -1,0 +1,66 @@
+"""Mending what a stopped or killed server left behind: runs that can no longer finish."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psutil
+
+from jupyter_mindzie.clock import from_stamp, stamp, utcnow
+from jupyter_mindzie.execution.news import ChangeNotifier
+from jupyter_mindzie.storage.sqlite import MindzieStore
+
+
+def end_abandoned(
+    store: MindzieStore,
+    notifier: ChangeNotifier,
+    execution: dict[str, Any],
+    error_type: str,
+    message: str,
+    log: logging.Logger | logging.LoggerAdapter[Any],
+) -> None:
+    """End an execution nobody drives any more as Error, its kernel stopped, its notebook mended."""
+    execution_id = execution["execution_id"]
+    stop_orphaned_kernel(execution.get("kernel_pid"), execution.get("kernel_id"))
+    cells = []
+    for cell in store.cell_results(execution_id):
+        if cell["status"] == "Running":
+            cells.append({**cell, "status": "Error", "error_type": error_type, "error_message": message})
+        elif cell["status"] == "Pending":
+            cells.append({**cell, "status": "Skipped"})
+    end = utcnow()
+    started = from_stamp(execution.get("start_time"))
+    store.save_progress(
+        execution_id,
+        {
+            "status": "Error",
+            "phase": "Error",
+            "error_type": error_type,
+            "error_message": message,
+            "end_time": stamp(end),
+            "total_seconds": round((end - started).total_seconds(), 3) if started else None,
+            "current_cell": None,
+        },
+        cells,
+    )
+    notifier.announce(execution_id)
+    still_active = [e for e in store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
+    if not still_active:
+        store.update_notebook(execution["notebook_id"], {"status": "Error"})
+    log.warning("mindzie: execution %s ended: %s", execution_id, message)
+
+
+def stop_orphaned_kernel(pid: int | None, kernel_id: str | None) -> None:
+    """Kill the kernel a killed server left running, if that process is still that kernel."""
+    if not pid or not kernel_id:
+        return
+    try:
+        process = psutil.Process(pid)
+        if kernel_id not in " ".join(process.cmdline()):
+            return  # the pid now belongs to something else
+        for child in process.children(recursive=True):
+            child.kill()
+        process.kill()
+    except psutil.Error:
+        return

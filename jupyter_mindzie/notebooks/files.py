@@ -1,0 +1,61 @@
+"""A project's notebook files, through the server's ContentsManager (so JupyterLab sees them)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import nbformat
+from jupyter_core.utils import ensure_async
+from nbformat import NotebookNode
+from tornado.web import HTTPError
+
+from jupyter_mindzie.errors import Conflict
+from jupyter_mindzie.storage.sqlite import MindzieStore
+
+
+class NotebookFiles:
+    """Reads and writes `.ipynb` files; a file deleted behind the API's back comes back from its last version."""
+
+    def __init__(
+        self, contents_manager: Any, store: MindzieStore, log: logging.Logger | logging.LoggerAdapter[Any]
+    ) -> None:
+        self.contents_manager = contents_manager
+        self.store = store
+        self.log = log
+
+    async def read(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The file's model; a file removed behind our back is restored from its last version."""
+        manager = self.contents_manager
+        try:
+            return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
+        except HTTPError as error:
+            if error.status_code != 404:
+                raise Conflict(
+                    f"the file {row['path']} cannot be read as a notebook ({error.log_message}); "
+                    "fix or restore it in JupyterLab"
+                ) from None
+        latest = self.store.latest_version(row["notebook_id"])
+        assert latest is not None  # every notebook is inserted with its first version
+        self.log.warning("mindzie: %s was missing; restoring version %s", row["path"], latest["version"])
+        await self.ensure_folder(str(PurePosixPath(row["path"]).parent))
+        await self.write(row["path"], nbformat.from_dict(json.loads(latest["content"])))
+        return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
+
+    async def write(self, path: str, nb: NotebookNode) -> dict[str, Any]:
+        model = {"type": "notebook", "format": "json", "content": nb}
+        return await ensure_async(self.contents_manager.save(model, path))
+
+    async def ensure_folder(self, folder: str) -> None:
+        parts = PurePosixPath(folder).parts
+        for depth in range(1, len(parts) + 1):
+            path = "/".join(parts[:depth])
+            if not await ensure_async(self.contents_manager.dir_exists(path)):
+                await ensure_async(self.contents_manager.save({"type": "directory"}, path))
+
+    def os_path(self, folder: str) -> Path | None:
+        """Where an API folder is on this machine's disk; None for contents not on local disk."""
+        root = getattr(self.contents_manager, "root_dir", None)
+        return Path(root, folder) if root else None
