@@ -9,6 +9,8 @@ try:
 except ImportError:  # a source checkout that was never built
     __version__ = "dev"
 
+__all__ = ["__version__"]
+
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-mindzie"}]

@@ -1,7 +1,10 @@
 """Domain errors: each knows its HTTP status and RFC 9457 problem type.
 
 Handlers raise these and `MindzieHandler.write_error` renders them, so no handler needs a
-try/except and every failure reaches the client as `application/problem+json`.
+try/except and every failure reaches the client as `application/problem+json`. The client
+raises the same classes from the problems it receives (`MindzieError.from_problem`), so a
+script catches `NotFound` whether it runs beside the server or talks to it. Only the standard
+library is imported: the client and `jupyter mindzie` start fast.
 """
 
 from __future__ import annotations
@@ -11,19 +14,62 @@ from typing import Any
 
 
 class MindzieError(Exception):
-    """Base of every error the API answers with a 4xx problem."""
+    """Base of every error the API answers with a 4xx problem.
 
-    status: HTTPStatus = HTTPStatus.BAD_REQUEST
+    Raised on the server, it renders as `to_problem()`; raised by the client, `status` and
+    `problem` are what the server answered.
+    """
+
+    status: int = HTTPStatus.BAD_REQUEST
     problem_type: str = "bad-request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        status: int | None = None,
+        problem: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.errors = errors or []
+        self.errors = list(errors or [])
+        if status is not None:
+            self.status = status
+        self._received = problem
+
+    @classmethod
+    def from_problem(
+        cls, status: int, problem: dict[str, Any], *, retry_after: int | None = None
+    ) -> MindzieError:
+        """The error a server's problem document stands for: the class of its HTTP status,
+        narrowed by its `type` to one of this module's subclasses (NotebookNotFound, …)."""
+        error_class = _narrowed(_BY_STATUS.get(status, MindzieError), status, problem.get("type"))
+        detail = str(problem.get("detail") or problem.get("title") or f"HTTP {status}")
+        errors = list(problem.get("errors") or [])
+        error: MindzieError
+        if issubclass(error_class, TooManyRequests):
+            error = error_class(
+                detail, errors=errors, status=status, problem=problem, retry_after=retry_after
+            )
+        else:
+            error = error_class(detail, errors=errors, status=status, problem=problem)
+        problem_type = problem.get("type")
+        # RFC 9457: a problem without a type is "about:blank", whatever class its status picks
+        error.problem_type = problem_type if isinstance(problem_type, str) else "about:blank"
+        return error
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The problem document: the one received, else the one this error renders as."""
+        return self._received if self._received is not None else self.to_problem()
 
     @property
     def title(self) -> str:
-        return self.status.phrase
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return f"HTTP {self.status}"
 
     def to_problem(self) -> dict[str, Any]:
         """The problem document; `message` repeats `detail` for JupyterLab's ResponseError."""
@@ -118,8 +164,19 @@ class TooLarge(MindzieError):
     problem_type = "payload-too-large"
 
 
-class Forbidden(MindzieError):
-    """The user may see this project but not do this in it (e.g. read but not execute)."""
+class AuthenticationError(MindzieError):
+    """No token or a wrong one (401); the base of every refusal of access."""
+
+    status = HTTPStatus.UNAUTHORIZED
+    problem_type = "unauthorized"
+
+
+class Forbidden(AuthenticationError):
+    """The user may see this project but not do this in it (e.g. read but not execute).
+
+    An AuthenticationError because Jupyter Server also answers a missing token with 403:
+    a client cannot tell the two apart, and scripts catch both as one.
+    """
 
     status = HTTPStatus.FORBIDDEN
     problem_type = "forbidden"
@@ -131,6 +188,58 @@ class TooManyRequests(MindzieError):
     status = HTTPStatus.TOO_MANY_REQUESTS
     problem_type = "too-many-queued"
 
-    def __init__(self, detail: str, *, retry_after: int, errors: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail, errors=errors)
-        self.retry_after = retry_after
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after: int | None,
+        errors: list[dict[str, str]] | None = None,
+        status: int | None = None,
+        problem: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail, errors=errors, status=status, problem=problem)
+        self.retry_after = retry_after  # None only when a server's 429 named no Retry-After
+
+
+class ExecutionTimeout(TimeoutError):
+    """The client's `wait_for_completion` gave up; the execution may still run (`last_status`).
+
+    Not a MindzieError: no server said no, the caller's own deadline passed.
+    """
+
+    def __init__(self, execution_id: str, timeout: float, last_status: dict[str, Any]) -> None:
+        super().__init__(
+            f"execution {execution_id} did not finish within {timeout:g} seconds "
+            f"(last status: {last_status.get('status')})"
+        )
+        self.execution_id = execution_id
+        self.last_status = last_status
+
+
+# -- problems received by the client ------------------------------------------------------
+
+_BY_STATUS: dict[int, type[MindzieError]] = {
+    HTTPStatus.BAD_REQUEST: InvalidRequest,
+    HTTPStatus.UNAUTHORIZED: AuthenticationError,
+    HTTPStatus.FORBIDDEN: Forbidden,
+    HTTPStatus.NOT_FOUND: NotFound,
+    HTTPStatus.CONFLICT: Conflict,
+    HTTPStatus.PRECONDITION_FAILED: PreconditionFailed,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: TooLarge,
+    HTTPStatus.TOO_MANY_REQUESTS: TooManyRequests,
+}
+
+
+def _narrowed(base: type[MindzieError], status: int, problem_type: object) -> type[MindzieError]:
+    """The subclass of `base` in this module that has this status and problem type, else `base`."""
+    found = [base]
+    while found:
+        candidate = found.pop()
+        if (
+            candidate.__module__ == __name__
+            and candidate.status == status
+            and candidate.problem_type == problem_type
+        ):
+            return candidate
+        found.extend(candidate.__subclasses__())
+    return base

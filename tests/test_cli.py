@@ -22,7 +22,7 @@ import pytest
 import sqlite_utils
 from papermill.cli import _resolve_type
 
-from jupyter_mindzie.cli.main import resolve_type
+from jupyter_mindzie.cli.parameters import resolve_type
 from jupyter_mindzie.client import MindzieClient
 from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.notebooks.documents import build_notebook

@@ -30,8 +30,10 @@ from jupyter_mindzie.client import (
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
+    TooManyRequests,
 )
 from jupyter_mindzie.demo import demo_event_log_rows, write_demo_event_log
+from jupyter_mindzie.errors import InvalidRequest, NotebookNotFound, TooLarge
 
 from .conftest import OTHER_PROJECT, PROJECT, TENANT
 
@@ -238,3 +240,32 @@ async def test_the_seed_s_notebook_manager_name_still_works(server_url, jp_serve
     assert NotebookManager is MindzieClient
     manager = NotebookManager(server_url, TENANT, PROJECT, jp_serverapp.identity_provider.token)
     await asyncio.to_thread(ported_seed_calls, manager, tmp_path)
+
+
+def server_classes(client: MindzieClient) -> None:
+    assert BadRequest is InvalidRequest and PayloadTooLarge is TooLarge
+    with pytest.raises(NotebookNotFound) as missing:  # narrowed by the problem's type
+        client.get_notebook(str(uuid.uuid4()))
+    assert isinstance(missing.value, NotFound) and missing.value.problem["type"] == "notebook-not-found"
+
+    notebook = client.create_notebook("Slow", "sleeps", template="blank")
+    notebook_id = notebook["notebookId"]
+    client.update_notebook(
+        notebook_id, cells=[{"cellType": "code", "content": "import time\ntime.sleep(120)"}]
+    )
+    options = {"generate_report": False, "save_intermediate_results": False}
+    running = client.execute_notebook(notebook_id, **options)["executionId"]
+    wait_until(client, notebook_id, running, lambda s: s["phase"] == "Executing")
+    waiting = client.execute_notebook(notebook_id, **options)["executionId"]
+    with pytest.raises(TooManyRequests) as full:
+        client.execute_notebook(notebook_id, **options)
+    assert full.value.status == 429 and full.value.problem_type == "too-many-queued"
+    assert full.value.retry_after is not None and full.value.retry_after >= 5  # from Retry-After
+    for execution_id in (waiting, running):
+        client.cancel_execution(notebook_id, execution_id)
+        assert client.wait_for_completion(notebook_id, execution_id, timeout=60)["status"] == "Cancelled"
+
+
+@pytest.mark.parametrize("mindzie_config", [{"MindzieEngine": {"slots": 1, "max_queued_per_project": 1}}])
+async def test_the_client_raises_the_servers_own_error_classes(client):
+    await asyncio.to_thread(server_classes, client)

@@ -3,13 +3,14 @@
 It keeps the seed's method names and positional arguments (so its example ports by changing
 one import), but works: `list_notebooks` uses the right ids, every failure raises a typed
 exception carrying the server's RFC 9457 problem, waits are bounded, downloads are streamed.
-Only `requests` is imported, so scripts and the `jupyter mindzie` commands start fast.
+Only `requests` and our standard-library-only `errors` are imported, so scripts and the
+`jupyter mindzie` commands start fast. The errors are the server's own classes
+(`jupyter_mindzie.errors`), made from each problem by `MindzieError.from_problem`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,21 +18,36 @@ from typing import Any
 
 import requests
 
+from jupyter_mindzie.client.responses import raise_for_problem, save_download
+from jupyter_mindzie.errors import (
+    AuthenticationError,
+    Conflict,
+    ExecutionTimeout,
+    Forbidden,
+    InvalidRequest,
+    MindzieError,
+    NotFound,
+    PreconditionFailed,
+    TooLarge,
+    TooManyRequests,
+)
+
 __all__ = [
     "AuthenticationError",
     "BadRequest",
     "Conflict",
     "ExecutionTimeout",
+    "Forbidden",
     "MindzieClient",
     "MindzieError",
     "NotFound",
     "NotebookManager",
     "PayloadTooLarge",
     "PreconditionFailed",
+    "TooManyRequests",
 ]
 
 TERMINAL = ("Completed", "Error", "Cancelled")
-CHUNK = 256 * 1024
 # Seconds one status request may wait on the server for news: below the idle timeouts of
 # common proxies (60 s), so a quiet run does not look like a dead connection.
 LONGEST_WAIT = 30
@@ -41,95 +57,9 @@ SEED_INTEGRATION = {"enrichmentMode": True, "outputFormat": "enriched_dataframe"
 SEED_OUTPUT_OPTIONS = {"captureOutputs": True, "saveIntermediateResults": True, "generateReport": True}
 
 
-# -- errors -----------------------------------------------------------------------------
-
-
-class MindzieError(Exception):
-    """The server answered with an error; `problem` is its RFC 9457 body, the message its `detail`."""
-
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        self.status = status
-        self.problem = problem
-        self.errors: list[dict[str, str]] = list(problem.get("errors") or [])
-        super().__init__(str(problem.get("detail") or problem.get("title") or f"HTTP {status}"))
-
-    @property
-    def detail(self) -> str:
-        return str(self)
-
-    @property
-    def problem_type(self) -> str | None:
-        return self.problem.get("type")
-
-
-class BadRequest(MindzieError):
-    """400: the request broke the API's rules; `errors` names the fields."""
-
-
-class AuthenticationError(MindzieError):
-    """401/403: no token, a wrong token, or no permission."""
-
-
-class NotFound(MindzieError):
-    """404: missing, or in a tenant or project this user cannot reach."""
-
-
-class Conflict(MindzieError):
-    """409: the resource's state forbids it (delete while running, cancel a finished run)."""
-
-
-class PreconditionFailed(MindzieError):
-    """412: `if_match` named a version that is no longer current."""
-
-
-class PayloadTooLarge(MindzieError):
-    """413: the upload is over the server's size limit."""
-
-
-_ERRORS: dict[int, type[MindzieError]] = {
-    400: BadRequest,
-    401: AuthenticationError,
-    403: AuthenticationError,
-    404: NotFound,
-    409: Conflict,
-    412: PreconditionFailed,
-    413: PayloadTooLarge,
-}
-
-
-class ExecutionTimeout(TimeoutError):
-    """`wait_for_completion` gave up; the execution may still be running (`last_status`)."""
-
-    def __init__(self, execution_id: str, timeout: float, last_status: dict[str, Any]) -> None:
-        super().__init__(
-            f"execution {execution_id} did not finish within {timeout:g} seconds "
-            f"(last status: {last_status.get('status')})"
-        )
-        self.execution_id = execution_id
-        self.last_status = last_status
-
-
-def problem_of(response: requests.Response) -> dict[str, Any]:
-    """The problem document of an error reply; a made-up one when the body is not JSON."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        return body
-    text = (response.text or "").strip().splitlines()
-    return {
-        "status": response.status_code,
-        "title": response.reason,
-        "detail": text[0] if text else response.reason,
-    }
-
-
-def raise_for_problem(response: requests.Response) -> None:
-    if response.status_code < 400:
-        return
-    error_class = _ERRORS.get(response.status_code, MindzieError)
-    raise error_class(response.status_code, problem_of(response))
+# The client raises the server's own error classes; these are the names it has always had.
+BadRequest = InvalidRequest
+PayloadTooLarge = TooLarge
 
 
 # -- the client -------------------------------------------------------------------------
@@ -407,18 +337,7 @@ class MindzieClient:
         Written under a temporary name and renamed, so `path` never holds half a file.
         """
         with self.request("GET", url, params=params, stream=True) as response:
-            target = Path(path)
-            if target.is_dir():
-                target = target / _attachment_name(response, url)
-            partial = target.with_name(f".{target.name}.partial")
-            try:
-                with partial.open("wb") as handle:
-                    for chunk in response.iter_content(CHUNK):
-                        handle.write(chunk)
-                os.replace(partial, target)
-            finally:
-                partial.unlink(missing_ok=True)
-        return target
+            return save_download(response, path, url)
 
     def cancel_execution(self, notebook_id: str, execution_id: str) -> dict[str, Any]:
         """Stop a queued or running execution (202); Conflict once it has ended."""
@@ -456,10 +375,3 @@ NotebookManager = MindzieClient
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     """Leave unset options out, so the server applies its own defaults."""
     return {key: value for key, value in values.items() if value is not None}
-
-
-def _attachment_name(response: requests.Response, url: str) -> str:
-    """The file name the server suggests, else the URL's last segment; never a path."""
-    match = re.search(r'filename="?([^";]+)"?', response.headers.get("Content-Disposition", ""))
-    name = match.group(1) if match else url.rstrip("/").rsplit("/", 1)[-1]
-    return Path(name).name or "download"
