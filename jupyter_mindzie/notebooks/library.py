@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import sqlite3
 import weakref
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -50,6 +49,7 @@ from jupyter_mindzie.notebooks.documents import (
     set_settings,
 )
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
+from jupyter_mindzie.storage.interface import PathTaken, Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
 DEFAULT_INTEGRATION: dict[str, Any] = {
@@ -76,7 +76,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         50 * 1024 * 1024, config=True, help="Largest notebook upload accepted, in bytes (else 413)."
     )
 
-    store = Instance(MindzieStore)
+    store: Instance[Store] = Instance(MindzieStore)
     kernels = Instance(MindzieKernelCatalog)
     contents_manager = AnyTrait(help="The server's ContentsManager.")
 
@@ -233,7 +233,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 continue
             try:
                 self.store.insert_notebook({**row, "path": path}, version)
-            except sqlite3.IntegrityError:
+            except PathTaken:
                 continue  # another request took this name a moment ago
             break
         else:  # pragma: no cover - a thousand notebooks of one name
