@@ -20,6 +20,7 @@ from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
+from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
 
@@ -53,7 +54,7 @@ class MindzieApp(ExtensionApp):
         20 * 2**20, config=True, help="Largest JSON request body accepted, in bytes (else 413)."
     )
 
-    store = Instance(MindzieStore, allow_none=True)
+    store: Instance[Store | None] = Instance(MindzieStore, allow_none=True)
     access = Instance(MindzieAccess, allow_none=True)
     library = Instance(MindzieNotebookLibrary, allow_none=True)
     datasets = Instance(MindzieDatasetLibrary, allow_none=True)
@@ -87,7 +88,7 @@ class MindzieApp(ExtensionApp):
         asyncio.get_event_loop().create_task(self.engine.recover())
         self.scheduler = MindzieScheduler(parent=self, store=self.store, engine=self.engine)
         self.scheduler.start()
-        self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
+        self.log.info("mindzie %s: store at %s", __version__, self.store.location)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(
