@@ -102,11 +102,12 @@ def _inspect_parquet(path: Path) -> TableInfo:
     import pyarrow.parquet as pq
 
     try:
-        with pq.ParquetFile(path) as parquet:
+        # pyarrow annotates ParquetFile's methods but not its __init__
+        with pq.ParquetFile(path) as parquet:  # type: ignore[no-untyped-call]
             count = parquet.metadata.num_rows
             # an empty table through pandas gives the columns pandas.read_parquet will give
             frame = parquet.schema_arrow.empty_table().to_pandas()
-    except (pa.ArrowException, ValueError, OSError, TypeError) as error:
+    except (pa.lib.ArrowException, ValueError, OSError, TypeError) as error:
         raise bad_file(f"is not a readable Parquet file: {_first_line(error)}") from None
     columns = [str(c) for c in frame.columns]
     if not columns:
