@@ -2,7 +2,7 @@
 
 Before the server starts, 10,000 small but real .ipynb files are written into the project's
 folder and 10,000 rows (with their first version) are put into the store through
-`jupyter_mindzie.storage.sqlite.Store`, as the API would have left them. Then ~200 `GET …/notebooks`
+`jupyter_mindzie.storage.sqlite.MindzieStore`, as the API would have left them. Then ~200 `GET …/notebooks`
 requests go across pages (page size 20 and 100) and filters (status, kernelType,
 enrichmentMode), and a few `GET /api/contents/<folder>` requests list the same folder.
 """

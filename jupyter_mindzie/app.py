@@ -21,6 +21,7 @@ from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.services import SETTINGS_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
+from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
 
@@ -54,7 +55,7 @@ class MindzieApp(ExtensionApp):
         20 * 2**20, config=True, help="Largest JSON request body accepted, in bytes (else 413)."
     )
 
-    store = Instance(MindzieStore, allow_none=True)
+    store: Instance[Store | None] = Instance(MindzieStore, allow_none=True)
     access = Instance(MindzieAccess, allow_none=True)
     library = Instance(MindzieNotebookLibrary, allow_none=True)
     datasets = Instance(MindzieDatasetLibrary, allow_none=True)
@@ -95,7 +96,7 @@ class MindzieApp(ExtensionApp):
             engine=self.engine,
             max_request_body=self.max_request_body,
         )
-        self.log.info("mindzie %s: store at %s", __version__, self.store.db_path)
+        self.log.info("mindzie %s: store at %s", __version__, self.store.location)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(

@@ -27,7 +27,8 @@ from jupyter_mindzie.client import MindzieClient
 from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.notebooks.documents import build_notebook
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
-from jupyter_mindzie.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, MindzieStore
+from jupyter_mindzie.storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from jupyter_mindzie.storage.sqlite import MindzieStore
 
 from .conftest import PROJECT, TENANT
 

@@ -6,7 +6,9 @@ import sqlite3
 
 import pytest
 
-from jupyter_mindzie.storage.sqlite import SCHEMA_VERSION, MindzieStore, StoreTooNew
+from jupyter_mindzie.storage.interface import StoreTooNew
+from jupyter_mindzie.storage.migrations import SCHEMA_VERSION
+from jupyter_mindzie.storage.sqlite import MindzieStore
 
 from .test_notebooks_api import create
 

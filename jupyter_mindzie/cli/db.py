@@ -99,7 +99,7 @@ def inspect_store(path: Path) -> dict[str, Any]:
     """Version, integrity and counts, read without migrating or writing anything."""
     import sqlite3
 
-    from jupyter_mindzie.storage.sqlite import SCHEMA_VERSION
+    from jupyter_mindzie.storage.migrations import SCHEMA_VERSION
 
     try:
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
@@ -170,7 +170,8 @@ def cmd_db_upgrade(options: argparse.Namespace) -> int:
 
 def open_store(path: Path) -> MindzieStore:
     """The store, migrated to this version's schema as the server would on start."""
-    from jupyter_mindzie.storage.sqlite import MindzieStore, StoreTooNew
+    from jupyter_mindzie.storage.interface import StoreTooNew
+    from jupyter_mindzie.storage.sqlite import MindzieStore
 
     try:
         return MindzieStore(db_path=str(path))

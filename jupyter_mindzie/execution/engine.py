@@ -33,6 +33,7 @@ from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
+from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
 
@@ -71,7 +72,7 @@ class MindzieEngine(LoggingConfigurable):
         help="Folder of each execution's artifacts. Default: executions/ beside the store.",
     )
 
-    store = Instance(MindzieStore)
+    store: Instance[Store] = Instance(MindzieStore)
     library = Instance(MindzieNotebookLibrary)
     datasets = Instance(MindzieDatasetLibrary)
     kernel_manager = AnyTrait(help="The server's kernel manager.")
@@ -79,7 +80,7 @@ class MindzieEngine(LoggingConfigurable):
 
     @default("artifacts_root")
     def _default_artifacts_root(self) -> str:
-        return str(Path(self.store.db_path).parent / "executions")
+        return str(self.store.data_dir / "executions")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -15,7 +15,7 @@ from typing import Any
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.runner import NotebookRunner
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.interface import Store
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Run:
 class ProgressWriter:
     """Writes runs' changes to the store, batched, and wakes whoever waits for news of them."""
 
-    def __init__(self, store: MindzieStore, notifier: ChangeNotifier, flush_interval: float) -> None:
+    def __init__(self, store: Store, notifier: ChangeNotifier, flush_interval: float) -> None:
         self.store = store
         self.notifier = notifier
         self.flush_interval = flush_interval

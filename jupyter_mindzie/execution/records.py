@@ -14,13 +14,13 @@ from typing import Any
 from jupyter_mindzie import humanize
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.errors import ArtifactNotFound, ExecutionNotFound
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.interface import Store
 
 
 class ExecutionRecords:
     """Executions' rows, cell results, artifacts and history, and the estimates made from them."""
 
-    def __init__(self, store: MindzieStore, artifacts_root: str) -> None:
+    def __init__(self, store: Store, artifacts_root: str) -> None:
         self.store = store
         self.artifacts_root = artifacts_root
 

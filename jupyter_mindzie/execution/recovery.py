@@ -9,11 +9,11 @@ import psutil
 
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.execution.news import ChangeNotifier
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.interface import Store
 
 
 def end_abandoned(
-    store: MindzieStore,
+    store: Store,
     notifier: ChangeNotifier,
     execution: dict[str, Any],
     error_type: str,

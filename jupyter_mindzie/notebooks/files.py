@@ -13,14 +13,14 @@ from nbformat import NotebookNode
 from tornado.web import HTTPError
 
 from jupyter_mindzie.errors import Conflict
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.interface import Store
 
 
 class NotebookFiles:
     """Reads and writes `.ipynb` files; a file deleted behind the API's back comes back from its last version."""
 
     def __init__(
-        self, contents_manager: Any, store: MindzieStore, log: logging.Logger | logging.LoggerAdapter[Any]
+        self, contents_manager: Any, store: Store, log: logging.Logger | logging.LoggerAdapter[Any]
     ) -> None:
         self.contents_manager = contents_manager
         self.store = store

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import sqlite3
 import weakref
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -55,6 +54,7 @@ from jupyter_mindzie.notebooks.settings import (
 )
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
 from jupyter_mindzie.notebooks.uploads import resolve_kernel, upload_settings
+from jupyter_mindzie.storage.interface import PathTaken, ProjectCounts, Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
 Loaded = tuple[dict[str, Any], NotebookNode]
@@ -73,7 +73,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         50 * 1024 * 1024, config=True, help="Largest notebook upload accepted, in bytes (else 413)."
     )
 
-    store = Instance(MindzieStore)
+    store: Instance[Store] = Instance(MindzieStore)
     kernels = Instance(MindzieKernelCatalog)
     contents_manager = AnyTrait(help="The server's ContentsManager.")
 
@@ -194,7 +194,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 continue
             try:
                 self.store.insert_notebook({**row, "path": path}, version)
-            except sqlite3.IntegrityError:
+            except PathTaken:
                 continue  # another request took this name a moment ago
             break
         else:  # pragma: no cover - a thousand notebooks of one name
@@ -265,7 +265,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         """One page of the project's notebooks (filters as `MindzieStore.list_notebooks`)."""
         return self.store.list_notebooks(scope.tenant_id, scope.project_id, **filters)
 
-    def projects(self) -> list[dict[str, Any]]:
+    def projects(self) -> list[ProjectCounts]:
         """Every tenant/project pair holding notebooks or datasets, with their counts."""
         return self.store.projects()
 

@@ -22,6 +22,7 @@ from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import iso_from_stamp, stamp
 from jupyter_mindzie.errors import DatasetNotFound, TooLarge
 from jupyter_mindzie.guids import new_guid
+from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
@@ -37,7 +38,7 @@ MAX_NAME_LENGTH = 200
 class MindzieDatasetLibrary(LoggingConfigurable):
     """Stores uploaded datasets as files beside the store and their metadata in it."""
 
-    store = Instance(MindzieStore)
+    store: Instance[Store] = Instance(MindzieStore)
     datasets_dir = Unicode(
         config=True,
         help="Folder of dataset files (absolute once set). Default: datasets/ beside the store's "
@@ -50,7 +51,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
 
     @default("datasets_dir")
     def _default_datasets_dir(self) -> str:
-        return str(Path(self.store.db_path).parent / "datasets")
+        return str(self.store.data_dir / "datasets")
 
     @validate("datasets_dir")
     def _absolute_datasets_dir(self, proposal: Any) -> str:

@@ -106,7 +106,7 @@ def _inspect_parquet(path: Path) -> TableInfo:
             count = parquet.metadata.num_rows
             # an empty table through pandas gives the columns pandas.read_parquet will give
             frame = parquet.schema_arrow.empty_table().to_pandas()
-    except (pa.ArrowException, ValueError, OSError, TypeError) as error:
+    except (pa.lib.ArrowException, ValueError, OSError, TypeError) as error:
         raise bad_file(f"is not a readable Parquet file: {_first_line(error)}") from None
     columns = [str(c) for c in frame.columns]
     if not columns:

@@ -1,0 +1,206 @@
+"""The SQLite schema and its migrations, numbered in `PRAGMA user_version` (SQLite only).
+
+Migration n brings the schema from version n - 1 to n, in one transaction, so a server killed
+while migrating leaves the file at the version before. A migration, once released, never
+changes: the next change is the next function in MIGRATIONS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from jupyter_mindzie.storage.interface import StoreTooNew
+
+
+def _migrate_1(db: sqlite_utils.Database) -> None:
+    """Notebooks and their versions."""
+    db.table("notebooks").create(
+        {
+            "notebook_id": str,
+            "tenant_id": str,
+            "project_id": str,
+            "name": str,
+            "description": str,
+            "kernel_type": str,
+            "status": str,
+            "version": str,
+            "path": str,
+            "enrichment_mode": int,
+            "integration": str,
+            "environment": str,
+            "python_version": str,
+            "created_by": str,
+            "date_created": str,
+            "date_modified": str,
+            "last_execution_date": str,
+            "execution_count": int,
+            "cell_count": int,
+            "cells_hash": str,
+            "file_modified": str,
+            "cell_times": str,
+        },
+        pk="notebook_id",
+        not_null={"tenant_id", "project_id", "name", "kernel_type", "status", "version", "path"},
+        defaults={"status": "Ready", "execution_count": 0, "cell_count": 0, "enrichment_mode": 0},
+    )
+    notebooks = db.table("notebooks")
+    notebooks.create_index(["path"], unique=True)
+    notebooks.create_index(["tenant_id", "project_id", "date_created"])
+    notebooks.create_index(["tenant_id", "project_id", "status", "date_created"])
+    notebooks.create_index(["tenant_id", "project_id", "kernel_type", "date_created"])
+    notebooks.create_index(["tenant_id", "project_id", "enrichment_mode", "date_created"])
+    db.table("notebook_versions").create(
+        {
+            "notebook_id": str,
+            "version": str,
+            "major": int,
+            "minor": int,
+            "patch": int,
+            "change": str,
+            "created_by": str,
+            "date_created": str,
+            "settings": str,
+            "content": str,
+        },
+        pk=("notebook_id", "version"),
+        not_null={"content", "settings"},
+    )
+    db.table("notebook_versions").create_index(["notebook_id", "major", "minor", "patch"])
+
+
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    """Datasets, executions, their per-cell results and their artifacts."""
+    db.table("datasets").create(
+        {
+            "dataset_id": str,
+            "tenant_id": str,
+            "project_id": str,
+            "name": str,
+            "format": str,
+            "record_count": int,
+            "columns": str,
+            "size": int,
+            "file": str,
+            "created_by": str,
+            "date_created": str,
+        },
+        pk="dataset_id",
+        not_null={"tenant_id", "project_id", "name", "format", "file"},
+    )
+    db.table("datasets").create_index(["tenant_id", "project_id", "date_created"])
+    db.table("executions").create(
+        {
+            "execution_id": str,
+            "notebook_id": str,
+            "tenant_id": str,
+            "project_id": str,
+            "status": str,
+            "phase": str,
+            "priority": str,
+            "priority_rank": int,
+            "parameters": str,
+            "options": str,
+            "cell_ids": str,
+            "notebook_version": str,
+            "source": str,
+            "created_by": str,
+            "date_queued": str,
+            "start_time": str,
+            "end_time": str,
+            "total_seconds": float,
+            "current_cell": str,
+            "current_cell_index": int,
+            "total_cells": int,
+            "completed_cells": int,
+            "successful_cells": int,
+            "failed_cells": int,
+            "error_type": str,
+            "error_message": str,
+            "kernel_id": str,
+            "resources": str,
+        },
+        pk="execution_id",
+        not_null={"notebook_id", "tenant_id", "project_id", "status", "phase"},
+    )
+    db.table("executions").create_index(["notebook_id", "date_queued"])
+    db.table("executions").create_index(["status", "phase"])
+    db.table("cell_results").create(
+        {
+            "execution_id": str,
+            "cell_id": str,
+            "position": int,
+            "status": str,
+            "execution_seconds": float,
+            "has_output": int,
+            "output_type": str,
+            "error_type": str,
+            "error_message": str,
+        },
+        pk=("execution_id", "cell_id"),
+    )
+    db.table("artifacts").create(
+        {
+            "execution_id": str,
+            "name": str,
+            "kind": str,
+            "content_type": str,
+            "size": int,
+            "cell_id": str,
+            "position": int,
+            "meta": str,
+        },
+        pk=("execution_id", "name"),
+    )
+    db.table("artifacts").create_index(["execution_id", "kind", "position"])
+
+
+def _migrate_3(db: sqlite_utils.Database) -> None:
+    """Schedules: where each one's clock stands, and every slot fired or missed (the lease)."""
+    db.table("schedule_state").create({"notebook_id": str, "cron": str, "anchor": str}, pk="notebook_id")
+    db.table("schedule_slots").create(
+        {
+            "notebook_id": str,
+            "slot": str,
+            "outcome": str,
+            "execution_id": str,
+            "claimed_by": str,
+            "date_claimed": str,
+        },
+        pk=("notebook_id", "slot"),
+    )
+
+
+def _migrate_4(db: sqlite_utils.Database) -> None:
+    """The kernel's process id, so a restarted server can stop kernels a killed one left behind."""
+    db.table("executions").add_column("kernel_pid", int)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The version the file's schema is at (0 for a new file)."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database, label: str) -> list[int]:
+    """Apply the migrations the file lacks; returns the versions reached, in order.
+
+    Raises StoreTooNew, naming `label`, when the file is at a newer schema than this release's.
+    """
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise StoreTooNew(
+            f"{label} has schema version {current}; this jupyter-mindzie knows "
+            f"up to {SCHEMA_VERSION}. Upgrade jupyter-mindzie."
+        )
+    reached = []
+    for number in range(current, SCHEMA_VERSION):
+        with db.atomic():
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+        reached.append(number + 1)
+    return reached
