@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_mindzie.cli.errors import OK, CommandFailed, UsageError
 from jupyter_mindzie.cli.output import page_lines, show, table
 from jupyter_mindzie.cli.parser import PROG, Parser
+from jupyter_mindzie.contract.enums import NOTEBOOK_STATUSES
 from jupyter_mindzie.errors import MindzieError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def add_commands(commands: Commands) -> None:
         return sub
 
     listing = add("list", "list the project's notebooks on a running server", cmd_list)
-    listing.add_argument("--status", choices=["Ready", "Running", "Error", "Kernel_Dead"])
+    listing.add_argument("--status", choices=NOTEBOOK_STATUSES)
     listing.add_argument("--kernel", metavar="NAME", help="only notebooks of this kernel type")
     _add_paging(listing)
     executions = add("executions", "list a notebook's executions, newest first", cmd_executions)

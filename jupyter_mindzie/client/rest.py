@@ -3,7 +3,7 @@
 It keeps the seed's method names and positional arguments (so its example ports by changing
 one import), but works: `list_notebooks` uses the right ids, every failure raises a typed
 exception carrying the server's RFC 9457 problem, waits are bounded, downloads are streamed.
-Only `requests` and our standard-library-only `errors` are imported, so scripts and the
+Only `requests` and our standard-library-only `errors` and `contract.enums` are imported, so scripts and the
 `jupyter mindzie` commands start fast. The errors are the server's own classes
 (`jupyter_mindzie.errors`), made from each problem by `MindzieError.from_problem`.
 """
@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from jupyter_mindzie.client.responses import raise_for_problem, save_download
+from jupyter_mindzie.contract.enums import is_terminal
 from jupyter_mindzie.errors import (
     AuthenticationError,
     Conflict,
@@ -47,7 +48,6 @@ __all__ = [
     "TooManyRequests",
 ]
 
-TERMINAL = ("Completed", "Error", "Cancelled")
 # Seconds one status request may wait on the server for news: below the idle timeouts of
 # common proxies (60 s), so a quiet run does not look like a dead connection.
 LONGEST_WAIT = 30
@@ -298,7 +298,7 @@ class MindzieClient:
                 status, etag = response.json(), response.headers.get("ETag")
                 if on_status is not None:
                     on_status(status)
-                if status["status"] in TERMINAL:
+                if is_terminal(status["status"]):
                     return self.get_execution_status(notebook_id, execution_id)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
