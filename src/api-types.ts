@@ -940,6 +940,10 @@ export interface IOutputItem {
    * Present (true) when the output or its inlined content was cut short.
    */
   truncated?: true;
+  /**
+   * format=detailed, for an output that carried a process map (application/vnd.mindzie.process-map+json, from the helper's show_process_map): the map, so the panel can draw it interactively. `contentType` and `downloadUrl` stay those of the map's image.
+   */
+  processMap?: IProcessMap;
 }
 /**
  * A dataframe the notebook published with the kernel-side helper.
