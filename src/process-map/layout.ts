@@ -95,7 +95,7 @@ export function toDot(
   const lines = [
     'digraph processMap {',
     '  graph [rankdir=TB, nodesep=0.3, ranksep=0.4, bgcolor="transparent", pad=0.1];',
-    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, margin="0.16,0.06", height=0.4];',
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, margin="0.2,0.06", height=0.4];',
     '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.7];'
   ];
   nodes.forEach((node, index) => {

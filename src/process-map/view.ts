@@ -91,7 +91,6 @@ export class ProcessMapView extends Widget implements IRenderMime.IRenderer {
     const ticket = ++this._drawCount;
     const shown = filterMap(map, this._filter);
     this._updateSliders(shown);
-    this.node.dataset.view = this._view;
     if (!this._canvas.firstChild) {
       this._canvas.textContent = this._labels.loading;
     }
@@ -165,6 +164,8 @@ export class ProcessMapView extends Widget implements IRenderMime.IRenderer {
     }
     layout.svg.classList.add(`${CLASS}-graph`);
     this._hideTooltip();
+    // Set with the new drawing, so the old one is never coloured for the other view.
+    this.node.dataset.view = this._view;
     this._canvas.replaceChildren(layout.svg);
   }
 
