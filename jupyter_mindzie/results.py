@@ -22,9 +22,11 @@ from nbformat import NotebookNode
 from PIL import Image
 
 from .errors import InvalidRequest
+from .schemas import validator
 
 ENRICHED_MIME = "application/vnd.mindzie.enriched-dataset+json"
 MODEL_MIME = "application/vnd.mindzie.model+json"
+PROCESS_MAP_MIME = "application/vnd.mindzie.process-map+json"  # schema/api/process-map.json
 MAX_OUTPUT_BYTES = 50 * 1024 * 1024
 MAX_CONTENT_BYTES = 1024 * 1024  # larger text files are only downloaded, never inlined
 
@@ -208,6 +210,8 @@ def _output_row(
         meta.update(ename=output.get("ename"), evalue=output.get("evalue"))
     if output.get("output_type") == "stream":
         meta["streamName"] = output.get("name")
+    if (process_map := _process_map(output)) is not None:
+        meta["processMap"] = process_map
     if len(payload) > max_bytes:
         meta.update(truncated=True, originalSize=len(payload))
         payload = _truncate(payload, max_bytes, text=content_type not in BINARY)
@@ -219,6 +223,25 @@ def _output_row(
         "size": len(payload),
         "meta": meta,
     }
+
+
+def _process_map(output: NotebookNode) -> dict[str, Any] | None:
+    """The output's process map, kept beside its image so the panel can draw it interactively.
+
+    Only a map valid against schema/api/process-map.json and small enough to inline; any other
+    leaves the output an ordinary image.
+    """
+    value = output.get("data", {}).get(PROCESS_MAP_MIME)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    if not isinstance(value, dict) or not validator("process-map").is_valid(value):
+        return None
+    if len(json.dumps(value)) > MAX_CONTENT_BYTES:
+        return None
+    return dict(value)
 
 
 def _content_type(output: NotebookNode) -> str | None:
@@ -449,6 +472,8 @@ def _output_item(
     item.update(dimensions=meta.get("dimensions"), downloadUrl=artifact_url(row["name"]))
     if truncated:
         item["truncated"] = True
+    if read_text is not None and meta.get("processMap") is not None:
+        item["processMap"] = meta["processMap"]
     return item
 
 
