@@ -10,6 +10,8 @@ import type { Locator, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { MindziePanelHelper, createNotebookThroughApi, newProject } from './helpers/mindzie-panel';
+
 const MIME = 'application/vnd.mindzie.process-map+json';
 const MAP = JSON.parse(
   fs.readFileSync(path.join(__dirname, 'data', 'loan-process-map.json'), 'utf-8')
@@ -193,4 +195,40 @@ test('the map follows the dark theme', async ({ page, tmpPath }) => {
     await map.screenshot({ path: path.join(SCREENSHOTS, 'process-map-dark.png') });
   }
   await page.theme.setLightTheme();
+});
+
+test('the process map of a run is drawn interactively in its results', async ({ page, request }) => {
+  const project = newProject();
+  // The cell displays the bundle as the helper does: the map, and a PNG for everything else.
+  const png =
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  const source = [
+    'import json',
+    'from IPython.display import display',
+    `process_map = json.loads(${JSON.stringify(JSON.stringify(MAP))})`,
+    `display({${JSON.stringify(MIME)}: process_map, 'image/png': ${JSON.stringify(png)}, 'text/plain': '<process map>'}, raw=True)`
+  ].join('\n');
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Loan process map',
+    initialCells: [
+      { cellType: 'markdown', content: '# Loan process map' },
+      { cellType: 'code', content: source }
+    ]
+  });
+  const mindzie = new MindziePanelHelper(page);
+  await mindzie.open();
+  await mindzie.pickProject(project);
+  await mindzie.selectNotebook('Loan process map');
+  const execution = await mindzie.run();
+  await expect(execution).toHaveAttribute('data-status', 'Completed', { timeout: 120_000 });
+
+  const output = execution.locator('[data-testid="mindzie-output"][data-content-type="image/png"]');
+  await expect(output).toHaveCount(1);
+  const map = output.locator('.jp-mindzie-ProcessMap');
+  await expect(map.locator('.jp-mindzie-ProcessMap-node[data-activity]')).toHaveCount(MAP.nodes.length);
+  await expect(map.locator('.jp-mindzie-ProcessMap-edge')).toHaveCount(MAP.edges.length);
+  await map.locator('.jp-mindzie-ProcessMap-viewButton[data-view="performance"]').click();
+  await expect(
+    map.locator('.jp-mindzie-ProcessMap-edge[data-source="assess"][data-target="approve"] text')
+  ).toHaveText('4.0 d');
 });
