@@ -81,6 +81,7 @@ export interface IApiSchemas {
   notebook: INotebook;
   'page-query': IPageQuery;
   problem: IProblem;
+  'process-map': IProcessMap;
   projects: IProjects;
   'results-query': IResultsQuery;
   results: IResults;
@@ -740,6 +741,104 @@ export interface IProblem {
   }[];
 }
 /**
+ * The JSON of the `application/vnd.mindzie.process-map+json` MIME type that the kernel-side helper's `show_process_map` displays (beside an SVG and a PNG of the same map): the directly-follows graph of an event log. The lab extension draws it as an interactive map (frequency and performance views, sliders for the share of activities and paths shown). Durations are in seconds. `startNode` and `endNode` name optional virtual nodes that are not in `nodes`: edges from `startNode` count the cases that start with their target, edges to `endNode` the cases that end with their source.
+ */
+export interface IProcessMap {
+  /**
+   * The shape's version; a renderer refuses one it does not know.
+   */
+  version: 1;
+  /**
+   * The activities.
+   */
+  nodes: IProcessMapNode[];
+  /**
+   * The directly-follows transitions.
+   */
+  edges: IProcessMapEdge[];
+  /**
+   * Cases in the log.
+   */
+  cases: number;
+  /**
+   * Events in the log.
+   */
+  events: number;
+  /**
+   * The id of the virtual start node, when edges reference one.
+   */
+  startNode?: string;
+  /**
+   * The id of the virtual end node, when edges reference one.
+   */
+  endNode?: string;
+}
+/**
+ * An activity of the process map.
+ */
+export interface IProcessMapNode {
+  /**
+   * Unique among nodes; edges name it.
+   */
+  id: string;
+  /**
+   * The activity's name, as shown.
+   */
+  label: string;
+  /**
+   * Events of this activity.
+   */
+  frequency: number;
+  /**
+   * Cases with at least one such event.
+   */
+  caseFrequency: number;
+  /**
+   * Cases that start with this activity.
+   */
+  start: number;
+  /**
+   * Cases that end with this activity.
+   */
+  end: number;
+}
+/**
+ * A directly-follows transition: `target` happened right after `source` in a case.
+ */
+export interface IProcessMapEdge {
+  /**
+   * A node id, or `startNode`.
+   */
+  source: string;
+  /**
+   * A node id, or `endNode`.
+   */
+  target: string;
+  /**
+   * Times the transition happened.
+   */
+  frequency: number;
+  /**
+   * Cases in which it happened at least once.
+   */
+  caseFrequency: number;
+  /**
+   * Time between the two events, in seconds; null or absent for edges from `startNode` or to `endNode`.
+   */
+  waiting?: IWaitingTime | null;
+}
+/**
+ * Waiting time statistics of a transition, in seconds.
+ */
+export interface IWaitingTime {
+  mean: number;
+  median: number;
+  /**
+   * The 90th percentile.
+   */
+  p90: number;
+}
+/**
  * Answer of GET /api/mindzie/projects: the tenant/project pairs the caller reaches that hold a notebook or a dataset.
  */
 export interface IProjects {
@@ -841,6 +940,10 @@ export interface IOutputItem {
    * Present (true) when the output or its inlined content was cut short.
    */
   truncated?: true;
+  /**
+   * format=detailed, for an output that carried a process map (application/vnd.mindzie.process-map+json, from the helper's show_process_map): the map, so the panel can draw it interactively. `contentType` and `downloadUrl` stay those of the map's image.
+   */
+  processMap?: IProcessMap;
 }
 /**
  * A dataframe the notebook published with the kernel-side helper.

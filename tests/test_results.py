@@ -18,7 +18,7 @@ from PIL import Image
 
 from jupyter_mindzie.errors import InvalidRequest
 from jupyter_mindzie.results.archive import zip_artifacts
-from jupyter_mindzie.results.extraction import cell_summary, extract_results, svg_dimensions
+from jupyter_mindzie.results.extraction import PROCESS_MAP_MIME, cell_summary, extract_results, svg_dimensions
 from jupyter_mindzie.results.reports import render_html_report
 from jupyter_mindzie.results.views import results_view
 from mindzie_sdk import ENRICHED_MIME, MODEL_MIME
@@ -589,3 +589,55 @@ async def test_a_real_matplotlib_figure_has_its_pixel_size(tmp_path):
     assert row["meta"]["title"] == "Cycle times"
     with Image.open(tmp_path / row["name"]) as image:
         assert image.size == (200, 150)
+
+
+PROCESS_MAP = {
+    "version": 1,
+    "nodes": [
+        {"id": "A", "label": "Submit", "frequency": 2, "caseFrequency": 2, "start": 2, "end": 0},
+        {"id": "B", "label": "Approve", "frequency": 2, "caseFrequency": 2, "start": 0, "end": 2},
+    ],
+    "edges": [
+        {"source": "__start__", "target": "A", "frequency": 2, "caseFrequency": 2},
+        {
+            "source": "A",
+            "target": "B",
+            "frequency": 2,
+            "caseFrequency": 2,
+            "waiting": {"mean": 3600.0, "median": 3600.0, "p90": 5400.0},
+        },
+        {"source": "B", "target": "__end__", "frequency": 2, "caseFrequency": 2},
+    ],
+    "cases": 2,
+    "events": 4,
+    "startNode": "__start__",
+    "endNode": "__end__",
+}
+
+
+def map_output(process_map: Any) -> NotebookNode:
+    return new_output(
+        "display_data",
+        data={
+            PROCESS_MAP_MIME: process_map,
+            "image/svg+xml": SVG,
+            "image/png": image_base64((40, 20), "PNG"),
+            "text/plain": "<process map>",
+        },
+    )
+
+
+def test_a_process_map_is_its_image_and_carries_the_map_when_detailed(artifacts):
+    nb = new_notebook(
+        cells=[cell("show_process_map(log)", map_output(PROCESS_MAP), map_output({"version": 2}))]
+    )
+    nb.cells[0].id = "m"
+    rows = extract_results(nb, {"m"}, artifacts)
+    detailed, broken = view(rows, artifacts, fmt="detailed")["outputs"]
+    assert detailed["contentType"] == "image/png" and detailed["downloadUrl"].endswith("/m-1.png")
+    assert detailed["processMap"] == PROCESS_MAP
+    assert broken["contentType"] == "image/png" and "processMap" not in broken  # not a map we know
+    summary = view(rows, artifacts)["outputs"][0]
+    assert "processMap" not in summary
+    plots = view(rows, artifacts, fmt="detailed", output_type="plots")["outputs"]
+    assert [o.get("processMap") for o in plots] == [PROCESS_MAP, None]

@@ -20,8 +20,10 @@ from typing import Any
 from nbformat import NotebookNode
 from PIL import Image
 
+from jupyter_mindzie.contract.schemas import validator
 from mindzie_sdk.client import ENRICHED_MIME, MODEL_MIME
 
+PROCESS_MAP_MIME = "application/vnd.mindzie.process-map+json"  # schema/api/process-map.json
 MAX_OUTPUT_BYTES = 50 * 1024 * 1024
 MAX_CONTENT_BYTES = 1024 * 1024  # larger text files are only downloaded, never inlined
 
@@ -211,6 +213,8 @@ def _output_row(
         meta.update(ename=output.get("ename"), evalue=output.get("evalue"))
     if output.get("output_type") == "stream":
         meta["streamName"] = output.get("name")
+    if (process_map := _process_map(output)) is not None:
+        meta["processMap"] = process_map
     if len(payload) > max_bytes:
         meta.update(truncated=True, originalSize=len(payload))
         payload = _truncate(payload, max_bytes, text=content_type not in BINARY)
@@ -222,6 +226,25 @@ def _output_row(
         "size": len(payload),
         "meta": meta,
     }
+
+
+def _process_map(output: NotebookNode) -> dict[str, Any] | None:
+    """The output's process map, kept beside its image so the panel can draw it interactively.
+
+    Only a map valid against schema/api/process-map.json and small enough to inline; any other
+    leaves the output an ordinary image.
+    """
+    value = output.get("data", {}).get(PROCESS_MAP_MIME)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    if not isinstance(value, dict) or not validator("process-map").is_valid(value):
+        return None
+    if len(json.dumps(value)) > MAX_CONTENT_BYTES:
+        return None
+    return dict(value)
 
 
 def _content_type(output: NotebookNode) -> str | None:

@@ -126,6 +126,8 @@ def _output_item(
     item.update(dimensions=meta.get("dimensions"), downloadUrl=artifact_url(row["name"]))
     if truncated:
         item["truncated"] = True
+    if read_text is not None and meta.get("processMap") is not None:
+        item["processMap"] = meta["processMap"]
     return item
 
 

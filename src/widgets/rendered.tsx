@@ -7,13 +7,14 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
+import { PROCESS_MAP_MIME } from '../process-map/model';
 import { IMindzieService, IResultOutput } from '../tokens';
 import { ErrorBox, Spinner } from './common';
 
 /**
  * Render one output of the results: images are fetched (with the page's credentials), text and
- * JSON come inline with `format=detailed`. HTML is sanitized (untrusted); SVG is shown as an
- * image, which cannot run script.
+ * JSON come inline with `format=detailed`, and so does a process map (drawn interactively).
+ * HTML is sanitized (untrusted); SVG is shown as an image, which cannot run script.
  */
 export function RenderedOutput(props: {
   output: IResultOutput;
@@ -33,7 +34,7 @@ export function RenderedOutput(props: {
     let renderer: IRenderMime.IRenderer | null = null;
     let objectUrl: string | null = null;
     const run = async () => {
-      if (output.contentType === 'image/svg+xml') {
+      if (output.contentType === 'image/svg+xml' && !output.processMap) {
         const blob = await service.fetchArtifact(output.downloadUrl);
         objectUrl = URL.createObjectURL(
           new Blob([await blob.arrayBuffer()], { type: 'image/svg+xml' })
@@ -129,6 +130,13 @@ async function bundleOf(
   output: IResultOutput,
   service: IMindzieService
 ): Promise<ReadonlyPartialJSONObject | null> {
+  if (output.processMap) {
+    // Drawn interactively by the process-map renderer; its image stays the download.
+    return {
+      [PROCESS_MAP_MIME]:
+        output.processMap as unknown as ReadonlyPartialJSONObject
+    };
+  }
   const type = output.contentType;
   if (type === 'image/png' || type === 'image/jpeg') {
     const blob = await service.fetchArtifact(output.downloadUrl);
