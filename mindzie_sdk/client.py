@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 CONTEXT_ENV = "MINDZIE_CONTEXT"
 ENRICHED_MIME = "application/vnd.mindzie.enriched-dataset+json"
 MODEL_MIME = "application/vnd.mindzie.model+json"
+PROCESS_MAP_MIME = "application/vnd.mindzie.process-map+json"
 CONTEXT_KEYS = (
     "executionId",
     "notebookId",
@@ -171,25 +172,58 @@ class ProcessMiningClient:
                 pass
         return list(self._loaded_columns or [])
 
+    # -- process maps -------------------------------------------------------------------
+
+    def show_process_map(
+        self,
+        log: pd.DataFrame,
+        *,
+        case: str = "case_id",
+        activity: str = "activity",
+        timestamp: str = "timestamp",
+        view: str = "frequency",
+        activities: float = 1.0,
+        paths: float = 1.0,
+        title: str = "Process map",
+    ) -> dict[str, Any]:
+        """Display the process map of `log` (interactive JSON, SVG and PNG in one output) and
+        return its JSON document; see `mindzie_sdk.maps.show_process_map`."""
+        from mindzie_sdk.maps import show_process_map
+        from mindzie_sdk.mining import LogColumns
+
+        return show_process_map(
+            log,
+            LogColumns(case, activity, timestamp),
+            view=view,
+            activities=activities,
+            paths=paths,
+            title=title,
+        )
+
     # -- publishing ---------------------------------------------------------------------
 
     def publish_enriched(
-        self, df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None
+        self, df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None, register: bool = True
     ) -> dict[str, Any]:
         """Save `df` as an artifact CSV and show it; `newColumns` are those not in `base_columns`
-        (default: the bound dataset's columns, else those of the last loaded dataset)."""
+        (default: the bound dataset's columns, else those of the last loaded dataset).
+
+        In a run the server then registers the table as a new dataset of the project, with its
+        lineage, unless `register` is False (or the run asked `saveIntermediateResults: false`).
+        """
         if not (hasattr(df, "columns") and hasattr(df, "to_csv")):
             raise TypeError(f"publish_enriched needs a pandas DataFrame, got {type(df).__name__}")
         columns = [str(column) for column in df.columns]
         base = set(map(str, base_columns)) if base_columns is not None else set(self._base_columns())
         file = self._artifact(f"enriched-{safe_name(name)}.csv", lambda path: df.to_csv(path, index=False))
-        info = {
+        info: dict[str, Any] = {
             "name": name,
             "file": file,
             "recordCount": len(df),
             "newColumns": [column for column in columns if column not in base],
             "columns": columns,
             "format": "pandas_dataframe",
+            "register": bool(register),
         }
         caption = (
             f"{name}: {info['recordCount']} records; new columns: {', '.join(info['newColumns']) or 'none'}"
@@ -211,7 +245,7 @@ class ProcessMiningClient:
     ) -> dict[str, Any]:
         """Save `model` as an artifact (joblib when installed, else pickle) and show its summary."""
         try:
-            import joblib
+            import joblib  # type: ignore[import-untyped]
         except ImportError:
             joblib = None
         if joblib is not None:
@@ -294,7 +328,7 @@ def jsonable(value: Any) -> Any:
 def _display(bundle: dict[str, Any], metadata: dict[str, Any]) -> None:
     from IPython.display import display
 
-    display(bundle, raw=True, metadata=metadata)
+    display(bundle, raw=True, metadata=metadata)  # type: ignore[no-untyped-call]
 
 
 _default: ProcessMiningClient | None = None
@@ -316,8 +350,33 @@ def list_datasets() -> list[dict[str, Any]]:
     return _client().list_datasets()
 
 
-def publish_enriched(df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None) -> dict[str, Any]:
-    return _client().publish_enriched(df, name, base_columns=base_columns)
+def publish_enriched(
+    df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None, register: bool = True
+) -> dict[str, Any]:
+    return _client().publish_enriched(df, name, base_columns=base_columns, register=register)
+
+
+def show_process_map(
+    log: pd.DataFrame,
+    *,
+    case: str = "case_id",
+    activity: str = "activity",
+    timestamp: str = "timestamp",
+    view: str = "frequency",
+    activities: float = 1.0,
+    paths: float = 1.0,
+    title: str = "Process map",
+) -> dict[str, Any]:
+    return _client().show_process_map(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        view=view,
+        activities=activities,
+        paths=paths,
+        title=title,
+    )
 
 
 def publish_model(
