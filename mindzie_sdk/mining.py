@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
@@ -61,7 +61,7 @@ def transitions(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFra
     if cols.resource in frame.columns:
         pairs["source_resource"] = frame[cols.resource]
         pairs["target_resource"] = following[cols.resource]
-    return cast(pd.DataFrame, pairs[following[cols.activity].notna()].reset_index(drop=True))
+    return pairs[following[cols.activity].notna()].reset_index(drop=True)
 
 
 def directly_follows(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
@@ -100,14 +100,14 @@ def start_activities(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.Se
     """How many cases begin with each activity, most frequent first."""
     cols = cols or LogColumns()
     first = ordered(log, cols).groupby(cols.case, sort=False)[cols.activity].first()
-    return _counts(cast(pd.Series, first), "cases")
+    return _counts(first, "cases")
 
 
 def end_activities(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.Series:
     """How many cases end with each activity, most frequent first."""
     cols = cols or LogColumns()
     last = ordered(log, cols).groupby(cols.case, sort=False)[cols.activity].last()
-    return _counts(cast(pd.Series, last), "cases")
+    return _counts(last, "cases")
 
 
 def _counts(values: pd.Series, name: str) -> pd.Series:
@@ -137,11 +137,11 @@ def cases(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
     cols = cols or LogColumns()
     frame = ordered(log, cols)
     grouped = frame.groupby(cols.case, sort=True)
-    table = grouped[cols.timestamp].agg(start="min", end="max", events="size")
+    table = pd.DataFrame(grouped[cols.timestamp].agg(start="min", end="max", events="size"))
     table["cycle_time"] = (table["end"] - table["start"]).dt.total_seconds()
     table["variant"] = grouped[cols.activity].agg(lambda names: VARIANT_SEPARATOR.join(map(str, names)))
     table.index.name = cols.case
-    return cast(pd.DataFrame, table)
+    return table
 
 
 def variants(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
@@ -158,12 +158,8 @@ def variants(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
     )
     found["share"] = found["cases"] / len(table) if len(table) else 0.0
     found = found.reset_index().sort_values(["cases", "variant"], ascending=[False, True])
-    return cast(
-        pd.DataFrame,
-        found[["variant", "cases", "share", "mean_cycle_time", "median_cycle_time", "length"]].reset_index(
-            drop=True
-        ),
-    )
+    order = ["variant", "cases", "share", "mean_cycle_time", "median_cycle_time", "length"]
+    return found[order].reset_index(drop=True)
 
 
 def rework(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
@@ -186,7 +182,7 @@ def rework(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
     table["share"] = table["cases"] / total if total else 0.0
     table.index.name = "activity"
     table = table.sort_index().sort_values("cases", ascending=False, kind="stable")
-    return cast(pd.DataFrame, table[["cases", "share", "repeats"]].astype({"cases": int, "repeats": int}))
+    return table[["cases", "share", "repeats"]].astype({"cases": int, "repeats": int})
 
 
 def rework_cases(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.Series:
@@ -194,7 +190,30 @@ def rework_cases(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.Series
     cols = cols or LogColumns()
     frame = ordered(log, cols)
     again = frame.duplicated([cols.case, cols.activity])
-    return cast(pd.Series, again.groupby(frame[cols.case]).sum().astype(int).rename("repeated_events"))
+    return again.groupby(frame[cols.case]).sum().astype(int).rename("repeated_events")
+
+
+def rework_time(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.Series:
+    """Per case, seconds spent in rework loops: from the first execution of an activity to its
+    last repetition, overlapping loops counted once (0 for a case without rework)."""
+    cols = cols or LogColumns()
+    frame = ordered(log, cols)
+    spans = frame.groupby([cols.case, cols.activity], sort=False)[cols.timestamp].agg(["min", "max", "size"])
+    spans = spans[spans["size"] > 1].reset_index().sort_values([cols.case, "min"], kind="stable")
+    seconds = dict.fromkeys(frame[cols.case].unique(), 0.0)
+    for case_id, loops in spans.groupby(cols.case, sort=False):
+        total, reach = 0.0, None
+        for begin, end in zip(loops["min"], loops["max"], strict=True):
+            if reach is None or begin > reach:
+                total += (end - begin).total_seconds()
+                reach = end
+            elif end > reach:
+                total += (end - reach).total_seconds()
+                reach = end
+        seconds[case_id] = total
+    series = pd.Series(seconds, name="rework_time", dtype=float)
+    series.index.name = cols.case
+    return series.sort_index()
 
 
 def resource_workload(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
@@ -219,7 +238,7 @@ def resource_workload(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.D
     table["share"] = table["events"] / len(frame) if len(frame) else 0.0
     table.index.name = "resource"
     table = table.sort_index().sort_values("events", ascending=False, kind="stable")
-    return cast(pd.DataFrame, table[["events", "cases", "share", "activities", "mean_wait", "median_wait"]])
+    return table[["events", "cases", "share", "activities", "mean_wait", "median_wait"]]
 
 
 def handover_of_work(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.DataFrame:
@@ -240,7 +259,7 @@ def handover_of_work(log: pd.DataFrame, cols: LogColumns | None = None) -> pd.Da
     )
     table = table.reset_index().rename(columns={"source_resource": "source", "target_resource": "target"})
     table = table.sort_values(["frequency", "source", "target"], ascending=[False, True, True])
-    return cast(pd.DataFrame, table.reset_index(drop=True))
+    return table.reset_index(drop=True)
 
 
 def events_over_time(log: pd.DataFrame, freq: str = "W", cols: LogColumns | None = None) -> pd.DataFrame:
@@ -275,9 +294,7 @@ def bottlenecks(
         raise ValueError(f"by must be waiting_mean, waiting_median or waiting_p90, not {by!r}")
     excluded = set(exclude_targets)
     kept = graph[~graph["target"].isin(excluded) & (graph["frequency"] >= min_frequency)]
-    return cast(
-        pd.DataFrame, kept.sort_values([by, "frequency"], ascending=[False, False]).reset_index(drop=True)
-    )
+    return kept.sort_values([by, "frequency"], ascending=[False, False]).reset_index(drop=True)
 
 
 def first_events(log: pd.DataFrame, k: int, cols: LogColumns | None = None) -> pd.DataFrame:
@@ -286,9 +303,7 @@ def first_events(log: pd.DataFrame, k: int, cols: LogColumns | None = None) -> p
         raise ValueError(f"k must be at least 1, not {k}")
     cols = cols or LogColumns()
     frame = ordered(log, cols)
-    return cast(
-        pd.DataFrame, frame[frame.groupby(cols.case, sort=False).cumcount() < k].reset_index(drop=True)
-    )
+    return frame[frame.groupby(cols.case, sort=False).cumcount() < k].reset_index(drop=True)
 
 
 def summary(log: pd.DataFrame, cols: LogColumns | None = None) -> dict[str, Any]:
