@@ -125,9 +125,10 @@ def _last_heading(markdown: str) -> str | None:
 def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict[str, Any] | None:
     """A dataset or model the kernel-side helper published (its file is already on disk)."""
     data = output.get("data", {})
+    fields: tuple[str, ...]
     if ENRICHED_MIME in data:
         kind, mime, content_type, ext = "enriched", ENRICHED_MIME, "text/csv", "csv"
-        fields = ("name", "recordCount", "newColumns", "columns", "format")
+        fields = ("name", "recordCount", "newColumns", "columns", "format", "register")
     elif MODEL_MIME in data:
         kind, mime, content_type, ext = "model", MODEL_MIME, "application/octet-stream", "bin"
         fields = ("name", "modelType", "accuracy", "metrics", "features")
@@ -168,6 +169,7 @@ _FIELD_TYPES = {
     "newColumns": "texts",
     "columns": "texts",
     "features": "texts",
+    "register": "flag",
 }
 
 
@@ -179,6 +181,8 @@ def _typed(field: str, value: Any) -> Any:
         ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
     elif kind == "count":
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    elif kind == "flag":
+        ok = isinstance(value, bool)
     elif kind == "number":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     else:

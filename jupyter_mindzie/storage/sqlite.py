@@ -49,6 +49,8 @@ JSON_COLUMNS = (
     "resources",
     "meta",
     "cell_ids",
+    "lineage",
+    "new_columns",
 )
 
 
@@ -215,7 +217,19 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
     db["executions"].add_column("kernel_pid", int)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    """Datasets a run published: where they came from and which columns the run added."""
+    db["datasets"].add_column("lineage", str)
+    db["datasets"].add_column("new_columns", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+    _migrate_5,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
