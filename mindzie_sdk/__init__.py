@@ -26,13 +26,11 @@ __all__ = [
     "MODEL_MIME",
     "PROCESS_MAP_MIME",
     "DatasetNotFoundError",
-    "LogColumns",
     "ProcessMiningClient",
     "execution_context",
     "find_datasets_dir",
     "list_datasets",
     "load_dataset",
-    "process_map",
     "publish_enriched",
     "publish_metrics",
     "publish_model",
@@ -41,8 +39,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """`process_map` and `LogColumns` need pandas: imported on first use, so that the server,
-    which reads this package's MIME types, never imports pandas."""
+    """`process_map` and `LogColumns` need pandas: imported on first use (and left out of
+    `__all__`), so that the server, which reads this package's MIME types, never imports pandas."""
     if name == "process_map":
         from mindzie_sdk.maps import process_map
 
