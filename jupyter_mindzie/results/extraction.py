@@ -128,7 +128,7 @@ def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict
     fields: tuple[str, ...]
     if ENRICHED_MIME in data:
         kind, mime, content_type, ext = "enriched", ENRICHED_MIME, "text/csv", "csv"
-        fields = ("name", "recordCount", "newColumns", "columns", "format", "register")
+        fields = ("name", "recordCount", "newColumns", "columns", "format")
     elif MODEL_MIME in data:
         kind, mime, content_type, ext = "model", MODEL_MIME, "application/octet-stream", "bin"
         fields = ("name", "modelType", "accuracy", "metrics", "features")
@@ -143,6 +143,8 @@ def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict
     if not isinstance(bundle, dict):
         return None  # not the helper's shape: kept as an ordinary output instead
     meta: dict[str, Any] = {field: _typed(field, bundle.get(field)) for field in fields}
+    if kind == "enriched" and bundle.get("register") is False:
+        meta["register"] = False  # publish_enriched(register=False): an artifact, not a dataset
     file_name = _plain_name(bundle.get("file"))
     size = _regular_file_size(artifacts_dir / file_name) if file_name else None
     if size is None:
@@ -169,7 +171,6 @@ _FIELD_TYPES = {
     "newColumns": "texts",
     "columns": "texts",
     "features": "texts",
-    "register": "flag",
 }
 
 
@@ -181,8 +182,6 @@ def _typed(field: str, value: Any) -> Any:
         ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
     elif kind == "count":
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-    elif kind == "flag":
-        ok = isinstance(value, bool)
     elif kind == "number":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     else:
