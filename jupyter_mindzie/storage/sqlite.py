@@ -219,8 +219,8 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
 
 def _migrate_5(db: sqlite_utils.Database) -> None:
     """Datasets a run published: where they came from and which columns the run added."""
-    db["datasets"].add_column("lineage", str)
-    db["datasets"].add_column("new_columns", str)
+    db.table("datasets").add_column("lineage", str)
+    db.table("datasets").add_column("new_columns", str)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
