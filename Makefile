@@ -9,7 +9,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
 DEMO_ROOT := demo
 
-.PHONY: demo test install pytest ui-test chromium build clean help bench
+.PHONY: demo test install pytest ui-test chromium graphviz build clean help bench
 
 help:
 	@echo "make demo   set up, seed the demo project and start JupyterLab with mindzie"
@@ -51,6 +51,16 @@ chromium:
 		exit 1; \
 	fi
 
+# Process-map images: Graphviz's dot when it can be had; without it maps are drawn by matplotlib.
+graphviz:
+	@if command -v dot >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; \
+	else \
+		echo "Graphviz (dot) is not installed: process maps are drawn with matplotlib instead."; \
+		echo "For Graphviz's layout: sudo apt-get install graphviz (or your system's package)."; \
+	fi
+
 pytest: install
 	$(BIN)/python -m pytest
 
@@ -59,7 +69,7 @@ ui-test: install chromium $(STAMP)/ui-tests
 
 test: pytest ui-test
 
-demo: install
+demo: install graphviz
 	$(BIN)/python -m jupyter_mindzie.demo $(DEMO_ROOT)
 	cd $(DEMO_ROOT) && $(BIN)/jupyter lab --allow-root --ServerApp.root_dir=. \
 		--LabApp.default_url="/lab/tree/$$(cat .mindzie/demo-notebook-path)"

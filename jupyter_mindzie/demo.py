@@ -1,101 +1,43 @@
-"""The demo event log: a loan-application process with a real bottleneck, made deterministically.
+"""The demo project: a loan-application event log of 5,000 cases and the starter notebook.
 
-The starter notebook falls back to it when no dataset is given, and `make demo` writes it as a
-CSV into the demo project so there is something to analyse on a fresh machine.
+The log comes from the seeded generator in `mindzie_sdk.synthetic` (rework loops, a planted
+bottleneck, clerks of different speeds, weekend gaps, a few anomalous cases). The starter falls
+back to it when no dataset is given, and `make demo` writes it as a CSV into the demo project
+so there is something to analyse on a fresh machine.
 """
 
 from __future__ import annotations
 
 import csv
-import random
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from mindzie_sdk.synthetic import COLUMNS, generate_loan_log
 
 DEMO_TENANT_ID = "5a4d1e2f-0000-4000-8000-00000000de40"
 DEMO_PROJECT_ID = "5a4d1e2f-0000-4000-8000-0000000000a1"
 DEMO_NOTEBOOK_NAME = "Process mining starter"
 DEMO_DATASET_NAME = "Loan applications (demo event log)"
-COLUMNS = ("case_id", "activity", "timestamp", "resource", "amount")
-
-# Mean hours of waiting before each activity; Manager Approval is the planted bottleneck.
-_WAIT_HOURS = {
-    "Submit Application": 0.0,
-    "Review Application": 6.0,
-    "Request Documents": 4.0,
-    "Receive Documents": 30.0,
-    "Credit Check": 3.0,
-    "Manager Approval": 40.0,
-    "Send Offer": 5.0,
-    "Offer Accepted": 20.0,
-    "Offer Declined": 26.0,
-    "Reject Application": 8.0,
-}
-_RESOURCES = {
-    "Submit Application": ["portal"],
-    "Review Application": ["anna", "ben", "chloe"],
-    "Request Documents": ["anna", "ben", "chloe"],
-    "Receive Documents": ["portal"],
-    "Credit Check": ["credit-bot"],
-    "Manager Approval": ["dana"],
-    "Send Offer": ["anna", "ben"],
-    "Offer Accepted": ["portal"],
-    "Offer Declined": ["portal"],
-    "Reject Application": ["ben", "chloe"],
-}
+DEMO_CASES = 5000
+FAST_CASES = 1000  # the smaller log the slower tests use
 
 
-def _trace(rng: random.Random, amount: int) -> list[str]:
-    trace = ["Submit Application", "Review Application"]
-    if rng.random() < 0.35:
-        trace += ["Request Documents", "Receive Documents"]
-    trace.append("Credit Check")
-    if rng.random() < 0.12:
-        return [*trace, "Reject Application"]
-    if amount > 20_000 or rng.random() < 0.3:
-        trace.append("Manager Approval")
-    trace.append("Send Offer")
-    trace.append("Offer Accepted" if rng.random() < 0.75 else "Offer Declined")
-    return trace
-
-
-def demo_event_log_rows(cases: int = 1000, seed: int = 7) -> list[dict[str, Any]]:
+def demo_event_log_rows(cases: int = DEMO_CASES, seed: int = 7) -> list[dict[str, Any]]:
     """Events of `cases` loan applications, the same every time for the same arguments."""
-    rng = random.Random(seed)
-    start = datetime(2024, 1, 2, 8, 0, 0)
-    rows: list[dict[str, Any]] = []
-    for number in range(1, cases + 1):
-        amount = rng.choice([2_500, 5_000, 8_000, 12_000, 15_000, 25_000, 40_000])
-        moment = start + timedelta(hours=rng.uniform(0, 24 * 60))
-        for activity in _trace(rng, amount):
-            moment += timedelta(
-                hours=rng.expovariate(1 / _WAIT_HOURS[activity]) if _WAIT_HOURS[activity] else 0
-            )
-            rows.append(
-                {
-                    "case_id": f"LA-{number:05d}",
-                    "activity": activity,
-                    "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "resource": rng.choice(_RESOURCES[activity]),
-                    "amount": amount,
-                }
-            )
-    return rows
+    return generate_loan_log(cases=cases, seed=seed).rows
 
 
-def demo_event_log() -> Any:
+def demo_event_log(cases: int = DEMO_CASES) -> Any:
     """The demo event log as a pandas DataFrame (imported lazily: the server never needs pandas)."""
-    import pandas as pd
-
-    return pd.DataFrame(demo_event_log_rows(), columns=list(COLUMNS))
+    return generate_loan_log(cases=cases).frame()
 
 
-def write_demo_event_log(path: Path) -> Path:
+def write_demo_event_log(path: Path, cases: int = DEMO_CASES) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
         writer.writeheader()
-        writer.writerows(demo_event_log_rows())
+        writer.writerows(demo_event_log_rows(cases))
     return path
 
 
@@ -138,7 +80,7 @@ async def seed_demo(root: Path) -> str:
             scope,
             {
                 "notebookName": DEMO_NOTEBOOK_NAME,
-                "notebookDescription": "Cycle times and bottlenecks of the demo loan-application process.",
+                "notebookDescription": "Process map, variants, bottlenecks, rework and an early outcome model of the demo loan-application process.",
                 "template": "process_mining_starter",
                 "integration": {
                     "enrichmentMode": True,

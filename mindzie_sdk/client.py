@@ -20,12 +20,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mindzie_sdk.mimes import CONTEXT_ENV, ENRICHED_MIME, MODEL_MIME
+
 if TYPE_CHECKING:
     import pandas as pd
 
-CONTEXT_ENV = "MINDZIE_CONTEXT"
-ENRICHED_MIME = "application/vnd.mindzie.enriched-dataset+json"
-MODEL_MIME = "application/vnd.mindzie.model+json"
 CONTEXT_KEYS = (
     "executionId",
     "notebookId",
@@ -171,13 +170,45 @@ class ProcessMiningClient:
                 pass
         return list(self._loaded_columns or [])
 
+    # -- process maps -------------------------------------------------------------------
+
+    def show_process_map(
+        self,
+        log: pd.DataFrame,
+        *,
+        case: str = "case_id",
+        activity: str = "activity",
+        timestamp: str = "timestamp",
+        view: str = "frequency",
+        activities: float = 1.0,
+        paths: float = 1.0,
+        title: str = "Process map",
+    ) -> dict[str, Any]:
+        """Display the process map of `log` (interactive JSON, SVG and PNG in one output) and
+        return its JSON document; see `mindzie_sdk.maps.show_process_map`."""
+        from mindzie_sdk.maps import show_process_map
+        from mindzie_sdk.mining import LogColumns
+
+        return show_process_map(
+            log,
+            LogColumns(case, activity, timestamp),
+            view=view,
+            activities=activities,
+            paths=paths,
+            title=title,
+        )
+
     # -- publishing ---------------------------------------------------------------------
 
     def publish_enriched(
-        self, df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None
+        self, df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None, register: bool = True
     ) -> dict[str, Any]:
         """Save `df` as an artifact CSV and show it; `newColumns` are those not in `base_columns`
-        (default: the bound dataset's columns, else those of the last loaded dataset)."""
+        (default: the bound dataset's columns, else those of the last loaded dataset).
+
+        In a run the server then registers the table as a new dataset of the project, with its
+        lineage, unless `register` is False (or the run asked `saveIntermediateResults: false`).
+        """
         if not (hasattr(df, "columns") and hasattr(df, "to_csv")):
             raise TypeError(f"publish_enriched needs a pandas DataFrame, got {type(df).__name__}")
         columns = [str(column) for column in df.columns]
@@ -190,6 +221,7 @@ class ProcessMiningClient:
             "newColumns": [column for column in columns if column not in base],
             "columns": columns,
             "format": "pandas_dataframe",
+            "register": bool(register),
         }
         caption = (
             f"{name}: {info['recordCount']} records; new columns: {', '.join(info['newColumns']) or 'none'}"
@@ -316,8 +348,33 @@ def list_datasets() -> list[dict[str, Any]]:
     return _client().list_datasets()
 
 
-def publish_enriched(df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None) -> dict[str, Any]:
-    return _client().publish_enriched(df, name, base_columns=base_columns)
+def publish_enriched(
+    df: pd.DataFrame, name: str, *, base_columns: list[str] | None = None, register: bool = True
+) -> dict[str, Any]:
+    return _client().publish_enriched(df, name, base_columns=base_columns, register=register)
+
+
+def show_process_map(
+    log: pd.DataFrame,
+    *,
+    case: str = "case_id",
+    activity: str = "activity",
+    timestamp: str = "timestamp",
+    view: str = "frequency",
+    activities: float = 1.0,
+    paths: float = 1.0,
+    title: str = "Process map",
+) -> dict[str, Any]:
+    return _client().show_process_map(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        view=view,
+        activities=activities,
+        paths=paths,
+        title=title,
+    )
 
 
 def publish_model(

@@ -368,3 +368,93 @@ async def test_every_dataset_endpoint_needs_authentication(api, method, path):
         method, path, raw=small_csv() if method == "POST" else None, headers={"Authorization": "token wrong"}
     )
     assert_problem(reply, 403)
+
+
+# -- tables a run published become datasets ------------------------------------------------
+
+PUBLISH = (
+    "import pandas as pd\n"
+    "from mindzie_sdk import load_dataset, publish_enriched\n"
+    "log = load_dataset()\n"
+    "log['double'] = log.index * 2\n"
+    "publish_enriched(log, 'doubled'{register})"
+)
+
+
+async def run_publishing(
+    api: Any, dataset_id: str, body: dict[str, Any], register: str = ""
+) -> dict[str, Any]:
+    from .test_executions_api import execute, notebook_with, wait_for
+
+    notebook = await notebook_with(api, PUBLISH.format(register=register), parameters="dataset_id = None")
+    reply = await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"integration": {"datasetBinding": dataset_id}},
+    )
+    assert reply.status == 200, reply.body
+    accepted = await execute(api, notebook, body)
+    final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+    assert final["status"] == "Completed" and final["progress"]["failedCells"] == 0, final
+    return final
+
+
+async def listed(api: Any) -> list[dict[str, Any]]:
+    reply = await api("GET", project_path("datasets"))
+    assert reply.status == 200
+    return reply.json["datasets"]
+
+
+async def test_a_published_table_becomes_a_dataset_with_its_lineage(api, mindzie_app):
+    source = (await upload(api, small_csv(4), "events.csv")).json
+    assert source["source"] is None and source["newColumns"] == []
+    final = await run_publishing(api, source["datasetId"], {})
+
+    datasets = await listed(api)
+    assert len(datasets) == 2
+    made = datasets[0]  # newest first
+    assert made["source"] == {
+        "executionId": final["executionId"],
+        "notebookId": final["notebookId"],
+        "datasetId": source["datasetId"],
+    }
+    assert made["name"] == f"doubled (run {final['executionId'][:8]})"
+    assert made["newColumns"] == ["double"] and made["columns"] == ["case_id", "activity", "double"]
+    assert made["recordCount"] == 4 and made["format"] == "csv"
+    one = (await api("GET", project_path("dataset", made["datasetId"]))).json
+    assert one["source"] == made["source"] and one["columnTypes"]["double"] == "int64"
+
+    # bound to another notebook, a run loads it like any dataset
+    again = await run_publishing(api, made["datasetId"], {})
+    third = (await listed(api))[0]
+    assert (
+        third["source"]["datasetId"] == made["datasetId"]
+        and third["source"]["executionId"] == again["executionId"]
+    )
+    assert third["columns"] == ["case_id", "activity", "double"] and third["newColumns"] == []
+
+    # the dataset outlives its execution's artifacts
+    await mindzie_app.engine.remove_artifacts([final["executionId"]])
+    folder = Path(mindzie_app.datasets.datasets_dir) / made["datasetId"]
+    assert pd.read_csv(folder / "data.csv")["double"].tolist() == [0, 2, 4, 6]
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    assert meta["source"] == made["source"] and meta["newColumns"] == ["double"]
+
+
+@pytest.mark.parametrize(
+    ("body", "register"),
+    [
+        ({"outputOptions": {"saveIntermediateResults": False}}, ""),
+        ({}, ", register=False"),
+    ],
+    ids=["saveIntermediateResults-false", "register-false"],
+)
+async def test_registration_can_be_declined(api, body, register):
+    source = (await upload(api, small_csv(2), "events.csv")).json
+    final = await run_publishing(api, source["datasetId"], body, register)
+    assert [d["datasetId"] for d in await listed(api)] == [source["datasetId"]]
+    results = await api(
+        "GET", project_path("notebook", final["notebookId"], "execution", final["executionId"], "results")
+    )
+    (table,) = results.json["enrichedDatasets"]  # still an artifact of the run
+    assert table["name"] == "doubled" and table["downloadUrl"]

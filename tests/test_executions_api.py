@@ -119,7 +119,7 @@ async def test_the_starter_runs_end_to_end_with_typed_results(api, jp_root_dir):
         for c in final["cellResults"]
     )
     assert final["totalDuration"] and final["totalDurationSeconds"] > 0 and final["endTime"].endswith("Z")
-    assert final["outputs"]["plots"] == 1
+    assert final["outputs"]["plots"] == 2  # the process map and the cycle-time figure
     assert final["resources"]["peakMemoryBytes"] > 10 * 2**20 and final["resources"]["cpuTimeSeconds"] > 0
     assert final["resources"]["diskUsageBytes"] > 0 and final["resources"]["peakMemoryUsage"].endswith("MB")
     assert await no_kernels_left(api), "the run's kernel must be shut down"
@@ -133,7 +133,7 @@ async def test_the_starter_runs_end_to_end_with_typed_results(api, jp_root_dir):
     ).json
     assert results["executionId"] == accepted["executionId"] and results["status"] == "Completed"
     plots = [o for o in results["outputs"] if o["outputType"] == "image/png"]
-    assert len(plots) == 1 and plots[0]["dimensions"]["width"] > 100 and plots[0]["title"]
+    assert len(plots) == 2 and plots[0]["dimensions"]["width"] > 100 and plots[0]["title"] == "Process map"
     metrics = [o for o in results["outputs"] if o["outputType"] == "application/json"]
     assert metrics and metrics[-1]["content"]["caseCount"] == 1000
     assert len(metrics[-1]["content"]["bottleneckActivities"]) == 2

@@ -147,6 +147,7 @@ async def test_load_and_publish_in_an_execution(server, demo_csv, tmp_path):
         "newColumns": ["waiting_hours", "is_late"],
         "columns": [*COLUMNS, "waiting_hours", "is_late"],
         "format": "pandas_dataframe",
+        "register": True,
     }
     assert "<caption>" in shown.data["text/html"] and "<table" in shown.data["text/html"]
     assert shown.data["text/html"].count("<tr") == 1 + 10  # header and the first ten rows
@@ -329,3 +330,171 @@ def _has_joblib() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("joblib") is not None
+
+
+# -- process maps -----------------------------------------------------------------------------
+
+# The shape the lab extension's renderer reads (its JSON Schema lives with the frontend).
+WAITING = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["mean", "median", "p90"],
+    "properties": {k: {"type": "number", "minimum": 0} for k in ("mean", "median", "p90")},
+}
+COUNT = {"type": "integer", "minimum": 0}
+PROCESS_MAP_SHAPE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version", "nodes", "edges", "cases", "events"],
+    "properties": {
+        "version": {"const": 1},
+        "nodes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "label", "frequency", "caseFrequency", "start", "end"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "label": {"type": "string"},
+                    **dict.fromkeys(("frequency", "caseFrequency", "start", "end"), COUNT),
+                },
+            },
+        },
+        "edges": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["source", "target", "frequency", "caseFrequency", "waiting"],
+                "properties": {
+                    "source": {"type": "string"},
+                    "target": {"type": "string"},
+                    "frequency": COUNT,
+                    "caseFrequency": COUNT,
+                    "waiting": WAITING,
+                },
+            },
+        },
+        "cases": COUNT,
+        "events": COUNT,
+        "startNode": {"type": "string"},
+        "endNode": {"type": "string"},
+    },
+}
+
+SMALL_LOG = pd.DataFrame(
+    [
+        ("c1", "A", "2024-01-01 00:00"),
+        ("c1", "B", "2024-01-01 01:00"),
+        ("c2", "A", "2024-01-01 00:00"),
+        ("c2", "B", "2024-01-01 03:00"),
+        ("c2", "C", "2024-01-01 04:00"),
+    ],
+    columns=["case_id", "activity", "timestamp"],
+)
+
+
+def test_the_process_map_document():
+    import jsonschema
+
+    from mindzie_sdk.maps import process_map
+
+    document = process_map(SMALL_LOG)
+    jsonschema.validate(document, PROCESS_MAP_SHAPE)
+    assert (document["cases"], document["events"]) == (2, 5)
+    nodes = {n["id"]: n for n in document["nodes"]}
+    assert nodes["A"] == {"id": "A", "label": "A", "frequency": 2, "caseFrequency": 2, "start": 2, "end": 0}
+    assert (nodes["B"]["end"], nodes["C"]["end"]) == (1, 1)
+    edges = {(e["source"], e["target"]): e for e in document["edges"]}
+    assert edges[("A", "B")]["waiting"] == {"mean": 7200.0, "median": 7200.0, "p90": 10080.0}
+    assert edges[("A", "B")]["frequency"] == 2 and edges[("B", "C")]["frequency"] == 1
+    assert edges[("__start__", "A")]["frequency"] == 2
+    assert edges[("B", "__end__")]["frequency"] == edges[("C", "__end__")]["frequency"] == 1
+    assert document["startNode"] == "__start__" and document["endNode"] == "__end__"
+    assert json.loads(json.dumps(document)) == document  # plain JSON
+
+
+def test_filtering_keeps_the_most_frequent_and_leaves_no_box_unconnected():
+    from mindzie_sdk.maps import filter_map, process_map
+    from mindzie_sdk.synthetic import generate_loan_log
+
+    document = process_map(generate_loan_log(cases=300).frame())
+    shown = filter_map(document, activities=0.5, paths=0.1)
+    kept = {n["id"] for n in shown["nodes"]}
+    assert len(kept) == 5 and "Submit Application" in kept and "Offer Declined" not in kept
+    ends = kept | {"__start__", "__end__"}
+    assert all(e["source"] in ends and e["target"] in ends for e in shown["edges"])
+    for node in kept:
+        assert any(e["target"] == node for e in shown["edges"]) and any(
+            e["source"] == node for e in shown["edges"]
+        )
+    assert filter_map(document) == document
+    with pytest.raises(ValueError, match="paths must be a share"):
+        filter_map(document, paths=0)
+
+
+@pytest.mark.parametrize("graphviz", [True, False], ids=["dot", "matplotlib"])
+def test_images_come_from_dot_else_from_matplotlib(graphviz, monkeypatch, tmp_path):
+    from mindzie_sdk.maps import dot_executable, png_size, process_map, render_images
+
+    if graphviz:
+        assert dot_executable(), "Graphviz is installed on this machine (make demo installs it)"
+    else:
+        monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without dot
+        assert dot_executable() is None
+    document = process_map(SMALL_LOG)
+    for view in ("frequency", "performance"):
+        svg, png, engine = render_images(document, view)
+        assert engine == ("graphviz" if graphviz else "matplotlib")
+        assert "<svg" in svg and (">A</text>" in svg if graphviz else "<path" in svg)
+        width, height = png_size(png)
+        assert width > 50 and height > 50
+    if graphviz:
+        assert "2.0 h" in render_images(document, "performance")[0]  # the median wait of A → B
+    with pytest.raises(ValueError, match="view must be one of"):
+        render_images(document, "heat")
+
+
+async def test_show_process_map_displays_one_bundle_that_results_type_as_a_plot(tmp_path):
+    from jupyter_mindzie.results.extraction import extract_results, results_view
+    from mindzie_sdk import PROCESS_MAP_MIME
+
+    log = tmp_path / "log.csv"
+    SMALL_LOG.to_csv(log, index=False)
+    nb = await run_cells(
+        [
+            "import pandas as pd\n"
+            "from mindzie_sdk import show_process_map\n"
+            f"document = show_process_map(pd.read_csv({str(log)!r}), view='performance', title='Loan map')"
+        ],
+        tmp_path,
+        None,
+    )
+    no_errors(nb)
+    (shown,) = outputs(nb.cells[0])
+    assert sorted(shown.data) == [PROCESS_MAP_MIME, "image/png", "image/svg+xml", "text/plain"]
+    assert shown.metadata["title"] == "Loan map" and shown.metadata[PROCESS_MAP_MIME]["view"] == "performance"
+    import jsonschema
+
+    jsonschema.validate(shown.data[PROCESS_MAP_MIME], PROCESS_MAP_SHAPE)
+
+    nb.cells[0].id = "map"
+    rows = extract_results(nb, {"map"}, tmp_path / "artifacts")
+    (row,) = rows
+    assert row["kind"] == "output" and row["content_type"] == "image/png" and row["name"].endswith(".png")
+    assert row["meta"]["outputType"] == "image/png" and row["meta"]["title"] == "Loan map"
+    assert row["meta"]["dimensions"]["width"] > 50 and PROCESS_MAP_MIME in row["meta"]["mimeTypes"]
+    view = results_view(
+        {"execution_id": "e", "status": "Completed"},
+        [{**row, "execution_id": "e"}],
+        fmt="summary",
+        output_type="plots",
+        cell_id=None,
+        artifact_url=lambda name: f"https://host/artifacts/{name}",
+        read_text=lambda name: "",
+    )
+    (plot,) = view["outputs"]
+    assert (
+        plot["contentType"] == "image/png" and plot["downloadUrl"] == f"https://host/artifacts/{row['name']}"
+    )

@@ -99,10 +99,19 @@ def dataset_view(row: dict[str, Any], column_types: dict[str, str] | None = None
         "size": row["size"],
         "dateCreated": iso_from_stamp(row["date_created"]),
         "createdBy": row["created_by"],
+        # lineage of a table a run published; None for an upload
+        "source": _lineage(row.get("lineage")),
+        "newColumns": list(row.get("new_columns") or []),
     }
     if column_types is not None:
         view["columnTypes"] = {name: column_types.get(name, "object") for name in view["columns"]}
     return view
+
+
+def _lineage(lineage: Any) -> dict[str, Any] | None:
+    if not isinstance(lineage, dict):
+        return None
+    return {key: lineage.get(key) for key in ("executionId", "notebookId", "datasetId")}
 
 
 # -- executions ---------------------------------------------------------------------------

@@ -79,6 +79,11 @@ async def plan_run(
         "outputOptions": output_options,
         "timeout": request.get("timeout", 1800),
         "stopOnError": request.get("stopOnError", False),
+        # published tables become datasets unless the request said saveIntermediateResults: false
+        "registerDatasets": request.get(
+            "registerDatasets",
+            (request.get("outputOptions") or {}).get("saveIntermediateResults") is not False,
+        ),
     }
     priority = request.get("priority", "Normal")
     dataset_id = parameters.get("dataset_id")

@@ -21,9 +21,8 @@ from nbformat import NotebookNode
 from PIL import Image
 
 from jupyter_mindzie.contract.schemas import validator
-from mindzie_sdk.client import ENRICHED_MIME, MODEL_MIME
+from mindzie_sdk.mimes import ENRICHED_MIME, MODEL_MIME, PROCESS_MAP_MIME  # schema/api/process-map.json
 
-PROCESS_MAP_MIME = "application/vnd.mindzie.process-map+json"  # schema/api/process-map.json
 MAX_OUTPUT_BYTES = 50 * 1024 * 1024
 MAX_CONTENT_BYTES = 1024 * 1024  # larger text files are only downloaded, never inlined
 
@@ -125,6 +124,7 @@ def _last_heading(markdown: str) -> str | None:
 def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict[str, Any] | None:
     """A dataset or model the kernel-side helper published (its file is already on disk)."""
     data = output.get("data", {})
+    fields: tuple[str, ...]
     if ENRICHED_MIME in data:
         kind, mime, content_type, ext = "enriched", ENRICHED_MIME, "text/csv", "csv"
         fields = ("name", "recordCount", "newColumns", "columns", "format")
@@ -142,6 +142,8 @@ def _published_row(output: NotebookNode, stem: str, artifacts_dir: Path) -> dict
     if not isinstance(bundle, dict):
         return None  # not the helper's shape: kept as an ordinary output instead
     meta: dict[str, Any] = {field: _typed(field, bundle.get(field)) for field in fields}
+    if kind == "enriched" and bundle.get("register") is False:
+        meta["register"] = False  # publish_enriched(register=False): an artifact, not a dataset
     file_name = plain_name(bundle.get("file"))
     size = regular_file_size(artifacts_dir / file_name) if file_name else None
     if size is None:

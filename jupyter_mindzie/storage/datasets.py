@@ -4,6 +4,9 @@ Each dataset is a folder `<datasets_dir>/<datasetId>/` holding the file as uploa
 (`data.csv` or `data.parquet`) and `meta.json`, which the kernel-side helper (`sdk.py`) reads;
 its row in the store answers the API. A folder appears whole (staged, then renamed) and the row
 comes last, so neither the API nor a kernel ever sees half a dataset.
+
+Datasets come from uploads, and from runs: a table a run published with `publish_enriched`
+is registered by the server after the run (`register_published`), with its lineage.
 """
 
 from __future__ import annotations
@@ -107,12 +110,59 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         self.log.info("mindzie dataset %s (%s, %d rows) stored", row["dataset_id"], fmt, row["record_count"])
         return {**row, "column_types": meta["columnTypes"]}
 
-    def _write_folder(self, row: dict[str, Any], data: bytes) -> dict[str, Any]:
-        """Blocking: stage the file and meta.json in a hidden folder, then rename it into place."""
+    async def register_published(
+        self,
+        scope: Scope,
+        path: Path,
+        name: str,
+        *,
+        source: dict[str, str | None],
+        new_columns: list[str],
+    ) -> dict[str, Any]:
+        """Make a CSV a run published a dataset of its project, with its lineage.
+
+        `source` is `{executionId, notebookId, datasetId}` (the dataset the run was bound to, or
+        None). The artifact is copied, so deleting the execution leaves the dataset whole.
+        """
+        size = await asyncio.to_thread(lambda: path.stat().st_size)
+        row: dict[str, Any] = {
+            "dataset_id": new_guid(),
+            "tenant_id": scope.tenant_id,
+            "project_id": scope.project_id,
+            "name": name.strip()[:MAX_NAME_LENGTH] or "dataset",
+            "format": "csv",
+            "file": FORMAT_FILES["csv"],
+            "size": size,
+            "created_by": scope.username,
+            "date_created": stamp(),
+            "lineage": dict(source),
+            "new_columns": list(new_columns),
+        }
+        meta = await asyncio.to_thread(self._write_folder, row, path)
+        row.update(record_count=meta["recordCount"], columns=meta["columns"])
+        try:
+            self.store.insert_dataset(row)
+        except BaseException:
+            await asyncio.to_thread(self._remove_folder, row["dataset_id"])
+            raise
+        self.log.info(
+            "mindzie dataset %s (%d rows) registered from execution %s",
+            row["dataset_id"],
+            row["record_count"],
+            source.get("executionId"),
+        )
+        return row
+
+    def _write_folder(self, row: dict[str, Any], data: bytes | Path) -> dict[str, Any]:
+        """Blocking: stage the file (bytes, or a file to copy) and meta.json in a hidden folder,
+        then rename it into place."""
         staging = Path(self.datasets_dir) / f".staging-{row['dataset_id']}"
         staging.mkdir(parents=True)
         try:
-            (staging / row["file"]).write_bytes(data)
+            if isinstance(data, Path):
+                shutil.copyfile(data, staging / row["file"])
+            else:
+                (staging / row["file"]).write_bytes(data)
             info = inspect_table(staging / row["file"], row["format"])
             meta = {
                 "datasetId": row["dataset_id"],
@@ -127,6 +177,8 @@ class MindzieDatasetLibrary(LoggingConfigurable):
                 "size": row["size"],
                 "dateCreated": iso_from_stamp(row["date_created"]),
             }
+            if row.get("lineage"):
+                meta.update(source=row["lineage"], newColumns=row.get("new_columns") or [])
             (staging / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
             os.replace(staging, self.folder(row["dataset_id"]))
         except BaseException:

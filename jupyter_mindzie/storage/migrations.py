@@ -177,7 +177,19 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
     db.table("executions").add_column("kernel_pid", int)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    """Datasets a run published: where they came from and which columns the run added."""
+    db.table("datasets").add_column("lineage", str)
+    db.table("datasets").add_column("new_columns", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+    _migrate_5,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -43,6 +43,8 @@ JSON_COLUMNS = frozenset(
         "resources",
         "meta",
         "cell_ids",
+        "lineage",
+        "new_columns",
     }
 )
 
