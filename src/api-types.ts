@@ -138,6 +138,27 @@ export interface IDataset {
   dateCreated: string;
   createdBy: string | null;
   /**
+   * Where a table a run published (`publish_enriched`) came from; null for an uploaded file.
+   */
+  source?: null | {
+    /**
+     * A GUID as the server writes it: lower case.
+     */
+    executionId: string;
+    /**
+     * A GUID as the server writes it: lower case.
+     */
+    notebookId: string;
+    /**
+     * The dataset the run was bound to; null when it had none.
+     */
+    datasetId: null | string;
+  };
+  /**
+   * Columns the run added to its source dataset; empty for an uploaded file.
+   */
+  newColumns?: string[];
+  /**
    * Column name → pandas dtype.
    */
   columnTypes?: {
