@@ -25,8 +25,9 @@ from papermill.cli import _resolve_type
 from jupyter_mindzie.cli.parameters import resolve_type
 from jupyter_mindzie.client import MindzieClient
 from jupyter_mindzie.clock import stamp, utcnow
+from jupyter_mindzie.notebooks.cells import TemplateCell
 from jupyter_mindzie.notebooks.documents import build_notebook
-from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
+from jupyter_mindzie.notebooks.templates import template_cells
 from jupyter_mindzie.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from jupyter_mindzie.storage.sqlite import MindzieStore
 

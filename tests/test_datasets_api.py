@@ -434,7 +434,7 @@ async def test_a_published_table_becomes_a_dataset_with_its_lineage(api, mindzie
     assert third["columns"] == ["case_id", "activity", "double"] and third["newColumns"] == []
 
     # the dataset outlives its execution's artifacts
-    await mindzie_app.engine.remove_artifacts([final["executionId"]])
+    await mindzie_app.engine.records.remove_artifacts([final["executionId"]])
     folder = Path(mindzie_app.datasets.datasets_dir) / made["datasetId"]
     assert pd.read_csv(folder / "data.csv")["double"].tolist() == [0, 2, 4, 6]
     meta = json.loads((folder / "meta.json").read_text("utf-8"))

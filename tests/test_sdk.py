@@ -457,7 +457,8 @@ def test_images_come_from_dot_else_from_matplotlib(graphviz, monkeypatch, tmp_pa
 
 
 async def test_show_process_map_displays_one_bundle_that_results_type_as_a_plot(tmp_path):
-    from jupyter_mindzie.results.extraction import extract_results, results_view
+    from jupyter_mindzie.results.extraction import extract_results
+    from jupyter_mindzie.results.views import results_view
     from mindzie_sdk import PROCESS_MAP_MIME
 
     log = tmp_path / "log.csv"

@@ -189,6 +189,8 @@ def dataset_row(
         "file": "data.csv",
         "created_by": "alice",
         "date_created": created or at(0),
+        "lineage": None,  # a dataset uploaded, not published by a run
+        "new_columns": None,
     }
 
 

@@ -17,7 +17,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
 from jupyter_mindzie.errors import InvalidRequest
-from jupyter_mindzie.notebooks.templates import TemplateCell
+from jupyter_mindzie.notebooks.cells import TemplateCell
 
 METADATA_KEY = "mindzie"
 _CELL_ID = re.compile(r"^cell-(\d+)$")

@@ -36,6 +36,7 @@ from jupyter_mindzie.errors import (
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.notebooks import versions
+from jupyter_mindzie.notebooks.cells import TemplateCell
 from jupyter_mindzie.notebooks.documents import (
     build_notebook,
     changed_cell_ids,
@@ -52,7 +53,7 @@ from jupyter_mindzie.notebooks.settings import (
     merge_integration,
     settings_of,
 )
-from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
+from jupyter_mindzie.notebooks.templates import template_cells
 from jupyter_mindzie.notebooks.uploads import resolve_kernel, upload_settings
 from jupyter_mindzie.storage.interface import PathTaken, ProjectCounts, Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
