@@ -29,7 +29,7 @@ from jupyter_mindzie.notebooks.documents import build_notebook
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
 from jupyter_mindzie.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, MindzieStore
 
-from .conftest import PROJECT, TENANT
+from .support import PROJECT, TENANT
 
 CLI = [sys.executable, "-m", "jupyter_mindzie.cli"]
 PYTHON3 = {"name": "python3", "display_name": "Python 3", "language": "python"}

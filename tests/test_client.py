@@ -33,7 +33,7 @@ from jupyter_mindzie.client import (
 )
 from jupyter_mindzie.demo import demo_event_log_rows, write_demo_event_log
 
-from .conftest import OTHER_PROJECT, PROJECT, TENANT
+from .support import OTHER_PROJECT, PROJECT, TENANT
 
 UPLOAD_LIMIT = 64 * 1024
 

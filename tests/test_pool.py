@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from .conftest import project_path
-from .test_executions_api import execute, kernel_ids, notebook_with, wait_for
+from .support import execute, kernel_ids, notebook_with, project_path, wait_for
 
 
 @pytest.fixture

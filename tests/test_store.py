@@ -8,7 +8,7 @@ import pytest
 
 from jupyter_mindzie.storage.sqlite import SCHEMA_VERSION, MindzieStore, StoreTooNew
 
-from .test_notebooks_api import create
+from .support import create
 
 
 def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):

@@ -21,8 +21,7 @@ from jupyter_mindzie.demo import (
 )
 from mindzie_sdk import ENRICHED_MIME, MODEL_MIME
 
-from .conftest import PROJECT, TENANT, project_path
-from .test_datasets_api import upload
+from .support import PROJECT, TENANT, project_path, upload
 
 NEW_COLUMNS = ["waiting_time_hours", "cycle_time_hours", "is_bottleneck", "event_index"]
 
