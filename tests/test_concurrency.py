@@ -10,6 +10,8 @@ import requests
 
 from .support import Server
 
+pytestmark = pytest.mark.slow  # its own server process, twenty clients, real kernels
+
 CLIENTS = 20
 INCREMENTS = 5
 

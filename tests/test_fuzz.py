@@ -38,7 +38,7 @@ from jupyter_mindzie.contract import openapi
 
 from .support import PROJECT, TENANT, TOKEN, Server
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(900)]
 
 MIN_REQUESTS = 2000
 EXAMPLES = int(os.environ.get("MINDZIE_FUZZ_EXAMPLES", "50"))

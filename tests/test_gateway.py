@@ -15,6 +15,8 @@ from jupyter_mindzie.demo import write_demo_event_log
 
 from .support import Server, free_port
 
+pytestmark = pytest.mark.gateway
+
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[str]:

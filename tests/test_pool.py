@@ -88,6 +88,7 @@ async def test_the_pool_shuts_its_kernels_down_with_the_engine(api, mindzie_app)
     assert await mindzie_app.engine.pool.take("python3") is None
 
 
+@pytest.mark.slow  # waits for the idle pool to empty: about 7 s
 class TestIdlePool:
     @pytest.fixture
     def mindzie_config(self):

@@ -13,6 +13,8 @@ import requests
 
 from .support import Server
 
+pytestmark = pytest.mark.restart
+
 
 def notebook(server: Server, name: str, source: str) -> str:
     created = server.call("POST", "notebook", json={"notebookName": name}).json()

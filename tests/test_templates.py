@@ -139,6 +139,7 @@ async def test_the_starter_bound_to_an_uploaded_dataset_publishes_the_enriched_l
     assert model_file.stat().st_size > 1000
 
 
+@pytest.mark.slow  # the starter on the whole bundled log: about 10 s
 async def test_the_unbound_starter_uses_the_bundled_log_and_writes_nothing(api, jp_root_dir):
     notebook = await starter(api, None)
     nb = nbformat.read(jp_root_dir / notebook["path"], as_version=4)
