@@ -1,4 +1,5 @@
-# The two commands of the README: `make demo` and `make test`. Everything else supports them.
+# The two commands of the README: `make demo` and `make test`. Everything else supports them;
+# `make check` (gates + fast tests) and `make lint` are for development.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,12 +9,16 @@ export PATH := $(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
 DEMO_ROOT := demo
+# The fast tier: what `make check` runs. Markers are declared in pyproject.toml.
+FAST_TESTS := not (fuzz or restart or gateway or packaging or browser or slow)
 
-.PHONY: demo test install pytest ui-test chromium graphviz build clean help bench
+.PHONY: demo test check gates lint install pytest ui-test chromium graphviz build clean help bench
 
 help:
 	@echo "make demo   set up, seed the demo project and start JupyterLab with mindzie"
 	@echo "make test   set up and run every test (Python and browser)"
+	@echo "make check  gates and the fast tests (development, a few minutes)"
+	@echo "make lint   fix what ruff and the frontend linters can fix"
 
 $(STAMP):
 	mkdir -p $(STAMP)
@@ -61,13 +66,32 @@ graphviz:
 		echo "For Graphviz's layout: sudo apt-get install graphviz (or your system's package)."; \
 	fi
 
+# ruff, mypy and the frontend's linters and type check: they change nothing, any finding fails.
+gates: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/jlpm lint:check
+	$(BIN)/jlpm check:types
+
+lint: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/jlpm lint
+
+# Development: the gates, then every test not marked slow (fuzz, restart, gateway, packaging, …).
+check: gates
+	$(BIN)/python -m pytest -m "$(FAST_TESTS)"
+
 pytest: install
 	$(BIN)/python -m pytest
 
 ui-test: install chromium $(STAMP)/ui-tests
 	cd ui-tests && CI=1 CHROMIUM_PATH=$(CHROMIUM) $(BIN)/jlpm playwright test
 
-test: pytest ui-test
+# CI (.ci/run): the gates first, then every Python test, then the browser tests.
+test: gates
+	$(MAKE) --no-print-directory pytest ui-test
 
 demo: install graphviz
 	$(BIN)/python -m jupyter_mindzie.demo $(DEMO_ROOT)

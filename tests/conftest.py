@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+from .support import Reply
 
-TENANT = "5a4d1e2f-0000-4000-8000-00000000de40"
-PROJECT = "660e8400-e29b-41d4-a716-446655440000"
-OTHER_TENANT = "770e8400-e29b-41d4-a716-446655440000"
-OTHER_PROJECT = "990e8400-e29b-41d4-a716-446655440000"
-DATASET = "880e8400-e29b-41d4-a716-446655440000"
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
 @pytest.fixture
@@ -55,21 +50,6 @@ def mindzie_app(jp_serverapp: Any) -> Any:
     return app
 
 
-@dataclass
-class Reply:
-    status: int
-    headers: Any
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("Content-Type", "")
-
-
 @pytest.fixture
 def api(jp_fetch: Any):
     """Call the API and get the reply whatever its status (jp_fetch raises on 4xx)."""
@@ -101,24 +81,3 @@ def api(jp_fetch: Any):
         return Reply(response.code, response.headers, response.body or b"")
 
     return call
-
-
-def project_path(*parts: str, tenant: str = TENANT, project: str = PROJECT) -> str:
-    return "/".join(["api", tenant, project, *parts])
-
-
-def assert_problem(
-    reply: Reply, status: int, field: str | None = None, problem_type: str | None = None
-) -> dict[str, Any]:
-    """A problem+json answer with `status`, naming `field` when given."""
-    assert reply.status == status, reply.body
-    assert reply.content_type.startswith("application/problem+json"), reply.content_type
-    problem = reply.json
-    assert problem["status"] == status
-    assert problem["title"] and problem["detail"] and problem["message"]
-    if problem_type:
-        assert problem["type"] == problem_type, problem
-    if field is not None:
-        fields = [error["field"] for error in problem.get("errors", [])]
-        assert field in fields, problem
-    return problem

@@ -9,14 +9,7 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 
-from .conftest import (
-    OTHER_PROJECT,
-    OTHER_TENANT,
-    PROJECT,
-    TENANT,
-    assert_problem,
-    project_path,
-)
+from .support import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
 
 NOTEBOOK = "aa0e8400-e29b-41d4-a716-446655440000"
 ENDPOINTS = [

@@ -31,7 +31,7 @@ from jupyter_mindzie.notebooks.templates import template_cells
 from jupyter_mindzie.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
-from .conftest import PROJECT, TENANT
+from .support import PROJECT, TENANT
 
 CLI = [sys.executable, "-m", "jupyter_mindzie.cli"]
 PYTHON3 = {"name": "python3", "display_name": "Python 3", "language": "python"}

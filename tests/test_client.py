@@ -35,7 +35,7 @@ from jupyter_mindzie.client import (
 from jupyter_mindzie.demo import demo_event_log_rows, write_demo_event_log
 from jupyter_mindzie.errors import InvalidRequest, NotebookNotFound, TooLarge
 
-from .conftest import OTHER_PROJECT, PROJECT, TENANT
+from .support import OTHER_PROJECT, PROJECT, TENANT
 
 UPLOAD_LIMIT = 64 * 1024
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from .servers import Server, wait_for
+from .support import Server
+
+pytestmark = pytest.mark.slow  # its own server process, twenty clients, real kernels
 
 CLIENTS = 20
 INCREMENTS = 5
@@ -65,8 +67,8 @@ def busy_client(server: Server, n: int, shared: str) -> dict[str, int]:
         accepted = session.post(f"{server.api}/notebook/{notebook_id}/execute", json={}, timeout=60)
         assert accepted.status_code == 202, accepted.text
     done, conflicts = increment(server, shared)
-    final = wait_for(
-        server, notebook_id, accepted.json()["executionId"], lambda s: s["status"] != "Running", deadline=240
+    final = server.wait_for(
+        notebook_id, accepted.json()["executionId"], lambda s: s["status"] != "Running", deadline=240
     )
     return {"done": done, "conflicts": conflicts, "completed": int(final["status"] == "Completed")}
 

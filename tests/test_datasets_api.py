@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,50 +13,17 @@ import pytest
 
 from jupyter_mindzie.demo import COLUMNS, demo_event_log_rows, write_demo_event_log
 
-from .conftest import (
+from .support import (
     DATASET,
     OTHER_PROJECT,
     OTHER_TENANT,
     PROJECT,
     TENANT,
     assert_problem,
+    multipart,
     project_path,
+    upload,
 )
-
-
-def multipart(
-    fields: dict[str, str], files: list[tuple[str, str | None, bytes]]
-) -> tuple[bytes, dict[str, str]]:
-    """A multipart/form-data body; a file whose name is None is sent as a plain field."""
-    boundary = uuid.uuid4().hex
-    parts: list[bytes] = []
-    for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        )
-    for name, filename, data in files:
-        disposition = f'form-data; name="{name}"' + (
-            f'; filename="{filename}"' if filename is not None else ""
-        )
-        head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: application/octet-stream\r\n\r\n"
-        parts.append(head.encode() + data + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-
-
-async def upload(
-    api: Any,
-    data: bytes,
-    filename: str | None = "events.csv",
-    *,
-    tenant: str = TENANT,
-    project: str = PROJECT,
-    **fields: str,
-):
-    body, headers = multipart(fields, [("file", filename, data)])
-    return await api(
-        "POST", project_path("dataset", tenant=tenant, project=project), raw=body, headers=headers
-    )
 
 
 def demo_csv(tmp_path: Path) -> bytes:
@@ -384,7 +350,7 @@ PUBLISH = (
 async def run_publishing(
     api: Any, dataset_id: str, body: dict[str, Any], register: str = ""
 ) -> dict[str, Any]:
-    from .test_executions_api import execute, notebook_with, wait_for
+    from .support import execute, notebook_with, wait_for
 
     notebook = await notebook_with(api, PUBLISH.format(register=register), parameters="dataset_id = None")
     reply = await api(

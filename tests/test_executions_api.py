@@ -11,53 +11,17 @@ from typing import Any
 
 import pytest
 
-from .conftest import OTHER_PROJECT, assert_problem, project_path
-from .test_notebooks_api import create
-
-TERMINAL = ("Completed", "Error", "Cancelled")
-
-
-async def notebook_with(
-    api: Any, *sources: str, parameters: str = "x = 1", name: str = "run me"
-) -> dict[str, Any]:
-    """A notebook whose first code cell is the parameters cell, then one code cell per source."""
-    notebook = await create(api, {"notebookName": name})
-    cells = [{"cellId": "cell-001", "cellType": "code", "content": parameters}]
-    cells += [{"cellType": "code", "content": source} for source in sources]
-    reply = await api("PUT", project_path("notebook", notebook["notebookId"]), {"cells": cells})
-    assert reply.status == 200, reply.body
-    return reply.json
-
-
-async def execute(api: Any, notebook: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
-    reply = await api("POST", project_path("notebook", notebook["notebookId"], "execute"), body or {})
-    assert reply.status == 202, reply.body
-    assert reply.headers["Location"].endswith(f"/execution/{reply.json['executionId']}")
-    return reply.json
-
-
-async def status(api: Any, notebook_id: str, execution_id: str) -> dict[str, Any]:
-    reply = await api("GET", project_path("notebook", notebook_id, "execution", execution_id))
-    assert reply.status == 200, reply.body
-    return reply.json
-
-
-async def wait_for(
-    api: Any, notebook_id: str, execution_id: str, until: Any = None, deadline: float = 120
-) -> dict[str, Any]:
-    """Poll the status until `until(status)` (default: a terminal status) or fail at the deadline."""
-    until = until or (lambda s: s["status"] in TERMINAL)
-    end = time.monotonic() + deadline
-    while True:
-        current = await status(api, notebook_id, execution_id)
-        if until(current):
-            return current
-        assert time.monotonic() < end, f"gave up waiting; last status {current}"
-        await asyncio.sleep(0.05)
-
-
-async def kernel_ids(api: Any) -> set[str]:
-    return {kernel["id"] for kernel in (await api("GET", "api/kernels")).json}
+from .support import (
+    OTHER_PROJECT,
+    assert_problem,
+    create,
+    execute,
+    kernel_ids,
+    notebook_with,
+    project_path,
+    status,
+    wait_for,
+)
 
 
 async def no_kernels_left(api: Any, deadline: float = 15) -> bool:

@@ -10,9 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import assert_problem, project_path
-from .test_executions_api import execute, kernel_ids, notebook_with, status, wait_for
-from .test_notebooks_api import create
+from .support import (
+    assert_problem,
+    create,
+    execute,
+    kernel_ids,
+    notebook_with,
+    project_path,
+    status,
+    wait_for,
+)
 
 
 def kernelspec(data_dir: Path, name: str, python: str) -> Path:

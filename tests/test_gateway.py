@@ -13,7 +13,9 @@ import requests
 
 from jupyter_mindzie.demo import write_demo_event_log
 
-from .servers import Server, free_port, wait_for
+from .support import Server, free_port
+
+pytestmark = pytest.mark.gateway
 
 
 @pytest.fixture
@@ -82,8 +84,7 @@ def test_the_starter_runs_end_to_end_on_a_gateway_kernel(gateway: str, tmp_path:
         accepted = server.call(
             "POST", f"notebook/{created['notebookId']}/execute", json={"parameters": {"top_n_bottlenecks": 2}}
         ).json()
-        running = wait_for(
-            server,
+        running = server.wait_for(
             created["notebookId"],
             accepted["executionId"],
             lambda s: s["phase"] == "Executing" or s["status"] != "Running",
@@ -94,8 +95,7 @@ def test_the_starter_runs_end_to_end_on_a_gateway_kernel(gateway: str, tmp_path:
                 f"http://127.0.0.1:{server.port}/api/kernels", headers=server.headers, timeout=10
             ).json()
             assert kernels
-        final = wait_for(
-            server,
+        final = server.wait_for(
             created["notebookId"],
             accepted["executionId"],
             lambda s: s["status"] != "Running",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import assert_problem, project_path
-from .test_executions_api import execute, notebook_with, wait_for
+from .support import assert_problem, execute, notebook_with, project_path, wait_for
 
 
 @pytest.fixture

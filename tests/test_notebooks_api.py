@@ -8,13 +8,14 @@ from typing import Any
 import nbformat
 import pytest
 
-from .conftest import (
+from .support import (
     DATASET,
     OTHER_PROJECT,
     OTHER_TENANT,
     PROJECT,
     TENANT,
     assert_problem,
+    create,
     project_path,
 )
 
@@ -38,12 +39,6 @@ SEED_CREATE = {
         {"cellType": "code", "content": "import pandas as pd\nimport numpy as np"},
     ],
 }
-
-
-async def create(api: Any, body: dict[str, Any] | None = None, **where: str) -> dict[str, Any]:
-    reply = await api("POST", project_path("notebook", **where), body or {"notebookName": "Analysis"})
-    assert reply.status == 201, reply.body
-    return reply.json
 
 
 def on_disk(root: Path, notebook: dict[str, Any]) -> nbformat.NotebookNode:

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from schemathesis.specs.openapi import definitions
 from tornado.web import RequestHandler
 
 from jupyter_mindzie.contract import components, openapi, routes
 
-from .conftest import OTHER_TENANT, PROJECT, TENANT, Reply, assert_problem
-from .test_datasets_api import multipart
+from .support import OTHER_TENANT, PROJECT, TENANT, Reply, assert_problem, multipart
 
 DOCUMENT = openapi.build_document()
 GUID = "0c1e8400-e29b-41d4-a716-446655440000"
@@ -40,7 +40,6 @@ def test_the_committed_document_is_current():
 
 
 def test_the_document_is_openapi_3_1_with_valid_schemas_and_references():
-    definitions = pytest.importorskip("schemathesis.specs.openapi.definitions")
     errors = [
         f"{list(e.absolute_path)}: {e.message}"
         for e in Draft202012Validator(definitions.OPENAPI_31).iter_errors(DOCUMENT)

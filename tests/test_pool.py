@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from .conftest import project_path
-from .test_executions_api import execute, kernel_ids, notebook_with, wait_for
+from .support import execute, kernel_ids, notebook_with, project_path, wait_for
 
 
 @pytest.fixture
@@ -89,6 +88,7 @@ async def test_the_pool_shuts_its_kernels_down_with_the_engine(api, mindzie_app)
     assert await mindzie_app.engine.pool.take("python3") is None
 
 
+@pytest.mark.slow  # waits for the idle pool to empty: about 7 s
 class TestIdlePool:
     @pytest.fixture
     def mindzie_config(self):

@@ -11,7 +11,9 @@ import psutil
 import pytest
 import requests
 
-from .servers import Server, wait_for
+from .support import Server
+
+pytestmark = pytest.mark.restart
 
 
 def notebook(server: Server, name: str, source: str) -> str:
@@ -58,13 +60,13 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
     done_id = notebook(server, "finished before the crash", "print('done')")
     done = server.call("POST", f"notebook/{done_id}/execute", json={}).json()
     assert (
-        wait_for(server, done_id, done["executionId"], lambda s: s["status"] != "Running")["status"]
+        server.wait_for(done_id, done["executionId"], lambda s: s["status"] != "Running")["status"]
         == "Completed"
     )
 
     long_id = notebook(server, "long", "import time\nfor _ in range(3000):\n    time.sleep(0.1)")
     running = server.call("POST", f"notebook/{long_id}/execute", json={}).json()
-    status = wait_for(server, long_id, running["executionId"], lambda s: s["currentCell"] == "cell-002")
+    status = server.wait_for(long_id, running["executionId"], lambda s: s["currentCell"] == "cell-002")
     waiting = server.call("POST", f"notebook/{done_id}/execute", json={"parameters": {"x": 2}}).json()
     done_file = server.root / server.call("GET", f"notebook/{done_id}").json()["path"]
     queued = server.call("GET", f"notebook/{done_id}/execution/{waiting['executionId']}").json()
@@ -86,8 +88,8 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
         == "Completed"
     )
     # nothing left running: the interrupted run ended as an error, its kernel is gone
-    interrupted = wait_for(
-        server, long_id, running["executionId"], lambda s: s["status"] != "Running", deadline=10
+    interrupted = server.wait_for(
+        long_id, running["executionId"], lambda s: s["status"] != "Running", deadline=10
     )
     assert interrupted["status"] == "Error" and interrupted["errorType"] == "ServerStopped"
     assert "server stopped" in interrupted["errorMessage"]
@@ -98,7 +100,7 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
         time.sleep(0.1)
     assert not kernel_processes(kernel_id), "the killed server's kernel must not outlive the restart"
     # the queued run is queued again and completes
-    requeued = wait_for(server, done_id, waiting["executionId"], lambda s: s["status"] != "Running")
+    requeued = server.wait_for(done_id, waiting["executionId"], lambda s: s["status"] != "Running")
     assert requeued["status"] == "Completed" and requeued["parameters"] == {"x": 2}
     assert requeued["notebookVersion"] == waiting_version
     printed = server.call(
@@ -114,7 +116,7 @@ def test_a_killed_server_restarts_with_nothing_lost_and_nothing_left_running(ser
         json={"executionMode": "range", "cellRange": {"startCell": "cell-001", "endCell": "cell-001"}},
     ).json()
     assert (
-        wait_for(server, long_id, fresh["executionId"], lambda s: s["status"] != "Running")["status"]
+        server.wait_for(long_id, fresh["executionId"], lambda s: s["status"] != "Running")["status"]
         == "Completed"
     )
     assert os.path.exists(server.root / ".mindzie" / "mindzie.db")

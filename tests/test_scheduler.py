@@ -9,8 +9,7 @@ import pytest
 
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 
-from .conftest import project_path
-from .test_executions_api import notebook_with, wait_for
+from .support import notebook_with, project_path, wait_for
 
 
 class Clock:

@@ -32,7 +32,7 @@ from mindzie_sdk import (
 )
 from mindzie_sdk.client import jsonable, safe_name
 
-from .conftest import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT
+from .support import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT
 
 MISSING = "880e8400-e29b-41d4-a716-446655440000"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 
-from .conftest import DATASET, PROJECT, TENANT
 from .seed_clients.notebook_manager import NotebookManager
+from .support import DATASET, PROJECT, TENANT
 
 HERE = Path(__file__).parent
 

@@ -10,7 +10,7 @@ from jupyter_mindzie.storage.interface import StoreTooNew
 from jupyter_mindzie.storage.migrations import SCHEMA_VERSION
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
-from .test_notebooks_api import create
+from .support import create
 
 
 def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):

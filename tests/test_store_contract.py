@@ -26,7 +26,7 @@ from jupyter_mindzie.storage.migrations import SCHEMA_VERSION
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
-from .conftest import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT
+from .support import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT
 
 T0 = datetime(2024, 1, 20, 10, 30, tzinfo=UTC)
 

@@ -18,10 +18,8 @@ from jupyter_mindzie.demo import COLUMNS, FAST_CASES, demo_event_log
 from mindzie_sdk import ENRICHED_MIME, MODEL_MIME, PROCESS_MAP_MIME
 from mindzie_sdk.synthetic import generate_loan_log
 
-from .conftest import PROJECT, TENANT, project_path
-from .test_datasets_api import upload
-from .test_executions_api import execute as execute_api
-from .test_executions_api import wait_for
+from .support import PROJECT, TENANT, project_path, upload, wait_for
+from .support import execute as execute_api
 
 EVENT_COLUMNS = ["event_index", "waiting_time_hours", "is_rework", "is_bottleneck"]
 CASE_COLUMNS = [
@@ -181,6 +179,7 @@ async def test_the_starter_bound_to_an_uploaded_dataset_publishes_the_enriched_t
     assert metrics["activityFrequencies"]["Submit Application"] == FAST_CASES
 
 
+@pytest.mark.slow  # the starter on the whole bundled log: about 10 s
 async def test_the_unbound_starter_uses_a_sample_log_and_writes_nothing(api, jp_root_dir):
     notebook = await starter(api, None)
     nb = nbformat.read(jp_root_dir / notebook["path"], as_version=4)

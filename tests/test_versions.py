@@ -10,8 +10,7 @@ import pytest
 
 from jupyter_mindzie.notebooks import versions as semver
 
-from .conftest import assert_problem, project_path
-from .test_notebooks_api import create
+from .support import assert_problem, create, project_path
 
 
 @pytest.mark.parametrize(

@@ -179,7 +179,9 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
             "file", f"has nbformat {original[0]!r}; versions 3 and 4 are supported"
         )
     try:
-        nb = nbformat.reads(text, as_version=4, capture_validation_error={})
+        # Read and convert without nbformat's validate-and-repair: it warns about the ids
+        # `_ensure_cell_ids` repairs below (and reports), and `validate` runs after that.
+        nb = nbformat.convert(nbformat.reader.reads(text), 4)
     except Exception as error:  # nbformat raises many kinds for broken documents
         raise InvalidRequest.for_field("file", f"is not a valid notebook: {error}") from None
     warnings: list[dict[str, str]] = []

@@ -1,0 +1,280 @@
+"""What test modules share: ids, calls through the `api` fixture, waits, and real `jupyter server` processes.
+
+Test modules import helpers from here only, never from one another; fixtures live in conftest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from jupyter_mindzie.contract.enums import TERMINAL_STATUSES
+
+TENANT = "5a4d1e2f-0000-4000-8000-00000000de40"
+PROJECT = "660e8400-e29b-41d4-a716-446655440000"
+OTHER_TENANT = "770e8400-e29b-41d4-a716-446655440000"
+OTHER_PROJECT = "990e8400-e29b-41d4-a716-446655440000"
+DATASET = "880e8400-e29b-41d4-a716-446655440000"
+TOKEN = "mindzie-test-token"
+TERMINAL = TERMINAL_STATUSES
+
+
+# -- replies of the `api` fixture -----------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Any
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "")
+
+
+def project_path(*parts: str, tenant: str = TENANT, project: str = PROJECT) -> str:
+    return "/".join(["api", tenant, project, *parts])
+
+
+def assert_problem(
+    reply: Reply, status: int, field: str | None = None, problem_type: str | None = None
+) -> dict[str, Any]:
+    """A problem+json answer with `status`, naming `field` when given."""
+    assert reply.status == status, reply.body
+    assert reply.content_type.startswith("application/problem+json"), reply.content_type
+    problem = reply.json
+    assert problem["status"] == status
+    assert problem["title"] and problem["detail"] and problem["message"]
+    if problem_type:
+        assert problem["type"] == problem_type, problem
+    if field is not None:
+        fields = [error["field"] for error in problem.get("errors", [])]
+        assert field in fields, problem
+    return problem
+
+
+# -- notebooks, executions and datasets through the `api` fixture ---------------------------
+
+
+async def create(api: Any, body: dict[str, Any] | None = None, **where: str) -> dict[str, Any]:
+    reply = await api("POST", project_path("notebook", **where), body or {"notebookName": "Analysis"})
+    assert reply.status == 201, reply.body
+    return reply.json
+
+
+async def notebook_with(
+    api: Any, *sources: str, parameters: str = "x = 1", name: str = "run me"
+) -> dict[str, Any]:
+    """A notebook whose first code cell is the parameters cell, then one code cell per source."""
+    notebook = await create(api, {"notebookName": name})
+    cells = [{"cellId": "cell-001", "cellType": "code", "content": parameters}]
+    cells += [{"cellType": "code", "content": source} for source in sources]
+    reply = await api("PUT", project_path("notebook", notebook["notebookId"]), {"cells": cells})
+    assert reply.status == 200, reply.body
+    return reply.json
+
+
+async def execute(api: Any, notebook: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
+    reply = await api("POST", project_path("notebook", notebook["notebookId"], "execute"), body or {})
+    assert reply.status == 202, reply.body
+    assert reply.headers["Location"].endswith(f"/execution/{reply.json['executionId']}")
+    return reply.json
+
+
+async def status(api: Any, notebook_id: str, execution_id: str) -> dict[str, Any]:
+    reply = await api("GET", project_path("notebook", notebook_id, "execution", execution_id))
+    assert reply.status == 200, reply.body
+    return reply.json
+
+
+async def wait_for(
+    api: Any, notebook_id: str, execution_id: str, until: Any = None, deadline: float = 120
+) -> dict[str, Any]:
+    """Poll the status until `until(status)` (default: a terminal status) or fail at the deadline."""
+    until = until or (lambda s: s["status"] in TERMINAL)
+    end = time.monotonic() + deadline
+    while True:
+        current = await status(api, notebook_id, execution_id)
+        if until(current):
+            return current
+        assert time.monotonic() < end, f"gave up waiting; last status {current}"
+        await asyncio.sleep(0.05)
+
+
+async def kernel_ids(api: Any) -> set[str]:
+    return {kernel["id"] for kernel in (await api("GET", "api/kernels")).json}
+
+
+def multipart(
+    fields: dict[str, str], files: list[tuple[str, str | None, bytes]]
+) -> tuple[bytes, dict[str, str]]:
+    """A multipart/form-data body; a file whose name is None is sent as a plain field."""
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    for name, filename, data in files:
+        disposition = f'form-data; name="{name}"' + (
+            f'; filename="{filename}"' if filename is not None else ""
+        )
+        head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: application/octet-stream\r\n\r\n"
+        parts.append(head.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+async def upload(
+    api: Any,
+    data: bytes,
+    filename: str | None = "events.csv",
+    *,
+    tenant: str = TENANT,
+    project: str = PROJECT,
+    **fields: str,
+) -> Reply:
+    """`POST …/dataset` with `data` as its file."""
+    body, headers = multipart(fields, [("file", filename, data)])
+    reply: Reply = await api(
+        "POST", project_path("dataset", tenant=tenant, project=project), raw=body, headers=headers
+    )
+    return reply
+
+
+# -- a `jupyter server` process of a test's own ----------------------------------------------
+
+
+class Server:
+    """`jupyter server` as an operator runs it: its own process, a port, a root directory."""
+
+    def __init__(self, root: Path, *extra: str) -> None:
+        self.root = root
+        self.extra = list(extra)
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = root.parent / "server.log"
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/{TENANT}/{PROJECT}"
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--port={self.port}",
+            "--port-retries=0",
+            "--no-browser",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={self.root}",
+            f"--IdentityProvider.token={TOKEN}",
+            "--MindzieScheduler.enabled=False",
+            "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
+            *self.extra,
+        ]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                if requests.get(
+                    f"http://127.0.0.1:{self.port}/api/status", headers=self.headers, timeout=2
+                ).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"the server did not start:\n{self.log.read_text()}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {TOKEN}"}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return requests.request(method, f"{self.api}/{path}", headers=self.headers, timeout=30, **kwargs)
+
+    def wait_for(
+        self,
+        notebook_id: str,
+        execution_id: str,
+        until: Callable[[dict[str, Any]], bool],
+        deadline: float = 60,
+    ) -> dict[str, Any]:
+        """Poll an execution until `until(status)` holds, or fail at the deadline."""
+        end = time.monotonic() + deadline
+        while True:
+            current: dict[str, Any] = self.call(
+                "GET", f"notebook/{notebook_id}/execution/{execution_id}"
+            ).json()
+            if until(current):
+                return current
+            assert time.monotonic() < end, current
+            time.sleep(0.1)
+
+    def tracebacks(self) -> list[str]:
+        """The tracebacks this server printed, without those of the kernels that share its stderr.
+
+        ipykernel may print one of its own while it shuts down (its control thread flushes
+        stderr into an IOPub socket the main thread has just closed); that is the kernel's,
+        after it answered, and not a fault of the server.
+        """
+        return [
+            block
+            for block in traceback_blocks(self.log.read_text(errors="replace"))
+            if "/ipykernel/" not in block
+        ]
+
+
+def traceback_blocks(log: str) -> list[str]:
+    """Each `Traceback (most recent call last):` block in a log, up to its exception line."""
+    blocks: list[str] = []
+    lines = log.splitlines()
+    for start, line in enumerate(lines):
+        if line.lstrip().startswith("Traceback (most recent call last)"):
+            margin = len(line) - len(line.lstrip())
+            end = start + 1
+            while end < len(lines) and len(lines[end]) - len(lines[end].lstrip()) > margin:
+                end += 1
+            blocks.append("\n".join(lines[start : end + 1]))
+    return blocks
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
