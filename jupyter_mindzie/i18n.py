@@ -61,11 +61,6 @@ def _rebuild(template: str, fields: dict[str, Any]) -> Message:
     return Message(template, **fields)
 
 
-def N_(text: str) -> Message:
-    """A fixed message (no fields), marked for extraction."""
-    return Message(text)
-
-
 def joined(messages: Iterable[Any], separator: str = "; ") -> Message:
     """Messages joined into one that still translates part by part."""
     parts = list(messages)
@@ -153,14 +148,14 @@ def _catalog(language: str) -> gettext.NullTranslations | None:
 
 # HTTP reason phrases our problems use as titles, marked for extraction.
 _TITLES = (
-    N_("Bad Request"),
-    N_("Unauthorized"),
-    N_("Forbidden"),
-    N_("Not Found"),
-    N_("Method Not Allowed"),
-    N_("Conflict"),
-    N_("Precondition Failed"),
-    N_("Request Entity Too Large"),
-    N_("Too Many Requests"),
-    N_("Internal Server Error"),
+    Message("Bad Request"),
+    Message("Unauthorized"),
+    Message("Forbidden"),
+    Message("Not Found"),
+    Message("Method Not Allowed"),
+    Message("Conflict"),
+    Message("Precondition Failed"),
+    Message("Request Entity Too Large"),
+    Message("Too Many Requests"),
+    Message("Internal Server Error"),
 )
