@@ -12,7 +12,7 @@ DEMO_ROOT := demo
 # The fast tier: what `make check` runs. Markers are declared in pyproject.toml.
 FAST_TESTS := not (fuzz or restart or gateway or packaging or browser or slow)
 
-.PHONY: demo test check gates lint install pytest ui-test chromium graphviz build clean help bench
+.PHONY: demo test check gates lint install pytest ui-test chromium graphviz build clean help bench i18n
 
 help:
 	@echo "make demo   set up, seed the demo project and start JupyterLab with mindzie"
@@ -101,6 +101,24 @@ demo: install graphviz
 # Benchmarks against papermill, nbclient and /api/contents (≤ 15 min; BENCH=--quick for ≤ 3 min).
 bench: install
 	$(BIN)/python bench/run.py $(BENCH)
+
+# Translations: extract the strings of src/ and schema/settings (jupyterlab-translate, domain
+# jupyter_mindzie) and of the server (Babel, domain jupyter_mindzie_server), merge them into
+# each locale's .po, and compile the .json JupyterLab serves and the .mo gettext reads.
+LOCALES := ja_JP
+LOCALE_DIR := jupyter_mindzie/locale
+SERVER_DOMAIN := jupyter_mindzie_server
+i18n: install
+	$(BIN)/jupyterlab-translate update . jupyter_mindzie $(addprefix -l ,$(LOCALES))
+	$(BIN)/pybabel extract --no-default-keywords -k Message --no-wrap --no-location --sort-output \
+		--project=jupyter_mindzie -o $(LOCALE_DIR)/$(SERVER_DOMAIN).pot jupyter_mindzie
+	for locale in $(LOCALES); do \
+		$(BIN)/pybabel update --no-wrap --no-fuzzy-matching -D $(SERVER_DOMAIN) -d $(LOCALE_DIR) \
+			-i $(LOCALE_DIR)/$(SERVER_DOMAIN).pot -l $$locale; \
+		rm -f $(LOCALE_DIR)/$$locale/LC_MESSAGES/jupyter_mindzie.json; \
+	done
+	$(BIN)/jupyterlab-translate compile . jupyter_mindzie $(addprefix -l ,$(LOCALES))
+	$(BIN)/pybabel compile --statistics -D $(SERVER_DOMAIN) -d $(LOCALE_DIR) $(addprefix -l ,$(LOCALES))
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules ui-tests/node_modules lib jupyter_mindzie/labextension

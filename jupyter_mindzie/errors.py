@@ -12,6 +12,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from jupyter_mindzie.i18n import Message, status_title
+
 
 class MindzieError(Exception):
     """Base of every error the API answers with a 4xx problem.
@@ -66,10 +68,7 @@ class MindzieError(Exception):
 
     @property
     def title(self) -> str:
-        try:
-            return HTTPStatus(self.status).phrase
-        except ValueError:
-            return f"HTTP {self.status}"
+        return status_title(self.status)
 
     def to_problem(self) -> dict[str, Any]:
         """The problem document; `message` repeats `detail` for JupyterLab's ResponseError."""
@@ -93,7 +92,9 @@ class InvalidRequest(MindzieError):
 
     @classmethod
     def for_field(cls, field: str, message: str) -> InvalidRequest:
-        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+        """One field's problem; a `Message` stays translatable in `detail` and `errors`."""
+        detail = Message("{field}: {message}", field=field, message=message)
+        return cls(detail, errors=[{"field": field, "message": message}])
 
 
 class NotFound(MindzieError):

@@ -213,7 +213,7 @@ class ProcessMiningClient:
             raise TypeError(f"publish_enriched needs a pandas DataFrame, got {type(df).__name__}")
         columns = [str(column) for column in df.columns]
         base = set(map(str, base_columns)) if base_columns is not None else set(self._base_columns())
-        file = self._artifact(f"enriched-{safe_name(name)}.csv", lambda path: df.to_csv(path, index=False))
+        file = self._artifact(f"enriched-{safe_name(name)}.csv", _excel_csv(df))
         info: dict[str, Any] = {
             "name": name,
             "file": file,
@@ -390,3 +390,9 @@ def publish_model(
 
 def publish_metrics(metrics: dict[str, Any], title: str = "Process mining metrics") -> None:
     _client().publish_metrics(metrics, title)
+
+
+def _excel_csv(df: pd.DataFrame) -> Any:
+    """Writes `df` as UTF-8 CSV with a BOM: Excel (Japanese Excel above all) reads it as UTF-8
+    only then; pandas and every CSV reader of ours skip the BOM."""
+    return lambda path: df.to_csv(path, index=False, encoding="utf-8-sig")

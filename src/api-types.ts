@@ -109,7 +109,7 @@ export interface IDatasetList {
   hasNextPage: boolean;
 }
 /**
- * Answer of POST …/dataset (201) and GET …/dataset/{datasetId}; the items of …/datasets are the same without `columnTypes`.
+ * Answer of POST …/dataset (201) and GET …/dataset/{datasetId}; the items of …/datasets are the same without `columnTypes` and `encoding`.
  */
 export interface IDataset {
   /**
@@ -132,6 +132,10 @@ export interface IDataset {
    * Bytes of the stored file.
    */
   size: number;
+  /**
+   * The encoding a CSV was uploaded in (it is stored as UTF-8, without a BOM); null for Parquet. Single datasets carry it, as they carry `columnTypes`.
+   */
+  encoding?: 'utf-8' | 'utf-8-sig' | 'utf-16' | 'cp932' | null;
   /**
    * ISO 8601 UTC, second precision, with Z.
    */

@@ -19,6 +19,7 @@ import {
 import { Widget } from '@lumino/widgets';
 
 import { downloadBlob } from './download';
+import { formatCount } from './format';
 import { datasetUploadIcon, mindzieIcon, runWithMindzieIcon } from './icons';
 import { MindzieModel, sameProject } from './model';
 import { errorMessage } from './request';
@@ -78,12 +79,13 @@ interface IExecutionArgs extends IProjectRef {
 export function addCommands(context: ICommandContext): void {
   const { app, model } = context;
   const { commands } = app;
+  const { trans } = model;
   const service = model.service;
 
   const requireProject = (): IProjectRef | null => {
     if (!model.project) {
       Notification.warning(
-        'Choose a mindzie project in the mindzie panel first.',
+        trans.__('Choose a mindzie project in the mindzie panel first.'),
         {
           autoClose: 5000
         }
@@ -95,22 +97,22 @@ export function addCommands(context: ICommandContext): void {
   };
 
   commands.addCommand(CommandIDs.openPanel, {
-    label: 'Open mindzie Panel',
-    caption: 'Show the mindzie side panel',
+    label: trans.__('Open mindzie Panel'),
+    caption: trans.__('Show the mindzie side panel'),
     icon: mindzieIcon,
     execute: () => context.showPanel()
   });
 
   commands.addCommand(CommandIDs.refresh, {
-    label: 'Refresh mindzie Panel',
-    caption: 'Reload projects, notebooks and datasets',
+    label: trans.__('Refresh mindzie Panel'),
+    caption: trans.__('Reload projects, notebooks and datasets'),
     icon: refreshIcon,
     execute: () => model.refresh()
   });
 
   commands.addCommand(CommandIDs.addProject, {
-    label: 'Open mindzie Project…',
-    caption: 'Open a project by its tenant and project ids',
+    label: trans.__('Open mindzie Project…'),
+    caption: trans.__('Open a project by its tenant and project ids'),
     execute: async () => {
       const project = await addProjectDialog({
         tenants: model.tenants,
@@ -126,8 +128,8 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.createNotebook, {
-    label: 'New mindzie Notebook…',
-    caption: 'Create a notebook in the current mindzie project',
+    label: trans.__('New mindzie Notebook…'),
+    caption: trans.__('Create a notebook in the current mindzie project'),
     icon: addIcon,
     execute: async () => {
       const project = requireProject();
@@ -156,15 +158,19 @@ export function addCommands(context: ICommandContext): void {
           })
       });
       if (notebook) {
-        Private.created(context, notebook, 'Created');
+        Private.created(
+          context,
+          notebook,
+          trans.__('Created “%1”.', notebook.notebookName)
+        );
       }
       return notebook;
     }
   });
 
   commands.addCommand(CommandIDs.uploadNotebook, {
-    label: 'Upload Notebook to mindzie…',
-    caption: 'Upload an .ipynb file into the current mindzie project',
+    label: trans.__('Upload Notebook to mindzie…'),
+    caption: trans.__('Upload an .ipynb file into the current mindzie project'),
     icon: fileUploadIcon,
     execute: async () => {
       const project = requireProject();
@@ -181,16 +187,21 @@ export function addCommands(context: ICommandContext): void {
           })
       });
       if (notebook) {
-        Private.created(context, notebook, 'Uploaded');
+        Private.created(
+          context,
+          notebook,
+          trans.__('Uploaded “%1”.', notebook.notebookName)
+        );
       }
       return notebook;
     }
   });
 
   commands.addCommand(CommandIDs.uploadDataset, {
-    label: 'Upload Dataset to mindzie…',
-    caption:
-      'Upload a CSV or Parquet event log into the current mindzie project',
+    label: trans.__('Upload Dataset to mindzie…'),
+    caption: trans.__(
+      'Upload a CSV or Parquet event log into the current mindzie project'
+    ),
     icon: datasetUploadIcon,
     execute: async (): Promise<IDataset | null | undefined> => {
       const project = requireProject();
@@ -208,7 +219,17 @@ export function addCommands(context: ICommandContext): void {
       });
       if (dataset) {
         Notification.success(
-          `Uploaded dataset “${dataset.name}”: ${dataset.recordCount.toLocaleString()} rows, ${dataset.columns.length} columns.`,
+          trans.__(
+            'Uploaded dataset “%1”: %2, %3.',
+            dataset.name,
+            trans._n(
+              '%2 row',
+              '%2 rows',
+              dataset.recordCount,
+              formatCount(dataset.recordCount)
+            ),
+            trans._n('%1 column', '%1 columns', dataset.columns.length)
+          ),
           { autoClose: 4000 }
         );
         await Promise.all([model.refreshDatasets(), model.refreshProjects()]);
@@ -219,19 +240,27 @@ export function addCommands(context: ICommandContext): void {
 
   commands.addCommand(CommandIDs.deleteNotebook, {
     label: args =>
-      args.notebookName ? `Delete “${args.notebookName}”` : 'Delete Notebook',
-    caption: 'Delete a mindzie notebook, its file and its execution history',
+      args.notebookName
+        ? trans.__('Delete “%1”', args.notebookName as string)
+        : trans.__('Delete Notebook'),
+    caption: trans.__(
+      'Delete a mindzie notebook, its file and its execution history'
+    ),
     execute: async args => {
       const project = requireProject();
       const notebookId = args.notebookId as string;
       if (!project || !notebookId) {
         return false;
       }
-      const name = (args.notebookName as string) || 'this notebook';
+      const name = (args.notebookName as string) || notebookId;
       const ok = await confirmDialog({
-        title: 'Delete notebook',
-        body: `Delete “${name}”? Its file and its whole execution history are deleted too. This cannot be undone.`,
-        acceptLabel: 'Delete'
+        title: trans.__('Delete notebook'),
+        body: trans.__(
+          'Delete “%1”? Its file and its whole execution history are deleted too. This cannot be undone.',
+          name
+        ),
+        acceptLabel: trans.__('Delete'),
+        trans
       });
       if (!ok) {
         return false;
@@ -240,14 +269,16 @@ export function addCommands(context: ICommandContext): void {
         await service.deleteNotebook(project, notebookId);
       } catch (error) {
         Notification.error(
-          `Could not delete “${name}”: ${errorMessage(error)}`,
+          trans.__('Could not delete “%1”: %2', name, errorMessage(error)),
           {
             autoClose: false
           }
         );
         return false;
       }
-      Notification.success(`Deleted “${name}”.`, { autoClose: 3000 });
+      Notification.success(trans.__('Deleted “%1”.', name), {
+        autoClose: 3000
+      });
       if (model.notebookId === notebookId) {
         await model.selectNotebook(null);
       } else {
@@ -259,19 +290,23 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.deleteDataset, {
-    label: 'Delete Dataset',
-    caption: 'Delete a dataset of the current mindzie project',
+    label: trans.__('Delete Dataset'),
+    caption: trans.__('Delete a dataset of the current mindzie project'),
     execute: async args => {
       const project = requireProject();
       const datasetId = args.datasetId as string;
       if (!project || !datasetId) {
         return false;
       }
-      const name = (args.name as string) || 'this dataset';
+      const name = (args.name as string) || datasetId;
       const ok = await confirmDialog({
-        title: 'Delete dataset',
-        body: `Delete the dataset “${name}”? Notebooks bound to it can no longer load it.`,
-        acceptLabel: 'Delete'
+        title: trans.__('Delete dataset'),
+        body: trans.__(
+          'Delete the dataset “%1”? Notebooks bound to it can no longer load it.',
+          name
+        ),
+        acceptLabel: trans.__('Delete'),
+        trans
       });
       if (!ok) {
         return false;
@@ -280,22 +315,24 @@ export function addCommands(context: ICommandContext): void {
         await service.deleteDataset(project, datasetId);
       } catch (error) {
         Notification.error(
-          `Could not delete “${name}”: ${errorMessage(error)}`,
+          trans.__('Could not delete “%1”: %2', name, errorMessage(error)),
           {
             autoClose: false
           }
         );
         return false;
       }
-      Notification.success(`Deleted dataset “${name}”.`, { autoClose: 3000 });
+      Notification.success(trans.__('Deleted dataset “%1”.', name), {
+        autoClose: 3000
+      });
       await Promise.all([model.refreshDatasets(), model.refreshProjects()]);
       return true;
     }
   });
 
   commands.addCommand(CommandIDs.openNotebook, {
-    label: 'Open in JupyterLab',
-    caption: 'Open the notebook file in the notebook editor',
+    label: trans.__('Open in JupyterLab'),
+    caption: trans.__('Open the notebook file in the notebook editor'),
     execute: args =>
       commands.execute('docmanager:open', {
         path: args.path as string,
@@ -304,9 +341,10 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.runNotebook, {
-    label: 'Run with mindzie',
-    caption:
-      'Run this notebook with mindzie: parameters, live progress and results',
+    label: trans.__('Run with mindzie'),
+    caption: trans.__(
+      'Run this notebook with mindzie: parameters, live progress and results'
+    ),
     icon: runWithMindzieIcon,
     isEnabled: () => !!context.notebooks?.currentWidget,
     execute: async () => {
@@ -319,8 +357,8 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.openExecution, {
-    label: 'Open mindzie Execution',
-    caption: 'Show an execution: live progress, cells and results',
+    label: trans.__('Open mindzie Execution'),
+    caption: trans.__('Show an execution: live progress, cells and results'),
     execute: async args => {
       const ids = Private.executionArgs(args);
       if (!ids) {
@@ -353,17 +391,20 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.cancelExecution, {
-    label: 'Cancel mindzie Execution',
-    caption: 'Stop a queued or running execution',
+    label: trans.__('Cancel mindzie Execution'),
+    caption: trans.__('Stop a queued or running execution'),
     execute: async args => {
       const ids = Private.executionArgs(args);
       if (!ids) {
         return false;
       }
       const ok = await confirmDialog({
-        title: 'Cancel execution',
-        body: 'Stop this execution? Its kernel is interrupted and shut down; cells already run keep their results.',
-        acceptLabel: 'Cancel execution'
+        title: trans.__('Cancel execution'),
+        body: trans.__(
+          'Stop this execution? Its kernel is interrupted and shut down; cells already run keep their results.'
+        ),
+        acceptLabel: trans.__('Cancel execution'),
+        trans
       });
       if (!ok) {
         return false;
@@ -379,7 +420,7 @@ export function addCommands(context: ICommandContext): void {
         void watcher.refresh();
       } catch (error) {
         Notification.error(
-          `Could not cancel the execution: ${errorMessage(error)}`,
+          trans.__('Could not cancel the execution: %1', errorMessage(error)),
           {
             autoClose: false
           }
@@ -392,8 +433,8 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.goToCell, {
-    label: 'Go to Cell',
-    caption: 'Open the notebook and select the cell',
+    label: trans.__('Go to Cell'),
+    caption: trans.__('Open the notebook and select the cell'),
     execute: async args => {
       const path = args.path as string;
       const cellId = args.cellId as string;
@@ -415,7 +456,11 @@ export function addCommands(context: ICommandContext): void {
       );
       if (index < 0) {
         Notification.warning(
-          `The cell ${cellId} is no longer in ${path}: it was deleted or its id changed.`,
+          trans.__(
+            'The cell %1 is no longer in %2: it was deleted or its id changed.',
+            cellId,
+            path
+          ),
           { autoClose: 6000 }
         );
         return;
@@ -429,8 +474,11 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.openReport, {
-    label: args => `Open Report${args.name ? ` “${args.name}”` : ''}`,
-    caption: 'Open an execution’s HTML report in a JupyterLab tab',
+    label: args =>
+      args.name
+        ? trans.__('Open Report “%1”', args.name as string)
+        : trans.__('Open Report'),
+    caption: trans.__('Open an execution’s HTML report in a JupyterLab tab'),
     execute: async args => {
       const url = args.url as string;
       if (!url) {
@@ -445,12 +493,13 @@ export function addCommands(context: ICommandContext): void {
       }
       const content = new ReportView({
         url,
-        name: (args.name as string) || 'Report',
-        service
+        name: (args.name as string) || trans.__('Report'),
+        service,
+        trans
       });
       const widget = new MainAreaWidget({ content });
       widget.id = `jp-mindzie-report-${Private.hash(url)}`;
-      widget.title.label = `Report: ${content.name}`;
+      widget.title.label = trans.__('Report: %1', content.name);
       widget.title.icon = mindzieIcon;
       widget.title.closable = true;
       await context.reports.add(widget);
@@ -461,8 +510,10 @@ export function addCommands(context: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.downloadResults, {
-    label: 'Download All Results',
-    caption: 'Download every artifact of the execution as one zip file',
+    label: trans.__('Download All Results'),
+    caption: trans.__(
+      'Download every artifact of the execution as one zip file'
+    ),
     execute: async args => {
       const ids = Private.executionArgs(args);
       if (!ids) {
@@ -477,7 +528,7 @@ export function addCommands(context: ICommandContext): void {
         downloadBlob(blob, `execution-${ids.executionId}.zip`);
       } catch (error) {
         Notification.error(
-          `Could not download the results: ${errorMessage(error)}`,
+          trans.__('Could not download the results: %1', errorMessage(error)),
           {
             autoClose: false
           }
@@ -511,15 +562,16 @@ namespace Private {
   export function created(
     context: ICommandContext,
     notebook: INotebook,
-    verb: string
+    message: string
   ): void {
     const { app, model } = context;
-    Notification.success(`${verb} “${notebook.notebookName}”.`, {
+    const { trans } = model;
+    Notification.success(message, {
       autoClose: 4000,
       actions: [
         {
-          label: 'Open',
-          caption: 'Open the notebook in JupyterLab',
+          label: trans.__('Open'),
+          caption: trans.__('Open the notebook in JupyterLab'),
           callback: () => {
             void app.commands.execute(CommandIDs.openNotebook, {
               path: notebook.path
@@ -531,7 +583,7 @@ namespace Private {
     const warnings = notebook.validation?.warnings ?? [];
     if (warnings.length) {
       Notification.warning(
-        `“${notebook.notebookName}”: ${warnings.join(' ')}`,
+        trans.__('“%1”: %2', notebook.notebookName, warnings.join(' ')),
         { autoClose: false }
       );
     }
@@ -547,6 +599,7 @@ namespace Private {
     panel: NotebookPanel
   ): Promise<void> {
     const { model } = context;
+    const { trans } = model;
     const meta = (panel.context.model.getMetadata('mindzie') ?? {}) as Record<
       string,
       unknown
@@ -558,12 +611,15 @@ namespace Private {
       typeof meta.projectId === 'string' ? meta.projectId : null;
     if (!notebookId || !tenantId || !projectId) {
       Notification.warning(
-        `${panel.context.path} is not a mindzie notebook. Upload it to a mindzie project first (mindzie panel → Upload notebook).`,
+        trans.__(
+          '%1 is not a mindzie notebook. Upload it to a mindzie project first (mindzie panel → Upload notebook).',
+          panel.context.path
+        ),
         {
           autoClose: 8000,
           actions: [
             {
-              label: 'Upload…',
+              label: trans.__('Upload…'),
               callback: () => {
                 void context.app.commands.execute(CommandIDs.uploadNotebook);
               }
@@ -579,7 +635,11 @@ namespace Private {
         await panel.context.save();
       } catch (error) {
         Notification.error(
-          `Could not save ${panel.context.path} before the run: ${errorMessage(error)}`,
+          trans.__(
+            'Could not save %1 before the run: %2',
+            panel.context.path,
+            errorMessage(error)
+          ),
           { autoClose: false }
         );
         return;

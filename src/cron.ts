@@ -4,6 +4,15 @@
  */
 import { Cron } from 'croner';
 import cronstrue from 'cronstrue';
+import 'cronstrue/locales/ja';
+
+import { formatLocale } from './format';
+import { primaryLanguage } from './i18n';
+
+/**
+ * The cronstrue locales bundled (the others read in English).
+ */
+const CRON_LOCALES = new Set(['en', 'ja']);
 
 /**
  * What the panel shows under a cron field.
@@ -36,6 +45,7 @@ export function checkCron(
   count = 3,
   from: Date = new Date()
 ): ICronCheck {
+  const { trans } = formatLocale();
   const expression = text.trim().split(/\s+/).join(' ');
   const fail = (error: string): ICronCheck => ({
     expression,
@@ -44,12 +54,15 @@ export function checkCron(
     nextRuns: []
   });
   if (!expression) {
-    return fail('Enter a cron expression, e.g. "0 6 * * 1-5".');
+    return fail(trans.__('Enter a cron expression, e.g. "0 6 * * 1-5".'));
   }
   const fields = expression.split(' ');
   if (fields.length !== 5) {
     return fail(
-      `A schedule has 5 fields (minute hour day-of-month month day-of-week); this one has ${fields.length}.`
+      trans.__(
+        'A schedule has 5 fields (minute hour day-of-month month day-of-week); this one has %1.',
+        fields.length
+      )
     );
   }
   let nextRuns: Date[];
@@ -67,13 +80,15 @@ export function checkCron(
     return fail(message.replace(/^CronPattern:\s*/, ''));
   }
   if (!nextRuns.length) {
-    return fail('This schedule never runs (no such date).');
+    return fail(trans.__('This schedule never runs (no such date).'));
   }
   let description: string;
   try {
+    const language = primaryLanguage(formatLocale().language);
     description = cronstrue.toString(expression, {
       use24HourTimeFormat: true,
-      verbose: false
+      verbose: false,
+      locale: CRON_LOCALES.has(language) ? language : 'en'
     });
   } catch {
     // cronstrue cannot word every expression croner accepts: show it as written.
@@ -86,7 +101,8 @@ export function checkCron(
  * A run time for people: "Mon 1 Dec, 06:00 UTC (07:00 local)".
  */
 export function formatRunTime(date: Date): string {
-  const utc = new Intl.DateTimeFormat(undefined, {
+  const { language, trans } = formatLocale();
+  const utc = new Intl.DateTimeFormat(language, {
     weekday: 'short',
     day: 'numeric',
     month: 'short',
@@ -95,13 +111,13 @@ export function formatRunTime(date: Date): string {
     hour12: false,
     timeZone: 'UTC'
   }).format(date);
-  const local = new Intl.DateTimeFormat(undefined, {
+  const local = new Intl.DateTimeFormat(language, {
     weekday: 'short',
     hour: '2-digit',
     minute: '2-digit',
     hour12: false
   }).format(date);
   return date.getTimezoneOffset() === 0
-    ? `${utc} UTC`
-    : `${utc} UTC (${local} local)`;
+    ? trans.__('%1 UTC', utc)
+    : trans.__('%1 UTC (%2 local)', utc, local);
 }

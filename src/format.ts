@@ -1,6 +1,25 @@
 /**
- * Small formatting helpers for what the panel shows: ids, times, durations, sizes.
+ * Small formatting helpers for what the panel shows: ids, times, durations, sizes, in
+ * JupyterLab's language (set once at activation: JupyterLab reloads the page when its
+ * language changes).
  */
+import { ILocale, defaultLocale } from './i18n';
+
+let current: ILocale = defaultLocale;
+
+/**
+ * Format in this locale from now on.
+ */
+export function setFormatLocale(locale: ILocale): void {
+  current = locale;
+}
+
+/**
+ * The locale the helpers format in.
+ */
+export function formatLocale(): ILocale {
+  return current;
+}
 
 /**
  * The first block of a GUID, enough to tell projects apart at a glance.
@@ -20,7 +39,7 @@ export function formatDateTime(iso: string | null | undefined): string {
   if (isNaN(date.getTime())) {
     return iso;
   }
-  return new Intl.DateTimeFormat(undefined, {
+  return new Intl.DateTimeFormat(current.language, {
     dateStyle: 'medium',
     timeStyle: 'short'
   }).format(date);
@@ -34,16 +53,19 @@ export function timeAgo(
   now = Date.now()
 ): string {
   if (!iso) {
-    return 'never';
+    const { trans } = current;
+    return trans.__('never');
   }
   const then = new Date(iso).getTime();
   if (isNaN(then)) {
     return iso;
   }
   const seconds = Math.round((now - then) / 1000);
-  const format = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const format = new Intl.RelativeTimeFormat(current.language, {
+    numeric: 'auto'
+  });
   if (Math.abs(seconds) < 45) {
-    return 'just now';
+    return format.format(0, 'second'); // "now", "今"
   }
   const minutes = Math.round(seconds / 60);
   if (Math.abs(minutes) < 60) {
@@ -61,26 +83,44 @@ export function timeAgo(
 }
 
 /**
- * Seconds for people: "0.4 s", "12 s", "3 min 5 s", "1 h 2 min".
+ * Seconds for people: "0.4 sec", "12 sec", "3 min 5 sec", "1 hr 2 min" ("3分 5秒" in Japanese).
  */
 export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !isFinite(seconds)) {
     return '—';
   }
+  const unit = (value: number, name: string, digits = 0) =>
+    new Intl.NumberFormat(current.language, {
+      style: 'unit',
+      unit: name,
+      unitDisplay: 'short',
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits
+    }).format(value);
   if (seconds < 10) {
-    return `${seconds.toFixed(1)} s`;
+    return unit(seconds, 'second', 1);
   }
   if (seconds < 60) {
-    return `${Math.round(seconds)} s`;
+    return unit(Math.round(seconds), 'second');
   }
+  const { trans } = current;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) {
     const rest = Math.round(seconds - minutes * 60);
-    return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+    return rest
+      ? trans._p(
+          'duration',
+          '%1 %2',
+          unit(minutes, 'minute'),
+          unit(rest, 'second')
+        )
+      : unit(minutes, 'minute');
   }
   const hours = Math.floor(minutes / 60);
   const rest = minutes - hours * 60;
-  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+  return rest
+    ? trans._p('duration', '%1 %2', unit(hours, 'hour'), unit(rest, 'minute'))
+    : unit(hours, 'hour');
 }
 
 /**
@@ -97,7 +137,12 @@ export function formatBytes(bytes: number | null | undefined): string {
     value /= 1024;
     unit++;
   }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+  const digits = value >= 10 || unit === 0 ? 0 : 1;
+  const number = new Intl.NumberFormat(current.language, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits
+  }).format(value);
+  return `${number} ${units[unit]}`;
 }
 
 /**
@@ -107,7 +152,7 @@ export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined) {
     return '—';
   }
-  return new Intl.NumberFormat().format(value);
+  return new Intl.NumberFormat(current.language).format(value);
 }
 
 /**

@@ -16,9 +16,12 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
+import { ITranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs, addCommands } from './commands';
+import { setFormatLocale } from './format';
+import { loadLocale } from './i18n';
 import { DEFAULT_SETTINGS, IPanelSettings, MindzieModel } from './model';
 import { MindzieService } from './service';
 import { IMindzieService } from './tokens';
@@ -47,7 +50,8 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
     ILayoutRestorer,
     ICommandPalette,
     INotebookTracker,
-    IStateDB
+    IStateDB,
+    ITranslator
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -56,12 +60,17 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
-    state: IStateDB | null
+    state: IStateDB | null,
+    translator: ITranslator | null
   ): IMindzieService => {
+    const locale = loadLocale(translator);
+    const { trans } = locale;
+    setFormatLocale(locale);
     const service = new MindzieService({
-      serverSettings: app.serviceManager.serverSettings
+      serverSettings: app.serviceManager.serverSettings,
+      language: locale.language
     });
-    const model = new MindzieModel({ service, state });
+    const model = new MindzieModel({ service, state, trans });
 
     if (settingRegistry) {
       settingRegistry
@@ -80,7 +89,7 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
         });
     }
 
-    const panel = new MindziePanel({ model, commands: app.commands });
+    const panel = new MindziePanel({ model, commands: app.commands, trans });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'jupyter-mindzie');
 
@@ -126,7 +135,10 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
         CommandIDs.addProject,
         CommandIDs.refresh
       ]) {
-        palette.addItem({ command, category: 'mindzie' });
+        palette.addItem({
+          command,
+          category: trans._p('command palette category', 'mindzie')
+        });
       }
     }
 

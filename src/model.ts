@@ -3,6 +3,7 @@
  * and the watchers of running executions, shared by the panel, its commands and result tabs.
  */
 import { IStateDB } from '@jupyterlab/statedb';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ReadonlyJSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -19,6 +20,7 @@ import {
   IProjectSummary,
   IServerInfo
 } from './tokens';
+import { defaultLocale } from './i18n';
 import { ExecutionWatcher } from './watcher';
 
 /**
@@ -82,9 +84,15 @@ export class MindzieModel {
   constructor(options: MindzieModel.IOptions) {
     this.service = options.service;
     this._state = options.state ?? null;
+    this.trans = options.trans ?? defaultLocale.trans;
   }
 
   readonly service: IMindzieService;
+
+  /**
+   * Our strings in JupyterLab's language, for every widget that shows this model.
+   */
+  readonly trans: TranslationBundle;
 
   /**
    * Emitted whenever anything the panel shows changes.
@@ -744,6 +752,10 @@ export namespace MindzieModel {
      * Where the last chosen project is remembered.
      */
     state?: IStateDB | null;
+    /**
+     * Our strings (`translator.load('jupyter_mindzie')`); English without it.
+     */
+    trans?: TranslationBundle;
   }
 }
 

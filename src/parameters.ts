@@ -3,6 +3,7 @@
  * values a run sends. The server reads each default into JSON (`value`, when `literal`).
  */
 import { INotebookParameter } from './tokens';
+import { formatLocale } from './format';
 
 /**
  * How a parameter is edited.
@@ -67,17 +68,18 @@ export function fieldValue(
   text: string
 ): { ok: true; value: unknown } | { ok: false; error: string } {
   const trimmed = text.trim();
+  const { trans } = formatLocale();
   switch (field.kind) {
     case 'bool':
       return { ok: true, value: text === 'true' };
     case 'int':
       if (!/^[+-]?\d+$/.test(trimmed)) {
-        return { ok: false, error: 'must be a whole number' };
+        return { ok: false, error: trans.__('must be a whole number') };
       }
       return { ok: true, value: Number(trimmed) };
     case 'float':
       if (trimmed === '' || !Number.isFinite(Number(trimmed))) {
-        return { ok: false, error: 'must be a number' };
+        return { ok: false, error: trans.__('must be a number') };
       }
       return { ok: true, value: Number(trimmed) };
     case 'str':
@@ -88,7 +90,7 @@ export function fieldValue(
       } catch {
         return {
           ok: false,
-          error: 'must be JSON, e.g. ["a", "b"] or {"k": 1}'
+          error: trans.__('must be JSON, e.g. ["a", "b"] or {"k": 1}')
         };
       }
     case 'any': {

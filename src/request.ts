@@ -4,6 +4,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { formatLocale } from './format';
 import { IProblem } from './tokens';
 
 /**
@@ -14,11 +15,12 @@ export class MindzieRequestError extends Error {
     readonly status: number,
     readonly problem: IProblem
   ) {
+    const { trans } = formatLocale();
     super(
       problem.detail ||
         problem.message ||
         problem.title ||
-        `Request failed with status ${status}`
+        trans.__('Request failed with status %1', status)
     );
     this.name = 'MindzieRequestError';
   }
@@ -95,7 +97,7 @@ export async function requestBlob(
   try {
     response = await ServerConnection.makeRequest(
       target,
-      { method: 'GET' },
+      Private.withSettingsHeaders({ method: 'GET' }, settings),
       settings
     );
   } catch (error) {
@@ -116,17 +118,19 @@ export async function requestBlob(
  * could not be reached.
  */
 export function errorMessage(reason: unknown): string {
+  const { trans } = formatLocale();
   if (reason instanceof MindzieRequestError) {
     const fields = reason.problem.errors ?? [];
     const base = reason.message;
     // The field list repeats the message when there is only one field.
     if (fields.length > 1) {
-      return `${base} (${fields.map(e => `${e.field}: ${e.message}`).join('; ')})`;
+      const list = fields.map(e => `${e.field}: ${e.message}`).join('; ');
+      return trans._p('error with its fields', '%1 (%2)', base, list);
     }
     return base;
   }
   if (reason instanceof ServerConnection.NetworkError) {
-    return `Cannot reach the Jupyter server: ${reason.message}`;
+    return trans.__('Cannot reach the Jupyter server: %1', reason.message);
   }
   if (reason instanceof Error) {
     return reason.message || String(reason);
@@ -147,7 +151,11 @@ namespace Private {
     const url = URLExt.join(settings.baseUrl, path);
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(url, init, settings);
+      response = await ServerConnection.makeRequest(
+        url,
+        withSettingsHeaders(init, settings),
+        settings
+      );
     } catch (error) {
       if (init.signal?.aborted) {
         throw error; // the caller gave up: not a network failure
@@ -162,6 +170,21 @@ namespace Private {
   }
 
   /**
+   * `init` with the headers of `settings.init` (Accept-Language) beneath its own:
+   * ServerConnection lets the call's headers replace the settings' headers whole.
+   */
+  export function withSettingsHeaders(
+    init: RequestInit,
+    settings: ServerConnection.ISettings
+  ): RequestInit {
+    const headers = new Headers(settings.init?.headers);
+    new Headers(init.headers).forEach((value, name) =>
+      headers.set(name, value)
+    );
+    return { ...init, headers };
+  }
+
+  /**
    * A URL under the settings' base URL for `url` (absolute or relative to the base URL).
    */
   export function onServer(
@@ -172,7 +195,8 @@ namespace Private {
     const parsed = new URL(url, base);
     const local = base.origin + parsed.pathname + parsed.search;
     if (!local.startsWith(base.href)) {
-      throw new Error(`Not a URL of this Jupyter server: ${url}`);
+      const { trans } = formatLocale();
+      throw new Error(trans.__('Not a URL of this Jupyter server: %1', url));
     }
     return local;
   }
@@ -182,11 +206,13 @@ namespace Private {
    * still yields a problem with a useful message.
    */
   export function toProblem(response: Response, text: string): IProblem {
-    const detail =
-      `The server answered ${response.status} ${response.statusText}`.trim();
+    const { trans } = formatLocale();
+    const detail = trans
+      .__('The server answered %1 %2', response.status, response.statusText)
+      .trim();
     const fallback: IProblem = {
       type: 'about:blank',
-      title: response.statusText || 'Error',
+      title: response.statusText || trans.__('Error'),
       status: response.status,
       detail,
       message: detail

@@ -35,8 +35,20 @@ import {
  */
 export class MindzieService implements IMindzieService {
   constructor(options: MindzieService.IOptions = {}) {
-    this.serverSettings =
-      options.serverSettings ?? ServerConnection.makeSettings();
+    const settings = options.serverSettings ?? ServerConnection.makeSettings();
+    // The server answers problems in this language (English and Japanese).
+    this.serverSettings = options.language
+      ? {
+          ...settings,
+          init: {
+            ...settings.init,
+            headers: {
+              ...Private.plainHeaders(settings.init?.headers),
+              'Accept-Language': options.language
+            }
+          }
+        }
+      : settings;
   }
 
   /**
@@ -341,10 +353,27 @@ export namespace MindzieService {
      * Connection settings; the page's own server by default.
      */
     serverSettings?: ServerConnection.ISettings;
+    /**
+     * JupyterLab's language, sent as `Accept-Language` (a BCP 47 tag, "ja-JP").
+     */
+    language?: string;
   }
 }
 
 namespace Private {
+  /**
+   * Any HeadersInit as a plain object.
+   */
+  export function plainHeaders(
+    headers: HeadersInit | undefined
+  ): Record<string, string> {
+    const plain: Record<string, string> = {};
+    new Headers(headers).forEach((value, name) => {
+      plain[name] = value;
+    });
+    return plain;
+  }
+
   /**
    * `api/{tenantId}/{projectId}/…parts`, each part URL-encoded.
    */

@@ -110,7 +110,9 @@ async def test_the_starter_runs_end_to_end_with_typed_results(api, jp_root_dir):
     assert model["modelType"] == "RandomForestClassifier" and model["accuracy"] > 0.6 and model["features"]
     assert final["outputs"]["models"] == 1 and final["outputs"]["enrichedData"]["recordCount"] > 0
     csv = await api("GET", enriched["cases_enriched"]["downloadUrl"].split("/a%40b/", 1)[1])
-    assert csv.headers["Content-Type"].startswith("text/csv") and csv.body.startswith(b"case_id,")
+    assert csv.headers["Content-Type"].startswith("text/csv") and csv.body.startswith(
+        b"\xef\xbb\xbfcase_id,"
+    )  # a BOM, for Excel
 
     # the download of a plot: an attachment with the right headers
     download = await api("GET", plots[0]["downloadUrl"].split("/a%40b/", 1)[1])

@@ -25,6 +25,7 @@ from jupyter_mindzie.errors import (
     TooManyRequests,
 )
 from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.i18n import Message, joined, negotiate, status_title, translate_problem
 from jupyter_mindzie.services import SETTINGS_KEY, Services
 
 if TYPE_CHECKING:
@@ -76,9 +77,9 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         project = parse_guid(project_id, "projectId")
         access = self.services.access
         if not access.allows(self.username, tenant):
-            raise ProjectNotFound("project not found, or you have no access to it")
+            raise ProjectNotFound(Message("project not found, or you have no access to it"))
         if execute and not access.allows(self.username, tenant, execute=True):
-            raise Forbidden("you may read this project but not run its notebooks")
+            raise Forbidden(Message("you may read this project but not run its notebooks"))
         return Scope(tenant, project, self.username)
 
     # -- input --------------------------------------------------------------------------
@@ -90,23 +91,26 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         API reads such bodies too.
         """
         body = self.request.body
-        if len(body) > self.services.max_request_body:
+        limit = self.services.max_request_body
+        if len(body) > limit:
             raise TooLarge(
-                f"the request body is {len(body)} bytes; the limit is {self.services.max_request_body}",
-                errors=[
-                    {"field": "body", "message": f"must be at most {self.services.max_request_body} bytes"}
-                ],
+                Message(
+                    "the request body is {size} bytes; the limit is {limit}", size=len(body), limit=limit
+                ),
+                errors=[{"field": "body", "message": Message("must be at most {limit} bytes", limit=limit)}],
             )
         if not body.strip():
-            raise InvalidRequest.for_field("body", "must be a JSON object; the body is empty")
+            raise InvalidRequest.for_field("body", Message("must be a JSON object; the body is empty"))
         try:
             data = json.loads(body, parse_constant=_not_json)
         except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, NaN or Infinity
-            raise InvalidRequest.for_field("body", f"is not valid JSON: {error}") from None
+            raise InvalidRequest.for_field(
+                "body", Message("is not valid JSON: {error}", error=error)
+            ) from None
         except RecursionError:
-            raise InvalidRequest.for_field("body", "is nested too deeply") from None
+            raise InvalidRequest.for_field("body", Message("is nested too deeply")) from None
         if not isinstance(data, dict):
-            raise InvalidRequest.for_field("body", "must be a JSON object")
+            raise InvalidRequest.for_field("body", Message("must be a JSON object"))
         schemas.validate(schema_name, data)
         return data
 
@@ -116,7 +120,7 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         if not raw:
             return default
         if raw not in ("true", "false", "1", "0"):
-            raise InvalidRequest.for_field(name, f"must be true or false, got {raw!r}")
+            raise InvalidRequest.for_field(name, Message("must be true or false, got {raw!r}", raw=raw))
         return raw in ("true", "1")
 
     def read_query(
@@ -132,12 +136,16 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
                 continue
             if name in integers:
                 if not re.fullmatch(r"[+-]?\d{1,9}", raw.strip()):
-                    errors.append({"field": name, "message": f"must be an integer, got {raw!r}"})
+                    errors.append(
+                        {"field": name, "message": Message("must be an integer, got {raw!r}", raw=raw)}
+                    )
                     continue
                 query[name] = int(raw)
             elif name in booleans:
                 if raw.strip().lower() not in ("true", "false"):
-                    errors.append({"field": name, "message": f"must be true or false, got {raw!r}"})
+                    errors.append(
+                        {"field": name, "message": Message("must be true or false, got {raw!r}", raw=raw)}
+                    )
                     continue
                 query[name] = raw.strip().lower() == "true"
             else:
@@ -147,7 +155,10 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         except InvalidRequest as invalid:
             errors += invalid.errors
         if errors:
-            raise InvalidRequest("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+            summary = joined(
+                Message("{field}: {message}", field=e["field"], message=e["message"]) for e in errors
+            )
+            raise InvalidRequest(summary, errors=errors)
         return query
 
     def if_match(self) -> list[str] | None:
@@ -177,6 +188,11 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
 
     # -- output -------------------------------------------------------------------------
 
+    @property
+    def language(self) -> str:
+        """The caller's language for problem texts (`Accept-Language`; English without it)."""
+        return negotiate(self.request.headers.get("Accept-Language"))
+
     def write_json(self, data: Any, status: int = HTTPStatus.OK) -> None:
         self.set_status(status)
         self.finish(json.dumps(data, ensure_ascii=False))
@@ -189,10 +205,10 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             if isinstance(error, TooManyRequests):
                 self.set_header("Retry-After", str(error.retry_after))
         elif isinstance(error, HTTPError):
-            reason = error.reason or HTTPStatus(status_code).phrase
+            reason = error.reason or status_title(status_code)
             detail = error.log_message or reason
             if status_code == HTTPStatus.FORBIDDEN and not self.current_user:
-                detail = "authentication required: send a token (Authorization: Bearer <token>)"
+                detail = Message("authentication required: send a token (Authorization: Bearer <token>)")
             problem = {
                 "type": HTTPStatus(status_code).phrase.lower().replace(" ", "-"),
                 "title": reason,
@@ -201,16 +217,20 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
                 "message": detail,
             }
         else:
+            failed = Message("The server failed to handle this request; the error is in the server log.")
             problem = {
                 "type": "internal-error",
-                "title": "Internal Server Error",
+                "title": status_title(500),
                 "status": 500,
-                "detail": "The server failed to handle this request; the error is in the server log.",
-                "message": "The server failed to handle this request; the error is in the server log.",
+                "detail": failed,
+                "message": failed,
             }
         self.set_status(problem["status"])
         if problem["status"] == HTTPStatus.METHOD_NOT_ALLOWED:
             self.set_header("Allow", ", ".join(self.allowed_methods()))  # RFC 9110: a 405 names them
+        self.set_header("Content-Language", self.language)
+        self.add_header("Vary", "Accept-Language")
+        problem = translate_problem(problem, self.language)
         self.finish(json.dumps(problem, ensure_ascii=False), set_content_type=PROBLEM_JSON)
 
     def allowed_methods(self) -> list[str]:
@@ -242,4 +262,7 @@ class UnknownEndpointHandler(MindzieHandler):
         await super().prepare()
         if not self.current_user:
             raise web.HTTPError(403)
-        raise web.HTTPError(404, f"no such endpoint: {self.request.method} {self.request.path}")
+        raise web.HTTPError(
+            404,
+            Message("no such endpoint: {method} {path}", method=self.request.method, path=self.request.path),
+        )

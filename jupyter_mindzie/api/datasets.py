@@ -13,6 +13,7 @@ from jupyter_mindzie.api.views import dataset_view, page_view
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import InvalidRequest
 from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.i18n import Message
 
 if TYPE_CHECKING:
     from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
@@ -55,7 +56,7 @@ class DatasetCreateHandler(DatasetBaseHandler):
         content_type = self.request.headers.get("Content-Type", "")
         if not content_type.lower().startswith("multipart/form-data"):
             raise InvalidRequest.for_field(
-                "file", "send the dataset as multipart/form-data with a 'file' part"
+                "file", Message("send the dataset as multipart/form-data with a 'file' part")
             )
         data, filename = self.file_part()
         fields = {
@@ -66,23 +67,31 @@ class DatasetCreateHandler(DatasetBaseHandler):
         schemas.validate("dataset-upload", fields)
         row = await self.datasets.upload(scope, data, filename, fields.get("name"))
         self.set_header("Location", self.dataset_url(row))
-        self.write_json(dataset_view(row, row["column_types"]), status=HTTPStatus.CREATED)
+        view = dataset_view(row, row["column_types"], encoding=row["encoding"])
+        self.write_json(view, status=HTTPStatus.CREATED)
 
     def file_part(self) -> tuple[bytes, str]:
         """The one `file` part; a `file` field sent without a file name is taken as its content."""
         unknown = sorted(set(self.request.files) - {"file"})
         if unknown:
             raise InvalidRequest(
-                f"unknown file parts: {', '.join(unknown)}; send the dataset as the part 'file'",
+                Message(
+                    "unknown file parts: {names}; send the dataset as the part 'file'",
+                    names=", ".join(unknown),
+                ),
                 errors=[
-                    {"field": name, "message": "is not a known field (known: file, name)"} for name in unknown
+                    {
+                        "field": name,
+                        "message": Message("is not a known field (known: {known})", known="file, name"),
+                    }
+                    for name in unknown
                 ],
             )
         files = self.request.files.get("file") or []
         plain = self.request.body_arguments.get("file") or []
         if len(files) + len(plain) != 1:
             raise InvalidRequest.for_field(
-                "file", "is required: exactly one CSV or Parquet file part named 'file'"
+                "file", Message("is required: exactly one CSV or Parquet file part named 'file'")
             )
         if files:
             return files[0]["body"], files[0].get("filename") or ""
@@ -97,7 +106,8 @@ class DatasetHandler(DatasetBaseHandler):
     async def get(self, tenant_id: str, project_id: str, dataset_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         row = self.datasets.get(scope, parse_guid(dataset_id, "datasetId"))
-        self.write_json(dataset_view(row, self.datasets.column_types(row["dataset_id"])))
+        types = self.datasets.column_types(row["dataset_id"])
+        self.write_json(dataset_view(row, types, encoding=self.datasets.encoding(row)))
 
     @web.authenticated
     @authorized

@@ -86,8 +86,11 @@ def page_view(key: str, items: list[dict[str, Any]], total: int, page: int, page
     }
 
 
-def dataset_view(row: dict[str, Any], column_types: dict[str, str] | None = None) -> dict[str, Any]:
-    """A dataset; `columnTypes` (column → pandas dtype) when known, as single objects carry it."""
+def dataset_view(
+    row: dict[str, Any], column_types: dict[str, str] | None = None, *, encoding: str | None = None
+) -> dict[str, Any]:
+    """A dataset; `columnTypes` (column → pandas dtype) when known, as single objects carry it;
+    with it `encoding`, what a CSV was uploaded in (it is stored as UTF-8), null for Parquet."""
     view: dict[str, Any] = {
         "datasetId": row["dataset_id"],
         "tenantId": row["tenant_id"],
@@ -105,6 +108,7 @@ def dataset_view(row: dict[str, Any], column_types: dict[str, str] | None = None
     }
     if column_types is not None:
         view["columnTypes"] = {name: column_types.get(name, "object") for name in view["columns"]}
+        view["encoding"] = encoding
     return view
 
 

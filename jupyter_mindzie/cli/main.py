@@ -22,6 +22,7 @@ from pathlib import Path
 from jupyter_mindzie.cli import db, demo, remote, run
 from jupyter_mindzie.cli.errors import FAILED, INTERRUPTED, USAGE, CommandFailed, UsageError
 from jupyter_mindzie.cli.parser import PROG, Parser
+from jupyter_mindzie.i18n import Message, environment_language, translate
 
 COMMANDS = ("run", "list", "executions", "status", "results", "datasets", "db", "demo")
 
@@ -71,13 +72,16 @@ def run_command(argv: Sequence[str]) -> int:
     except CommandFailed as error:
         return _complain(options, error, FAILED)
     except KeyboardInterrupt:
-        print(f"{options.prog}: interrupted", file=sys.stderr)
+        print(f"{options.prog}: {translate(Message('interrupted'), environment_language())}", file=sys.stderr)
         return INTERRUPTED
 
 
 def _complain(options: argparse.Namespace, error: Exception, code: int) -> int:
-    message = " ".join(str(error).split())  # one line, whatever the message held
-    print(f"{options.prog}: error: {message}", file=sys.stderr)
+    language = environment_language()  # LANG, as gettext reads it
+    detail = translate(error.args[0], language) if error.args else str(error)
+    message = " ".join(str(detail).split())  # one line, whatever the message held
+    line = translate(Message("error: {message}", message=message), language)
+    print(f"{options.prog}: {line}", file=sys.stderr)
     return code
 
 

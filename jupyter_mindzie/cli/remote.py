@@ -17,6 +17,7 @@ from jupyter_mindzie.cli.output import page_lines, show, table
 from jupyter_mindzie.cli.parser import PROG, Parser
 from jupyter_mindzie.contract.enums import NOTEBOOK_STATUSES
 from jupyter_mindzie.errors import MindzieError
+from jupyter_mindzie.i18n import environment_language
 
 if TYPE_CHECKING:
     from jupyter_mindzie.cli.parser import Commands
@@ -101,7 +102,10 @@ def remote(options: argparse.Namespace) -> MindzieClient:
 
     if not (options.tenant and options.project):
         raise UsageError("give --tenant and --project (or set MINDZIE_TENANT and MINDZIE_PROJECT)")
-    return MindzieClient(options.url, options.tenant, options.project, options.token)
+    client = MindzieClient(options.url, options.tenant, options.project, options.token)
+    # the server's problems in the user's language (LANG); data, and so --json, never changes
+    client.session.headers["Accept-Language"] = environment_language()
+    return client
 
 
 def call(options: argparse.Namespace, request: Callable[[MindzieClient], Any]) -> Any:

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message, joined
 
 URN_PREFIX = "urn:jupyter-mindzie:api:"
 
@@ -68,8 +69,10 @@ def validate(name: str, instance: Any) -> None:
     problems: list[dict[str, str]] = []
     for error in errors:
         problems.extend(_describe(error))
-    summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems[:5])
-    raise InvalidRequest(f"The request is not valid. {summary}", errors=problems)
+    summary = joined(
+        Message("{field}: {message}", field=p["field"] or "body", message=p["message"]) for p in problems[:5]
+    )
+    raise InvalidRequest(Message("The request is not valid. {summary}", summary=summary), errors=problems)
 
 
 def _field(path: Any, leaf: str | None = None) -> str:
@@ -102,37 +105,62 @@ def _describe(error: ValidationError) -> list[dict[str, str]]:
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "required":
         missing = [name for name in rule if isinstance(value, dict) and name not in value]
-        return [{"field": _field(path, name), "message": "is required"} for name in missing]
+        return [{"field": _field(path, name), "message": Message("is required")} for name in missing]
     if kind == "additionalProperties":
         known = sorted(schema.get("properties", {}))
         extra = sorted(set(value) - set(known)) if isinstance(value, dict) else []
         return [
-            {"field": _field(path, name), "message": f"is not a known field (known: {', '.join(known)})"}
+            {
+                "field": _field(path, name),
+                "message": Message("is not a known field (known: {known})", known=", ".join(known)),
+            }
             for name in extra
         ]
+    message: str
     if kind == "type":
         wanted = rule if isinstance(rule, str) else " or ".join(rule)
-        message = f"must be {wanted}, got {_json_type(value)}"
+        message = Message("must be {wanted}, got {got}", wanted=wanted, got=_json_type(value))
     elif kind == "enum":
         allowed = ", ".join(json.dumps(v) if v is None else str(v) for v in rule)
-        message = f"must be one of: {allowed}; got {value!r}"
+        message = Message("must be one of: {allowed}; got {value!r}", allowed=allowed, value=value)
     elif kind == "pattern":
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        message = f"{schema.get('x-error', f'must match {rule}')}, got {shown}"
+        # the schema's own x-error texts are in the catalog too (see X_ERRORS)
+        rule_text = (
+            Message(schema["x-error"]) if "x-error" in schema else Message("must match {rule}", rule=rule)
+        )
+        message = Message("{rule}, got {shown}", rule=rule_text, shown=shown)
     elif kind == "minLength":
-        message = "must not be empty" if rule == 1 else f"must be at least {rule} characters"
+        message = (
+            Message("must not be empty")
+            if rule == 1
+            else Message("must be at least {rule} characters", rule=rule)
+        )
     elif kind == "maxLength":
-        message = f"must be at most {rule} characters"
+        message = Message("must be at most {rule} characters", rule=rule)
     elif kind == "minimum":
-        message = f"must be at least {rule}, got {value}"
+        message = Message("must be at least {rule}, got {value}", rule=rule, value=value)
     elif kind == "maximum":
-        message = f"must be at most {rule}, got {value}"
+        message = Message("must be at most {rule}, got {value}", rule=rule, value=value)
     elif kind == "exclusiveMinimum":
-        message = f"must be more than {rule}, got {value}"
+        message = Message("must be more than {rule}, got {value}", rule=rule, value=value)
     elif kind == "maxProperties":
-        message = f"must have at most {rule} entries"
+        message = Message("must have at most {rule} entries", rule=rule)
     elif kind == "maxItems":
-        message = f"must have at most {rule} items"
+        message = Message("must have at most {rule} items", rule=rule)
     else:
         message = error.message
     return [{"field": _field(path), "message": message}]
+
+
+# The `x-error` texts of schema/api, marked for extraction (a test keeps this list complete).
+X_ERRORS = (
+    Message("must be 1-64 letters, digits, '-' or '_' (an nbformat cell id)"),
+    Message("must be a GUID (8-4-4-4-12 hexadecimal digits) or empty"),
+    Message("must be a GUID (8-4-4-4-12 hexadecimal digits)"),
+    Message("must be a kernelspec name (letters, digits, '.', '_', '-')"),
+    Message("must be a package name, optionally with a version specifier (e.g. 'pandas>=2')"),
+    Message("must be a variable name (letters, digits, '_', not starting with a digit)"),
+    Message("must be an importable module name (e.g. 'process_mining_utils')"),
+    Message("must contain a visible character"),
+)

@@ -31,6 +31,7 @@ from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned
 from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.guids import new_guid
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
@@ -103,19 +104,24 @@ class MindzieEngine(LoggingConfigurable):
         """Queue an execution of the notebook as it is now; answer the seed's 202 body."""
         size = len(json.dumps(request.get("parameters") or {}))
         if size > self.max_parameters_bytes:
+            limit = self.max_parameters_bytes
             raise TooLarge(
-                f"the parameters are {size} bytes as JSON; the limit is {self.max_parameters_bytes}",
+                Message(
+                    "the parameters are {size} bytes as JSON; the limit is {limit}", size=size, limit=limit
+                ),
                 errors=[
                     {
                         "field": "parameters",
-                        "message": f"must be at most {self.max_parameters_bytes} bytes as JSON",
+                        "message": Message("must be at most {limit} bytes as JSON", limit=limit),
                     }
                 ],
             )
         waiting = [r for r in self._runs.values() if r.waiting and r.scope[:2] == scope[:2]]
         if len(waiting) >= self.max_queued_per_project:
             raise TooManyRequests(
-                f"this project already has {len(waiting)} executions waiting; try again later",
+                Message(
+                    "this project already has {count} executions waiting; try again later", count=len(waiting)
+                ),
                 retry_after=max(5, int(self.records.estimate_seconds(notebook_id) or 30)),
             )
         execution_id = new_guid()
@@ -232,7 +238,13 @@ class MindzieEngine(LoggingConfigurable):
         execution = self.records.get(scope, notebook_id, execution_id)
         run = self._runs.get(execution_id)
         if is_terminal(execution["status"]) or run is None:
-            raise ExecutionFinished(f"execution {execution_id} has already ended ({execution['status']})")
+            raise ExecutionFinished(
+                Message(
+                    "execution {execution_id} has already ended ({status})",
+                    execution_id=execution_id,
+                    status=execution["status"],
+                )
+            )
         if run.cancel_requested:  # a second cancel must not cut the first one's clean-up short
             return execution
         run.runner.cancel()

@@ -19,6 +19,7 @@ from jupyter_mindzie.contract.enums import PRIORITY_RANK
 from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.execution.runner import RunSpec
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.parameters import inject_parameters
 
 
@@ -57,7 +58,12 @@ async def plan_run(
     kernel_name = row["kernel_type"]
     language = await kernels.language(kernel_name)
     if language is None:
-        raise KernelUnavailable(f"the notebook's kernel {kernel_name!r} is not available on this server")
+        raise KernelUnavailable(
+            Message(
+                "the notebook's kernel {kernel_name!r} is not available on this server",
+                kernel_name=kernel_name,
+            )
+        )
     try:
         run_cells, skipped = cells_to_run(nb, request.get("executionMode", "all"), request.get("cellRange"))
     except CellRangeError as error:

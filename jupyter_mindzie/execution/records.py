@@ -14,6 +14,7 @@ from typing import Any
 from jupyter_mindzie import humanize
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.errors import ArtifactNotFound, ExecutionNotFound
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage.interface import Store
 
 
@@ -28,7 +29,11 @@ class ExecutionRecords:
         execution = self.store.find_execution(scope.tenant_id, scope.project_id, notebook_id, execution_id)
         if execution is None:
             raise ExecutionNotFound(
-                f"execution {execution_id} of notebook {notebook_id} was not found, or you have no access to it"
+                Message(
+                    "execution {execution_id} of notebook {notebook_id} was not found, or you have no access to it",
+                    execution_id=execution_id,
+                    notebook_id=notebook_id,
+                )
             )
         return execution
 
@@ -43,7 +48,11 @@ class ExecutionRecords:
         row = self.store.artifact(execution_id, name)
         path = self.artifacts_dir(execution_id) / name
         if row is None or not path.is_file():
-            raise ArtifactNotFound(f"execution {execution_id} has no artifact {name!r}")
+            raise ArtifactNotFound(
+                Message(
+                    "execution {execution_id} has no artifact {name!r}", execution_id=execution_id, name=name
+                )
+            )
         return row, path
 
     def history(self, notebook_id: str, *, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:

@@ -35,6 +35,7 @@ from jupyter_mindzie.errors import (
 )
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.guids import new_guid
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks import versions
 from jupyter_mindzie.notebooks.cells import TemplateCell
 from jupyter_mindzie.notebooks.documents import (
@@ -132,8 +133,17 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     def check_upload_size(self, size: int) -> None:
         if size > self.max_upload_size:
             raise TooLarge(
-                f"the upload is {size} bytes; the limit is {self.max_upload_size} bytes",
-                errors=[{"field": "file", "message": f"must be at most {self.max_upload_size} bytes"}],
+                Message(
+                    "the upload is {size} bytes; the limit is {limit} bytes",
+                    size=size,
+                    limit=self.max_upload_size,
+                ),
+                errors=[
+                    {
+                        "field": "file",
+                        "message": Message("must be at most {limit} bytes", limit=self.max_upload_size),
+                    }
+                ],
             )
 
     async def upload(
@@ -259,7 +269,13 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         row, _ = await self.get(scope, notebook_id)
         snapshot = self.store.get_version(notebook_id, version)
         if snapshot is None:
-            raise VersionNotFound(f"notebook {notebook_id} has no version {version}")
+            raise VersionNotFound(
+                Message(
+                    "notebook {notebook_id} has no version {version}",
+                    notebook_id=notebook_id,
+                    version=version,
+                )
+            )
         return row, nbformat.from_dict(json.loads(snapshot["content"])), snapshot
 
     def list_notebooks(self, scope: Scope, **filters: Any) -> tuple[list[dict[str, Any]], int]:
@@ -286,9 +302,17 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             row, nb = await self._load(scope, notebook_id)
             if if_match is not None and "*" not in if_match and row["version"] not in if_match:
                 raise PreconditionFailed(
-                    f"the notebook is at version {row['version']}, not {', '.join(if_match)}; "
-                    "read it again and retry",
-                    errors=[{"field": "If-Match", "message": f"current version is {row['version']}"}],
+                    Message(
+                        "the notebook is at version {version}, not {asked}; read it again and retry",
+                        version=row["version"],
+                        asked=", ".join(if_match),
+                    ),
+                    errors=[
+                        {
+                            "field": "If-Match",
+                            "message": Message("current version is {version}", version=row["version"]),
+                        }
+                    ],
                 )
             old = settings_of(row)
             new = copy.deepcopy(old)
@@ -337,7 +361,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 notebook_id, changes, version=version, expected_version=row["version"]
             ):
                 raise PreconditionFailed(
-                    "the notebook changed while it was being updated; read it again and retry"
+                    Message("the notebook changed while it was being updated; read it again and retry")
                 )
         warnings: list[dict[str, str]] = []
         if new["environment"] != old["environment"]:
@@ -354,7 +378,12 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         async with self._lock(notebook_id):
             row = self._row(scope, notebook_id)
             if row["status"] == "Running":
-                raise NotebookRunning(f"notebook {notebook_id} has a running execution; cancel it first")
+                raise NotebookRunning(
+                    Message(
+                        "notebook {notebook_id} has a running execution; cancel it first",
+                        notebook_id=notebook_id,
+                    )
+                )
             try:
                 await ensure_async(self.contents_manager.delete(row["path"]))
             except HTTPError as error:
@@ -386,5 +415,8 @@ def _stamp_of(model: dict[str, Any]) -> str:
 
 def _not_found(notebook_id: str) -> NotebookNotFound:
     return NotebookNotFound(
-        f"notebook {notebook_id} was not found in this project, or you have no access to it"
+        Message(
+            "notebook {notebook_id} was not found in this project, or you have no access to it",
+            notebook_id=notebook_id,
+        )
     )

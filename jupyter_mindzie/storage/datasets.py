@@ -12,6 +12,7 @@ is registered by the server after the run (`register_published`), with its linea
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import os
 import shutil
@@ -25,10 +26,12 @@ from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import iso_from_stamp, stamp
 from jupyter_mindzie.errors import DatasetNotFound, TooLarge
 from jupyter_mindzie.guids import new_guid
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
+    csv_as_utf8,
     detect_format,
     file_stem,
     inspect_table,
@@ -81,14 +84,26 @@ class MindzieDatasetLibrary(LoggingConfigurable):
     def check_upload_size(self, size: int) -> None:
         if size > self.max_upload_size:
             raise TooLarge(
-                f"the upload is {size} bytes; the limit is {self.max_upload_size} bytes",
-                errors=[{"field": "file", "message": f"must be at most {self.max_upload_size} bytes"}],
+                Message(
+                    "the upload is {size} bytes; the limit is {limit} bytes",
+                    size=size,
+                    limit=self.max_upload_size,
+                ),
+                errors=[
+                    {
+                        "field": "file",
+                        "message": Message("must be at most {limit} bytes", limit=self.max_upload_size),
+                    }
+                ],
             )
 
     async def upload(self, scope: Scope, data: bytes, filename: str, name: str | None) -> dict[str, Any]:
         """Store one CSV or Parquet file; returns its row plus `column_types` (not a store column)."""
         self.check_upload_size(len(data))
         fmt = detect_format(data, filename)
+        encoding = None
+        if fmt == "csv":  # stored as UTF-8 whatever it came in, so kernels read it one way
+            data, encoding = await asyncio.to_thread(csv_as_utf8, data)
         row: dict[str, Any] = {
             "dataset_id": new_guid(),
             "tenant_id": scope.tenant_id,
@@ -100,7 +115,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             "created_by": scope.username,
             "date_created": stamp(),
         }
-        meta = await asyncio.to_thread(self._write_folder, row, data)
+        meta = await asyncio.to_thread(self._write_folder, row, data, encoding)
         row.update(record_count=meta["recordCount"], columns=meta["columns"])
         try:
             self.store.insert_dataset(row)
@@ -108,7 +123,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             await asyncio.to_thread(self._remove_folder, row["dataset_id"])
             raise
         self.log.info("mindzie dataset %s (%s, %d rows) stored", row["dataset_id"], fmt, row["record_count"])
-        return {**row, "column_types": meta["columnTypes"]}
+        return {**row, "column_types": meta["columnTypes"], "encoding": encoding}
 
     async def register_published(
         self,
@@ -138,7 +153,8 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             "lineage": dict(source),
             "new_columns": list(new_columns),
         }
-        meta = await asyncio.to_thread(self._write_folder, row, path)
+        # a run's tables are written with a BOM, for Excel; datasets are kept as plain UTF-8
+        meta = await asyncio.to_thread(self._write_folder, row, path, "utf-8-sig")
         row.update(record_count=meta["recordCount"], columns=meta["columns"])
         try:
             self.store.insert_dataset(row)
@@ -153,14 +169,16 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         )
         return row
 
-    def _write_folder(self, row: dict[str, Any], data: bytes | Path) -> dict[str, Any]:
+    def _write_folder(
+        self, row: dict[str, Any], data: bytes | Path, encoding: str | None = None
+    ) -> dict[str, Any]:
         """Blocking: stage the file (bytes, or a file to copy) and meta.json in a hidden folder,
         then rename it into place."""
         staging = Path(self.datasets_dir) / f".staging-{row['dataset_id']}"
         staging.mkdir(parents=True)
         try:
             if isinstance(data, Path):
-                shutil.copyfile(data, staging / row["file"])
+                _copy_as_utf8(data, staging / row["file"])
             else:
                 (staging / row["file"]).write_bytes(data)
             info = inspect_table(staging / row["file"], row["format"])
@@ -174,6 +192,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
                 "columns": info.columns,
                 "columnTypes": info.column_types,
                 "recordCount": info.record_count,
+                "encoding": encoding,
                 "size": row["size"],
                 "dateCreated": iso_from_stamp(row["date_created"]),
             }
@@ -191,13 +210,26 @@ class MindzieDatasetLibrary(LoggingConfigurable):
     def get(self, scope: Scope, dataset_id: str) -> dict[str, Any]:
         row = self.store.get_dataset(scope.tenant_id, scope.project_id, dataset_id)
         if row is None:
-            raise DatasetNotFound(f"dataset {dataset_id} not found, or you have no access to it")
+            raise DatasetNotFound(
+                Message("dataset {dataset_id} not found, or you have no access to it", dataset_id=dataset_id)
+            )
         return row
 
     def list_datasets(
         self, scope: Scope, page: int = 1, page_size: int = 20
     ) -> tuple[list[dict[str, Any]], int]:
         return self.store.list_datasets(scope.tenant_id, scope.project_id, page=page, page_size=page_size)
+
+    def encoding(self, row: dict[str, Any]) -> str | None:
+        """The encoding the CSV was uploaded in (meta.json); older CSVs were UTF-8, Parquet has none."""
+        if row.get("format") != "csv":
+            return None
+        try:
+            meta = json.loads((self.folder(row["dataset_id"]) / META_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return "utf-8"
+        found = meta.get("encoding")
+        return found if isinstance(found, str) else "utf-8"
 
     def column_types(self, dataset_id: str) -> dict[str, str]:
         """From meta.json (a small file); empty when it cannot be read."""
@@ -222,3 +254,11 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         doomed = folder.with_name(f".deleted-{dataset_id}")
         os.replace(folder, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _copy_as_utf8(source: Path, target: Path) -> None:
+    """Copy a UTF-8 file in chunks, leaving out a byte-order mark at its start."""
+    with source.open("rb") as reading, target.open("wb") as writing:
+        head = reading.read(len(codecs.BOM_UTF8))
+        writing.write(head if head != codecs.BOM_UTF8 else b"")
+        shutil.copyfileobj(reading, writing, 1 << 20)

@@ -1,4 +1,4 @@
-"""Uploaded tables: tell CSV from Parquet and read their columns and row count.
+"""Uploaded tables: tell CSV from Parquet, bring CSV text to UTF-8, read columns and row count.
 
 Pure and blocking (pandas and pyarrow are imported here lazily, the server itself never needs
 them): callers run `inspect_table` off the event loop. Every unreadable file is an
@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message
 
 FIELD = "file"
 PARQUET_MAGIC = b"PAR1"
@@ -19,6 +20,10 @@ PARQUET_SUFFIXES = frozenset({".parquet", ".parq", ".pq"})
 FORMAT_FILES = {"csv": "data.csv", "parquet": "data.parquet"}
 _CSV_CHUNK_ROWS = 200_000
 _SNIFF_BYTES = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# What Excel and friends save CSV as, tried in this order; a BOM decides before any guess.
+CSV_ENCODINGS = ("utf-8-sig", "utf-16", "utf-8", "cp932")
 
 
 class TableInfo(NamedTuple):
@@ -31,6 +36,7 @@ class TableInfo(NamedTuple):
 
 
 def bad_file(message: str) -> InvalidRequest:
+    """A 400 naming the upload's form field."""
     return InvalidRequest.for_field(FIELD, message)
 
 
@@ -43,17 +49,60 @@ def file_stem(filename: str) -> str:
 def detect_format(data: bytes, filename: str) -> str:
     """`csv` or `parquet`: Parquet's magic bytes win over the name; otherwise the extension decides."""
     if not data:
-        raise bad_file("is empty; upload a CSV or Parquet file with a header row")
+        raise bad_file(Message("is empty; upload a CSV or Parquet file with a header row"))
     suffix = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
     if data[:4] == PARQUET_MAGIC and data[-4:] == PARQUET_MAGIC:
         return "parquet"
     if suffix in PARQUET_SUFFIXES:
-        raise bad_file(f"is named {suffix} but is not a Parquet file (no PAR1 magic bytes)")
+        raise bad_file(
+            Message("is named {suffix} but is not a Parquet file (no PAR1 magic bytes)", suffix=suffix)
+        )
     if suffix and suffix not in CSV_SUFFIXES:
-        raise bad_file(f"must be a CSV (.csv) or Parquet (.parquet) file, got {suffix}")
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        raise bad_file("is binary, not CSV text; upload UTF-8 CSV or Parquet")
+        raise bad_file(
+            Message("must be a CSV (.csv) or Parquet (.parquet) file, got {suffix}", suffix=suffix)
+        )
+    if b"\x00" in data[:_SNIFF_BYTES] and not data.startswith(UTF16_BOMS):
+        raise bad_file(Message("is binary, not CSV text; upload UTF-8 CSV or Parquet"))
     return "csv"
+
+
+def csv_as_utf8(data: bytes) -> tuple[bytes, str]:
+    """The CSV's text as UTF-8 (no BOM) and the encoding it was read in (one of CSV_ENCODINGS).
+
+    A BOM names UTF-8 or UTF-16; without one, strict UTF-8 is tried before cp932 (Japanese
+    Excel's "CSV"), because UTF-8 text of any length almost never decodes as cp932 by chance,
+    while the reverse often would. Bytes that are neither are refused, never guessed at.
+    """
+    if data.startswith(UTF8_BOM):
+        candidates: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith(UTF16_BOMS):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "cp932")
+    first_error: UnicodeDecodeError | None = None
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as error:
+            first_error = first_error or error
+            continue
+        return (data if encoding == "utf-8" else text.encode("utf-8")), encoding
+    assert first_error is not None
+    if candidates == ("utf-8", "cp932"):
+        raise bad_file(
+            Message(
+                "is not UTF-8, UTF-16 (with a BOM) or Shift-JIS (cp932) text (byte {position}); "
+                "save the CSV as UTF-8",
+                position=first_error.start,
+            )
+        )
+    raise bad_file(
+        Message(
+            "starts with a {encoding} byte order mark but is not {encoding} text (byte {position})",
+            encoding=candidates[0].removesuffix("-sig").upper(),
+            position=first_error.start,
+        )
+    )
 
 
 def inspect_table(path: Path, fmt: str) -> TableInfo:
@@ -77,13 +126,15 @@ def _inspect_csv(path: Path) -> TableInfo:
                 for column, dtype in zip(columns, chunk.dtypes, strict=False):
                     types[column] = _merge_dtypes(types.get(column), str(dtype))
     except pd.errors.EmptyDataError:
-        raise bad_file("has no columns: the first line must be a header row") from None
+        raise bad_file(Message("has no columns: the first line must be a header row")) from None
     except UnicodeDecodeError as error:
-        raise bad_file(f"is not UTF-8 text (byte {error.start}); save the CSV as UTF-8") from None
+        raise bad_file(
+            Message("is not UTF-8 text (byte {position}); save the CSV as UTF-8", position=error.start)
+        ) from None
     except (pd.errors.ParserError, ValueError, OverflowError) as error:
-        raise bad_file(f"is not a readable CSV file: {_first_line(error)}") from None
+        raise bad_file(Message("is not a readable CSV file: {reason}", reason=_first_line(error))) from None
     if not columns:
-        raise bad_file("has no columns: the first line must be a header row")
+        raise bad_file(Message("has no columns: the first line must be a header row"))
     return TableInfo("csv", columns, {c: types.get(c, "object") for c in columns}, count)
 
 
@@ -107,10 +158,12 @@ def _inspect_parquet(path: Path) -> TableInfo:
             # an empty table through pandas gives the columns pandas.read_parquet will give
             frame = parquet.schema_arrow.empty_table().to_pandas()
     except (pa.lib.ArrowException, ValueError, OSError, TypeError) as error:
-        raise bad_file(f"is not a readable Parquet file: {_first_line(error)}") from None
+        raise bad_file(
+            Message("is not a readable Parquet file: {reason}", reason=_first_line(error))
+        ) from None
     columns = [str(c) for c in frame.columns]
     if not columns:
-        raise bad_file("has no columns")
+        raise bad_file(Message("has no columns"))
     return TableInfo("parquet", columns, {str(c): str(t) for c, t in frame.dtypes.items()}, int(count))
 
 

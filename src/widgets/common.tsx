@@ -10,7 +10,32 @@ import {
 import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
+import { formatLocale } from '../format';
 import { MindzieRequestError, errorMessage } from '../request';
+
+/**
+ * A status as people read it ("実行中" for `Running`); the value itself never changes.
+ */
+export function statusLabel(status: string): string {
+  const { trans } = formatLocale();
+  const labels: Record<string, string> = {
+    Ready: trans._p('notebook status', 'Ready'),
+    Running: trans._p('status', 'Running'),
+    Error: trans._p('status', 'Error'),
+    Kernel_Dead: trans._p('notebook status', 'Kernel dead'),
+    Completed: trans._p('status', 'Completed'),
+    Cancelled: trans._p('status', 'Cancelled'),
+    Queued: trans._p('execution phase', 'Queued'),
+    Starting: trans._p('execution phase', 'Starting'),
+    Executing: trans._p('execution phase', 'Executing'),
+    Finishing: trans._p('execution phase', 'Finishing'),
+    Success: trans._p('cell status', 'Success'),
+    Skipped: trans._p('cell status', 'Skipped'),
+    Pending: trans._p('cell status', 'Pending'),
+    Unknown: trans._p('status', 'Unknown')
+  };
+  return labels[status] ?? status.replace('_', ' ');
+}
 
 /**
  * Re-render the component whenever `signal` fires.
@@ -38,13 +63,14 @@ export function StatusBadge(props: {
   title?: string;
 }): JSX.Element {
   const status = props.status || 'Unknown';
+  const label = statusLabel(status);
   return (
     <span
       className={`jp-mindzie-Badge jp-mindzie-Badge-${status.replace(/[^A-Za-z_]/g, '')}`}
       data-status={status}
-      title={props.title ?? status.replace('_', ' ')}
+      title={props.title ?? label}
     >
-      {props.label ?? status.replace('_', ' ')}
+      {props.label ?? label}
     </span>
   );
 }
@@ -58,6 +84,7 @@ export function ProgressBar(props: {
   label?: string;
 }): JSX.Element {
   const percent = Math.max(0, Math.min(100, Math.round(props.percent)));
+  const { trans, language } = formatLocale();
   return (
     <div
       className="jp-mindzie-Progress"
@@ -67,7 +94,7 @@ export function ProgressBar(props: {
       aria-valuemin={0}
       aria-valuemax={100}
       aria-valuenow={percent}
-      aria-label={props.label ?? 'Progress'}
+      aria-label={props.label ?? trans.__('Progress')}
     >
       <div className="jp-mindzie-Progress-track">
         <div
@@ -75,7 +102,11 @@ export function ProgressBar(props: {
           style={{ width: `${percent}%` }}
         />
       </div>
-      <span className="jp-mindzie-Progress-text">{percent}%</span>
+      <span className="jp-mindzie-Progress-text">
+        {new Intl.NumberFormat(language, {
+          style: 'percent'
+        }).format(percent / 100)}
+      </span>
     </div>
   );
 }
@@ -90,12 +121,18 @@ export function ErrorBox(props: {
   compact?: boolean;
 }): JSX.Element {
   const { error } = props;
+  const { trans } = formatLocale();
   const problem = error instanceof MindzieRequestError ? error.problem : null;
   const title =
     props.title ??
     (error instanceof MindzieRequestError
-      ? `${error.status} ${problem?.title ?? 'Error'}`
-      : 'Cannot reach the mindzie server');
+      ? trans._p(
+          'HTTP status and problem title',
+          '%1 %2',
+          error.status,
+          problem?.title ?? trans.__('Error')
+        )
+      : trans.__('Cannot reach the mindzie server'));
   const fields = problem?.errors ?? [];
   return (
     <div
@@ -119,7 +156,7 @@ export function ErrorBox(props: {
           className="jp-mindzie-LinkButton"
           onClick={() => props.onRetry?.()}
         >
-          Try again
+          {trans.__('Try again')}
         </button>
       )}
     </div>
@@ -242,11 +279,12 @@ export function Tabs<T extends string>(props: {
  * A spinning indicator for work in progress.
  */
 export function Spinner(props: { label?: string }): JSX.Element {
+  const { trans } = formatLocale();
   return (
     <span
       className="jp-mindzie-Spinner"
       role="status"
-      aria-label={props.label ?? 'Loading'}
+      aria-label={props.label ?? trans.__('Loading')}
     >
       <span className="jp-mindzie-Spinner-dot" />
       {props.label && (

@@ -15,10 +15,11 @@ import { IPanelProps } from './panel';
 
 export function DatasetList(props: IPanelProps): JSX.Element {
   const { model, commands } = props;
+  const { trans } = model;
   const datasets = model.datasets;
   return (
     <Section
-      title="Datasets"
+      title={trans.__('Datasets')}
       count={datasets.data?.length}
       testId="mindzie-datasets"
       actions={
@@ -26,7 +27,7 @@ export function DatasetList(props: IPanelProps): JSX.Element {
           {datasets.loading && <Spinner />}
           <IconButton
             icon={fileUploadIcon}
-            title="Upload a dataset (CSV or Parquet)…"
+            title={trans.__('Upload a dataset (CSV or Parquet)…')}
             testId="mindzie-upload-dataset"
             onClick={() => void commands.execute(CommandIDs.uploadDataset)}
           />
@@ -49,12 +50,13 @@ export function DatasetList(props: IPanelProps): JSX.Element {
               className="jp-mod-styled jp-mindzie-Button"
               onClick={() => void commands.execute(CommandIDs.uploadDataset)}
             >
-              Upload a dataset…
+              {trans.__('Upload a dataset…')}
             </button>
           }
         >
-          No datasets yet. Upload an event log (CSV or Parquet) to bind it to
-          notebooks.
+          {trans.__(
+            'No datasets yet. Upload an event log (CSV or Parquet) to bind it to notebooks.'
+          )}
         </EmptyState>
       ) : null}
       {datasets.data?.length ? (
@@ -65,7 +67,12 @@ export function DatasetList(props: IPanelProps): JSX.Element {
               className="jp-mindzie-ListItem jp-mindzie-DatasetItem"
               data-testid="mindzie-dataset-item"
               data-dataset-id={dataset.datasetId}
-              title={`${dataset.name}\nColumns: ${dataset.columns.join(', ')}\nId: ${dataset.datasetId}`}
+              title={trans.__(
+                '%1\nColumns: %2\nId: %3',
+                dataset.name,
+                dataset.columns.join(', '),
+                dataset.datasetId
+              )}
             >
               <spreadsheetIcon.react
                 tag="span"
@@ -78,19 +85,26 @@ export function DatasetList(props: IPanelProps): JSX.Element {
                   </span>
                 </div>
                 <div className="jp-mindzie-ListItem-meta">
-                  {formatCount(dataset.recordCount)} rows ·{' '}
-                  {dataset.columns.length} columns ·{' '}
-                  {dataset.format.toUpperCase()}
-                  {dataset.size !== undefined
-                    ? ` · ${formatBytes(dataset.size)}`
-                    : ''}{' '}
-                  · {timeAgo(dataset.dateCreated)}
+                  {trans._p(
+                    'dataset facts: rows, columns, format, size, age',
+                    '%1 · %2 · %3 · %4 · %5',
+                    trans._n(
+                      '%2 row',
+                      '%2 rows',
+                      dataset.recordCount,
+                      formatCount(dataset.recordCount)
+                    ),
+                    trans._n('%1 column', '%1 columns', dataset.columns.length),
+                    dataset.format.toUpperCase(),
+                    formatBytes(dataset.size),
+                    timeAgo(dataset.dateCreated)
+                  )}
                 </div>
               </div>
               <div className="jp-mindzie-ListItem-actions">
                 <IconButton
                   icon={deleteIcon}
-                  title="Delete…"
+                  title={trans.__('Delete…')}
                   testId="mindzie-delete-dataset"
                   onClick={() =>
                     void commands.execute(CommandIDs.deleteDataset, {

@@ -5,6 +5,7 @@
  * user typed is lost and no failure goes unseen.
  */
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { OUTPUT_FORMATS } from '../contract';
@@ -15,6 +16,7 @@ import {
   NotebookTemplate,
   OutputFormat
 } from '../tokens';
+import { formatBytes, formatCount, formatLocale } from '../format';
 import { ErrorBox, Select } from './common';
 
 /**
@@ -75,6 +77,7 @@ export async function showFormDialog<V, R>(options: {
   validate?: (values: V) => string | null;
   submit: (values: V) => Promise<R>;
 }): Promise<R | null> {
+  const { trans } = formatLocale();
   let values = options.initial;
   let error: unknown = null;
   for (;;) {
@@ -83,7 +86,7 @@ export async function showFormDialog<V, R>(options: {
       title: options.title,
       body,
       buttons: [
-        Dialog.cancelButton(),
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
         Dialog.okButton({ label: options.acceptLabel })
       ],
       focusNodeSelector: 'input, select'
@@ -111,12 +114,17 @@ export async function confirmDialog(options: {
   title: string;
   body: string;
   acceptLabel: string;
+  /**
+   * Our strings; JupyterLab's language by default.
+   */
+  trans?: TranslationBundle;
 }): Promise<boolean> {
+  const trans = options.trans ?? formatLocale().trans;
   const result = await showDialog({
     title: options.title,
     body: options.body,
     buttons: [
-      Dialog.cancelButton(),
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
       Dialog.warnButton({ label: options.acceptLabel })
     ]
   });
@@ -191,6 +199,7 @@ export function DatasetSelect(props: {
   id?: string;
 }): JSX.Element {
   const known = props.datasets.some(d => d.datasetId === props.value);
+  const { trans } = formatLocale();
   return (
     <Select
       id={props.id}
@@ -198,25 +207,37 @@ export function DatasetSelect(props: {
       data-testid={props.testId}
       onChange={event => props.onChange(event.target.value || null)}
     >
-      <option value="">{props.noneLabel ?? 'None'}</option>
+      <option value="">{props.noneLabel ?? trans.__('None')}</option>
       {props.value && !known && (
-        <option value={props.value}>Unknown dataset {props.value}</option>
+        <option value={props.value}>
+          {trans.__('Unknown dataset %1', props.value)}
+        </option>
       )}
       {props.datasets.map(dataset => (
         <option key={dataset.datasetId} value={dataset.datasetId}>
-          {dataset.name} ({dataset.recordCount.toLocaleString()} rows)
+          {trans._n(
+            '%2 (%3 row)',
+            '%2 (%3 rows)',
+            dataset.recordCount,
+            dataset.name,
+            formatCount(dataset.recordCount)
+          )}
         </option>
       ))}
     </Select>
   );
 }
 
-export const OUTPUT_FORMAT_LABELS: Record<OutputFormat, string> = {
-  enriched_dataframe: 'Enriched dataframe',
-  csv: 'CSV',
-  parquet: 'Parquet',
-  json: 'JSON'
-};
+export function outputFormatLabel(format: OutputFormat): string {
+  const { trans } = formatLocale();
+  const labels: Record<OutputFormat, string> = {
+    enriched_dataframe: trans.__('Enriched dataframe'),
+    csv: 'CSV',
+    parquet: 'Parquet',
+    json: 'JSON'
+  };
+  return labels[format];
+}
 
 /**
  * A select of the output formats.
@@ -236,7 +257,7 @@ export function OutputFormatSelect(props: {
     >
       {OUTPUT_FORMATS.map(format => (
         <option key={format} value={format}>
-          {OUTPUT_FORMAT_LABELS[format]}
+          {outputFormatLabel(format)}
         </option>
       ))}
     </Select>
@@ -262,7 +283,7 @@ function FileInput(props: {
       />
       {props.file && (
         <span className="jp-mindzie-FileInput-size" title={props.file.name}>
-          {props.file.name} · {(props.file.size / 1024).toFixed(1)} KB
+          {props.file.name} · {formatBytes(props.file.size)}
         </span>
       )}
     </div>
@@ -301,24 +322,25 @@ export function addProjectDialog(options: {
   submit: (project: IProjectRef) => Promise<IProjectRef>;
 }): Promise<IProjectRef | null> {
   const tenants = options.tenants === '*' ? null : options.tenants;
+  const { trans } = formatLocale();
   const initial = {
     tenantId:
       options.suggestedTenant ?? (tenants && tenants.length ? tenants[0] : ''),
     projectId: newGuid()
   };
   return showFormDialog({
-    title: 'Open a mindzie project',
-    acceptLabel: 'Open',
+    title: trans.__('Open a mindzie project'),
+    acceptLabel: trans.__('Open'),
     initial,
     testId: 'mindzie-add-project-dialog',
     render: (values, set) => (
       <>
         <p className="jp-mindzie-Form-intro">
-          Projects are named by their tenant and project ids (GUIDs). A project
-          you open here is kept in this browser; it shows on the server once it
-          holds a notebook or a dataset.
+          {trans.__(
+            'Projects are named by their tenant and project ids (GUIDs). A project you open here is kept in this browser; it shows on the server once it holds a notebook or a dataset.'
+          )}
         </p>
-        <Field label="Tenant" htmlFor="jp-mindzie-tenant">
+        <Field label={trans.__('Tenant')} htmlFor="jp-mindzie-tenant">
           {tenants ? (
             <Select
               id="jp-mindzie-tenant"
@@ -346,12 +368,12 @@ export function addProjectDialog(options: {
                 className="jp-mindzie-LinkButton"
                 onClick={() => set({ tenantId: newGuid() })}
               >
-                New
+                {trans.__('New')}
               </button>
             </div>
           )}
         </Field>
-        <Field label="Project" htmlFor="jp-mindzie-project">
+        <Field label={trans.__('Project')} htmlFor="jp-mindzie-project">
           <div className="jp-mindzie-InputRow">
             <input
               id="jp-mindzie-project"
@@ -364,7 +386,7 @@ export function addProjectDialog(options: {
               className="jp-mindzie-LinkButton"
               onClick={() => set({ projectId: newGuid() })}
             >
-              New
+              {trans.__('New')}
             </button>
           </div>
         </Field>
@@ -372,10 +394,14 @@ export function addProjectDialog(options: {
     ),
     validate: values => {
       if (!isGuid(values.tenantId)) {
-        return 'The tenant must be a GUID (8-4-4-4-12 hexadecimal digits).';
+        return trans.__(
+          'The tenant must be a GUID (8-4-4-4-12 hexadecimal digits).'
+        );
       }
       if (!isGuid(values.projectId)) {
-        return 'The project must be a GUID (8-4-4-4-12 hexadecimal digits).';
+        return trans.__(
+          'The project must be a GUID (8-4-4-4-12 hexadecimal digits).'
+        );
       }
       return null;
     },
@@ -405,6 +431,7 @@ export function createNotebookDialog<R>(options: {
   kernels: Array<{ name: string; displayName: string }>;
   submit: (values: INewNotebookValues) => Promise<R>;
 }): Promise<R | null> {
+  const { trans } = formatLocale();
   const kernels = options.kernels.length
     ? options.kernels
     : [{ name: 'python3', displayName: 'Python 3' }];
@@ -420,38 +447,43 @@ export function createNotebookDialog<R>(options: {
     outputFormat: 'enriched_dataframe'
   };
   return showFormDialog({
-    title: 'New mindzie notebook',
-    acceptLabel: 'Create',
+    title: trans.__('New mindzie notebook'),
+    acceptLabel: trans.__('Create'),
     initial,
     testId: 'mindzie-create-dialog',
     render: (values, set) => (
       <>
-        <Field label="Name" htmlFor="jp-mindzie-nb-name">
+        <Field label={trans.__('Name')} htmlFor="jp-mindzie-nb-name">
           <input
             id="jp-mindzie-nb-name"
             className="jp-mod-styled jp-mindzie-Input"
             value={values.notebookName}
-            placeholder="Loan applications: cycle times"
+            placeholder={trans.__('Loan applications: cycle times')}
             data-testid="mindzie-notebook-name"
             onChange={event => set({ notebookName: event.target.value })}
           />
         </Field>
-        <Field label="Description" htmlFor="jp-mindzie-nb-description">
+        <Field
+          label={trans.__('Description')}
+          htmlFor="jp-mindzie-nb-description"
+        >
           <input
             id="jp-mindzie-nb-description"
             className="jp-mod-styled jp-mindzie-Input"
             value={values.notebookDescription}
-            placeholder="Optional"
+            placeholder={trans.__('Optional')}
             onChange={event => set({ notebookDescription: event.target.value })}
           />
         </Field>
         <Field
-          label="Template"
+          label={trans.__('Template')}
           htmlFor="jp-mindzie-nb-template"
           hint={
             values.template === 'process_mining_starter'
-              ? 'Cycle times, bottlenecks, an enriched event log and a plot, ready to run.'
-              : 'Only a parameters cell.'
+              ? trans.__(
+                  'Cycle times, bottlenecks, an enriched event log and a plot, ready to run.'
+                )
+              : trans.__('Only a parameters cell.')
           }
         >
           <Select
@@ -463,12 +495,12 @@ export function createNotebookDialog<R>(options: {
             }
           >
             <option value="process_mining_starter">
-              Process mining starter
+              {trans.__('Process mining starter')}
             </option>
-            <option value="blank">Blank</option>
+            <option value="blank">{trans.__('Blank')}</option>
           </Select>
         </Field>
-        <Field label="Kernel" htmlFor="jp-mindzie-nb-kernel">
+        <Field label={trans.__('Kernel')} htmlFor="jp-mindzie-nb-kernel">
           <Select
             id="jp-mindzie-nb-kernel"
             value={values.kernelType}
@@ -482,12 +514,16 @@ export function createNotebookDialog<R>(options: {
           </Select>
         </Field>
         <Field
-          label="Dataset"
+          label={trans.__('Dataset')}
           htmlFor="jp-mindzie-nb-dataset"
           hint={
             options.datasets.length
-              ? 'The event log the notebook analyses (its dataset_id parameter).'
-              : 'No datasets in this project yet: upload one from the panel first, or bind one later.'
+              ? trans.__(
+                  'The event log the notebook analyses (its dataset_id parameter).'
+                )
+              : trans.__(
+                  'No datasets in this project yet: upload one from the panel first, or bind one later.'
+                )
           }
         >
           <DatasetSelect
@@ -498,7 +534,7 @@ export function createNotebookDialog<R>(options: {
             onChange={datasetBinding => set({ datasetBinding })}
           />
         </Field>
-        <Field label="Output format" htmlFor="jp-mindzie-nb-format">
+        <Field label={trans.__('Output format')} htmlFor="jp-mindzie-nb-format">
           <OutputFormatSelect
             id="jp-mindzie-nb-format"
             value={values.outputFormat}
@@ -506,14 +542,16 @@ export function createNotebookDialog<R>(options: {
           />
         </Field>
         <Checkbox
-          label="Enrichment mode (publish enriched data back to mindzie)"
+          label={trans.__(
+            'Enrichment mode (publish enriched data back to mindzie)'
+          )}
           checked={values.enrichmentMode}
           onChange={enrichmentMode => set({ enrichmentMode })}
         />
       </>
     ),
     validate: values =>
-      values.notebookName.trim() ? null : 'Give the notebook a name.',
+      values.notebookName.trim() ? null : trans.__('Give the notebook a name.'),
     submit: options.submit
   });
 }
@@ -532,9 +570,10 @@ export function uploadNotebookDialog<R>(options: {
   datasets: IDataset[];
   submit: (values: IUploadNotebookValues & { file: File }) => Promise<R>;
 }): Promise<R | null> {
+  const { trans } = formatLocale();
   return showFormDialog<IUploadNotebookValues, R>({
-    title: 'Upload a notebook to mindzie',
-    acceptLabel: 'Upload',
+    title: trans.__('Upload a notebook to mindzie'),
+    acceptLabel: trans.__('Upload'),
     initial: {
       file: null,
       notebookName: '',
@@ -544,7 +583,7 @@ export function uploadNotebookDialog<R>(options: {
     testId: 'mindzie-upload-notebook-dialog',
     render: (values, set) => (
       <>
-        <Field label="Notebook file (.ipynb)">
+        <Field label={trans.__('Notebook file (.ipynb)')}>
           <FileInput
             accept=".ipynb,application/x-ipynb+json"
             file={values.file}
@@ -558,16 +597,16 @@ export function uploadNotebookDialog<R>(options: {
             }
           />
         </Field>
-        <Field label="Name" htmlFor="jp-mindzie-upload-name">
+        <Field label={trans.__('Name')} htmlFor="jp-mindzie-upload-name">
           <input
             id="jp-mindzie-upload-name"
             className="jp-mod-styled jp-mindzie-Input"
             value={values.notebookName}
-            placeholder="The file's name"
+            placeholder={trans.__("The file's name")}
             onChange={event => set({ notebookName: event.target.value })}
           />
         </Field>
-        <Field label="Dataset" htmlFor="jp-mindzie-upload-dataset">
+        <Field label={trans.__('Dataset')} htmlFor="jp-mindzie-upload-dataset">
           <DatasetSelect
             id="jp-mindzie-upload-dataset"
             datasets={options.datasets}
@@ -576,14 +615,14 @@ export function uploadNotebookDialog<R>(options: {
           />
         </Field>
         <Checkbox
-          label="Enrichment mode"
+          label={trans.__('Enrichment mode')}
           checked={values.enrichmentMode}
           onChange={enrichmentMode => set({ enrichmentMode })}
         />
       </>
     ),
     validate: values =>
-      values.file ? null : 'Choose a notebook file (.ipynb).',
+      values.file ? null : trans.__('Choose a notebook file (.ipynb).'),
     submit: values => options.submit({ ...values, file: values.file! })
   });
 }
@@ -599,18 +638,20 @@ export interface IUploadDatasetValues {
 export function uploadDatasetDialog<R>(options: {
   submit: (values: { file: File; name: string }) => Promise<R>;
 }): Promise<R | null> {
+  const { trans } = formatLocale();
   return showFormDialog<IUploadDatasetValues, R>({
-    title: 'Upload a dataset',
-    acceptLabel: 'Upload',
+    title: trans.__('Upload a dataset'),
+    acceptLabel: trans.__('Upload'),
     initial: { file: null, name: '' },
     testId: 'mindzie-upload-dataset-dialog',
     render: (values, set) => (
       <>
         <p className="jp-mindzie-Form-intro">
-          An event log as CSV (UTF-8, with a header row) or Parquet: typically
-          one row per event with a case id, an activity and a timestamp.
+          {trans.__(
+            'An event log as CSV (UTF-8, UTF-16 or Shift-JIS, with a header row) or Parquet: typically one row per event with a case id, an activity and a timestamp.'
+          )}
         </p>
-        <Field label="File (.csv or .parquet)">
+        <Field label={trans.__('File (.csv or .parquet)')}>
           <FileInput
             accept=".csv,.txt,.parquet,.parq,.pq,text/csv"
             file={values.file}
@@ -623,19 +664,20 @@ export function uploadDatasetDialog<R>(options: {
             }
           />
         </Field>
-        <Field label="Name" htmlFor="jp-mindzie-dataset-name">
+        <Field label={trans.__('Name')} htmlFor="jp-mindzie-dataset-name">
           <input
             id="jp-mindzie-dataset-name"
             className="jp-mod-styled jp-mindzie-Input"
             value={values.name}
-            placeholder="The file's name"
+            placeholder={trans.__("The file's name")}
             data-testid="mindzie-upload-dataset-name"
             onChange={event => set({ name: event.target.value })}
           />
         </Field>
       </>
     ),
-    validate: values => (values.file ? null : 'Choose a CSV or Parquet file.'),
+    validate: values =>
+      values.file ? null : trans.__('Choose a CSV or Parquet file.'),
     submit: values => options.submit({ file: values.file!, name: values.name })
   });
 }

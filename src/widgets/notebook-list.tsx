@@ -14,7 +14,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commands';
 import { NOTEBOOK_STATUSES } from '../contract';
-import { timeAgo } from '../format';
+import { formatLocale, timeAgo } from '../format';
 import { INotebookListItem, NotebookStatus } from '../tokens';
 import {
   EmptyState,
@@ -23,12 +23,14 @@ import {
   Section,
   Select,
   Spinner,
-  StatusBadge
+  StatusBadge,
+  statusLabel
 } from './common';
 import { IPanelProps } from './panel';
 
 export function NotebookList(props: IPanelProps): JSX.Element {
   const { model, commands } = props;
+  const { trans } = model;
   const list = model.notebooks;
   const query = model.query;
   const data = list.data;
@@ -39,7 +41,7 @@ export function NotebookList(props: IPanelProps): JSX.Element {
 
   return (
     <Section
-      title="Notebooks"
+      title={trans.__('Notebooks')}
       count={data?.totalCount}
       testId="mindzie-notebooks"
       actions={
@@ -47,13 +49,13 @@ export function NotebookList(props: IPanelProps): JSX.Element {
           {list.loading && <Spinner />}
           <IconButton
             icon={addIcon}
-            title="New notebook…"
+            title={trans.__('New notebook…')}
             testId="mindzie-create-notebook"
             onClick={() => void commands.execute(CommandIDs.createNotebook)}
           />
           <IconButton
             icon={fileUploadIcon}
-            title="Upload a notebook (.ipynb)…"
+            title={trans.__('Upload a notebook (.ipynb)…')}
             testId="mindzie-upload-notebook"
             onClick={() => void commands.execute(CommandIDs.uploadNotebook)}
           />
@@ -65,7 +67,7 @@ export function NotebookList(props: IPanelProps): JSX.Element {
         data-testid="mindzie-notebook-filters"
       >
         <Select
-          aria-label="Filter by status"
+          aria-label={trans.__('Filter by status')}
           data-testid="mindzie-filter-status"
           value={query.status ?? ''}
           onChange={event =>
@@ -76,15 +78,15 @@ export function NotebookList(props: IPanelProps): JSX.Element {
             })
           }
         >
-          <option value="">Any status</option>
+          <option value="">{trans.__('Any status')}</option>
           {NOTEBOOK_STATUSES.map(status => (
             <option key={status} value={status}>
-              {status.replace('_', ' ')}
+              {statusLabel(status)}
             </option>
           ))}
         </Select>
         <Select
-          aria-label="Filter by enrichment mode"
+          aria-label={trans.__('Filter by enrichment mode')}
           data-testid="mindzie-filter-enrichment"
           value={
             query.enrichmentMode === undefined
@@ -101,9 +103,9 @@ export function NotebookList(props: IPanelProps): JSX.Element {
             })
           }
         >
-          <option value="">Any enrichment</option>
-          <option value="true">Enrichment on</option>
-          <option value="false">Enrichment off</option>
+          <option value="">{trans.__('Any enrichment')}</option>
+          <option value="true">{trans.__('Enrichment on')}</option>
+          <option value="false">{trans.__('Enrichment off')}</option>
         </Select>
       </div>
       {list.error ? (
@@ -130,11 +132,11 @@ export function NotebookList(props: IPanelProps): JSX.Element {
                   })
                 }
               >
-                Clear the filters
+                {trans.__('Clear the filters')}
               </button>
             }
           >
-            No notebook matches these filters.
+            {trans.__('No notebook matches these filters.')}
           </EmptyState>
         ) : (
           <EmptyState
@@ -144,12 +146,13 @@ export function NotebookList(props: IPanelProps): JSX.Element {
                 className="jp-mod-styled jp-mod-accept jp-mindzie-Button"
                 onClick={() => void commands.execute(CommandIDs.createNotebook)}
               >
-                New notebook…
+                {trans.__('New notebook…')}
               </button>
             }
           >
-            No notebooks in this project yet. Start from the process-mining
-            starter, or upload one.
+            {trans.__(
+              'No notebooks in this project yet. Start from the process-mining starter, or upload one.'
+            )}
           </EmptyState>
         )
       ) : null}
@@ -177,6 +180,7 @@ function NotebookRow(
   props: IPanelProps & { item: INotebookListItem }
 ): JSX.Element {
   const { item, model, commands } = props;
+  const { trans } = model;
   const select = () => void model.selectNotebook(item.notebookId, 'run');
   return (
     <li
@@ -202,18 +206,27 @@ function NotebookRow(
           <StatusBadge status={item.status} />
         </div>
         <div className="jp-mindzie-ListItem-meta">
-          {item.kernelType} · {item.cellCount} cells
-          {item.enrichmentMode ? ' · enrichment' : ''} ·{' '}
-          {item.lastExecutionDate
-            ? `ran ${timeAgo(item.lastExecutionDate)}`
-            : 'never run'}
+          {trans._p(
+            'notebook facts: kernel, cells, last run',
+            '%1 · %2 · %3',
+            item.kernelType,
+            trans._n('%1 cell', '%1 cells', item.cellCount),
+            item.lastExecutionDate
+              ? trans.__('ran %1', timeAgo(item.lastExecutionDate))
+              : trans.__('never run')
+          )}
+          {item.enrichmentMode ? (
+            <span className="jp-mindzie-ListItem-tag">
+              {trans.__('enrichment')}
+            </span>
+          ) : null}
         </div>
       </div>
       <div className="jp-mindzie-ListItem-actions">
         {item.path && (
           <IconButton
             icon={launchIcon}
-            title="Open in JupyterLab"
+            title={trans.__('Open in JupyterLab')}
             testId="mindzie-open-notebook"
             onClick={() =>
               void commands.execute(CommandIDs.openNotebook, {
@@ -224,7 +237,7 @@ function NotebookRow(
         )}
         <IconButton
           icon={deleteIcon}
-          title="Delete…"
+          title={trans.__('Delete…')}
           testId="mindzie-delete-notebook"
           onClick={() =>
             void commands.execute(CommandIDs.deleteNotebook, {
@@ -250,21 +263,22 @@ export function Pager(props: {
 }): JSX.Element {
   const first = (props.page - 1) * props.pageSize + 1;
   const last = Math.min(props.total, props.page * props.pageSize);
+  const { trans } = formatLocale();
   return (
     <div className="jp-mindzie-Pager" data-testid="mindzie-pager">
       <IconButton
         icon={caretLeftIcon}
-        title="Previous page"
+        title={trans.__('Previous page')}
         disabled={props.page <= 1}
         testId="mindzie-page-previous"
         onClick={() => props.onPage(props.page - 1)}
       />
       <span className="jp-mindzie-Pager-text">
-        {first}–{last} of {props.total}
+        {trans.__('%1–%2 of %3', first, last, props.total)}
       </span>
       <IconButton
         icon={caretRightIcon}
-        title="Next page"
+        title={trans.__('Next page')}
         disabled={!props.hasNext}
         testId="mindzie-page-next"
         onClick={() => props.onPage(props.page + 1)}

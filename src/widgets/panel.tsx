@@ -8,6 +8,7 @@ import {
   SidePanel,
   addIcon
 } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
@@ -48,11 +49,12 @@ export class MindziePanel extends SidePanel {
     this.id = MindziePanel.ID;
     this.addClass('jp-mindzie-Panel');
     this.title.icon = mindzieIcon;
-    this.title.caption = 'mindzie';
+    const trans = options.trans ?? options.model.trans;
+    this.title.caption = trans.__('mindzie: process-mining notebooks');
     this._model = options.model;
 
     const heading = document.createElement('h2');
-    heading.textContent = 'mindzie';
+    heading.textContent = trans._p('product name', 'mindzie');
     this.header.addWidget(new Widget({ node: heading }));
 
     const { commands } = options;
@@ -107,6 +109,10 @@ export namespace MindziePanel {
   export interface IOptions {
     model: MindzieModel;
     commands: CommandRegistry;
+    /**
+     * Our strings; the model's by default.
+     */
+    trans?: TranslationBundle;
   }
 }
 
@@ -115,6 +121,7 @@ export namespace MindziePanel {
  */
 function PanelRoot(props: IPanelProps): JSX.Element {
   const { model } = props;
+  const { trans } = model;
   useSignal(model.changed);
   const info = model.info;
   const projects = model.projects;
@@ -129,7 +136,7 @@ function PanelRoot(props: IPanelProps): JSX.Element {
   } else if (!info.data && !projects.data) {
     body = (
       <div className="jp-mindzie-Padded" data-status="loading">
-        <Spinner label="Connecting to the mindzie server…" />
+        <Spinner label={trans.__('Connecting to the mindzie server…')} />
       </div>
     );
   } else if (!model.project) {
@@ -166,6 +173,7 @@ function projectLabel(project: IProjectSummary): string {
  */
 function ProjectPicker(props: IPanelProps): JSX.Element {
   const { model, commands } = props;
+  const { trans } = model;
   const projects = model.projects.data ?? [];
   const current = model.project;
   const value = current ? `${current.tenantId}/${current.projectId}` : '';
@@ -179,11 +187,11 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
         className="jp-mindzie-ProjectPicker-label"
         htmlFor="jp-mindzie-project-select"
       >
-        Project
+        {trans.__('Project')}
       </label>
       <IconButton
         icon={addIcon}
-        title="Open another project (by its tenant and project ids)"
+        title={trans.__('Open another project (by its tenant and project ids)')}
         testId="mindzie-add-project"
         onClick={() => void commands.execute(CommandIDs.addProject)}
       />
@@ -194,8 +202,12 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
         data-testid="mindzie-project-select"
         title={
           current
-            ? `Tenant ${current.tenantId}\nProject ${current.projectId}`
-            : 'Choose a project'
+            ? trans.__(
+                'Tenant %1\nProject %2',
+                current.tenantId,
+                current.projectId
+              )
+            : trans.__('Choose a project')
         }
         onChange={event => {
           const [tenantId, projectId] = event.target.value.split('/');
@@ -206,7 +218,9 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
       >
         {!current && (
           <option value="">
-            {projects.length ? 'Choose a project…' : 'No projects yet'}
+            {projects.length
+              ? trans.__('Choose a project…')
+              : trans.__('No projects yet')}
           </option>
         )}
         {projects.map(project => (
@@ -222,14 +236,21 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
         <div
           className="jp-mindzie-ProjectPicker-detail"
           data-testid="mindzie-project-detail"
-          title={`Tenant ${current.tenantId}\nProject ${current.projectId}`}
+          title={trans.__(
+            'Tenant %1\nProject %2',
+            current.tenantId,
+            current.projectId
+          )}
         >
-          tenant {shortId(current.tenantId)}
           {summary
-            ? ` · ${summary.notebookCount} notebook${summary.notebookCount === 1 ? '' : 's'} · ${
-                summary.datasetCount
-              } dataset${summary.datasetCount === 1 ? '' : 's'}`
-            : ''}
+            ? trans._p(
+                'project facts: tenant, notebooks, datasets',
+                'tenant %1 · %2 · %3',
+                shortId(current.tenantId),
+                trans._n('%1 notebook', '%1 notebooks', summary.notebookCount),
+                trans._n('%1 dataset', '%1 datasets', summary.datasetCount)
+              )
+            : trans.__('tenant %1', shortId(current.tenantId))}
         </div>
       )}
       {model.projects.error ? (
@@ -250,6 +271,7 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
  */
 function NoProject(props: IPanelProps): JSX.Element {
   const projects = props.model.projects.data ?? [];
+  const { trans } = props.model;
   return (
     <EmptyState
       testId="mindzie-no-project"
@@ -259,23 +281,27 @@ function NoProject(props: IPanelProps): JSX.Element {
           data-testid="mindzie-open-project"
           onClick={() => void props.commands.execute(CommandIDs.addProject)}
         >
-          Open a project…
+          {trans.__('Open a project…')}
         </button>
       }
     >
       {projects.length ? (
         <>
-          Choose one of your {projects.length} projects above, or open another
-          one.
+          {trans._n(
+            'Choose your project above, or open another one.',
+            'Choose one of your %1 projects above, or open another one.',
+            projects.length
+          )}
         </>
       ) : (
         <>
           <p>
-            <strong>No mindzie projects yet.</strong>
+            <strong>{trans.__('No mindzie projects yet.')}</strong>
           </p>
           <p>
-            Open a project to start: upload an event log, create a notebook from
-            the process-mining starter and run it here.
+            {trans.__(
+              'Open a project to start: upload an event log, create a notebook from the process-mining starter and run it here.'
+            )}
           </p>
         </>
       )}
@@ -294,18 +320,25 @@ function ServerInfo(props: { model: MindzieModel }): JSX.Element | null {
   const { username, name } = info.user;
   const user = name && name !== username ? name : username;
   const project = props.model.project;
+  const { trans } = props.model;
   return (
     <div
       className="jp-mindzie-ServerInfo"
       data-status="ok"
-      title={`mindzie ${info.version}\nUser: ${username}${
+      title={
         project
-          ? `\nTenant: ${project.tenantId}\nProject: ${project.projectId}`
-          : ''
-      }`}
+          ? trans.__(
+              'mindzie %1\nUser: %2\nTenant: %3\nProject: %4',
+              info.version,
+              username,
+              project.tenantId,
+              project.projectId
+            )
+          : trans.__('mindzie %1\nUser: %2', info.version, username)
+      }
     >
       <span className="jp-mindzie-ServerInfo-version">
-        mindzie {info.version}
+        {trans.__('mindzie %1', info.version)}
       </span>
       <span className="jp-mindzie-ServerInfo-user">{user}</span>
     </div>

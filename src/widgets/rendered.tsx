@@ -7,6 +7,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
+import { formatLocale } from '../format';
 import { PROCESS_MAP_MIME } from '../process-map/model';
 import { IMindzieService, IResultOutput } from '../tokens';
 import { ErrorBox, Spinner } from './common';
@@ -22,6 +23,7 @@ export function RenderedOutput(props: {
   service: IMindzieService;
 }): JSX.Element {
   const { output, rendermime, service } = props;
+  const { trans } = formatLocale();
   const host = React.useRef<HTMLDivElement>(null);
   const [state, setState] = React.useState<
     'loading' | 'ok' | 'error' | 'empty'
@@ -100,22 +102,28 @@ export function RenderedOutput(props: {
       data-content-type={output.contentType}
       data-state={state}
     >
-      {state === 'loading' && <Spinner label="Rendering…" />}
+      {state === 'loading' && <Spinner label={trans.__('Rendering…')} />}
       {state === 'error' && (
-        <ErrorBox error={error} compact title="Could not show this output" />
+        <ErrorBox
+          error={error}
+          compact
+          title={trans.__('Could not show this output')}
+        />
       )}
       {state === 'empty' && (
         <div className="jp-mindzie-Muted">
           {output.truncated
-            ? 'Too large to show here: download it instead.'
-            : 'Nothing JupyterLab can show safely: download it instead.'}
+            ? trans.__('Too large to show here: download it instead.')
+            : trans.__(
+                'Nothing JupyterLab can show safely: download it instead.'
+              )}
         </div>
       )}
       {imageUrl && (
         <img
           className="jp-mindzie-Rendered-svg"
           src={imageUrl}
-          alt={output.title ?? 'SVG output'}
+          alt={output.title ?? trans.__('SVG output')}
         />
       )}
       <div ref={host} className="jp-mindzie-Rendered-host" />

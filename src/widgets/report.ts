@@ -1,8 +1,10 @@
 /**
  * ReportView: an execution's HTML report in a JupyterLab tab, in a sandboxed frame.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { formatLocale } from '../format';
 import { errorMessage } from '../request';
 import { IMindzieService } from '../tokens';
 
@@ -16,11 +18,12 @@ export class ReportView extends Widget {
     this.url = options.url;
     this.name = options.name;
     this._service = options.service;
+    this._trans = options.trans ?? formatLocale().trans;
     this.addClass('jp-mindzie-ReportView');
     this.node.dataset.testid = 'mindzie-report';
     this._status = document.createElement('div');
     this._status.className = 'jp-mindzie-ReportView-status';
-    this._status.textContent = 'Loading the report…';
+    this._status.textContent = this._trans.__('Loading the report…');
     this._frame = document.createElement('iframe');
     this._frame.className = 'jp-mindzie-ReportView-frame';
     // No allow-scripts, no allow-same-origin: static HTML only.
@@ -45,7 +48,10 @@ export class ReportView extends Widget {
       this._status.textContent = '';
       this.node.dataset.state = 'ok';
     } catch (error) {
-      this._status.textContent = `Could not load the report: ${errorMessage(error)}`;
+      this._status.textContent = this._trans.__(
+        'Could not load the report: %1',
+        errorMessage(error)
+      );
       this._status.classList.add('jp-mindzie-Error');
       this._status.setAttribute('role', 'alert');
       this.node.dataset.state = 'error';
@@ -53,6 +59,7 @@ export class ReportView extends Widget {
   }
 
   private _service: IMindzieService;
+  private _trans: TranslationBundle;
   private _status: HTMLDivElement;
   private _frame: HTMLIFrameElement;
 }
@@ -62,5 +69,6 @@ export namespace ReportView {
     url: string;
     name: string;
     service: IMindzieService;
+    trans?: TranslationBundle;
   }
 }
