@@ -13,10 +13,7 @@ from babel.messages.pofile import read_po
 from jupyter_mindzie.demo import demo_event_log_rows
 from jupyter_mindzie.i18n import environment_language, negotiate
 
-from .conftest import assert_problem, project_path
-from .test_datasets_api import upload
-from .test_executions_api import execute, wait_for
-from .test_notebooks_api import create
+from .support import assert_problem, create, execute, project_path, upload, wait_for
 
 ACCEPT_JA = {"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.8"}
 ROOT = Path(__file__).parent.parent

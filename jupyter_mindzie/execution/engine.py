@@ -27,6 +27,7 @@ from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.progress import ProgressWriter, Run
+from jupyter_mindzie.execution.publishing import register_published
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned
 from jupyter_mindzie.execution.runner import NotebookRunner
@@ -319,7 +320,14 @@ class MindzieEngine(LoggingConfigurable):
         outcome = await run.runner.run()
         self.store.insert_artifacts([{**row, "execution_id": run.execution_id} for row in outcome.artifacts])
         if outcome.status == "Completed":
-            await self._register_published(run, outcome.artifacts)
+            await register_published(
+                self.datasets,
+                run,
+                outcome.artifacts,
+                options=(self.store.get_execution(run.execution_id) or {}).get("options") or {},
+                artifacts_dir=self.records.artifacts_dir(run.execution_id),
+                log=self.log,
+            )
         end = utcnow()
         row = self.store.get_execution(run.execution_id)
         started = from_stamp(row["start_time"]) if row is not None else None
@@ -343,41 +351,6 @@ class MindzieEngine(LoggingConfigurable):
         await run.runner.release()  # after the terminal state: the slot stays taken until it is down
         if self.pool is not None:
             self.pool.warm()  # refill while nothing runs, rather than during the next run
-
-    async def _register_published(self, run: Run, artifacts: list[dict[str, Any]]) -> None:
-        """Tables the run published become datasets of its project, before its terminal state
-        is written (so a client that sees Completed finds them). The kernel never writes the
-        store: the server registers what the run's outputs announced. A table that cannot be
-        registered is logged and skipped; the run's outcome stays as it is."""
-        execution = self.store.get_execution(run.execution_id) or {}
-        if not (execution.get("options") or {}).get("registerDatasets", True):
-            return
-        context = run.runner.spec.context
-        source = {
-            "executionId": run.execution_id,
-            "notebookId": run.notebook_id,
-            "datasetId": context.get("datasetId") if isinstance(context.get("datasetId"), str) else None,
-        }
-        for row in artifacts:
-            meta = row.get("meta") or {}
-            if row["kind"] != "enriched" or meta.get("missingFile") or meta.get("register") is False:
-                continue
-            name = f"{meta.get('name') or row['name']} (run {run.execution_id[:8]})"
-            try:
-                await self.datasets.register_published(
-                    run.scope,
-                    self.records.artifacts_dir(run.execution_id) / row["name"],
-                    name,
-                    source=source,
-                    new_columns=list(meta.get("newColumns") or []),
-                )
-            except Exception as error:  # a table a notebook wrote may be anything
-                self.log.warning(
-                    "mindzie: execution %s: table %s not registered as a dataset: %s",
-                    run.execution_id,
-                    row["name"],
-                    getattr(error, "detail", None) or error,
-                )
 
     def _end_queued(self, run: Run) -> None:
         for cell_id in run.runner.cells:
