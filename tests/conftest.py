@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,23 @@ PROJECT = "660e8400-e29b-41d4-a716-446655440000"
 OTHER_TENANT = "770e8400-e29b-41d4-a716-446655440000"
 OTHER_PROJECT = "990e8400-e29b-41d4-a716-446655440000"
 DATASET = "880e8400-e29b-41d4-a716-446655440000"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """One real PostgreSQL for the session (tests/postgres.py), started when a test first needs it."""
+    from .postgres import Postgres
+
+    server = Postgres()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(postgres: Any) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's PostgreSQL."""
+    with postgres.database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -177,7 +177,26 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
     db.table("executions").add_column("kernel_pid", int)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    """Servers with their leases, and which one owns each execution (several servers, one store)."""
+    db.table("servers").create(
+        {"server_id": str, "host": str, "pid": int, "date_started": str, "heartbeat": str},
+        pk="server_id",
+        not_null={"host", "pid", "heartbeat"},
+    )
+    executions = db.table("executions")
+    executions.add_column("owner", str)
+    executions.add_column("cancel_requested", int, not_null_default=0)
+    executions.create_index(["owner", "status"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+    _migrate_5,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
