@@ -30,10 +30,9 @@ def postgres() -> Iterator[Any]:
 
 
 @pytest.fixture
-def pg_url(postgres: Any) -> Iterator[str]:
+def pg_url(postgres: Any) -> str:
     """The URL of a fresh, empty database on the session's PostgreSQL."""
-    with postgres.database() as url:
-        yield url
+    return str(postgres.database())
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pgserver
@@ -24,17 +22,14 @@ class Postgres:
         self.server: Any = pgserver.get_server(self.folder.name, cleanup_mode="stop")
         self.admin_url: str = self.server.get_uri()
 
-    @contextmanager
-    def database(self) -> Iterator[str]:
-        """A new, empty database; yields its URL and drops it afterwards."""
+    def database(self) -> str:
+        """A new, empty database's URL. It is left in place: a server of the test may still be
+        closing its connections when the test's fixtures end, and the session's cluster goes
+        as a whole at the end."""
         name = f"mindzie_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield self.server.get_uri(database=name)
-        finally:
-            with psycopg.connect(self.admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return str(self.server.get_uri(database=name))
 
     def close(self) -> None:
         self.server.cleanup()

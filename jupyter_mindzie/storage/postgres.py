@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from traitlets import Int, Unicode, default
+from traitlets import Float, Int, Unicode, default
 
 from jupyter_mindzie.storage import pg_migrations
 from jupyter_mindzie.storage.interface import ChangeListener, Row, Store
@@ -71,6 +71,11 @@ class MindziePostgresStore(SqlStore):
         "Default: .mindzie under the server's root directory.",
     )
     pool_size = Int(8, config=True, help="Most connections this server keeps open to PostgreSQL.")
+    wait_seconds = Float(
+        5.0,
+        config=True,
+        help="Most seconds a store call waits for a connection (the database may be restarting) before it fails.",
+    )
 
     @default("data_path")
     def _default_data_path(self) -> str:
@@ -93,6 +98,7 @@ class MindziePostgresStore(SqlStore):
             kwargs={"autocommit": True, "row_factory": dict_row},
             open=True,
             name="mindzie",
+            timeout=self.wait_seconds,
         )
         self.pool.wait(timeout=30)
         self.migrate()
