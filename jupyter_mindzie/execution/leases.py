@@ -27,7 +27,7 @@ from traitlets.config import LoggingConfigurable
 from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.guids import new_guid
-from jupyter_mindzie.storage.interface import Store
+from jupyter_mindzie.storage.interface import Store, StoreUnreachable
 from jupyter_mindzie.storage.sql import SqlStore
 
 
@@ -58,12 +58,19 @@ class MindzieLease(LoggingConfigurable):
         self.pid = os.getpid()
         self.server_id = f"{self.host}:{self.pid}:{new_guid()[:8]}"
         self._task: asyncio.Task[None] | None = None
+        self._beating_since = time.monotonic()  # since the last heartbeat that failed, or the start
 
     def register(self) -> None:
         self.store.register_server(self.server_id, self.host, self.pid)
 
     def expired_before(self) -> str:
-        """Heartbeats older than this stamp are of dead servers."""
+        """Heartbeats older than this stamp are of dead servers.
+
+        Only once this server has itself beaten for a whole lease: after a store outage every
+        peer's heartbeat is old, and none of them is dead for that.
+        """
+        if time.monotonic() - self._beating_since < self.lease_seconds:
+            return ""  # no heartbeat is older than that: only servers gone from the store count
         return stamp(utcnow() - timedelta(seconds=self.lease_seconds))
 
     def is_local(self, server_id: str | None) -> bool:
@@ -110,7 +117,10 @@ class MindzieLease(LoggingConfigurable):
                 requested = self.store.cancel_requests(self.server_id)
                 if requested:
                     cancel(requested)
-            except Exception:  # the store may be away for a moment: the next round tries again
+            except StoreUnreachable as error:  # the next round tries again
+                self._beating_since = time.monotonic()
+                self.log.warning("mindzie: no heartbeat: %s", error)
+            except Exception:
                 self.log.exception("mindzie: the lease's round failed")
             await asyncio.sleep(self.cancel_poll_seconds)
 

@@ -31,6 +31,13 @@ class StoreTooNew(RuntimeError):
     """The database was written by a newer jupyter-mindzie; refusing beats corrupting it."""
 
 
+class StoreUnreachable(ConnectionError):
+    """The database cannot be reached just now (restarting, network, no free connection); the
+    same call may succeed in a moment. The API answers it 503 with Retry-After."""
+
+    retry_after = 5
+
+
 class ProjectCounts(TypedDict):
     tenant_id: str
     project_id: str

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from traitlets import Float, Int, Unicode, default
 
 from jupyter_mindzie.storage import pg_migrations
-from jupyter_mindzie.storage.interface import ChangeListener, Row, Store
+from jupyter_mindzie.storage.interface import ChangeListener, Row, Store, StoreUnreachable
 from jupyter_mindzie.storage.sql import SqlStore
 
 try:
@@ -133,17 +133,18 @@ class MindziePostgresStore(SqlStore):
     def atomic(self) -> Iterator[None]:
         """A transaction on one connection of the pool; nested blocks are savepoints."""
         conn: psycopg.Connection[Row] | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            with conn.transaction():
-                yield
-            return
-        with self.pool.connection() as conn:
-            self._local.conn = conn
-            try:
+        with self._reachable():
+            if conn is not None:
                 with conn.transaction():
                     yield
-            finally:
-                self._local.conn = None
+                return
+            with self.pool.connection() as conn:
+                self._local.conn = conn
+                try:
+                    with conn.transaction():
+                        yield
+                finally:
+                    self._local.conn = None
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Row]]:
@@ -152,21 +153,30 @@ class MindziePostgresStore(SqlStore):
         if conn is not None:
             yield conn
             return
-        with self.pool.connection() as conn:
+        with self._reachable(), self.pool.connection() as conn:
             yield conn
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """psycopg's "cannot reach the database" (a restart, the network, a full pool) as the
+        backend-neutral StoreUnreachable; every other error stays what it is."""
+        try:
+            yield
+        except psycopg.OperationalError as error:
+            raise StoreUnreachable(f"the database {self.location} cannot be reached: {error}") from error
 
     # -- the dialect ----------------------------------------------------------------------
 
     def _execute(self, sql: str, args: Sequence[Any] = ()) -> int:
-        with self._connection() as conn:
+        with self._connection() as conn, self._reachable():
             return int(conn.execute(_dialect(sql), _args(args)).rowcount)
 
     def _execute_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
-        with self._connection() as conn, conn.cursor() as cursor:
+        with self._connection() as conn, self._reachable(), conn.cursor() as cursor:
             cursor.executemany(_dialect(sql), [_args(row) for row in rows])
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
-        with self._connection() as conn:
+        with self._connection() as conn, self._reachable():
             return [_without_rowid(row) for row in conn.execute(_dialect(sql), _args(args)).fetchall()]
 
     def _unique_errors(self) -> tuple[type[Exception], ...]:
