@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Instance, Int, Type
+from traitlets import Instance, Int, Type, Unicode
 
 from jupyter_mindzie import __version__
 from jupyter_mindzie.access import MindzieAccess
@@ -16,13 +14,17 @@ from jupyter_mindzie.api.notebooks import fallback_routes, notebook_routes
 from jupyter_mindzie.api.openapi import openapi_routes
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.execution.engine import MindzieEngine
+from jupyter_mindzie.execution.leases import MindzieLease, follow_other_servers
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.services import SETTINGS_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
+from jupyter_mindzie.storage.postgres import MindziePostgresStore
+from jupyter_mindzie.storage.sql import SqlStore
 from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.urls import open_store
 
 
 class MindzieApp(ExtensionApp):
@@ -37,6 +39,8 @@ class MindzieApp(ExtensionApp):
     classes = [
         *ExtensionApp.classes,
         MindzieStore,
+        MindziePostgresStore,
+        MindzieLease,
         MindzieAccess,
         MindzieNotebookLibrary,
         MindzieDatasetLibrary,
@@ -46,7 +50,17 @@ class MindzieApp(ExtensionApp):
         MindzieScheduler,
     ]
 
-    store_class = Type(MindzieStore, klass=MindzieStore, config=True, help="The metadata store class.")
+    db_url = Unicode(
+        "",
+        config=True,
+        help="Where the metadata lives: sqlite:///PATH (the default is the SQLite file "
+        "<root>/.mindzie/mindzie.db, or MindzieStore.db_path) or postgresql://user:password@host:port/db "
+        "(libpq URIs, Unix sockets too; needs jupyter-mindzie[postgres]). Several servers may share "
+        "one PostgreSQL and one root directory.",
+    )
+    store_class = Type(
+        MindzieStore, klass=SqlStore, config=True, help="The metadata store class, when db_url is not set."
+    )
     access_class = Type(
         MindzieAccess, klass=MindzieAccess, config=True, help="Which users reach which tenants."
     )
@@ -55,7 +69,8 @@ class MindzieApp(ExtensionApp):
         20 * 2**20, config=True, help="Largest JSON request body accepted, in bytes (else 413)."
     )
 
-    store: Instance[Store | None] = Instance(MindzieStore, allow_none=True)
+    store: Instance[Store | None] = Instance(SqlStore, allow_none=True)
+    lease = Instance(MindzieLease, allow_none=True)
     access = Instance(MindzieAccess, allow_none=True)
     library = Instance(MindzieNotebookLibrary, allow_none=True)
     datasets = Instance(MindzieDatasetLibrary, allow_none=True)
@@ -65,7 +80,11 @@ class MindzieApp(ExtensionApp):
     def initialize_settings(self) -> None:
         server = self.serverapp
         assert server is not None, "an extension is initialized by its server"
-        self.store = self.store_class(parent=self)
+        store = self.store = (
+            open_store(self.db_url, parent=self) if self.db_url else self.store_class(parent=self)
+        )
+        self.lease = MindzieLease(parent=self, store=store)
+        self.lease.register()
         self.access = self.access_class(parent=self)
         kernels = MindzieKernelCatalog(parent=self, kernel_spec_manager=server.kernel_spec_manager)
         self.library = MindzieNotebookLibrary(
@@ -83,11 +102,15 @@ class MindzieApp(ExtensionApp):
             datasets=self.datasets,
             kernel_manager=server.kernel_manager,
             pool=pool,
+            lease=self.lease,
         )
         pool.warm()
-        # Runs a killed or stopped server left behind are mended before anything new starts.
-        asyncio.get_event_loop().create_task(self.engine.recover())
+        # Runs a killed or stopped server left behind are mended before anything new starts,
+        # and again whenever a peer sharing the store stops renewing its lease.
+        self.lease.start(self.engine.recover, self.engine.cancel_requested_elsewhere)
+        follow_other_servers(self.store, self.engine.notifier, self.engine.cancel_requested_elsewhere)
         self.scheduler = MindzieScheduler(parent=self, store=self.store, engine=self.engine)
+        self.scheduler.identity = self.lease.server_id  # the slots it claims name this server
         self.scheduler.start()
         self.settings[SETTINGS_KEY] = Services(
             access=self.access,
@@ -113,6 +136,8 @@ class MindzieApp(ExtensionApp):
             await self.scheduler.stop()
         if self.engine is not None:
             await self.engine.stop()
+        if self.lease is not None:
+            await self.lease.stop()
         if self.store is not None:
             self.store.close()
 

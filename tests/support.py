@@ -165,12 +165,13 @@ async def upload(
 class Server:
     """`jupyter server` as an operator runs it: its own process, a port, a root directory."""
 
-    def __init__(self, root: Path, *extra: str) -> None:
+    def __init__(self, root: Path, *extra: str, name: str = "server", scheduler: bool = False) -> None:
         self.root = root
+        self.scheduler = scheduler
         self.extra = list(extra)
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = root.parent / "server.log"
+        self.log = root.parent / f"{name}.log"  # servers sharing a root name their logs apart
 
     @property
     def api(self) -> str:
@@ -187,7 +188,7 @@ class Server:
             "--ServerApp.allow_root=True",
             f"--ServerApp.root_dir={self.root}",
             f"--IdentityProvider.token={TOKEN}",
-            "--MindzieScheduler.enabled=False",
+            f"--MindzieScheduler.enabled={self.scheduler}",
             "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
             *self.extra,
         ]

@@ -440,6 +440,35 @@ def test_db_check_upgrade_and_prune(tmp_path):
     )
 
 
+def test_db_commands_take_a_postgresql_url(tmp_path, pg_url):
+    from jupyter_mindzie.storage import pg_migrations
+    from jupyter_mindzie.storage.postgres import MindziePostgresStore
+
+    fresh = json.loads(cli("db", "check", "--db-url", pg_url, "--json").stdout)
+    assert not fresh["healthy"] and fresh["schemaVersion"] == 0 and fresh["counts"] == {}
+    upgrade = cli("db", "upgrade", "--db-url", pg_url)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert upgrade.stdout.strip().endswith(f"schema 0 -> {pg_migrations.SCHEMA_VERSION}")
+    store = MindziePostgresStore(url=pg_url, data_path=str(tmp_path / ".mindzie"))
+    old, recent = ended_execution(store, 40), ended_execution(store, 2)
+    store.close()
+    (tmp_path / ".mindzie" / "executions" / old).mkdir(parents=True)
+    report = json.loads(cli("db", "check", "--db-url", pg_url, "--json").stdout)
+    assert report["healthy"] and report["counts"]["executions"] == 2 and report["runningExecutions"] == 0
+    pruned = cli("db", "prune", "--db-url", pg_url, "--root", tmp_path, "--older-than", "30d")
+    assert pruned.returncode == 0 and "pruned 1 executions" in pruned.stdout, pruned.stderr
+    assert (
+        "removed 1 artifact folders" in pruned.stdout
+        and not (tmp_path / ".mindzie" / "executions" / old).exists()
+    )
+    store = MindziePostgresStore(url=pg_url, data_path=str(tmp_path / ".mindzie"))
+    assert store.get_execution(old) is None and store.get_execution(recent) is not None
+    store.close()
+    unreachable = cli("db", "check", "--db-url", "postgresql://nobody@127.0.0.1:1/none")
+    assert unreachable.returncode != 0 and "Traceback" not in unreachable.stderr
+    assert "not a reachable PostgreSQL store" in unreachable.stderr
+
+
 def test_demo_seeds_a_project_and_remembers_the_notebook(tmp_path):
     done = cli("demo", tmp_path / "demo")
     assert done.returncode == 0, done.stderr

@@ -1,4 +1,8 @@
-"""Executions on remote kernels: a real Jupyter Kernel Gateway on loopback, the server pointed at it."""
+"""Executions on remote kernels: a real Jupyter Kernel Gateway on loopback, the server pointed at it.
+
+The gateway may require a token (as real Enterprise Gateway deployments do); the kernel's
+websocket must then carry it too, which jupyter_server's own gateway client omits.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from jupyter_mindzie.demo import write_demo_event_log
+from jupyter_mindzie.demo import FAST_CASES, write_demo_event_log
 
 from .support import Server, free_port
 
 pytestmark = pytest.mark.gateway
 
+GATEWAY_TOKEN = "gateway-secret"
+
 
 @pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[str]:
-    """`jupyter kernelgateway` in its own process; yields its URL."""
+def gateway(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """`jupyter kernelgateway` in its own process (requiring GATEWAY_TOKEN when the test's
+    `token` parameter says so); yields its URL."""
+    token = request.getfixturevalue("token")
     port = free_port()
     log = tmp_path / "gateway.log"
     with log.open("wb") as out:
@@ -32,6 +40,7 @@ def gateway(tmp_path: Path) -> Iterator[str]:
                 f"--KernelGatewayApp.port={port}",
                 "--KernelGatewayApp.ip=127.0.0.1",
                 "--JupyterWebsocketPersonality.list_kernels=True",
+                *([f"--KernelGatewayApp.auth_token={GATEWAY_TOKEN}"] if token else []),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -44,7 +53,8 @@ def gateway(tmp_path: Path) -> Iterator[str]:
         while True:
             assert process.poll() is None, log.read_text()
             try:
-                if requests.get(f"{url}/api/kernelspecs", timeout=2).ok:
+                headers = {"Authorization": f"token {GATEWAY_TOKEN}"} if token else {}
+                if requests.get(f"{url}/api/kernelspecs", headers=headers, timeout=2).ok:
                     break
             except requests.ConnectionError:
                 pass
@@ -59,14 +69,26 @@ def gateway(tmp_path: Path) -> Iterator[str]:
             process.kill()
 
 
-@pytest.mark.parametrize("pool", ["0", "1"])
-def test_the_starter_runs_end_to_end_on_a_gateway_kernel(gateway: str, tmp_path: Path, pool: str):
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("pool", "token", "store"),
+    [("0", False, "sqlite"), ("1", True, "sqlite"), ("0", True, "postgresql")],
+    ids=["cold-kernel", "warm-kernel-token", "token-postgresql"],
+)
+def test_the_starter_runs_end_to_end_on_a_gateway_kernel(
+    gateway: str, tmp_path: Path, pool: str, token: bool, store: str, request: pytest.FixtureRequest
+):
     root = tmp_path / "root"
     root.mkdir()
-    server = Server(root, f"--gateway-url={gateway}", f"--MindzieKernelPool.size={pool}")
+    options = [f"--gateway-url={gateway}", f"--MindzieKernelPool.size={pool}"]
+    if token:
+        options.append(f"--GatewayClient.auth_token={GATEWAY_TOKEN}")
+    if store == "postgresql":
+        options.append(f"--MindzieApp.db_url={request.getfixturevalue('pg_url')}")
+    server = Server(root, *options)
     server.start()
     try:
-        log = write_demo_event_log(tmp_path / "event_log.csv")
+        log = write_demo_event_log(tmp_path / "event_log.csv", cases=FAST_CASES)
         with log.open("rb") as handle:
             dataset = server.call(
                 "POST", "dataset", files={"file": ("event_log.csv", handle, "text/csv")}
@@ -112,12 +134,12 @@ def test_the_starter_runs_end_to_end_on_a_gateway_kernel(gateway: str, tmp_path:
         ).json()
         metrics = [o for o in results["outputs"] if o["outputType"] == "application/json"]
         assert (
-            metrics[-1]["content"]["caseCount"] == 1000
+            metrics[-1]["content"]["caseCount"] == FAST_CASES
             and len(metrics[-1]["content"]["bottleneckActivities"]) == 2
         )
         assert any(o["outputType"] == "image/png" for o in results["outputs"])
         enriched = {d["name"]: d for d in results["enrichedDatasets"]}
-        assert enriched["cases_enriched"]["recordCount"] == 1000
+        assert enriched["cases_enriched"]["recordCount"] == FAST_CASES
         assert enriched["cases_enriched"]["downloadUrl"], (
             "the helper found its artifacts folder through the gateway"
         )

@@ -8,21 +8,24 @@ it (each its own connection, as separate servers would) and to force the schema 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import sqlite_utils
 
 from jupyter_mindzie.clock import stamp
+from jupyter_mindzie.storage import pg_migrations
 from jupyter_mindzie.storage.interface import PathTaken, Store, StoreTooNew
 from jupyter_mindzie.storage.migrations import SCHEMA_VERSION
+from jupyter_mindzie.storage.postgres import MindziePostgresStore
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
@@ -42,8 +45,8 @@ class Backend:
 
 
 @contextmanager
-def sqlite_backend(tmp_path: Path) -> Iterator[Backend]:
-    path = tmp_path / "store" / "mindzie.db"
+def sqlite_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    path = request.getfixturevalue("tmp_path") / "store" / "mindzie.db"
 
     def set_schema_version(version: int) -> None:
         db = sqlite_utils.Database(path)
@@ -53,14 +56,33 @@ def sqlite_backend(tmp_path: Path) -> Iterator[Backend]:
     yield Backend(lambda: MindzieStore(db_path=str(path)), set_schema_version, SCHEMA_VERSION)
 
 
-BACKENDS: dict[str, Callable[[Path], AbstractContextManager[Backend]]] = {"sqlite": sqlite_backend}
+@contextmanager
+def postgres_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    url = request.getfixturevalue("pg_url")
+    data = request.getfixturevalue("tmp_path") / "data"
+
+    def set_schema_version(version: int) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("UPDATE mindzie_schema SET version = %s", [version])
+
+    yield Backend(
+        lambda: MindziePostgresStore(url=url, data_path=str(data)),
+        set_schema_version,
+        pg_migrations.SCHEMA_VERSION,
+    )
+
+
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest], AbstractContextManager[Backend]]] = {
+    "sqlite": sqlite_backend,
+    "postgresql": postgres_backend,
+}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     opened: list[Store] = []
 
-    with BACKENDS[request.param](tmp_path) as real:
+    with BACKENDS[request.param](request) as real:
 
         def open_store() -> Store:
             store = real.open()
@@ -666,3 +688,104 @@ def test_a_nested_block_that_raises_undoes_only_its_own_writes(backend: Backend)
 
     assert observer.get_notebook(TENANT, PROJECT, outer["notebook_id"]) is not None
     assert observer.get_notebook(TENANT, PROJECT, inner["notebook_id"]) is None
+
+
+# -- servers, leases and ownership ----------------------------------------------------------------
+
+
+def test_servers_register_renew_their_lease_and_are_forgotten(backend: Backend) -> None:
+    store = backend.open()
+    store.register_server("server-a", "host-1", 101)
+    store.register_server("server-b", "host-2", 202)
+    before = {s["server_id"]: s["heartbeat"] for s in store.servers()}
+    assert set(before) == {"server-a", "server-b"}
+
+    assert store.heartbeat("server-a")
+    (renewed,) = [s for s in store.servers() if s["server_id"] == "server-a"]
+    assert renewed["heartbeat"] >= before["server-a"] and (renewed["host"], renewed["pid"]) == ("host-1", 101)
+    store.forget_server("server-b")
+    assert [s["server_id"] for s in store.servers()] == ["server-a"]
+    assert not store.heartbeat("server-b"), "a forgotten server learns it lost its lease"
+
+
+def test_only_runs_of_dead_or_expired_owners_are_taken_each_by_one_server(backend: Backend) -> None:
+    store = backend.open()
+    notebook = add_notebook(store)
+    for server_id in ("alive", "expired", *(f"taker-{n}" for n in range(4))):
+        store.register_server(server_id, "host", 1)
+    alive = add_execution(store, notebook, owner="alive", queued=at(1))
+    expired = add_execution(store, notebook, owner="expired", queued=at(2))
+    vanished = add_execution(store, notebook, owner="vanished", queued=at(3))
+    legacy = add_execution(store, notebook, queued=at(4))  # written before owners were recorded
+    mine = add_execution(store, notebook, owner="taker-0", queued=at(5))
+    add_execution(store, notebook, owner="expired", status="Completed", phase="Completed", end_time=at(6))
+    store.heartbeat("alive")
+    cutoff = stamp()  # "expired" last beat before now; the others beat again after it
+    for server_id in ("alive", *(f"taker-{n}" for n in range(4))):
+        store.heartbeat(server_id)
+
+    takers = [backend.open() for _ in range(4)]
+    start = threading.Barrier(len(takers))
+
+    def take(index: int) -> list[dict[str, Any]]:
+        start.wait(timeout=30)
+        return takers[index].take_orphans(f"taker-{index}", cutoff)
+
+    with ThreadPoolExecutor(len(takers)) as pool:
+        results = list(pool.map(take, range(len(takers))))
+
+    taken = [row for rows in results for row in rows]
+    assert sorted(ids(taken, "execution_id")) == sorted(ids([expired, vanished, legacy], "execution_id"))
+    for index, rows in enumerate(results):
+        for row in rows:
+            assert row["owner"] == f"taker-{index}"
+            assert store.get_execution(row["execution_id"])["owner"] == f"taker-{index}"  # type: ignore[index]
+    assert {row["execution_id"]: row["previous_owner"] for row in taken} == {
+        expired["execution_id"]: "expired",
+        vanished["execution_id"]: "vanished",
+        legacy["execution_id"]: None,
+    }
+    assert store.get_execution(alive["execution_id"])["owner"] == "alive"  # type: ignore[index]
+    assert store.get_execution(mine["execution_id"])["owner"] == "taker-0"  # type: ignore[index]
+    assert takers[1].take_orphans("taker-1", cutoff) == []
+
+
+def test_a_cancel_request_reaches_the_owner_only_while_the_run_is_running(backend: Backend) -> None:
+    requester, owner = backend.open(), backend.open()
+    notebook = add_notebook(requester)
+    running = add_execution(requester, notebook, owner="server-a")
+    other = add_execution(requester, notebook, owner="server-b")
+    ended = add_execution(requester, notebook, owner="server-a", status="Completed", phase="Completed")
+
+    assert owner.cancel_requests("server-a") == []
+    assert requester.request_cancel(running["execution_id"])
+    assert not requester.request_cancel(ended["execution_id"])
+    assert owner.cancel_requests("server-a") == [running["execution_id"]]
+    assert owner.cancel_requests("server-b") == []
+    owner.save_progress(running["execution_id"], {"status": "Cancelled", "phase": "Cancelled"}, [])
+    assert owner.cancel_requests("server-a") == []
+    assert other["execution_id"] not in owner.cancel_requests("server-b")
+
+
+def test_a_backend_that_listens_hears_other_instances_writes(backend: Backend) -> None:
+    writer, reader = backend.open(), backend.open()
+    heard: list[tuple[str, str]] = []
+    arrived = threading.Event()
+
+    def hear(kind: str, execution_id: str) -> None:
+        heard.append((kind, execution_id))
+        arrived.set()
+
+    if not reader.listen(hear):
+        return  # readers of this backend poll: nothing more is promised (SQLite)
+    execution_id = add_execution(writer, add_notebook(writer))["execution_id"]
+    end = time.monotonic() + 5
+    while not arrived.is_set() and time.monotonic() < end:  # the listener connects in the background
+        writer.save_progress(execution_id, {"phase": "Executing"}, [])
+        arrived.wait(0.1)
+    assert ("execution", execution_id) in heard
+    writer.request_cancel(execution_id)
+    end = time.monotonic() + 5
+    while ("cancel", execution_id) not in heard and time.monotonic() < end:
+        time.sleep(0.02)
+    assert ("cancel", execution_id) in heard

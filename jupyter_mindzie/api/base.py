@@ -27,6 +27,7 @@ from jupyter_mindzie.errors import (
 from jupyter_mindzie.guids import parse_guid
 from jupyter_mindzie.i18n import Message, joined, negotiate, status_title, translate_problem
 from jupyter_mindzie.services import SETTINGS_KEY, Services
+from jupyter_mindzie.storage.interface import StoreUnreachable
 
 if TYPE_CHECKING:
     from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
@@ -204,6 +205,16 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             problem = error.to_problem()
             if isinstance(error, TooManyRequests):
                 self.set_header("Retry-After", str(error.retry_after))
+        elif isinstance(error, StoreUnreachable):  # the database is away: try again, not a bug
+            self.set_header("Retry-After", str(error.retry_after))
+            detail = "the metadata store cannot be reached just now; try again shortly"
+            problem = {
+                "type": "store-unavailable",
+                "title": "Service Unavailable",
+                "status": 503,
+                "detail": detail,
+                "message": detail,
+            }
         elif isinstance(error, HTTPError):
             reason = error.reason or status_title(status_code)
             detail = error.log_message or reason
@@ -246,6 +257,9 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         if isinstance(value, MindzieError):
             # the server's request log already has the 4xx line; the reason is in the reply
             self.log.debug("%d %s: %s", value.status, self._request_summary(), value.detail)
+            return
+        if isinstance(value, StoreUnreachable):  # one line per request, not a traceback each
+            self.log.warning("503 %s: %s", self._request_summary(), value)
             return
         super().log_exception(typ, value, tb)
 

@@ -1,6 +1,8 @@
-"""`jupyter mindzie db check|upgrade|prune`: upkeep of the SQLite store, with no server running.
+"""`jupyter mindzie db check|upgrade|prune`: upkeep of the store, SQLite or PostgreSQL.
 
-`check` reads the file read-only; `upgrade` and `prune` open it as the server would.
+`check` only reads (a SQLite file is opened read-only); `upgrade` and `prune` open the store as
+the server would. `--db-url` takes the server's `MindzieApp.db_url`; without it the SQLite file
+under `--root` (or `--db`) is meant.
 """
 
 from __future__ import annotations
@@ -19,27 +21,32 @@ from jupyter_mindzie.cli.parser import PROG, Parser
 
 if TYPE_CHECKING:
     from jupyter_mindzie.cli.parser import Commands
-    from jupyter_mindzie.storage.sqlite import MindzieStore
+    from jupyter_mindzie.storage.sql import SqlStore
 
 
 def add_commands(commands: Commands) -> None:
     db = commands.add_parser(
         "db",
         help="check, upgrade or prune the metadata store",
-        description="Housekeeping of the SQLite store the server keeps.",
+        description="Housekeeping of the store the server keeps (SQLite or PostgreSQL).",
     )
     db.set_defaults(handler=lambda _: db.error("choose check, upgrade or prune"), prog=f"{PROG} db")
     where = Parser(add_help=False)
     group = where.add_argument_group("store")
     group.add_argument("--root", default=".", help="the server's root directory (default: the current one)")
     group.add_argument("--db", metavar="PATH", help="the store file (default: ROOT/.mindzie/mindzie.db)")
+    group.add_argument(
+        "--db-url",
+        metavar="URL",
+        help="the store as the server's MindzieApp.db_url names it: sqlite:///PATH or postgresql://…",
+    )
     actions = db.add_subparsers(title="actions", metavar="ACTION", parser_class=Parser)
     check = actions.add_parser(
         "check",
         parents=[where],
         help="schema version, integrity and row counts",
         description="Report the store's schema version, SQLite's integrity_check and "
-        "row counts, without changing anything. Exit code 1 when the store needs "
+        "row counts (PostgreSQL: version and counts), without changing anything. Exit code 1 when the store needs "
         "an upgrade or is damaged.",
     )
     check.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -65,7 +72,8 @@ def add_commands(commands: Commands) -> None:
     prune.add_argument(
         "--artifacts-dir",
         metavar="PATH",
-        help="the executions' artifacts folder (default: executions/ beside the store)",
+        help="the executions' artifacts folder (default: executions/ beside the SQLite file, "
+        "ROOT/.mindzie/executions with PostgreSQL)",
     )
     prune.add_argument("--dry-run", action="store_true", help="only list what would be pruned")
     prune.set_defaults(handler=cmd_db_prune, prog=f"{PROG} db prune")
@@ -88,11 +96,74 @@ def _age(text: str) -> timedelta:
 
 
 def store_path(options: argparse.Namespace) -> Path:
-    path = Path(options.db) if options.db else Path(options.root) / ".mindzie" / "mindzie.db"
+    """The SQLite file meant (it must exist: these commands never create a store)."""
+    from jupyter_mindzie.storage.urls import sqlite_path
+
+    if options.db_url:
+        path = Path(sqlite_path(options.db_url))
+    else:
+        path = Path(options.db) if options.db else Path(options.root) / ".mindzie" / "mindzie.db"
     path = path.expanduser().resolve()
     if not path.is_file():
-        raise UsageError(f"no store at {path} (give --root or --db)")
+        raise UsageError(f"no store at {path} (give --root, --db or --db-url)")
     return path
+
+
+def postgres_url(options: argparse.Namespace) -> str | None:
+    from jupyter_mindzie.storage.urls import is_postgres
+
+    return options.db_url if options.db_url and is_postgres(options.db_url) else None
+
+
+def inspect(options: argparse.Namespace) -> dict[str, Any]:
+    url = postgres_url(options)
+    return inspect_postgres(url) if url else inspect_store(store_path(options))
+
+
+def inspect_postgres(url: str) -> dict[str, Any]:
+    """Version and counts of a PostgreSQL store, read in a read-only session."""
+    try:
+        import psycopg
+        from psycopg.rows import dict_row
+    except ImportError:
+        raise CommandFailed(
+            "a postgresql:// store needs psycopg: pip install 'jupyter-mindzie[postgres]'"
+        ) from None
+    from jupyter_mindzie.storage import pg_migrations
+    from jupyter_mindzie.storage.postgres import redacted
+
+    def count(conn: Any, sql: str) -> int:
+        return int(conn.execute(sql).fetchone()["n"])
+
+    try:
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            conn.read_only = True
+            version = pg_migrations.schema_version(conn)
+            tables = [
+                row["table_name"]
+                for row in conn.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                    "AND table_name <> 'mindzie_schema' ORDER BY table_name"
+                )
+            ]
+            counts = {name: count(conn, f'SELECT COUNT(*) AS n FROM "{name}"') for name in tables}
+            running = (
+                count(conn, "SELECT COUNT(*) AS n FROM executions WHERE status = 'Running'")
+                if "executions" in tables
+                else 0
+            )
+            size = count(conn, "SELECT pg_database_size(current_database()) AS n")
+    except psycopg.Error as error:
+        raise CommandFailed(f"{redacted(url)} is not a reachable PostgreSQL store: {error}") from None
+    return {
+        "path": redacted(url),
+        "size": size,
+        "schemaVersion": version,
+        "currentSchemaVersion": pg_migrations.SCHEMA_VERSION,
+        "integrity": ["ok"],  # PostgreSQL checks its own pages; reachable with our schema is all we check
+        "counts": counts,
+        "runningExecutions": running,
+    }
 
 
 def inspect_store(path: Path) -> dict[str, Any]:
@@ -136,7 +207,7 @@ def inspect_store(path: Path) -> dict[str, Any]:
 def cmd_db_check(options: argparse.Namespace) -> int:
     from jupyter_mindzie.humanize import size
 
-    report = inspect_store(store_path(options))
+    report = inspect(options)
     healthy = report["integrity"] == ["ok"] and report["schemaVersion"] == report["currentSchemaVersion"]
     if options.json:
         print(json.dumps({**report, "healthy": healthy}, indent=2))
@@ -159,22 +230,28 @@ def cmd_db_check(options: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(options: argparse.Namespace) -> int:
-    path = store_path(options)
-    before = inspect_store(path)["schemaVersion"]
-    store = open_store(path)
+    report = inspect(options)
+    label, before = report["path"], report["schemaVersion"]
+    store = open_store(options)
     after = store.schema_version
     store.close()
-    print(f"{path}: schema {before} -> {after}" if after != before else f"{path}: already at schema {after}")
+    print(
+        f"{label}: schema {before} -> {after}" if after != before else f"{label}: already at schema {after}"
+    )
     return OK
 
 
-def open_store(path: Path) -> MindzieStore:
+def open_store(options: argparse.Namespace) -> SqlStore:
     """The store, migrated to this version's schema as the server would on start."""
     from jupyter_mindzie.storage.interface import StoreTooNew
-    from jupyter_mindzie.storage.sqlite import MindzieStore
+    from jupyter_mindzie.storage.urls import open_store as open_url
 
+    url = postgres_url(options)
+    data = Path(options.root).expanduser().resolve() / ".mindzie"
     try:
-        return MindzieStore(db_path=str(path))
+        if url:
+            return open_url(url, data_path=str(data))
+        return open_url(f"sqlite:///{store_path(options)}")
     except StoreTooNew as error:
         raise CommandFailed(str(error)) from None
 
@@ -183,10 +260,11 @@ def cmd_db_prune(options: argparse.Namespace) -> int:
     from jupyter_mindzie.clock import stamp, to_iso, utcnow
     from jupyter_mindzie.humanize import size
 
-    path = store_path(options)
     cutoff = utcnow() - options.older_than
-    artifacts = Path(options.artifacts_dir).resolve() if options.artifacts_dir else path.parent / "executions"
-    store = open_store(path)
+    store = open_store(options)
+    artifacts = (
+        Path(options.artifacts_dir).resolve() if options.artifacts_dir else store.data_dir / "executions"
+    )
     try:
         ids = prunable(store, stamp(cutoff)) if options.dry_run else store.prune_executions(stamp(cutoff))
     finally:
@@ -214,7 +292,7 @@ class _Rollback(Exception):
     pass
 
 
-def prunable(store: MindzieStore, before: str) -> list[str]:
+def prunable(store: SqlStore, before: str) -> list[str]:
     """What `prune_executions` would forget, found by pruning in a transaction that is rolled back,
     so a dry run can never disagree with the real one."""
     found: list[str] = []

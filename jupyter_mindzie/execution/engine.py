@@ -23,6 +23,7 @@ from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.contract.enums import PRIORITY_RANK, is_terminal
 from jupyter_mindzie.errors import ExecutionFinished, MindzieError, TooLarge, TooManyRequests
+from jupyter_mindzie.execution.leases import MindzieLease
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
@@ -36,7 +37,7 @@ from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.sql import SqlStore
 
 
 class MindzieEngine(LoggingConfigurable):
@@ -74,11 +75,12 @@ class MindzieEngine(LoggingConfigurable):
         help="Folder of each execution's artifacts. Default: executions/ beside the store.",
     )
 
-    store: Instance[Store] = Instance(MindzieStore)
+    store: Instance[Store] = Instance(SqlStore)
     library = Instance(MindzieNotebookLibrary)
     datasets = Instance(MindzieDatasetLibrary)
     kernel_manager = AnyTrait(help="The server's kernel manager.")
     pool = Instance(MindzieKernelPool, allow_none=True)
+    lease = Instance(MindzieLease, allow_none=True, help="This server's lease, when it shares its store.")
 
     @default("artifacts_root")
     def _default_artifacts_root(self) -> str:
@@ -128,7 +130,10 @@ class MindzieEngine(LoggingConfigurable):
         execution_id = new_guid()
         runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
         cells = [*runner.cells.values(), *runner.skipped.values()]
-        self.store.insert_execution(execution, [{**cell, "execution_id": execution_id} for cell in cells])
+        owner = self.lease.server_id if self.lease is not None else None
+        self.store.insert_execution(
+            {**execution, "owner": owner}, [{**cell, "execution_id": execution_id} for cell in cells]
+        )
         self.store.update_notebook(notebook_id, {"status": "Running"})
         self._enqueue(execution_id, notebook_id, scope, runner, execution["priority"])
         return {**execution, "estimated_duration": self.records.estimate(notebook_id)}
@@ -177,21 +182,32 @@ class MindzieEngine(LoggingConfigurable):
 
     async def recover(self) -> None:
         """Mend what a stopped or killed server left: re-queue waiting executions, end the
-        running ones as Error, stop their orphaned kernels, and mend their notebooks."""
-        for execution in self.store.active_executions():
+        running ones as Error, stop their orphaned kernels, and mend their notebooks.
+
+        With a lease, only executions of servers that are gone or let their lease expire are
+        taken (each by one server); a live peer's runs and kernels are never touched.
+        """
+        lease = self.lease
+        orphans = (
+            self.store.take_orphans(lease.server_id, lease.expired_before())
+            if lease is not None
+            else self.store.active_executions()
+        )
+        for execution in orphans:
             if execution["execution_id"] in self._runs:
                 continue
-            if execution["phase"] == "Queued":
-                await self._requeue(execution)
-            else:
+            if lease is not None and not lease.is_local(execution.get("previous_owner")):
+                execution = {**execution, "kernel_pid": None}  # a process id of another host
+            if execution["phase"] != "Queued":
+                message = "the server stopped during the run"
+                end_abandoned(self.store, self.notifier, execution, "ServerStopped", message, self.log)
+            elif execution.get("cancel_requested"):
+                message = "cancelled before it started"
                 end_abandoned(
-                    self.store,
-                    self.notifier,
-                    execution,
-                    "ServerStopped",
-                    "the server stopped during the run",
-                    self.log,
+                    self.store, self.notifier, execution, "Cancelled", message, self.log, status="Cancelled"
                 )
+            else:
+                await self._requeue(execution)
 
     async def _requeue(self, execution: dict[str, Any]) -> None:
         scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
@@ -238,6 +254,8 @@ class MindzieEngine(LoggingConfigurable):
         """Stop a queued or running execution: interrupt, then shut its kernel down."""
         execution = self.records.get(scope, notebook_id, execution_id)
         run = self._runs.get(execution_id)
+        if run is None and not is_terminal(execution["status"]) and self.store.request_cancel(execution_id):
+            return execution  # another server drives it: it hears of the request through the store
         if is_terminal(execution["status"]) or run is None:
             raise ExecutionFinished(
                 Message(
@@ -246,13 +264,24 @@ class MindzieEngine(LoggingConfigurable):
                     status=execution["status"],
                 )
             )
+        self._cancel_run(run)
+        return self.records.get(scope, notebook_id, execution_id)
+
+    def _cancel_run(self, run: Run) -> None:
         if run.cancel_requested:  # a second cancel must not cut the first one's clean-up short
-            return execution
+            return
         run.runner.cancel()
         if run.task is None:  # still queued: it ends here, and the slot skips it
             self._end_queued(run)
-            self._runs.pop(execution_id, None)
-        return self.records.get(scope, notebook_id, execution_id)
+            self._runs.pop(run.execution_id, None)
+
+    def cancel_requested_elsewhere(self, execution_ids: list[str]) -> None:
+        """Cancel requests other servers recorded in the store for runs of this one."""
+        for execution_id in execution_ids:
+            run = self._runs.get(execution_id)
+            if run is not None:
+                self.log.info("mindzie: execution %s cancelled through another server", execution_id)
+                self._cancel_run(run)
 
     async def delete_notebook(self, scope: Scope, notebook_id: str) -> None:
         """Delete a notebook, its file and its execution history (409 while a run of it is active)."""

@@ -111,6 +111,15 @@ def _content_size(content: dict[str, Any]) -> int:
     return size
 
 
+def open_client(km: Any) -> Any:
+    """`km.client()`; for a gateway's kernel, one whose websocket authenticates (execution/gateway.py)."""
+    if type(km).__module__.startswith("jupyter_server.gateway"):
+        from jupyter_mindzie.execution.gateway import authenticating  # only servers with a gateway
+
+        authenticating(km)
+    return km.client()
+
+
 def kernel_pid(km: Any) -> int | None:
     """The local kernel's process id; None for a remote (gateway) kernel."""
     pid = getattr(getattr(km, "provisioner", None), "pid", None)

@@ -19,7 +19,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from jupyter_mindzie.execution.kernel_client import CHANNELS, WarmKernel, confirm_iopub
+from jupyter_mindzie.execution.kernel_client import CHANNELS, WarmKernel, confirm_iopub, open_client
 
 
 class MindzieKernelPool(LoggingConfigurable):
@@ -130,7 +130,7 @@ class MindzieKernelPool(LoggingConfigurable):
             self._ready.setdefault(kernel_name, []).append(warm)
 
     async def _connect(self, kernel_id: str, km: Any) -> WarmKernel:
-        client = km.client()
+        client = open_client(km)
         try:
             await ensure_async(client.start_channels(**CHANNELS))
             await ensure_async(client.wait_for_ready(timeout=self.startup_timeout))

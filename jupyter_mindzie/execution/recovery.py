@@ -19,8 +19,11 @@ def end_abandoned(
     error_type: str,
     message: str,
     log: logging.Logger | logging.LoggerAdapter[Any],
+    *,
+    status: str = "Error",
 ) -> None:
-    """End an execution nobody drives any more as Error, its kernel stopped, its notebook mended."""
+    """End an execution nobody drives any more (as Error, or Cancelled when it was asked to
+    be before it started), its kernel stopped, its notebook mended."""
     execution_id = execution["execution_id"]
     stop_orphaned_kernel(execution.get("kernel_pid"), execution.get("kernel_id"))
     cells = []
@@ -34,8 +37,8 @@ def end_abandoned(
     store.save_progress(
         execution_id,
         {
-            "status": "Error",
-            "phase": "Error",
+            "status": status,
+            "phase": status,
             "error_type": error_type,
             "error_message": message,
             "end_time": stamp(end),
@@ -47,7 +50,7 @@ def end_abandoned(
     notifier.announce(execution_id)
     still_active = [e for e in store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
     if not still_active:
-        store.update_notebook(execution["notebook_id"], {"status": "Error"})
+        store.update_notebook(execution["notebook_id"], {"status": "Error" if status == "Error" else "Ready"})
     log.warning("mindzie: execution %s ended: %s", execution_id, message)
 
 

@@ -24,7 +24,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
-from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid
+from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid, open_client
 from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
 from jupyter_mindzie.results.collection import collect_artifacts, write_notebook
@@ -246,7 +246,7 @@ class NotebookRunner:
             client.reset_execution_trackers()
             await self._adopt(client)
         else:
-            kc = client.kc = km.client()
+            kc = client.kc = open_client(km)
             try:
                 await ensure_async(kc.start_channels(**CHANNELS))
                 client.reset_execution_trackers()

@@ -25,7 +25,7 @@ from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.errors import MindzieError
 from jupyter_mindzie.storage.interface import Store
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.sql import SqlStore
 
 
 class MindzieScheduler(LoggingConfigurable):
@@ -39,7 +39,7 @@ class MindzieScheduler(LoggingConfigurable):
         help="A slot older than this many seconds when first seen is recorded as missed, not run.",
     )
 
-    store: Instance[Store] = Instance(MindzieStore)
+    store: Instance[Store] = Instance(SqlStore)
     engine = AnyTrait(help="The MindzieEngine that runs the scheduled executions.")
     clock: Callable[[], datetime] = staticmethod(utcnow)
 

@@ -57,7 +57,7 @@ from jupyter_mindzie.notebooks.settings import (
 from jupyter_mindzie.notebooks.templates import template_cells
 from jupyter_mindzie.notebooks.uploads import resolve_kernel, upload_settings
 from jupyter_mindzie.storage.interface import PathTaken, ProjectCounts, Store
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.sql import SqlStore
 
 Loaded = tuple[dict[str, Any], NotebookNode]
 
@@ -75,7 +75,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         50 * 1024 * 1024, config=True, help="Largest notebook upload accepted, in bytes (else 413)."
     )
 
-    store: Instance[Store] = Instance(MindzieStore)
+    store: Instance[Store] = Instance(SqlStore)
     kernels = Instance(MindzieKernelCatalog)
     contents_manager = AnyTrait(help="The server's ContentsManager.")
 

@@ -28,7 +28,7 @@ from jupyter_mindzie.errors import DatasetNotFound, TooLarge
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage.interface import Store
-from jupyter_mindzie.storage.sqlite import MindzieStore
+from jupyter_mindzie.storage.sql import SqlStore
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
     csv_as_utf8,
@@ -44,7 +44,7 @@ MAX_NAME_LENGTH = 200
 class MindzieDatasetLibrary(LoggingConfigurable):
     """Stores uploaded datasets as files beside the store and their metadata in it."""
 
-    store: Instance[Store] = Instance(MindzieStore)
+    store: Instance[Store] = Instance(SqlStore)
     datasets_dir = Unicode(
         config=True,
         help="Folder of dataset files (absolute once set). Default: datasets/ beside the store's "

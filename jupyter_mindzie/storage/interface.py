@@ -1,7 +1,8 @@
 """The store interface: what the services need from a metadata backend, in domain terms.
 
-`MindzieStore` (SQLite, storage/sqlite.py) implements it; a second backend implements the same
-methods and passes the same contract suite (tests/test_store_contract.py).
+`MindzieStore` (SQLite, storage/sqlite.py) and `MindziePostgresStore` (storage/postgres.py)
+implement it, both on the queries of storage/sql.py, and pass the same contract suite
+(tests/test_store_contract.py).
 
 Rows are plain dicts keyed by snake_case column names (`notebook_id`, `date_created`, …), with
 JSON columns (`integration`, `parameters`, `cell_times`, …) already decoded; stamps are the
@@ -12,6 +13,7 @@ into the ones below.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypedDict
@@ -27,6 +29,13 @@ class PathTaken(Exception):
 
 class StoreTooNew(RuntimeError):
     """The database was written by a newer jupyter-mindzie; refusing beats corrupting it."""
+
+
+class StoreUnreachable(ConnectionError):
+    """The database cannot be reached just now (restarting, network, no free connection); the
+    same call may succeed in a moment. The API answers it 503 with Retry-After."""
+
+    retry_after = 5
 
 
 class ProjectCounts(TypedDict):
@@ -49,6 +58,18 @@ class ScheduleSlot(TypedDict):
     execution_id: str | None
     claimed_by: str
     date_claimed: str
+
+
+class ServerLease(TypedDict):
+    server_id: str
+    host: str
+    pid: int
+    date_started: str
+    heartbeat: str
+
+
+ChangeListener = Callable[[str, str], None]
+"""Called with a kind ("execution", "cancel") and an execution id when another server wrote."""
 
 
 class Store(Protocol):
@@ -87,6 +108,11 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the connection(s); the store is not used afterwards."""
+        ...
+
+    def listen(self, callback: ChangeListener) -> bool:
+        """Call `callback` (from any thread) when another server writes an execution's progress or
+        a cancel request; False when the backend cannot, and readers must poll instead."""
         ...
 
     # -- notebooks --------------------------------------------------------------------------
@@ -211,6 +237,40 @@ class Store(Protocol):
     def prune_executions(self, before: str) -> list[str]:
         """Forget ended executions whose `end_time` is before the stamp `before`, with their
         cells and artifacts, atomically; returns their ids. Running ones are never pruned."""
+        ...
+
+    # -- servers, and which one owns an execution ---------------------------------------------
+
+    def register_server(self, server_id: str, host: str, pid: int) -> None:
+        """Record a server (or renew its record) with a fresh heartbeat."""
+        ...
+
+    def heartbeat(self, server_id: str) -> bool:
+        """Renew the server's lease; False when its record is gone (a peer judged it dead)."""
+        ...
+
+    def servers(self) -> list[ServerLease]:
+        """Every server registered on this database, oldest first."""
+        ...
+
+    def forget_server(self, server_id: str) -> None:
+        """Drop a server's record: its executions are orphans for the next `take_orphans`."""
+        ...
+
+    def take_orphans(self, owner: str, expired_before: str) -> list[Row]:
+        """Make `owner` the owner of every Running execution whose owner is missing or whose
+        heartbeat is older than `expired_before`; return those rows (with `previous_owner`).
+
+        Exactly one of several servers calling at once gets each execution.
+        """
+        ...
+
+    def request_cancel(self, execution_id: str) -> bool:
+        """Ask the execution's owner to cancel it; False when it is no longer Running."""
+        ...
+
+    def cancel_requests(self, owner: str) -> list[str]:
+        """Running executions of `owner` that a cancel was requested for."""
         ...
 
     # -- artifacts ----------------------------------------------------------------------------

@@ -183,12 +183,26 @@ def _migrate_5(db: sqlite_utils.Database) -> None:
     db.table("datasets").add_column("new_columns", str)
 
 
+def _migrate_6(db: sqlite_utils.Database) -> None:
+    """Servers with their leases, and which one owns each execution (several servers, one store)."""
+    db.table("servers").create(
+        {"server_id": str, "host": str, "pid": int, "date_started": str, "heartbeat": str},
+        pk="server_id",
+        not_null={"host", "pid", "heartbeat"},
+    )
+    executions = db.table("executions")
+    executions.add_column("owner", str)
+    executions.add_column("cancel_requested", int, not_null_default=0)
+    executions.create_index(["owner", "status"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
     _migrate_3,
     _migrate_4,
     _migrate_5,
+    _migrate_6,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
