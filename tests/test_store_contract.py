@@ -789,3 +789,28 @@ def test_a_backend_that_listens_hears_other_instances_writes(backend: Backend) -
     while ("cancel", execution_id) not in heard and time.monotonic() < end:
         time.sleep(0.02)
     assert ("cancel", execution_id) in heard
+
+
+def test_progress_is_written_only_while_the_writer_owns_the_run(backend: Backend) -> None:
+    stalled, peer = backend.open(), backend.open()
+    notebook = add_notebook(stalled)
+    run = add_execution(stalled, notebook, owner="server-a")
+    execution_id = run["execution_id"]
+    cell = {"execution_id": execution_id, "cell_id": "cell-001", "position": 0, "status": "Running"}
+    assert stalled.save_progress(execution_id, {"phase": "Executing"}, [cell], owner="server-a")
+
+    # the peer ends the run after server-a's lease expired, and owns it from then on
+    assert [row["execution_id"] for row in peer.take_orphans("server-b", "9999")] == [execution_id]
+    peer.save_progress(execution_id, {"status": "Error", "phase": "Error"}, [], owner="server-b")
+
+    # server-a wakes up and reports the end it saw: nothing of it is written
+    late = {**cell, "status": "Success"}
+    assert not stalled.save_progress(
+        execution_id, {"status": "Completed", "phase": "Completed"}, [late], owner="server-a"
+    )
+    assert not stalled.save_progress(execution_id, {}, [], owner="server-a")
+    row = stalled.get_execution(execution_id)
+    assert row is not None and (row["status"], row["owner"]) == ("Error", "server-b")
+    assert [c["status"] for c in stalled.cell_results(execution_id)] == ["Running", "Pending"]
+    # a store without leases (one server, no owner given) writes as before
+    assert peer.save_progress(execution_id, {"error_message": "noted"}, [])

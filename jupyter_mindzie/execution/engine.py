@@ -30,7 +30,7 @@ from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.progress import ProgressWriter, Run
 from jupyter_mindzie.execution.publishing import register_published
 from jupyter_mindzie.execution.records import ExecutionRecords
-from jupyter_mindzie.execution.recovery import end_abandoned
+from jupyter_mindzie.execution.recovery import end_abandoned, resubmission
 from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
@@ -94,7 +94,8 @@ class MindzieEngine(LoggingConfigurable):
         self._seq = itertools.count()
         self._stopping = False
         self.notifier = ChangeNotifier()
-        self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval)
+        owner = self.lease.server_id if self.lease is not None else None
+        self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval, owner)
         self.records = ExecutionRecords(self.store, self.artifacts_root)
 
     def stopping(self) -> bool:
@@ -210,25 +211,7 @@ class MindzieEngine(LoggingConfigurable):
                 await self._requeue(execution)
 
     async def _requeue(self, execution: dict[str, Any]) -> None:
-        scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
-        options = execution.get("options") or {}
-        request = {
-            **{
-                key: options[key]
-                for key in (
-                    "executionMode",
-                    "cellRange",
-                    "outputOptions",
-                    "timeout",
-                    "stopOnError",
-                    "registerDatasets",
-                )
-                if options.get(key) is not None
-            },
-            "parameters": execution.get("parameters") or {},
-            "priority": execution.get("priority") or "Normal",
-            "source": execution.get("source") or "api",
-        }
+        scope, request = resubmission(execution)
         try:
             runner, _ = await self._prepare(
                 scope,
@@ -347,6 +330,10 @@ class MindzieEngine(LoggingConfigurable):
 
     async def _execute(self, run: Run) -> None:
         outcome = await run.runner.run()
+        if not self.progress.still_ours(run):
+            self.log.warning("mindzie: execution %s was taken over by another server", run.execution_id)
+            await run.runner.release()
+            return
         self.store.insert_artifacts([{**row, "execution_id": run.execution_id} for row in outcome.artifacts])
         if outcome.status == "Completed":
             await register_published(

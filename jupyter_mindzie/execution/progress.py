@@ -33,6 +33,7 @@ class Run:
     last_flush: float = 0.0
     flush_handle: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
+    taken_over: bool = False  # another server ended it: nothing more of it is written
 
     @property
     def cancel_requested(self) -> bool:
@@ -47,10 +48,13 @@ class Run:
 class ProgressWriter:
     """Writes runs' changes to the store, batched, and wakes whoever waits for news of them."""
 
-    def __init__(self, store: Store, notifier: ChangeNotifier, flush_interval: float) -> None:
+    def __init__(
+        self, store: Store, notifier: ChangeNotifier, flush_interval: float, owner: str | None = None
+    ) -> None:
         self.store = store
         self.notifier = notifier
         self.flush_interval = flush_interval
+        self.owner = owner  # this server's lease id: writes stop once a peer has taken a run over
 
     def record(self, run: Run, changes: dict[str, Any], cells: list[str], force: bool) -> None:
         """Write now when forced or when the last write is old enough; else soon."""
@@ -63,6 +67,12 @@ class ProgressWriter:
             delay = self.flush_interval - (time.monotonic() - run.last_flush)
             run.flush_handle = asyncio.get_running_loop().call_later(delay, self.flush, run)
 
+    def still_ours(self, run: Run) -> bool:
+        """Whether this server still owns the run (always, without a lease)."""
+        if not run.taken_over and not self.store.save_progress(run.execution_id, {}, [], owner=self.owner):
+            run.taken_over = True
+        return not run.taken_over
+
     def flush(self, run: Run) -> None:
         if run.flush_handle is not None:
             run.flush_handle.cancel()
@@ -74,7 +84,13 @@ class ProgressWriter:
             }
             for cell_id in run.dirty_cells
         ]
-        self.store.save_progress(run.execution_id, run.changes, cells)
+        if not run.taken_over and not self.store.save_progress(
+            run.execution_id, run.changes, cells, owner=self.owner
+        ):
+            # A peer ended this run while this server could not renew its lease (a stall, an
+            # outage): its state is the peer's now. Stop the run; write nothing more of it.
+            run.taken_over = True
+            run.runner.stop()
         run.changes, run.dirty_cells = {}, set()
         run.last_flush = time.monotonic()
         self.notifier.announce(run.execution_id)

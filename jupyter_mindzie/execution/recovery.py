@@ -7,6 +7,7 @@ from typing import Any
 
 import psutil
 
+from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.storage.interface import Store
@@ -67,3 +68,26 @@ def stop_orphaned_kernel(pid: int | None, kernel_id: str | None) -> None:
         process.kill()
     except psutil.Error:
         return
+
+
+RESUBMITTED_OPTIONS = (
+    "executionMode",
+    "cellRange",
+    "outputOptions",
+    "timeout",
+    "stopOnError",
+    "registerDatasets",
+)
+
+
+def resubmission(execution: dict[str, Any]) -> tuple[Scope, dict[str, Any]]:
+    """The scope and execute request that queue a waiting execution again, as it was submitted."""
+    scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
+    options = execution.get("options") or {}
+    request = {
+        **{key: options[key] for key in RESUBMITTED_OPTIONS if options.get(key) is not None},
+        "parameters": execution.get("parameters") or {},
+        "priority": execution.get("priority") or "Normal",
+        "source": execution.get("source") or "api",
+    }
+    return scope, request

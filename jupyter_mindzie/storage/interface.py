@@ -197,8 +197,15 @@ class Store(Protocol):
         """An execution and its per-cell rows, together or not at all."""
         ...
 
-    def save_progress(self, execution_id: str, changes: Row, cells: list[Row]) -> None:
-        """A batch of progress in one transaction: execution columns, and cells inserted or replaced."""
+    def save_progress(
+        self, execution_id: str, changes: Row, cells: list[Row], *, owner: str | None = None
+    ) -> bool:
+        """A batch of progress in one transaction: execution columns, and cells inserted or replaced.
+
+        With `owner`, only while that server still owns the execution (or none does): once a
+        peer has taken it over, nothing is written and the answer is False, so a server that
+        lost its lease can never give a run a second terminal state.
+        """
         ...
 
     def get_execution(self, execution_id: str) -> Row | None:

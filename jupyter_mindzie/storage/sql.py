@@ -155,15 +155,35 @@ class SqlStore(SqlBase):
             if cells:
                 self._insert_many("cell_results", cells)
 
-    def save_progress(self, execution_id: str, changes: Row, cells: list[Row]) -> None:
+    def save_progress(
+        self, execution_id: str, changes: Row, cells: list[Row], *, owner: str | None = None
+    ) -> bool:
         """One short transaction for a batch of progress: the execution row and changed cells."""
+        if owner is not None and not self._still_owned(execution_id, owner):
+            return False
         if not changes and not cells:
-            return
+            return True
         with self.atomic():
-            self._update("executions", "execution_id = ?", [execution_id], changes)
+            if owner is None:
+                self._update("executions", "execution_id = ?", [execution_id], changes)
+            elif (
+                not self._update(
+                    "executions",
+                    "execution_id = ? AND (owner = ? OR owner IS NULL)",
+                    [execution_id, owner],
+                    changes,
+                )
+                and changes
+            ):
+                return False  # taken over between the check and the write
             if cells:
                 self._upsert_many("cell_results", cells, ("execution_id", "cell_id"))
             self._notify("execution", execution_id)
+        return True
+
+    def _still_owned(self, execution_id: str, owner: str) -> bool:
+        rows = self._select("executions", "execution_id = ?", [execution_id], columns="owner", limit=1)
+        return bool(rows) and rows[0].get("owner") in (owner, None)
 
     def get_execution(self, execution_id: str) -> Row | None:
         return self._first("executions", "execution_id = ?", [execution_id])
