@@ -84,6 +84,7 @@ class MindzieApp(ExtensionApp):
             kernel_manager=server.kernel_manager,
             pool=pool,
         )
+        pool.default_size = self.engine.slots  # one warm kernel per slot unless configured
         pool.warm()
         # Runs a killed or stopped server left behind are mended before anything new starts.
         asyncio.get_event_loop().create_task(self.engine.recover())
