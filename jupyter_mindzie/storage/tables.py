@@ -17,7 +17,7 @@ PARQUET_MAGIC = b"PAR1"
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 PARQUET_SUFFIXES = frozenset({".parquet", ".parq", ".pq"})
 FORMAT_FILES = {"csv": "data.csv", "parquet": "data.parquet"}
-_CSV_CHUNK_ROWS = 200_000
+_CSV_CHUNK_ROWS = 50_000  # about 20 MB of a typical event log in memory at a time
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -54,6 +54,17 @@ def detect_format(data: bytes, filename: str) -> str:
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise bad_file("is binary, not CSV text; upload UTF-8 CSV or Parquet")
     return "csv"
+
+
+def detect_file_format(path: Path, filename: str) -> str:
+    """`detect_format` of a stored file, reading only its head and its last bytes."""
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
+        size = file.seek(0, 2)
+        if size > len(head):
+            file.seek(size - len(PARQUET_MAGIC))
+            head += file.read()  # the last bytes: Parquet's closing magic
+    return detect_format(head, filename)
 
 
 def inspect_table(path: Path, fmt: str) -> TableInfo:
