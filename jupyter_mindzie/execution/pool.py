@@ -188,7 +188,9 @@ class MindzieKernelPool(LoggingConfigurable):
         """Shut every pooled kernel down (server stop)."""
         self._closed = True
         if self.warm_failures:
-            self.log.info("mindzie: kernel pool: %d warm-ups failed since the server started", self.warm_failures)
+            self.log.info(
+                "mindzie: kernel pool: %d warm-ups failed since the server started", self.warm_failures
+            )
         for task in [*self._filling.values(), *([self._idle_task] if self._idle_task else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
