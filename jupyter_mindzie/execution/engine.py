@@ -324,7 +324,9 @@ class MindzieEngine(LoggingConfigurable):
             if outcome.status == "Completed":
                 spec = run.runner.spec
                 ran = set(spec.run_cell_ids)
-                self.pool.learn(spec.kernel_name, (c.source for c in spec.nb.cells if c.get("id") in ran))
+                await self.pool.learn(
+                    spec.kernel_name, [c.source for c in spec.nb.cells if c.get("id") in ran]
+                )
             self.pool.warm()  # top up whatever a take could not refill yet
 
     def _end_queued(self, run: Run) -> None:

@@ -127,10 +127,12 @@ class MindzieKernelPool(LoggingConfigurable):
             return []
         return list(dict.fromkeys([*self.preload, *self.learned.modules(kernel_name)]))
 
-    def learn(self, kernel_name: str, sources: Iterable[str]) -> None:
-        """Remember what a finished run's code imported, for the next kernels of its kernelspec."""
-        if self.preload and kernel_name in self.kernel_names:
-            self.learned.learn(kernel_name, imported_modules(sources))
+    async def learn(self, kernel_name: str, sources: Iterable[str]) -> None:
+        """Remember what a finished run's code imported, for the next kernels of its kernelspec
+        (its cells' import statements, read off the event loop)."""
+        if self.enabled and self.preload and self.learned.limit > 0 and kernel_name in self.kernel_names:
+            modules = await asyncio.to_thread(imported_modules, list(sources))
+            self.learned.learn(kernel_name, modules)
 
     def warm(self) -> None:
         """Start filling the pool (at server start, after a take, and when a run ends)."""
