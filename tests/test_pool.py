@@ -334,3 +334,33 @@ async def test_iopub_is_confirmed_with_stale_kernel_info_replies_queued(jp_serve
     finally:
         client.stop_channels()
         await ensure_async(manager.shutdown_kernel(kernel_id, now=True))
+
+
+class TestDeadOnStart:
+    @pytest.fixture
+    def mindzie_config(self, jp_data_dir):
+        import json
+        import sys
+
+        spec = jp_data_dir / "kernels" / "dies-at-start"
+        spec.mkdir(parents=True)
+        argv = [sys.executable, "-c", "import sys; sys.exit(3)", "{connection_file}"]
+        (spec / "kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": "dies", "language": "python"})
+        )
+        return {
+            "MindzieKernelPool": {
+                "size": 1,
+                "kernel_names": ["dies-at-start"],
+                "preload": [],
+                "retry_initial": 30.0,
+            }
+        }
+
+    async def test_a_kernel_that_dies_while_starting_fails_its_warm_up_at_once(self, api, mindzie_app):
+        pool = mindzie_app.engine.pool
+        end = time.monotonic() + 20  # not the 60 s of startup_timeout
+        while pool.warm_failures < 1:
+            assert time.monotonic() < end, "the pool waited for a dead kernel to answer"
+            await asyncio.sleep(0.05)
+        assert await pool.take("dies-at-start") is None

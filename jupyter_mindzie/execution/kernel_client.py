@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,12 @@ class WarmKernel:
             await ensure_async(self.client.stop_channels())
 
 
-async def confirm_iopub(client: Any, timeout: float, attempt_seconds: float = 0.25) -> dict[str, Any]:
+async def confirm_iopub(
+    client: Any,
+    timeout: float,
+    attempt_seconds: float = 0.25,
+    alive: Callable[[], Awaitable[bool]] | None = None,
+) -> dict[str, Any]:
     """Make sure `client` hears the kernel's IOPub; return a kernel_info reply.
 
     ZeroMQ drops what a kernel publishes before a new subscription takes hold, and a run that
@@ -48,12 +54,15 @@ async def confirm_iopub(client: Any, timeout: float, attempt_seconds: float = 0.
     Any of the requests sent here counts: a kernel still booting (or a busy machine) answers
     late, and replies to earlier requests, or to `wait_for_ready`'s, may still be queued on
     shell. Matching only the latest request would read one stale reply per new request and
-    never catch up. The wait per attempt doubles, so a slow IOPub is still heard.
+    never catch up. The wait per attempt doubles, so a slow IOPub is still heard. `alive`, when
+    given, is asked between attempts, so a kernel that died while starting fails at once.
     """
     deadline = time.monotonic() + timeout
     sent: set[str] = set()
     reply: dict[str, Any] | None = None
     while time.monotonic() < deadline:
+        if alive is not None and not await alive():
+            raise RuntimeError("the kernel died while starting")
         sent.add(await ensure_async(client.kernel_info()))
         attempt_end = min(deadline, time.monotonic() + attempt_seconds)
         while reply is None and (left := attempt_end - time.monotonic()) > 0:

@@ -315,7 +315,7 @@ class MindzieKernelPool(LoggingConfigurable):
         client = km.client()
         try:
             await ensure_async(client.start_channels(**CHANNELS))
-            info = await confirm_iopub(client, self.startup_timeout)
+            info = await confirm_iopub(client, self.startup_timeout, alive=lambda: self._alive(kernel_id))
         except BaseException:
             with contextlib.suppress(Exception):
                 await ensure_async(client.stop_channels())
