@@ -180,8 +180,10 @@ class TestPreload:
         )
         assert seen["cell-004"] == "image/png", "plots of a preloaded pyplot still show inline"
 
+        refilled = await wait_for_pool(api, mindzie_app, 1)
         second = await execute(api, notebook)
         assert (await wait_for(api, notebook["notebookId"], second["executionId"]))["status"] == "Completed"
+        assert mindzie_app.store.get_execution(second["executionId"])["kernel_id"] in refilled
         first_kernel = mindzie_app.store.get_execution(first["executionId"])["kernel_id"]
         second_kernel = mindzie_app.store.get_execution(second["executionId"])["kernel_id"]
         assert first_kernel != second_kernel
@@ -280,6 +282,26 @@ class TestWaitForWarming:
         finally:
             if warm is not None:
                 await pool._shutdown(warm)
+
+
+class TestColdRatherThanWaiting:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"MindzieKernelPool": {"size": 1}}
+
+    async def test_a_take_goes_cold_when_the_warming_kernel_has_its_preload_ahead(self, api, mindzie_app):
+        """A preload takes longer than a boot: a run that may not need pandas does not wait for it."""
+        pool = mindzie_app.engine.pool
+        await wait_for_pool(api, mindzie_app, 1)
+        first = await pool.take("python3")
+        try:
+            assert first is not None
+            started = time.monotonic()
+            assert await pool.take("python3") is None, "the refill has just begun: start a cold kernel"
+            assert time.monotonic() - started < 1.0
+        finally:
+            if first is not None:
+                await pool._shutdown(first)
 
 
 class TestFailingWarmUp:

@@ -98,7 +98,7 @@ class MindzieKernelPool(LoggingConfigurable):
         super().__init__(**kwargs)
         self._ready: dict[str, list[WarmKernel]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
-        self._warming: dict[str, tuple[float, int | None]] = {}  # name -> (since, pid)
+        self._warming: dict[str, tuple[float, int | None, float | None]] = {}  # (since, pid, booted)
         self._arrivals: dict[str, asyncio.Future[None]] = {}
         self._boot_seconds: dict[str, float] = {}  # start + connect, a running mean
         self._preload_seconds: dict[str, float] = {}
@@ -165,7 +165,7 @@ class MindzieKernelPool(LoggingConfigurable):
                 wait = self._worth_waiting(kernel_name)
                 if wait is None:
                     return None
-                self._restore_priority(self._warming.get(kernel_name, (0.0, None))[1])  # someone waits
+                self._restore_priority(self._warming.get(kernel_name, (0.0, None, None))[1])  # someone waits
                 try:
                     await asyncio.wait_for(asyncio.shield(self._arrival(kernel_name)), wait)
                 except TimeoutError:
@@ -207,23 +207,31 @@ class MindzieKernelPool(LoggingConfigurable):
     def _worth_waiting(self, kernel_name: str) -> float | None:
         """Seconds to wait for the kernel being warmed, or None to start a cold one instead.
 
-        A cold kernel takes the usual boot and then imports, in the run, what the pool would
-        have preloaded; the warming one needs what is left of the same. It is worth waiting
-        for unless its warm-up is failing, or overdue by more than a cold start would take.
+        Worth it when what is left of its warm-up (boot, then preload, from the running means
+        of the last warm-ups) is no longer than a cold kernel's boot, and it is not failing.
+        The cold kernel is not assumed to need the preloaded modules: a run that does not
+        import pandas should not wait for it. Before anything was measured, only a pool that
+        preloads nothing is waited for (its warm-up is a boot, as the cold start would be).
         """
         task = self._filling.get(kernel_name)
         if task is None or task.done() or self._failing.get(kernel_name):
             return None
-        since, _ = self._warming.get(kernel_name, (time.monotonic(), None))
+        now = time.monotonic()
+        since, _, booted = self._warming.get(kernel_name, (now, None, None))
         boot = self._boot_seconds.get(kernel_name)
-        if boot is None:  # nothing measured yet: the first warm-up at server start
-            return self.startup_timeout + self.preload_timeout
-        cold = boot + self._preload_seconds.get(kernel_name, 0.0)
-        elapsed = time.monotonic() - since
-        left = cold - elapsed if elapsed <= cold else elapsed  # overdue: guess as long again
-        if left > cold:
+        preload = self._preload_seconds.get(kernel_name, 0.0) if self.modules_for(kernel_name) else 0.0
+        if boot is None:
+            left = 0.0 if not self.modules_for(kernel_name) else None
+            cold = 0.0
+        elif booted is None:
+            left = _left(boot, now - since) + preload
+            cold = boot
+        else:
+            left = _left(preload, now - booted)
+            cold = boot
+        if left is None or left > cold:
             return None
-        return self.startup_timeout + self.preload_timeout - elapsed
+        return self.startup_timeout + self.preload_timeout - (now - since)
 
     def _arrival(self, kernel_name: str) -> asyncio.Future[None]:
         """Resolved when the next kernel of `kernel_name` is ready or its warm-up failed."""
@@ -267,7 +275,7 @@ class MindzieKernelPool(LoggingConfigurable):
     async def _start(self, kernel_name: str) -> WarmKernel:
         """One pooled kernel: started at low priority, connected, its modules imported."""
         started = time.monotonic()
-        self._warming[kernel_name] = (started, None)
+        self._warming[kernel_name] = (started, None, None)
         arguments = await self.kernel_catalog.run_arguments(kernel_name)
         kernel_id = await ensure_async(
             self.kernel_manager.start_kernel(kernel_name=kernel_name, extra_arguments=arguments)
@@ -276,7 +284,7 @@ class MindzieKernelPool(LoggingConfigurable):
         pid = kernel_pid(km)
         if self._nice and pid is not None:
             priority.renice(pid, self.warm_nice)
-        self._warming[kernel_name] = (started, pid)
+        self._warming[kernel_name] = (started, pid, None)
         with contextlib.suppress(Exception):
             km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
         km.autorestart = False
@@ -284,6 +292,7 @@ class MindzieKernelPool(LoggingConfigurable):
         warm.pid = pid
         booted = time.monotonic()
         _mean(self._boot_seconds, kernel_name, booted - started)
+        self._warming[kernel_name] = (started, pid, booted)
         modules = self.modules_for(kernel_name)
         if modules:
             try:
@@ -349,6 +358,12 @@ class MindzieKernelPool(LoggingConfigurable):
         await warm.disconnect()
         if warm.kernel_id in self.kernel_manager:
             await ensure_async(self.kernel_manager.shutdown_kernel(warm.kernel_id, now=True))
+
+
+def _left(expected: float, elapsed: float) -> float:
+    """What is left of a step expected to take `expected` s after `elapsed` s; once overdue,
+    guess as long again as it has been late."""
+    return expected - elapsed if elapsed <= expected else elapsed - expected
 
 
 def _mean(means: dict[str, float], key: str, seconds: float) -> None:
