@@ -147,8 +147,8 @@ class MindzieKernelPool(LoggingConfigurable):
         """A warm, unused kernel of `kernel_name`, or None (the caller starts one itself).
 
         With none ready, waits for the one being warmed when it will be ready before a cold
-        kernel would be (and has imported what the run would import itself). The caller owns
-        what it gets: the kernel and its client's channels.
+        kernel would have booted (`_worth_waiting`). The caller owns what it gets: the kernel
+        and its client's channels.
         """
         self._last_used = time.monotonic()
         if not self.enabled or kernel_name not in self.kernel_names:
