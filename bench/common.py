@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -181,7 +182,7 @@ class Server:
         self,
         name: str,
         *,
-        pool_size: int = 1,
+        pool_size: int | None = 1,
         slots: int = 2,
         extra: Sequence[str] = (),
         root: Path | None = None,
@@ -198,6 +199,7 @@ class Server:
         self.log = self.scratch / "server.log"
         self._kernels: set[int] = set()
         self._local = threading.local()
+        self.log_text = ""
 
     @property
     def url(self) -> str:
@@ -226,7 +228,7 @@ class Server:
             f"--IdentityProvider.token={TOKEN}",
             f"--MindzieEngine.slots={self.slots}",
             "--MindzieScheduler.enabled=False",
-            f"--MindzieKernelPool.size={self.pool_size}",
+            *([f"--MindzieKernelPool.size={self.pool_size}"] if self.pool_size is not None else []),
             "--ServerApp.jpserver_extensions={'jupyter_mindzie': True}",
             *self.extra,
         ]
@@ -282,6 +284,16 @@ class Server:
         times = psutil.Process(self.pid).cpu_times()
         return times.user + times.system
 
+    def pool_failures(self) -> tuple[int, int]:
+        """(failed pool warm-ups, warnings about them) from the server's log; exact once it stopped
+        (the pool logs its total at close), else the attempts of streaks that ended."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else self.log_text
+        warnings = text.count("the kernel pool could not start")
+        totals = [int(n) for n in re.findall(r"pool: (\d+) warm-ups failed", text)]
+        if totals:
+            return totals[-1], warnings
+        return sum(int(n) for n in re.findall(r"again after (\d+) failed attempts", text)), warnings
+
     def kernel_count(self) -> int:
         return len(self.call("GET", f"{self.url}/api/kernels").json())
 
@@ -301,6 +313,8 @@ class Server:
             with contextlib.suppress(psutil.Error):
                 psutil.Process(pid).kill()
         self.process = None
+        with contextlib.suppress(OSError):
+            self.log_text = self.log.read_text(errors="replace")
         shutil.rmtree(self.scratch, ignore_errors=True)
         with contextlib.suppress(ValueError):
             _servers.remove(self)

@@ -104,6 +104,7 @@ class MindzieApp(ExtensionApp):
             pool=pool,
             lease=self.lease,
         )
+        pool.default_size = self.engine.slots  # one warm kernel per slot unless configured
         pool.warm()
         # Runs a killed or stopped server left behind are mended before anything new starts,
         # and again whenever a peer sharing the store stops renewing its lease.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from tornado.httpclient import HTTPClientError
 
 from jupyter_mindzie.demo import COLUMNS, demo_event_log_rows, write_demo_event_log
 
@@ -204,6 +206,25 @@ class TestSizeLimit:
         assert "4096" in problem["detail"]
         assert stored(mindzie_app) == []
         assert (await upload(api, small_csv(3))).status == 201
+
+    async def test_a_chunked_upload_is_cut_off_at_the_limit(self, jp_fetch, mindzie_app):
+        """Without a Content-Length the size is only known as the body streams: still a 413."""
+        body, headers = multipart({}, [("file", "big.csv", small_csv(2000))])
+
+        async def produce(write):
+            for start in range(0, len(body), 1024):
+                await write(body[start : start + 1024])
+
+        with pytest.raises(HTTPClientError) as raised:
+            await jp_fetch(
+                *project_path("dataset").split("/"),
+                method="POST",
+                body_producer=produce,
+                headers=headers,
+            )
+        assert raised.value.code == 413
+        assert json.loads(raised.value.response.body)["errors"][0]["field"] == "file"
+        assert stored(mindzie_app) == []
 
 
 class TestConfiguredFolder:
@@ -424,3 +445,83 @@ async def test_registration_can_be_declined(api, body, register):
     )
     (table,) = results.json["enrichedDatasets"]  # still an artifact of the run
     assert table["name"] == "doubled" and table["downloadUrl"]
+
+
+# -- large uploads stream to disk -------------------------------------------------------------
+
+
+def write_event_log_upload(folder: Path, rows: int) -> tuple[Path, str, int]:
+    """A multipart body (in a file) holding an event-log CSV of `rows` events; (body, boundary, csv size)."""
+    boundary = uuid.uuid4().hex
+    body = folder / "upload.body"
+    activities = ["Submit", "Review", "Approve", "Reject", "Pay", "Archive"]
+    with body.open("w", encoding="utf-8", newline="") as out:
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nbig log\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        )
+        start = out.tell()
+        out.write("case_id,activity,timestamp,resource,amount\n")
+        lines = (
+            f"LA-{n // 6:06d},{activities[n % 6]},2024-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:"
+            f"{n % 60:02d}:00,clerk-{n % 17:03d}@claims,{n % 9000}\n"
+            for n in range(rows)
+        )
+        out.writelines(lines)
+        size = out.tell() - start
+        out.write(f"\r\n--{boundary}--\r\n")
+    return body, boundary, size
+
+
+def test_a_large_upload_streams_to_disk_in_bounded_server_memory(tmp_path: Path):
+    """1,000,000 events (about 60 MB): the server's RSS grows by at most 64 MB while it uploads."""
+    import threading
+    import time
+
+    import psutil
+    import requests
+
+    from .servers import Server
+
+    root = tmp_path / "root"
+    root.mkdir()
+    server = Server(root, "--MindzieKernelPool.size=0")
+    body, boundary, csv_size = write_event_log_upload(tmp_path, 1_000_000)
+    assert csv_size > 50 * 2**20
+    headers = {**server.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    url = f"{server.api}/dataset"
+    server.start()
+    try:
+        process = psutil.Process(server.process.pid)
+        small, small_headers = multipart({}, [("file", "small.csv", small_csv(10))])
+        warm = requests.post(url, data=small, headers={**server.headers, **small_headers}, timeout=60)
+        assert warm.status_code == 201, warm.text  # the first upload imports pandas: not the upload's cost
+        before = process.memory_info().rss
+        peak = [before]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], process.memory_info().rss)
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            with body.open("rb") as stream:  # requests streams a file body; the client holds little
+                reply = requests.post(url, data=stream, headers=headers, timeout=300)
+        finally:
+            done.set()
+            sampler.join()
+        assert reply.status_code == 201, reply.text
+        dataset = reply.json()
+        assert dataset["recordCount"] == 1_000_000
+        assert dataset["columns"] == ["case_id", "activity", "timestamp", "resource", "amount"]
+        growth = (peak[0] - before) / 2**20
+        assert growth <= 64, f"server RSS grew by {growth:.0f} MB for a {csv_size / 2**20:.0f} MB upload"
+        stored_file = root / ".mindzie" / "datasets" / dataset["datasetId"] / "data.csv"
+        assert stored_file.stat().st_size == csv_size
+        assert not [p for p in stored_file.parent.parent.iterdir() if p.name.startswith(".staging-")]
+    finally:
+        server.stop()

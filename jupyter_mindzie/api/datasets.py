@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -9,10 +10,11 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_mindzie.api.base import ANY_ID, PROJECT, TENANT, MindzieHandler
+from jupyter_mindzie.api.streaming import StreamedForm, content_length, too_large
 from jupyter_mindzie.api.views import dataset_view, page_view
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import InvalidRequest
-from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.guids import new_guid, parse_guid
 from jupyter_mindzie.i18n import Message
 
 if TYPE_CHECKING:
@@ -45,34 +47,72 @@ class DatasetsHandler(DatasetBaseHandler):
         self.write_json(page_view("datasets", [dataset_view(r) for r in rows], total, page, page_size))
 
 
+@web.stream_request_body
 class DatasetCreateHandler(DatasetBaseHandler):
-    """`POST …/dataset`: a CSV or Parquet file (multipart/form-data, part `file`, field `name`)."""
+    """`POST …/dataset`: a CSV or Parquet file (multipart/form-data, part `file`, field `name`).
 
-    @web.authenticated
-    @authorized
-    async def post(self, tenant_id: str, project_id: str) -> None:
-        scope = self.scope(tenant_id, project_id)
-        self.datasets.check_upload_size(len(self.request.body))
+    The body streams to a staging file as it arrives (`StreamedForm`): server memory stays flat
+    however large the upload. Who may upload, where, and how much is checked before the first
+    byte of the body is read.
+    """
+
+    form: StreamedForm | None = None
+    staged_id: str | None = None
+
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare is
+        await super().prepare()
+        if self._finished or self.request.method != "POST":
+            return
+        if not self.current_user:
+            raise web.HTTPError(403)
+        if not self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource):
+            raise web.HTTPError(403)
+        # 404 before the body, for a project the user cannot reach
+        self.scope(self.path_kwargs["tenant_id"], self.path_kwargs["project_id"])
+        limit = self.datasets.max_upload_size
+        declared = content_length(self.request.headers)
+        if declared is not None and declared > limit:
+            raise too_large(declared, limit, "file")
         content_type = self.request.headers.get("Content-Type", "")
         if not content_type.lower().startswith("multipart/form-data"):
             raise InvalidRequest.for_field(
                 "file", Message("send the dataset as multipart/form-data with a 'file' part")
             )
-        data, filename = self.file_part()
-        fields = {
-            name: values[-1].decode("utf-8", errors="replace")
-            for name, values in self.request.body_arguments.items()
-            if name != "file"
-        }
-        schemas.validate("dataset-upload", fields)
-        row = await self.datasets.upload(scope, data, filename, fields.get("name"))
+        # Tornado's own cap would cut the connection; ours answers 413 with a problem instead.
+        self.request.connection.set_max_body_size(max(limit, declared or 0) + 2**20)  # type: ignore[union-attr]
+        dataset_id = new_guid()
+        target = await asyncio.to_thread(self.datasets.stage, dataset_id)
+        self.staged_id = dataset_id
+        self.form = StreamedForm(content_type, target, max_bytes=limit)
+
+    async def data_received(self, chunk: bytes) -> None:
+        if self.form is not None:
+            await self.form.feed(chunk)
+
+    @web.authenticated
+    @authorized
+    async def post(self, tenant_id: str, project_id: str) -> None:
+        scope = self.scope(tenant_id, project_id)
+        form, dataset_id = self.form, self.staged_id
+        assert form is not None and dataset_id is not None, "prepare staged the upload"
+        try:
+            await form.finish()
+            self.check_parts(form)
+            fields = form.text_fields()
+            schemas.validate("dataset-upload", fields)
+        except BaseException:
+            self.staged_id = None
+            await asyncio.to_thread(self.datasets.discard_staged, dataset_id)  # before the answer
+            raise
+        self.staged_id = None  # from here the library owns the staging folder
+        row = await self.datasets.store_staged(scope, dataset_id, form.filename, fields.get("name"))
         self.set_header("Location", self.dataset_url(row))
         view = dataset_view(row, row["column_types"], encoding=row["encoding"])
         self.write_json(view, status=HTTPStatus.CREATED)
 
-    def file_part(self) -> tuple[bytes, str]:
-        """The one `file` part; a `file` field sent without a file name is taken as its content."""
-        unknown = sorted(set(self.request.files) - {"file"})
+    def check_parts(self, form: StreamedForm) -> None:
+        """Exactly one part named `file` (a plain field of that name is taken as the content)."""
+        unknown = sorted(set(form.other_files))
         if unknown:
             raise InvalidRequest(
                 Message(
@@ -87,15 +127,25 @@ class DatasetCreateHandler(DatasetBaseHandler):
                     for name in unknown
                 ],
             )
-        files = self.request.files.get("file") or []
-        plain = self.request.body_arguments.get("file") or []
-        if len(files) + len(plain) != 1:
+        if form.file_parts != 1:
             raise InvalidRequest.for_field(
                 "file", Message("is required: exactly one CSV or Parquet file part named 'file'")
             )
-        if files:
-            return files[0]["body"], files[0].get("filename") or ""
-        return plain[0], ""
+
+    def on_finish(self) -> None:
+        self._discard()
+
+    def on_connection_close(self) -> None:
+        super().on_connection_close()
+        self._discard()
+
+    def _discard(self) -> None:
+        """An upload that did not become a dataset leaves nothing in staging."""
+        if self.form is not None:
+            self.form.discard()
+        dataset_id, self.staged_id = self.staged_id, None
+        if dataset_id is not None:
+            asyncio.get_event_loop().run_in_executor(None, self.datasets.discard_staged, dataset_id)
 
 
 class DatasetHandler(DatasetBaseHandler):

@@ -366,7 +366,13 @@ class MindzieEngine(LoggingConfigurable):
         self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
         await run.runner.release()  # after the terminal state: the slot stays taken until it is down
         if self.pool is not None:
-            self.pool.warm()  # refill while nothing runs, rather than during the next run
+            if outcome.status == "Completed":
+                spec = run.runner.spec
+                ran = set(spec.run_cell_ids)
+                await self.pool.learn(
+                    spec.kernel_name, [c.source for c in spec.nb.cells if c.get("id") in ran]
+                )
+            self.pool.warm()  # top up whatever a take could not refill yet
 
     def _end_queued(self, run: Run) -> None:
         for cell_id in run.runner.cells:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,38 +32,85 @@ class WarmKernel:
     kernel_id: str
     client: Any
     info: dict[str, Any]
+    pid: int | None = None  # of a local kernel, for its priority
 
     async def disconnect(self) -> None:
         with contextlib.suppress(Exception):
             await ensure_async(self.client.stop_channels())
 
 
-async def confirm_iopub(client: Any, timeout: float, attempt_seconds: float = 0.25) -> dict[str, Any]:
+async def confirm_iopub(
+    client: Any,
+    timeout: float,
+    attempt_seconds: float = 0.25,
+    alive: Callable[[], Awaitable[bool]] | None = None,
+) -> dict[str, Any]:
     """Make sure `client` hears the kernel's IOPub; return a kernel_info reply.
 
     ZeroMQ drops what a kernel publishes before a new subscription takes hold, and a run that
     missed a cell's idle status would wait for ever. `wait_for_ready` only flushes IOPub for a
     fixed 0.2 s; here kernel_info is asked until its idle status is seen on IOPub.
+
+    Any of the requests sent here counts: a kernel still booting (or a busy machine) answers
+    late, and replies to earlier requests, or to `wait_for_ready`'s, may still be queued on
+    shell. Matching only the latest request would read one stale reply per new request and
+    never catch up. The wait per attempt doubles, so a slow IOPub is still heard. `alive`, when
+    given, is asked between attempts, so a kernel that died while starting fails at once.
     """
     deadline = time.monotonic() + timeout
+    sent: set[str] = set()
+    reply: dict[str, Any] | None = None
     while time.monotonic() < deadline:
-        msg_id = await ensure_async(client.kernel_info())
-        reply = await ensure_async(client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic())))
-        if reply["parent_header"].get("msg_id") != msg_id:
-            continue
-        heard_by = time.monotonic() + attempt_seconds
-        while (left := heard_by - time.monotonic()) > 0:
+        if alive is not None and not await alive():
+            raise RuntimeError("the kernel died while starting")
+        sent.add(await ensure_async(client.kernel_info()))
+        attempt_end = min(deadline, time.monotonic() + attempt_seconds)
+        while reply is None and (left := attempt_end - time.monotonic()) > 0:
+            try:
+                msg = await ensure_async(client.get_shell_msg(timeout=left))
+            except queue.Empty:
+                break
+            if msg["parent_header"].get("msg_id") in sent and msg["msg_type"] == "kernel_info_reply":
+                reply = dict(msg)
+        while reply is not None and (left := attempt_end - time.monotonic()) > 0:
             try:
                 msg = await ensure_async(client.get_iopub_msg(timeout=left))
             except queue.Empty:
                 break
             if (
+                msg["parent_header"].get("msg_id") in sent
+                and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+            ):
+                return reply
+        attempt_seconds = min(attempt_seconds * 2, 4.0)
+    raise TimeoutError("the kernel did not answer on its IOPub channel")
+
+
+async def run_quietly(client: Any, code: str, timeout: float) -> dict[str, Any]:
+    """Run `code` silently (no history, no execution count) and wait until IOPub says idle.
+
+    Waiting for the idle status as well as the reply leaves nothing of this request queued on
+    IOPub for the run that adopts the kernel later. Returns the execute_reply's content.
+    """
+    deadline = time.monotonic() + timeout
+    msg_id = await ensure_async(client.execute(code, silent=True, store_history=False))
+    content: dict[str, Any] | None = None
+    try:
+        while content is None:
+            msg = await ensure_async(client.get_shell_msg(timeout=max(0.0, deadline - time.monotonic())))
+            if msg["parent_header"].get("msg_id") == msg_id:
+                content = dict(msg["content"])
+        while True:
+            msg = await ensure_async(client.get_iopub_msg(timeout=max(0.0, deadline - time.monotonic())))
+            if (
                 msg["parent_header"].get("msg_id") == msg_id
                 and msg["msg_type"] == "status"
                 and msg["content"].get("execution_state") == "idle"
             ):
-                return dict(reply)
-    raise TimeoutError("the kernel did not answer on its IOPub channel")
+                return content
+    except queue.Empty:
+        raise TimeoutError("the kernel did not finish its set-up code in time") from None
 
 
 class BoundedNotebookClient(NotebookClient):

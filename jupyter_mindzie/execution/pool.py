@@ -1,10 +1,13 @@
 """MindzieKernelPool: kernels started ahead of time, so a run does not wait for a kernel to boot.
 
 Each run still gets a kernel nobody has used (a pooled kernel is taken once, never given
-back), already connected: its client's IOPub subscription is confirmed while nobody waits. The
-pool refills in the background once the run is over (or a few seconds into a long
-one), empties itself when nobody has run anything for a while, and its kernels are the
-server's own, shut down with it.
+back), already connected: its client's IOPub subscription is confirmed while nobody waits,
+and the modules the templates and the last runs import are already imported (`preload`),
+with nothing left in the user's namespace. The pool refills the moment a kernel is taken, at
+a lower OS priority so the refill does not compete with the run; a warm-up that fails is
+retried with backoff. A run that finds the pool empty waits for the kernel being warmed when
+that is sooner than starting its own. The pool empties itself when nobody has run anything
+for a while, and its kernels are the server's own, shut down with it.
 """
 
 from __future__ import annotations
@@ -12,26 +15,52 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from jupyter_core.utils import ensure_async
 from traitlets import Any as AnyTrait
-from traitlets import Float, Int, List, Unicode
+from traitlets import Float, Int, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from jupyter_mindzie.execution.kernel_client import CHANNELS, WarmKernel, confirm_iopub, open_client
+from jupyter_mindzie.execution import priority
+from jupyter_mindzie.execution.kernel_client import (
+    CHANNELS,
+    WarmKernel,
+    confirm_iopub,
+    kernel_pid,
+    open_client,
+    run_quietly,
+)
+from jupyter_mindzie.execution.preload import LearnedImports, imported_modules, preload_code, template_modules
 
 
 class MindzieKernelPool(LoggingConfigurable):
     """Warm kernels per kernelspec, for the engine's runs."""
 
     size = Int(
-        1,
+        None,
+        allow_none=True,
         config=True,
-        help="Kernels kept warm per kernelspec in `kernel_names`; 0 turns the pool off.",
+        help="Kernels kept warm per kernelspec in `kernel_names`; 0 turns the pool off. "
+        "Default: one per engine slot (`MindzieEngine.slots`), so every slot finds one.",
     )
     kernel_names = List(
         Unicode(), ["python3"], config=True, help="Kernelspecs the pool keeps warm (Python kernels)."
+    )
+    preload = List(
+        Unicode(),
+        config=True,
+        help="Modules a pooled kernel imports before a run adopts it (skipped when not installed), "
+        "plus those the last runs of its kernelspec imported (see `learned_imports`). Default: what "
+        "the templates import (pandas, matplotlib.pyplot, scikit-learn, mindzie_sdk). [] turns "
+        "preloading and learning off. The run's namespace stays empty either way.",
+    )
+    learned_imports = Int(
+        32,
+        config=True,
+        help="How many modules imported by the last runs of a kernelspec the pool remembers and "
+        "preloads too (most recent first); 0 turns learning off.",
     )
     idle_timeout = Float(
         900.0,
@@ -39,34 +68,75 @@ class MindzieKernelPool(LoggingConfigurable):
         help="Seconds without a run after which the pool shuts its kernels down; the next run refills it.",
     )
     startup_timeout = Float(60.0, config=True, help="Seconds a pooled kernel may take to start.")
+    preload_timeout = Float(120.0, config=True, help="Seconds a pooled kernel may take to import `preload`.")
     refill_delay = Float(
-        5.0,
+        0.0,
         config=True,
-        help="Seconds after a take before the pool starts a replacement, unless the engine asks "
-        "sooner (it does when a run ends): a kernel start costs about a CPU second, which a "
-        "short run should not have to share.",
+        help="Seconds after a take before the pool starts a replacement (it always does when a "
+        "run ends). 0: at once, at the lower priority `warm_nice`.",
     )
+    warm_nice = Int(
+        10,
+        config=True,
+        help="Niceness added to a kernel while the pool warms it (Linux/Unix), taken back when a "
+        "run adopts it, so a refill yields the CPU to running work. Applied only where the "
+        "server may take it back (root, or a RLIMIT_NICE that allows it); 0 turns it off.",
+    )
+    retry_initial = Float(
+        1.0, config=True, help="Seconds before a failed warm-up is retried; doubles each time."
+    )
+    retry_max = Float(60.0, config=True, help="Longest wait between retries of a failing warm-up.")
 
     kernel_manager = AnyTrait(help="The server's kernel manager.")
     kernel_catalog = AnyTrait(help="The server's kernelspecs (a MindzieKernelCatalog).")
+    default_size = Int(1, help="The size when `size` is not set: the engine's slots.")
+
+    @default("preload")
+    def _default_preload(self) -> list[str]:
+        return template_modules()
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._ready: dict[str, list[WarmKernel]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
+        self._warming: dict[str, tuple[float, int | None, float | None]] = {}  # (since, pid, booted)
+        self._arrivals: dict[str, asyncio.Future[None]] = {}
+        self._boot_seconds: dict[str, float] = {}  # start + connect, a running mean
+        self._preload_seconds: dict[str, float] = {}
+        self._failing: dict[str, int] = {}  # failed attempts in a row
+        self.warm_failures = 0  # every failed warm-up since the server started
+        self.learned = LearnedImports(self.learned_imports)
+        self._nice = priority.lowering_allowed(self.warm_nice)
         self._last_used = time.monotonic()
         self._idle_task: asyncio.Task[None] | None = None
         self._closed = False
 
     @property
+    def target_size(self) -> int:
+        return self.default_size if self.size is None else self.size
+
+    @property
     def enabled(self) -> bool:
-        return self.size > 0 and not self._closed
+        return self.target_size > 0 and not self._closed
 
     def kernel_ids(self) -> list[str]:
         return [warm.kernel_id for ready in self._ready.values() for warm in ready]
 
+    def modules_for(self, kernel_name: str) -> list[str]:
+        """What a pooled kernel of `kernel_name` imports before a run: `preload`, then learned."""
+        if not self.preload:
+            return []
+        return list(dict.fromkeys([*self.preload, *self.learned.modules(kernel_name)]))
+
+    async def learn(self, kernel_name: str, sources: Iterable[str]) -> None:
+        """Remember what a finished run's code imported, for the next kernels of its kernelspec
+        (its cells' import statements, read off the event loop)."""
+        if self.enabled and self.preload and self.learned.limit > 0 and kernel_name in self.kernel_names:
+            modules = await asyncio.to_thread(imported_modules, list(sources))
+            self.learned.learn(kernel_name, modules)
+
     def warm(self) -> None:
-        """Start filling the pool (at server start, when a run ends, and `refill_delay` after a take)."""
+        """Start filling the pool (at server start, after a take, and when a run ends)."""
         if not self.enabled:
             return
         for name in self.kernel_names:
@@ -77,30 +147,104 @@ class MindzieKernelPool(LoggingConfigurable):
     async def take(self, kernel_name: str) -> WarmKernel | None:
         """A warm, unused kernel of `kernel_name`, or None (the caller starts one itself).
 
-        The caller owns what it gets: the kernel and its client's channels.
+        With none ready, waits for the one being warmed when it will be ready before a cold
+        kernel would have booted (`_worth_waiting`). The caller owns what it gets: the kernel
+        and its client's channels.
         """
         self._last_used = time.monotonic()
         if not self.enabled or kernel_name not in self.kernel_names:
             return None
-        ready = self._ready.setdefault(kernel_name, [])
-        asyncio.get_running_loop().call_later(self.refill_delay, self._fill, kernel_name)
-        while ready:
-            warm = ready.pop(0)
-            if await self._alive(warm.kernel_id):
-                return warm
-            await self._shutdown(warm)
-        return None
+        try:
+            while True:
+                ready = self._ready.setdefault(kernel_name, [])
+                while ready:
+                    warm = ready.pop(0)
+                    if await self._alive(warm.kernel_id):
+                        self._restore_priority(warm.pid)
+                        return warm
+                    await self._shutdown(warm)
+                wait = self._worth_waiting(kernel_name)
+                if wait is None:
+                    return None
+                self._restore_priority(self._warming.get(kernel_name, (0.0, None, None))[1])  # someone waits
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._arrival(kernel_name)), wait)
+                except TimeoutError:
+                    return None
+        finally:
+            if self.refill_delay > 0:
+                asyncio.get_running_loop().call_later(self.refill_delay, self._fill, kernel_name)
+            else:
+                self._fill(kernel_name)
+
+    def stats(self) -> dict[str, Any]:
+        """What the pool holds and how its warm-ups went (for logs and benchmarks)."""
+        return {
+            "ready": {name: len(ready) for name, ready in self._ready.items()},
+            "warming": sorted(self._warming),
+            "warmFailures": self.warm_failures,
+            "bootSeconds": dict(self._boot_seconds),
+            "preloadSeconds": dict(self._preload_seconds),
+        }
 
     async def close(self) -> None:
         """Shut every pooled kernel down (server stop)."""
         self._closed = True
+        if self.warm_failures:
+            self.log.info(
+                "mindzie: kernel pool: %d warm-ups failed since the server started", self.warm_failures
+            )
         for task in [*self._filling.values(), *([self._idle_task] if self._idle_task else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for future in self._arrivals.values():
+            if not future.done():
+                future.set_result(None)
         await self._drain()
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _worth_waiting(self, kernel_name: str) -> float | None:
+        """Seconds to wait for the kernel being warmed, or None to start a cold one instead.
+
+        Worth it when what is left of its warm-up (boot, then preload, from the running means
+        of the last warm-ups) is no longer than a cold kernel's boot, and it is not failing.
+        The cold kernel is not assumed to need the preloaded modules: a run that does not
+        import pandas should not wait for it. Before anything was measured, only a pool that
+        preloads nothing is waited for (its warm-up is a boot, as the cold start would be).
+        """
+        task = self._filling.get(kernel_name)
+        if task is None or task.done() or self._failing.get(kernel_name):
+            return None
+        now = time.monotonic()
+        since, _, booted = self._warming.get(kernel_name, (now, None, None))
+        boot = self._boot_seconds.get(kernel_name)
+        preload = self._preload_seconds.get(kernel_name, 0.0) if self.modules_for(kernel_name) else 0.0
+        if boot is None:
+            left = 0.0 if not self.modules_for(kernel_name) else None
+            cold = 0.0
+        elif booted is None:
+            left = _left(boot, now - since) + preload
+            cold = boot
+        else:
+            left = _left(preload, now - booted)
+            cold = boot
+        if left is None or left > cold:
+            return None
+        return self.startup_timeout + self.preload_timeout - (now - since)
+
+    def _arrival(self, kernel_name: str) -> asyncio.Future[None]:
+        """Resolved when the next kernel of `kernel_name` is ready or its warm-up failed."""
+        future = self._arrivals.get(kernel_name)
+        if future is None or future.done():
+            future = self._arrivals[kernel_name] = asyncio.get_running_loop().create_future()
+        return future
+
+    def _arrived(self, kernel_name: str) -> None:
+        future = self._arrivals.pop(kernel_name, None)
+        if future is not None and not future.done():
+            future.set_result(None)
 
     def _fill(self, kernel_name: str) -> None:
         if not self.enabled:
@@ -110,31 +254,78 @@ class MindzieKernelPool(LoggingConfigurable):
             self._filling[kernel_name] = asyncio.get_event_loop().create_task(self._top_up(kernel_name))
 
     async def _top_up(self, kernel_name: str) -> None:
-        while self.enabled and len(self._ready.setdefault(kernel_name, [])) < self.size:
+        while self.enabled and len(self._ready.setdefault(kernel_name, [])) < self.target_size:
             try:
-                arguments = await self.kernel_catalog.run_arguments(kernel_name)
-                kernel_id = await ensure_async(
-                    self.kernel_manager.start_kernel(kernel_name=kernel_name, extra_arguments=arguments)
-                )
-                km = self.kernel_manager.get_kernel(kernel_id)
-                with contextlib.suppress(Exception):
-                    km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
-                km.autorestart = False
-                warm = await self._connect(kernel_id, km)
+                warm = await self._start(kernel_name)
             except Exception as error:
-                self.log.warning("mindzie: the kernel pool could not start %s: %s", kernel_name, error)
-                return
+                await self._failed(kernel_name, error)
+                continue
+            finally:
+                self._warming.pop(kernel_name, None)
             if self._closed:
                 await self._shutdown(warm)
                 return
+            failed = self._failing.pop(kernel_name, 0)
+            if failed:
+                self.log.info(
+                    "mindzie: the kernel pool started %s again after %d failed attempts", kernel_name, failed
+                )
             self._ready.setdefault(kernel_name, []).append(warm)
+            self._arrived(kernel_name)
+
+    async def _start(self, kernel_name: str) -> WarmKernel:
+        """One pooled kernel: started at low priority, connected, its modules imported."""
+        started = time.monotonic()
+        self._warming[kernel_name] = (started, None, None)
+        arguments = await self.kernel_catalog.run_arguments(kernel_name)
+        kernel_id = await ensure_async(
+            self.kernel_manager.start_kernel(kernel_name=kernel_name, extra_arguments=arguments)
+        )
+        km = self.kernel_manager.get_kernel(kernel_id)
+        pid = kernel_pid(km)
+        if self._nice and pid is not None:
+            priority.renice(pid, self.warm_nice)
+        self._warming[kernel_name] = (started, pid, None)
+        with contextlib.suppress(Exception):
+            km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
+        km.autorestart = False
+        warm = await self._connect(kernel_id, km)
+        warm.pid = pid
+        booted = time.monotonic()
+        _mean(self._boot_seconds, kernel_name, booted - started)
+        self._warming[kernel_name] = (started, pid, booted)
+        modules = self.modules_for(kernel_name)
+        if modules:
+            try:
+                await run_quietly(warm.client, preload_code(modules), self.preload_timeout)
+            except BaseException:
+                await self._shutdown(warm)
+                raise
+            _mean(self._preload_seconds, kernel_name, time.monotonic() - booted)
+        return warm
+
+    async def _failed(self, kernel_name: str, error: BaseException) -> None:
+        """Retry with backoff; say so once per streak of failures, not once per attempt."""
+        self.warm_failures += 1
+        streak = self._failing[kernel_name] = self._failing.get(kernel_name, 0) + 1
+        self._arrived(kernel_name)  # whoever waits for this kernel starts its own
+        delay = min(self.retry_max, self.retry_initial * 2 ** (streak - 1))
+        if streak == 1:
+            self.log.warning(
+                "mindzie: the kernel pool could not start %s: %s (retrying with backoff; "
+                "further failures are logged at debug level)",
+                kernel_name,
+                str(error) or type(error).__name__,
+            )
+        else:
+            self.log.debug("mindzie: pool warm-up of %s failed again (%d): %s", kernel_name, streak, error)
+        await asyncio.sleep(delay)
 
     async def _connect(self, kernel_id: str, km: Any) -> WarmKernel:
         client = open_client(km)
         try:
             await ensure_async(client.start_channels(**CHANNELS))
-            await ensure_async(client.wait_for_ready(timeout=self.startup_timeout))
-            info = await confirm_iopub(client, self.startup_timeout)
+            info = await confirm_iopub(client, self.startup_timeout, alive=lambda: self._alive(kernel_id))
         except BaseException:
             with contextlib.suppress(Exception):
                 await ensure_async(client.stop_channels())
@@ -142,6 +333,10 @@ class MindzieKernelPool(LoggingConfigurable):
                 await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
             raise
         return WarmKernel(kernel_id, client, info)
+
+    def _restore_priority(self, pid: int | None) -> None:
+        if self._nice and pid is not None:
+            priority.renice(pid, 0)
 
     async def _alive(self, kernel_id: str) -> bool:
         if kernel_id not in self.kernel_manager:
@@ -164,3 +359,14 @@ class MindzieKernelPool(LoggingConfigurable):
         await warm.disconnect()
         if warm.kernel_id in self.kernel_manager:
             await ensure_async(self.kernel_manager.shutdown_kernel(warm.kernel_id, now=True))
+
+
+def _left(expected: float, elapsed: float) -> float:
+    """What is left of a step expected to take `expected` s after `elapsed` s; once overdue,
+    guess as long again as it has been late."""
+    return expected - elapsed if elapsed <= expected else elapsed - expected
+
+
+def _mean(means: dict[str, float], key: str, seconds: float) -> None:
+    """A running mean that follows the machine's current speed (the last few warm-ups weigh most)."""
+    means[key] = seconds if key not in means else 0.7 * means[key] + 0.3 * seconds

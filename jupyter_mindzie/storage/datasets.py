@@ -3,7 +3,9 @@
 Each dataset is a folder `<datasets_dir>/<datasetId>/` holding the file as uploaded
 (`data.csv` or `data.parquet`) and `meta.json`, which the kernel-side helper (`sdk.py`) reads;
 its row in the store answers the API. A folder appears whole (staged, then renamed) and the row
-comes last, so neither the API nor a kernel ever sees half a dataset.
+comes last, so neither the API nor a kernel ever sees half a dataset. An upload streams into
+its staging folder (`stage`), so a large file is never held in server memory; a CSV is kept as
+UTF-8 whatever encoding it came in (recorded as `encoding`), so kernels read it one way.
 
 Datasets come from uploads, and from runs: a table a run published with `publish_enriched`
 is registered by the server after the run (`register_published`), with its lineage.
@@ -31,13 +33,14 @@ from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sql import SqlStore
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
-    csv_as_utf8,
-    detect_format,
+    detect_file_format,
     file_stem,
     inspect_table,
+    transcode_csv_file,
 )
 
 META_FILE = "meta.json"
+UPLOAD_PART = "upload.part"  # a staged upload's file, named for its format once known
 MAX_NAME_LENGTH = 200
 
 
@@ -98,24 +101,57 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             )
 
     async def upload(self, scope: Scope, data: bytes, filename: str, name: str | None) -> dict[str, Any]:
-        """Store one CSV or Parquet file; returns its row plus `column_types` (not a store column)."""
+        """Store one CSV or Parquet file given as bytes (see `stage` for a streamed one)."""
         self.check_upload_size(len(data))
-        fmt = detect_format(data, filename)
-        encoding = None
-        if fmt == "csv":  # stored as UTF-8 whatever it came in, so kernels read it one way
-            data, encoding = await asyncio.to_thread(csv_as_utf8, data)
-        row: dict[str, Any] = {
-            "dataset_id": new_guid(),
-            "tenant_id": scope.tenant_id,
-            "project_id": scope.project_id,
-            "name": (name or "").strip() or file_stem(filename)[:MAX_NAME_LENGTH] or "dataset",
-            "format": fmt,
-            "file": FORMAT_FILES[fmt],
-            "size": len(data),
-            "created_by": scope.username,
-            "date_created": stamp(),
-        }
-        meta = await asyncio.to_thread(self._write_folder, row, data, encoding)
+        dataset_id = new_guid()
+        staged = await asyncio.to_thread(self.stage, dataset_id)
+        try:
+            await asyncio.to_thread(staged.write_bytes, data)
+        except BaseException:
+            await asyncio.to_thread(self.discard_staged, dataset_id)
+            raise
+        return await self.store_staged(scope, dataset_id, filename, name)
+
+    def stage(self, dataset_id: str) -> Path:
+        """Blocking: a hidden folder for an upload in progress; returns the path to write its file to."""
+        staging = self._staging(dataset_id)
+        staging.mkdir(parents=True)
+        return staging / UPLOAD_PART
+
+    def discard_staged(self, dataset_id: str) -> None:
+        """Blocking: remove what an upload left in staging (a failed or abandoned upload)."""
+        shutil.rmtree(self._staging(dataset_id), ignore_errors=True)
+
+    async def store_staged(
+        self, scope: Scope, dataset_id: str, filename: str, name: str | None
+    ) -> dict[str, Any]:
+        """Turn a staged upload into a dataset; returns its row plus `column_types` (not a store column).
+
+        The file is read in pieces (its head and tail for the format, chunks for the count), so
+        a large one never sits in server memory. The staging folder is gone afterwards either way.
+        """
+        try:
+            size, fmt = await asyncio.to_thread(self._check_staged, dataset_id, filename)
+            encoding = None
+            if fmt == "csv":  # stored as UTF-8 whatever it came in, so kernels read it one way
+                staged = self._staging(dataset_id) / UPLOAD_PART
+                encoding = await asyncio.to_thread(transcode_csv_file, staged)
+                size = await asyncio.to_thread(lambda: staged.stat().st_size)
+            row: dict[str, Any] = {
+                "dataset_id": dataset_id,
+                "tenant_id": scope.tenant_id,
+                "project_id": scope.project_id,
+                "name": (name or "").strip() or file_stem(filename)[:MAX_NAME_LENGTH] or "dataset",
+                "format": fmt,
+                "file": FORMAT_FILES[fmt],
+                "size": size,
+                "created_by": scope.username,
+                "date_created": stamp(),
+            }
+            meta = await asyncio.to_thread(self._write_folder, row, encoding)
+        except BaseException:
+            await asyncio.to_thread(self.discard_staged, dataset_id)
+            raise
         row.update(record_count=meta["recordCount"], columns=meta["columns"])
         try:
             self.store.insert_dataset(row)
@@ -139,48 +175,57 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         `source` is `{executionId, notebookId, datasetId}` (the dataset the run was bound to, or
         None). The artifact is copied, so deleting the execution leaves the dataset whole.
         """
-        size = await asyncio.to_thread(lambda: path.stat().st_size)
-        row: dict[str, Any] = {
-            "dataset_id": new_guid(),
-            "tenant_id": scope.tenant_id,
-            "project_id": scope.project_id,
-            "name": name.strip()[:MAX_NAME_LENGTH] or "dataset",
-            "format": "csv",
-            "file": FORMAT_FILES["csv"],
-            "size": size,
-            "created_by": scope.username,
-            "date_created": stamp(),
-            "lineage": dict(source),
-            "new_columns": list(new_columns),
-        }
-        # a run's tables are written with a BOM, for Excel; datasets are kept as plain UTF-8
-        meta = await asyncio.to_thread(self._write_folder, row, path, "utf-8-sig")
+        dataset_id = new_guid()
+        staged = await asyncio.to_thread(self.stage, dataset_id)
+        try:
+            # a run's tables are written with a BOM, for Excel; datasets are kept as plain UTF-8
+            await asyncio.to_thread(_copy_as_utf8, path, staged)
+            row: dict[str, Any] = {
+                "dataset_id": dataset_id,
+                "tenant_id": scope.tenant_id,
+                "project_id": scope.project_id,
+                "name": name.strip()[:MAX_NAME_LENGTH] or "dataset",
+                "format": "csv",
+                "file": FORMAT_FILES["csv"],
+                "size": await asyncio.to_thread(lambda: staged.stat().st_size),
+                "created_by": scope.username,
+                "date_created": stamp(),
+                "lineage": dict(source),
+                "new_columns": list(new_columns),
+            }
+            meta = await asyncio.to_thread(self._write_folder, row, "utf-8-sig")
+        except BaseException:
+            await asyncio.to_thread(self.discard_staged, dataset_id)
+            raise
         row.update(record_count=meta["recordCount"], columns=meta["columns"])
         try:
             self.store.insert_dataset(row)
         except BaseException:
-            await asyncio.to_thread(self._remove_folder, row["dataset_id"])
+            await asyncio.to_thread(self._remove_folder, dataset_id)
             raise
         self.log.info(
             "mindzie dataset %s (%d rows) registered from execution %s",
-            row["dataset_id"],
+            dataset_id,
             row["record_count"],
             source.get("executionId"),
         )
         return row
 
-    def _write_folder(
-        self, row: dict[str, Any], data: bytes | Path, encoding: str | None = None
-    ) -> dict[str, Any]:
-        """Blocking: stage the file (bytes, or a file to copy) and meta.json in a hidden folder,
-        then rename it into place."""
-        staging = Path(self.datasets_dir) / f".staging-{row['dataset_id']}"
-        staging.mkdir(parents=True)
+    def _staging(self, dataset_id: str) -> Path:
+        return Path(self.datasets_dir) / f".staging-{dataset_id}"
+
+    def _check_staged(self, dataset_id: str, filename: str) -> tuple[int, str]:
+        """Blocking: the staged file's size (within the limit) and format."""
+        path = self._staging(dataset_id) / UPLOAD_PART
+        size = path.stat().st_size
+        self.check_upload_size(size)
+        return size, detect_file_format(path, filename)
+
+    def _write_folder(self, row: dict[str, Any], encoding: str | None = None) -> dict[str, Any]:
+        """Blocking: name the staged file, inspect it, write meta.json, then rename the folder into place."""
+        staging = self._staging(row["dataset_id"])
         try:
-            if isinstance(data, Path):
-                _copy_as_utf8(data, staging / row["file"])
-            else:
-                (staging / row["file"]).write_bytes(data)
+            os.replace(staging / UPLOAD_PART, staging / row["file"])
             info = inspect_table(staging / row["file"], row["format"])
             meta = {
                 "datasetId": row["dataset_id"],

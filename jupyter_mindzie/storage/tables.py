@@ -7,6 +7,8 @@ InvalidRequest naming the form field `file`, so a bad upload is a 400, never a 5
 
 from __future__ import annotations
 
+import codecs
+import os
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -18,7 +20,7 @@ PARQUET_MAGIC = b"PAR1"
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 PARQUET_SUFFIXES = frozenset({".parquet", ".parq", ".pq"})
 FORMAT_FILES = {"csv": "data.csv", "parquet": "data.parquet"}
-_CSV_CHUNK_ROWS = 200_000
+_CSV_CHUNK_ROWS = 50_000  # about 20 MB of a typical event log in memory at a time
 _SNIFF_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -105,6 +107,17 @@ def csv_as_utf8(data: bytes) -> tuple[bytes, str]:
     )
 
 
+def detect_file_format(path: Path, filename: str) -> str:
+    """`detect_format` of a stored file, reading only its head and its last bytes."""
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
+        size = file.seek(0, 2)
+        if size > len(head):
+            file.seek(size - len(PARQUET_MAGIC))
+            head += file.read()  # the last bytes: Parquet's closing magic
+    return detect_format(head, filename)
+
+
 def inspect_table(path: Path, fmt: str) -> TableInfo:
     """Columns (in file order), their pandas dtypes and the row count of a stored file."""
     return _inspect_parquet(path) if fmt == "parquet" else _inspect_csv(path)
@@ -170,3 +183,90 @@ def _inspect_parquet(path: Path) -> TableInfo:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0][:300] if text else type(error).__name__
+
+
+class _Undecodable(ValueError):
+    """A file's bytes are not text in an encoding; `position` is the first bad byte's offset."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(position)
+        self.position = position
+
+
+def transcode_csv_file(path: Path) -> str:
+    """Make a stored CSV UTF-8 (no BOM) in place, in chunks; returns the encoding it came in.
+
+    The same rules as `csv_as_utf8`, for a file too large to hold in memory: a UTF-8 file is
+    only read through, any other is rewritten beside itself and renamed over it.
+    """
+    with path.open("rb") as file:
+        head = file.read(len(UTF8_BOM))
+    if head.startswith(UTF8_BOM):
+        candidates: tuple[str, ...] = ("utf-8-sig",)
+    elif head.startswith(UTF16_BOMS):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "cp932")
+    first: _Undecodable | None = None
+    for encoding in candidates:
+        try:
+            _transcode(path, encoding, rewrite=encoding != "utf-8")
+        except _Undecodable as error:
+            first = first or error
+            continue
+        return encoding
+    assert first is not None
+    if candidates == ("utf-8", "cp932"):
+        raise bad_file(
+            Message(
+                "is not UTF-8, UTF-16 (with a BOM) or Shift-JIS (cp932) text (byte {position}); "
+                "save the CSV as UTF-8",
+                position=first.position,
+            )
+        )
+    raise bad_file(
+        Message(
+            "starts with a {encoding} byte order mark but is not {encoding} text (byte {position})",
+            encoding=candidates[0].removesuffix("-sig").upper(),
+            position=first.position,
+        )
+    )
+
+
+def _transcode(path: Path, encoding: str, *, rewrite: bool) -> None:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    target = path.with_name(path.name + ".utf8")
+    consumed = 0
+    try:
+        with path.open("rb") as source, target.open("wb") if rewrite else _Discard() as out:
+            while chunk := source.read(_TRANSCODE_CHUNK):
+                try:
+                    text = decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    raise _Undecodable(consumed + error.start) from None
+                consumed += len(chunk)
+                out.write(text.encode("utf-8"))
+            try:
+                out.write(decoder.decode(b"", final=True).encode("utf-8"))
+            except UnicodeDecodeError as error:
+                raise _Undecodable(consumed + error.start) from None
+        if rewrite:
+            os.replace(target, path)
+    finally:
+        target.unlink(missing_ok=True)
+
+
+class _Discard:
+    """A writable sink: checking that a file is UTF-8 needs no copy of it."""
+
+    def __enter__(self) -> _Discard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+_TRANSCODE_CHUNK = 1 << 20
