@@ -482,7 +482,7 @@ def test_a_large_upload_streams_to_disk_in_bounded_server_memory(tmp_path: Path)
     import psutil
     import requests
 
-    from .servers import Server
+    from .support import Server
 
     root = tmp_path / "root"
     root.mkdir()

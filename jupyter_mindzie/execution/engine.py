@@ -27,7 +27,7 @@ from jupyter_mindzie.execution.leases import MindzieLease
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
-from jupyter_mindzie.execution.progress import ProgressWriter, Run
+from jupyter_mindzie.execution.progress import ProgressWriter, Run, notebook_after_run
 from jupyter_mindzie.execution.publishing import register_published
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned, resubmission
@@ -394,25 +394,13 @@ class MindzieEngine(LoggingConfigurable):
 
     def _end_notebook(self, run: Run, status: str, dead_kernel: bool) -> None:
         """The notebook's status follows its last run, once none of its runs is left."""
-        others = [
-            r
+        others = any(
+            r.notebook_id == run.notebook_id and r.execution_id != run.execution_id and not r.cancel_requested
             for r in self._runs.values()
-            if r.notebook_id == run.notebook_id
-            and r.execution_id != run.execution_id
-            and not r.cancel_requested
-        ]
+        )
         row = self.store.get_notebook(run.scope.tenant_id, run.scope.project_id, run.notebook_id)
-        if row is None:
-            return
-        changes: dict[str, Any] = {}
-        if status != "Cancelled":
-            changes["last_execution_date"] = stamp()
-            changes["execution_count"] = (row.get("execution_count") or 0) + 1
-            info = run.runner.spec.nb.metadata.get("language_info", {})
-            if info.get("name") == "python" and info.get("version"):
-                changes["python_version"] = info["version"]
-        if not others:
-            changes["status"] = "Kernel_Dead" if dead_kernel else ("Error" if status == "Error" else "Ready")
+        info = run.runner.spec.nb.metadata.get("language_info", {})
+        changes = notebook_after_run(row, status, dead_kernel, info, others_remain=others) if row else {}
         if changes:
             self.store.update_notebook(run.notebook_id, changes)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_mindzie.access import Scope
+from jupyter_mindzie.clock import stamp
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.storage.interface import Store
@@ -94,3 +95,21 @@ class ProgressWriter:
         run.changes, run.dirty_cells = {}, set()
         run.last_flush = time.monotonic()
         self.notifier.announce(run.execution_id)
+
+
+def notebook_after_run(
+    row: dict[str, Any], status: str, dead_kernel: bool, language_info: dict[str, Any], *, others_remain: bool
+) -> dict[str, Any]:
+    """What a run's end changes in its notebook's row: counts, the kernel's Python, its status.
+
+    The status follows the last run only once none of the notebook's runs is left.
+    """
+    changes: dict[str, Any] = {}
+    if status != "Cancelled":
+        changes["last_execution_date"] = stamp()
+        changes["execution_count"] = (row.get("execution_count") or 0) + 1
+        if language_info.get("name") == "python" and language_info.get("version"):
+            changes["python_version"] = language_info["version"]
+    if not others_remain:
+        changes["status"] = "Kernel_Dead" if dead_kernel else ("Error" if status == "Error" else "Ready")
+    return changes
