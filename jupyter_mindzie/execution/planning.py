@@ -141,6 +141,9 @@ def cells_to_run(
 ) -> tuple[list[str], list[str]]:
     """Code cell ids in the run, and those skipped, per `executionMode` and `cellRange`.
 
+    As nbclient does, empty code cells and those tagged `skip-execution` are never sent to the
+    kernel: they are skipped whatever the range.
+
     Raises ValueError naming the field at fault (callers turn it into their own error).
     """
     ids = [cell.get("id") for cell in nb.cells]
@@ -156,8 +159,19 @@ def cells_to_run(
         start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
         if end < start:
             raise CellRangeError("cellRange.endCell", "comes before startCell")
-    code = [(i, cell.get("id")) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    return [c for i, c in code if start <= i <= end], [c for i, c in code if not start <= i <= end]
+    code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    run = [cell.get("id") for i, cell in code if start <= i <= end and is_executable(cell)]
+    return run, [cell.get("id") for _, cell in code if cell.get("id") not in run]
+
+
+SKIP_TAG = "skip-execution"  # nbclient's `skip_cells_with_tag` default
+
+
+def is_executable(cell: NotebookNode) -> bool:
+    """A code cell nbclient would send to the kernel: not empty, not tagged `skip-execution`."""
+    source = cell.get("source", "")
+    text = "".join(source) if isinstance(source, list) else str(source)
+    return bool(text.strip()) and SKIP_TAG not in cell.get("metadata", {}).get("tags", [])
 
 
 class CellRangeError(ValueError):

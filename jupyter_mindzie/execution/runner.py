@@ -153,6 +153,7 @@ class NotebookRunner:
         sampler = ResourceSampler(None)
         client: NotebookClient | None = None
         timer = asyncio.get_running_loop().call_later(spec.timeout, self._expire)
+        clear_outputs(spec.nb)
         try:
             self._tell({"phase": "Starting"}, force=True)
             await asyncio.to_thread(spec.artifacts_dir.mkdir, parents=True, exist_ok=True)
@@ -300,7 +301,7 @@ class NotebookRunner:
             self._tell({"current_cell": cell.id, "current_cell_index": position + 1}, [cell.id])
             started = time.monotonic()
             await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-            summary = cell_summary(cell)
+            summary = cell_summary(cell, getattr(client, "replies", {}).get(index))
             self.set_cell(
                 cell.id,
                 summary["status"],
@@ -314,7 +315,13 @@ class NotebookRunner:
             if spec.save_intermediate and time.monotonic() - last_save >= 0.5:
                 last_save = time.monotonic()
                 await asyncio.to_thread(write_notebook, spec.nb, spec.artifacts_dir / "executed.ipynb")
-            if summary["status"] == "Error" and spec.stop_on_error:
+            if summary["exit"] == "clean":  # sys.exit(0): the notebook stopped itself, as under papermill
+                return Outcome()
+            if summary["exit"] == "error":
+                return Outcome(
+                    "Error", "SystemExit", f"cell {cell.id} exited with code {summary['errorMessage']}"
+                )
+            if summary["status"] == "Error" and spec.stop_on_error and not _may_fail(cell):
                 return Outcome(
                     "Error",
                     summary["errorType"],
@@ -333,6 +340,11 @@ class NotebookRunner:
         """
         self._tell({"phase": "Finishing"}, force=True)
         await sampler.stop()
+        if isinstance(client, BoundedNotebookClient):
+            try:
+                client.keep_widget_state()
+            except Exception:
+                self.log.warning("mindzie: the widget state of a run could not be kept", exc_info=True)
         kc = client.kc if client is not None else (self.warm.client if self.warm is not None else None)
         if kc is not None:
             with contextlib.suppress(Exception):
@@ -389,6 +401,22 @@ class NotebookRunner:
 
     def _tell(self, changes: dict[str, Any], cells: list[str] | None = None, force: bool = False) -> None:
         self.observer.changed(self, changes, cells or [], force)
+
+
+def clear_outputs(nb: NotebookNode) -> None:
+    """Forget what earlier runs left, as papermill does before it runs: a run's notebook, results
+    and report then hold only what this run produced, and cells it did not run stay empty."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.get("metadata", {}).pop("execution", None)
+
+
+def _may_fail(cell: NotebookNode) -> bool:
+    """nbclient's `raises-exception` tag: the cell is expected to fail, and the run goes on."""
+    return "raises-exception" in cell.get("metadata", {}).get("tags", [])
 
 
 def _cell_state(cell_id: str, position: int, status: str) -> dict[str, Any]:
