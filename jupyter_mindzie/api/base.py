@@ -24,7 +24,7 @@ from jupyter_mindzie.errors import (
     TooLarge,
     TooManyRequests,
 )
-from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.guids import GUID_PATTERN, parse_guid
 from jupyter_mindzie.services import SETTINGS_KEY, Services
 
 if TYPE_CHECKING:
@@ -39,14 +39,11 @@ def authorized_to_execute(method: HandlerMethod) -> HandlerMethod:
     return cast(HandlerMethod, authorized(action="execute", resource="kernels")(method))
 
 
-# Jupyter's own /api/<service>/… routes must never be taken for /api/<tenantId>/…: handlers of
-# extensions are tried before the server's, so the tenant segment excludes these names.
-_JUPYTER_API = (
-    "contents|kernels|kernelspecs|sessions|terminals|config|nbconvert|status|me|events|"
-    "shutdown|spec\\.yaml|checkpoints|collaboration|yjs|lsp|mindzie"
-)
-TENANT = rf"(?P<tenant_id>(?!(?:{_JUPYTER_API})(?:/|$))[^/]+)"
-PROJECT = r"(?P<project_id>[^/]+)"
+# Only GUID-shaped tenant and project segments are ours: extensions' handlers are tried in
+# alphabetical order before the server's, so any looser pattern would take other extensions'
+# /api/a/b/… routes (jupyter-resource-usage's /api/metrics/v1/…) and Jupyter's own.
+TENANT = rf"(?P<tenant_id>{GUID_PATTERN})"
+PROJECT = rf"(?P<project_id>{GUID_PATTERN})"
 ANY_ID = r"[^/]+"
 
 
