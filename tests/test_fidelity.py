@@ -108,3 +108,23 @@ async def test_nbclient_tags_and_empty_cells(api):
     assert by_id(executed, "c2").execution_count is None and by_id(executed, "c3").execution_count is None
     assert by_id(executed, "c4").outputs[0]["text"] == "ran\n"
     assert final["progress"]["totalCells"] == 2
+
+
+async def test_widget_state_is_kept_for_the_views_the_outputs_show(api):
+    nb = notebook_of(
+        "import ipywidgets\nslider = ipywidgets.IntSlider(value=7)\nslider",
+        "from tqdm.notebook import tqdm\nfor _ in tqdm(range(3)):\n    pass",
+    )
+    final, executed = await run(api, nb)
+    assert final["status"] == "Completed", final
+    state = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]
+    assert state["version_major"] == 2
+    views = [
+        output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for cell in executed.cells
+        for output in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    ]
+    assert len(views) == 2 and all(view in state["state"] for view in views)
+    slider = state["state"][views[0]]
+    assert slider["model_name"] == "IntSliderModel" and slider["state"]["value"] == 7
