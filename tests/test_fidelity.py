@@ -128,3 +128,24 @@ async def test_widget_state_is_kept_for_the_views_the_outputs_show(api):
     assert len(views) == 2 and all(view in state["state"] for view in views)
     slider = state["state"][views[0]]
     assert slider["model_name"] == "IntSliderModel" and slider["state"]["value"] == 7
+
+
+async def test_the_python_kernel_name_runs_on_the_native_kernel(api):
+    nb = notebook_of("import sys\nprint(sys.version_info[0])", kernel="python")
+    final, executed = await run(api, nb)
+    assert final["status"] == "Completed", final
+    assert executed.metadata["kernelspec"]["name"] == "python3"
+    created = await api("POST", project_path("notebook"), {"notebookName": "py", "kernelType": "python"})
+    assert created.status == 201 and created.json["kernelType"] == "python3"
+
+
+async def test_a_kernelspec_with_only_a_language_is_accepted_with_a_warning(api):
+    nb = notebook_of("print('ok')")
+    nb.metadata["kernelspec"] = {"language": "python"}
+    reply = await upload(api, notebook_bytes(nb))
+    assert reply.status == 201, reply.body
+    assert "kernel-from-language" in [w["code"] for w in reply.json["validation"]["warnings"]]
+    assert reply.json["kernelType"] == "python3"
+    accepted = await execute(api, reply.json)
+    final = await wait_for(api, reply.json["notebookId"], accepted["executionId"])
+    assert final["status"] == "Completed"

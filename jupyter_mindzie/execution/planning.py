@@ -54,7 +54,7 @@ async def plan_run(
     limits: RunLimits,
 ) -> Plan:
     """Plan a run of the notebook `row`/`nb` as `request` asks (a validated execute body)."""
-    kernel_name = row["kernel_type"]
+    kernel_name = await kernels.resolve(row["kernel_type"]) or row["kernel_type"]
     language = await kernels.language(kernel_name)
     if language is None:
         raise KernelUnavailable(f"the notebook's kernel {kernel_name!r} is not available on this server")

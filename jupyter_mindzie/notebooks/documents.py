@@ -195,6 +195,13 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
         nb.nbformat_minor = 5
     raw_cells = raw.get("cells") if original[0] == 4 else None
     warnings += _ensure_cell_ids(nb, raw_cells if isinstance(raw_cells, list) else [])
+    # A kernelspec naming only its language is read by Jupyter's tools (the kernel is found by
+    # language); nbformat's schema wants a name. It is set aside here and resolved by the caller.
+    partial = nb.metadata.get("kernelspec")
+    if isinstance(partial, dict) and not partial.get("name") and isinstance(partial.get("language"), str):
+        del nb.metadata["kernelspec"]
+    else:
+        partial = None
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
@@ -202,6 +209,8 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
         raise InvalidRequest.for_field(
             "file", f"is not a valid notebook at {where or 'top level'}: {error.message}"
         ) from None
+    if partial is not None:
+        nb.metadata["kernelspec"] = partial
     if not has_parameters_cell(nb):
         warnings.append(
             {

@@ -103,8 +103,8 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     # -- create and upload --------------------------------------------------------------
 
     async def create(self, scope: Scope, request: dict[str, Any]) -> tuple[Loaded, list[dict[str, str]]]:
-        kernel_type = request.get("kernelType") or "python3"
-        kernelspec = await self.kernels.require(kernel_type)
+        kernelspec = await self.kernels.require(request.get("kernelType") or "python3")
+        kernel_type = kernelspec["name"]  # as resolved: "python" is the native python3
         integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
         environment = merge_environment({}, request.get("environment") or {})
         cells = [
