@@ -24,6 +24,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
+from jupyter_mindzie.execution.cell_rules import clear_outputs, may_fail
 from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid
 from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
@@ -321,7 +322,7 @@ class NotebookRunner:
                 return Outcome(
                     "Error", "SystemExit", f"cell {cell.id} exited with code {summary['errorMessage']}"
                 )
-            if summary["status"] == "Error" and spec.stop_on_error and not _may_fail(cell):
+            if summary["status"] == "Error" and spec.stop_on_error and not may_fail(cell):
                 return Outcome(
                     "Error",
                     summary["errorType"],
@@ -401,22 +402,6 @@ class NotebookRunner:
 
     def _tell(self, changes: dict[str, Any], cells: list[str] | None = None, force: bool = False) -> None:
         self.observer.changed(self, changes, cells or [], force)
-
-
-def clear_outputs(nb: NotebookNode) -> None:
-    """Forget what earlier runs left, as papermill does before it runs: a run's notebook, results
-    and report then hold only what this run produced, and cells it did not run stay empty."""
-    nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-            cell.get("metadata", {}).pop("execution", None)
-
-
-def _may_fail(cell: NotebookNode) -> bool:
-    """nbclient's `raises-exception` tag: the cell is expected to fail, and the run goes on."""
-    return "raises-exception" in cell.get("metadata", {}).get("tags", [])
 
 
 def _cell_state(cell_id: str, position: int, status: str) -> dict[str, Any]:
