@@ -25,6 +25,7 @@ from jupyter_mindzie.errors import (
     TooManyRequests,
 )
 from jupyter_mindzie.guids import GUID_PATTERN, parse_guid
+from jupyter_mindzie.jsonvalues import first_problem
 from jupyter_mindzie.services import SETTINGS_KEY, Services
 
 if TYPE_CHECKING:
@@ -104,7 +105,13 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             raise InvalidRequest.for_field("body", "is nested too deeply") from None
         if not isinstance(data, dict):
             raise InvalidRequest.for_field("body", "must be a JSON object")
-        schemas.validate(schema_name, data)
+        problem = first_problem(data)  # 1e400, "\ud800", nesting no store or response can keep
+        if problem is not None:
+            raise InvalidRequest.for_field(*problem)
+        try:
+            schemas.validate(schema_name, data)
+        except RecursionError:
+            raise InvalidRequest.for_field("body", "is nested too deeply") from None
         return data
 
     def flag(self, name: str, default: bool = False) -> bool:

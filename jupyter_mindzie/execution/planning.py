@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbformat import NotebookNode
 
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import stamp
 from jupyter_mindzie.contract.enums import PRIORITY_RANK
-from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable
+from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable, NotebookInvalid
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
+from jupyter_mindzie.execution.cell_rules import is_executable
 from jupyter_mindzie.execution.runner import RunSpec
+from jupyter_mindzie.notebooks.documents import invalid_part
 from jupyter_mindzie.notebooks.parameters import inject_parameters
 
 
@@ -66,6 +69,12 @@ async def plan_run(
     binding = row["integration"].get("datasetBinding")
     if binding and "dataset_id" not in parameters:
         parameters["dataset_id"] = binding
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise NotebookInvalid(
+            f"the notebook's file is not a valid notebook {invalid_part(nb, error)}; fix it in JupyterLab"
+        ) from None
     prepared = inject_parameters(nb, parameters, kernel_name=kernel_name, language=language)
     output_options = {
         "captureOutputs": True,
@@ -162,16 +171,6 @@ def cells_to_run(
     code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     run = [cell.get("id") for i, cell in code if start <= i <= end and is_executable(cell)]
     return run, [cell.get("id") for _, cell in code if cell.get("id") not in run]
-
-
-SKIP_TAG = "skip-execution"  # nbclient's `skip_cells_with_tag` default
-
-
-def is_executable(cell: NotebookNode) -> bool:
-    """A code cell nbclient would send to the kernel: not empty, not tagged `skip-execution`."""
-    source = cell.get("source", "")
-    text = "".join(source) if isinstance(source, list) else str(source)
-    return bool(text.strip()) and SKIP_TAG not in cell.get("metadata", {}).get("tags", [])
 
 
 class CellRangeError(ValueError):
