@@ -129,6 +129,12 @@ class MindzieStore(LoggingConfigurable):
     def path_taken(self, path: str) -> bool:
         return bool(self._table("notebooks").count_where("path = ?", [path]))
 
+    def notebooks_at(self, path: str) -> list[Row]:
+        folder = path.rstrip("/") + "/"
+        where = "path = ? OR substr(path, 1, ?) = ?"
+        rows = self._table("notebooks").rows_where(where, [path, len(folder), folder], order_by="path")
+        return [decode(row) for row in rows]
+
     def list_notebooks(
         self,
         tenant_id: str,
