@@ -86,7 +86,12 @@ class MindzieKernelPool(LoggingConfigurable):
         asyncio.get_running_loop().call_later(self.refill_delay, self._fill, kernel_name)
         while ready:
             warm = ready.pop(0)
-            if await self._alive(warm.kernel_id):
+            try:
+                alive = await self._alive(warm.kernel_id)
+            except BaseException:
+                ready.insert(0, warm)  # cut short (a cancel): still the pool's, to hand out or close
+                raise
+            if alive:
                 return warm
             await self._shutdown(warm)
         return None

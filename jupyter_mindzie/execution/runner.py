@@ -149,6 +149,8 @@ class NotebookRunner:
     async def run(self) -> Outcome:
         """Start to finish; call it as the body of `self.task` so cancel and timeout reach it."""
         self.task = asyncio.current_task()
+        if self.cancel_requested or self.stopping:  # asked before this task first ran
+            self._interrupt()  # it is cut short at its first await, inside the handling below
         spec = self.spec
         outcome = Outcome()
         sampler = ResourceSampler(None)
