@@ -17,6 +17,7 @@ from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.execution.leases import MindzieLease, follow_other_servers
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
+from jupyter_mindzie.notebooks.following import ContentsFollower
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.services import SETTINGS_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
@@ -93,6 +94,8 @@ class MindzieApp(ExtensionApp):
             kernels=kernels,
             contents_manager=server.contents_manager,
         )
+        # JupyterLab's renames, moves and saves reach the library through the server's own events.
+        ContentsFollower(self.library, self.log).listen(server.contents_manager.event_logger)
         self.datasets = MindzieDatasetLibrary(parent=self, store=self.store)
         pool = MindzieKernelPool(parent=self, kernel_manager=server.kernel_manager, kernel_catalog=kernels)
         self.engine = MindzieEngine(

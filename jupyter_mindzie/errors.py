@@ -151,6 +151,12 @@ class KernelUnavailable(Conflict):
     problem_type = "kernel-unavailable"
 
 
+class NotebookInvalid(Conflict):
+    """The notebook's file breaks nbformat's schema (an edit outside the API); the detail names the cell."""
+
+    problem_type = "notebook-invalid"
+
+
 class PreconditionFailed(MindzieError):
     """`If-Match` names a version that is no longer current."""
 

@@ -253,8 +253,6 @@ async def test_create_rejects_bodies_that_are_not_json_objects(api, raw):
 @pytest.mark.parametrize(
     ("path", "field"),
     [
-        ("api/tenant-guid/project-guid/notebooks", "tenantId"),
-        (f"api/{TENANT}/project-guid/notebooks", "projectId"),
         (f"api/{TENANT}/{PROJECT}/notebook/not-a-guid", "notebookId"),
         (f"api/{TENANT}/{PROJECT}/notebook/{TENANT}x", "notebookId"),
     ],

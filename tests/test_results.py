@@ -359,6 +359,7 @@ def test_cell_summary():
         "errorType": None,
         "errorMessage": None,
         "status": "Success",
+        "exit": None,
     }
     assert cell_summary(nb.cells[3])["outputType"] == "image/png"
     assert cell_summary(nb.cells[5]) == {
@@ -367,6 +368,7 @@ def test_cell_summary():
         "errorType": "KeyError",
         "errorMessage": "'customer_id'",
         "status": "Error",
+        "exit": None,
     }
     assert cell_summary(new_code_cell("x = 1")) == {
         "hasOutput": False,
@@ -374,6 +376,7 @@ def test_cell_summary():
         "errorType": None,
         "errorMessage": None,
         "status": "Success",
+        "exit": None,
     }
 
 

@@ -256,6 +256,19 @@ def test_a_taken_path_is_refused_and_nothing_of_the_second_notebook_is_kept(stor
     assert store.list_notebooks(TENANT, PROJECT)[1] == 1
 
 
+def test_notebooks_at_a_path_are_that_file_or_those_inside_that_folder(store: Store) -> None:
+    inside = add_notebook(store, path="work/a/one.ipynb")
+    deeper = add_notebook(store, path="work/a/b/two.ipynb", tenant_id=OTHER_TENANT)
+    add_notebook(store, path="work/ab/three.ipynb")
+
+    assert [row["notebook_id"] for row in store.notebooks_at("work/a")] == [
+        deeper["notebook_id"],
+        inside["notebook_id"],
+    ]
+    assert [row["notebook_id"] for row in store.notebooks_at("work/a/one.ipynb")] == [inside["notebook_id"]]
+    assert store.notebooks_at("work/a/one") == []
+
+
 def test_listing_filters_by_status_kernel_and_enrichment_within_the_project(store: Store) -> None:
     ready = add_notebook(store, created=at(1))
     running_r = add_notebook(store, created=at(2), status="Running", kernel_type="ir")

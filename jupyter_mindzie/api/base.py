@@ -24,8 +24,9 @@ from jupyter_mindzie.errors import (
     TooLarge,
     TooManyRequests,
 )
-from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.guids import GUID_PATTERN, parse_guid
 from jupyter_mindzie.i18n import Message, joined, negotiate, status_title, translate_problem
+from jupyter_mindzie.jsonvalues import first_problem
 from jupyter_mindzie.services import SETTINGS_KEY, Services
 from jupyter_mindzie.storage.interface import StoreUnreachable
 
@@ -41,14 +42,11 @@ def authorized_to_execute(method: HandlerMethod) -> HandlerMethod:
     return cast(HandlerMethod, authorized(action="execute", resource="kernels")(method))
 
 
-# Jupyter's own /api/<service>/… routes must never be taken for /api/<tenantId>/…: handlers of
-# extensions are tried before the server's, so the tenant segment excludes these names.
-_JUPYTER_API = (
-    "contents|kernels|kernelspecs|sessions|terminals|config|nbconvert|status|me|events|"
-    "shutdown|spec\\.yaml|checkpoints|collaboration|yjs|lsp|mindzie"
-)
-TENANT = rf"(?P<tenant_id>(?!(?:{_JUPYTER_API})(?:/|$))[^/]+)"
-PROJECT = r"(?P<project_id>[^/]+)"
+# Only GUID-shaped tenant and project segments are ours: extensions' handlers are tried in
+# alphabetical order before the server's, so any looser pattern would take other extensions'
+# /api/a/b/… routes (jupyter-resource-usage's /api/metrics/v1/…) and Jupyter's own.
+TENANT = rf"(?P<tenant_id>{GUID_PATTERN})"
+PROJECT = rf"(?P<project_id>{GUID_PATTERN})"
 ANY_ID = r"[^/]+"
 
 
@@ -112,7 +110,13 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             raise InvalidRequest.for_field("body", Message("is nested too deeply")) from None
         if not isinstance(data, dict):
             raise InvalidRequest.for_field("body", Message("must be a JSON object"))
-        schemas.validate(schema_name, data)
+        problem = first_problem(data)  # 1e400, "\ud800", nesting no store or response can keep
+        if problem is not None:
+            raise InvalidRequest.for_field(*problem)
+        try:
+            schemas.validate(schema_name, data)
+        except RecursionError:
+            raise InvalidRequest.for_field("body", Message("is nested too deeply")) from None
         return data
 
     def flag(self, name: str, default: bool = False) -> bool:

@@ -74,12 +74,17 @@ class MindzieKernelCatalog(LoggingConfigurable):
     async def require(self, name: str, field: str = "kernelType") -> dict[str, str]:
         """The kernelspec summary stored in notebook metadata, or a 400 listing the choices."""
         specs = await self.specs()
-        if name not in specs:
+        resolved = resolve_name(name, specs)
+        if resolved is None:
             available = ", ".join(sorted(specs)) or "none"
             raise InvalidRequest.for_field(
                 field, f"kernel {name!r} is not available on this server; available: {available}"
             )
-        return self.summary(name, specs[name])
+        return self.summary(resolved, specs[resolved])
+
+    async def resolve(self, name: str) -> str | None:
+        """The kernelspec `name` means, as jupyter_client reads it (see `resolve_name`)."""
+        return resolve_name(name, await self.specs())
 
     @staticmethod
     def summary(name: str, spec: dict[str, Any]) -> dict[str, str]:
@@ -194,6 +199,29 @@ class MindzieKernelCatalog(LoggingConfigurable):
             "mismatched": report.get("mismatched", {}),
             "unchecked": report.get("unchecked", []),
         }
+
+
+def resolve_name(name: str, specs: dict[str, Any]) -> str | None:
+    """The kernelspec a notebook's kernel name means, as jupyter_client resolves it: names are
+    case-insensitive, and `python` is the native Python kernel (`python3`) unless a spec of that
+    name exists. None when no spec matches."""
+    for candidate in (name, name.lower()):
+        if candidate in specs:
+            return candidate
+    if name.lower() in ("python", "python3") and "python3" in specs:
+        return "python3"
+    return None
+
+
+def for_language(language: str, specs: dict[str, Any]) -> str | None:
+    """A kernelspec for a notebook that names only its kernel's language: the native kernel for
+    Python, else the first spec (by name) of that language."""
+    if language.lower() == "python" and "python3" in specs:
+        return "python3"
+    matches = sorted(
+        n for n, spec in specs.items() if str(spec.get("language", "")).lower() == language.lower()
+    )
+    return matches[0] if matches else None
 
 
 def run_arguments(spec: dict[str, Any]) -> list[str]:

@@ -128,6 +128,20 @@ class BoundedNotebookClient(NotebookClient):
         self.max_output_bytes = max_output_bytes
         self._cell_bytes: dict[int, int] = {}
         self._total_bytes = 0
+        self.replies: dict[int, dict[str, Any]] = {}  # cell index -> its execute_reply content
+
+    async def _check_raise_for_error(
+        self, cell: NotebookNode, cell_index: int, exec_reply: dict[str, Any] | None
+    ) -> None:
+        """Keep each cell's execute_reply: a kernel may reply `error` without an error output
+        (IPython's UsageError for an unknown magic), and that cell failed all the same."""
+        if exec_reply is not None:
+            self.replies[cell_index] = exec_reply.get("content", {})
+        await super()._check_raise_for_error(cell, cell_index, exec_reply)
+
+    def keep_widget_state(self) -> None:
+        """Write `metadata.widgets` for the widgets this run displayed, as nbclient's own run does."""
+        self.set_widgets_metadata()
 
     def output(
         self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int

@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbformat import NotebookNode
 
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import stamp
 from jupyter_mindzie.contract.enums import PRIORITY_RANK
-from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable
+from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable, NotebookInvalid
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
+from jupyter_mindzie.execution.cell_rules import is_executable
 from jupyter_mindzie.execution.runner import RunSpec
 from jupyter_mindzie.i18n import Message
+from jupyter_mindzie.notebooks.documents import invalid_part
 from jupyter_mindzie.notebooks.parameters import inject_parameters
 
 
@@ -55,7 +58,7 @@ async def plan_run(
     limits: RunLimits,
 ) -> Plan:
     """Plan a run of the notebook `row`/`nb` as `request` asks (a validated execute body)."""
-    kernel_name = row["kernel_type"]
+    kernel_name = await kernels.resolve(row["kernel_type"]) or row["kernel_type"]
     language = await kernels.language(kernel_name)
     if language is None:
         raise KernelUnavailable(
@@ -72,6 +75,12 @@ async def plan_run(
     binding = row["integration"].get("datasetBinding")
     if binding and "dataset_id" not in parameters:
         parameters["dataset_id"] = binding
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise NotebookInvalid(
+            f"the notebook's file is not a valid notebook {invalid_part(nb, error)}; fix it in JupyterLab"
+        ) from None
     prepared = inject_parameters(nb, parameters, kernel_name=kernel_name, language=language)
     output_options = {
         "captureOutputs": True,
@@ -152,6 +161,9 @@ def cells_to_run(
 ) -> tuple[list[str], list[str]]:
     """Code cell ids in the run, and those skipped, per `executionMode` and `cellRange`.
 
+    As nbclient does, empty code cells and those tagged `skip-execution` are never sent to the
+    kernel: they are skipped whatever the range.
+
     Raises ValueError naming the field at fault (callers turn it into their own error).
     """
     ids = [cell.get("id") for cell in nb.cells]
@@ -167,8 +179,9 @@ def cells_to_run(
         start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
         if end < start:
             raise CellRangeError("cellRange.endCell", "comes before startCell")
-    code = [(i, cell.get("id")) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    return [c for i, c in code if start <= i <= end], [c for i, c in code if not start <= i <= end]
+    code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    run = [cell.get("id") for i, cell in code if start <= i <= end and is_executable(cell)]
+    return run, [cell.get("id") for _, cell in code if cell.get("id") not in run]
 
 
 class CellRangeError(ValueError):

@@ -159,7 +159,12 @@ class MindzieKernelPool(LoggingConfigurable):
                 ready = self._ready.setdefault(kernel_name, [])
                 while ready:
                     warm = ready.pop(0)
-                    if await self._alive(warm.kernel_id):
+                    try:
+                        alive = await self._alive(warm.kernel_id)
+                    except BaseException:
+                        ready.insert(0, warm)  # cut short (a cancel): still the pool's, to hand out or close
+                        raise
+                    if alive:
                         self._restore_priority(warm.pid)
                         return warm
                     await self._shutdown(warm)

@@ -24,6 +24,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
+from jupyter_mindzie.execution.cell_rules import clear_outputs, may_fail
 from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid, open_client
 from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
@@ -148,11 +149,14 @@ class NotebookRunner:
     async def run(self) -> Outcome:
         """Start to finish; call it as the body of `self.task` so cancel and timeout reach it."""
         self.task = asyncio.current_task()
+        if self.cancel_requested or self.stopping:  # asked before this task first ran
+            self._interrupt()  # it is cut short at its first await, inside the handling below
         spec = self.spec
         outcome = Outcome()
         sampler = ResourceSampler(None)
         client: NotebookClient | None = None
         timer = asyncio.get_running_loop().call_later(spec.timeout, self._expire)
+        clear_outputs(spec.nb)
         try:
             self._tell({"phase": "Starting"}, force=True)
             await asyncio.to_thread(spec.artifacts_dir.mkdir, parents=True, exist_ok=True)
@@ -300,7 +304,7 @@ class NotebookRunner:
             self._tell({"current_cell": cell.id, "current_cell_index": position + 1}, [cell.id])
             started = time.monotonic()
             await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-            summary = cell_summary(cell)
+            summary = cell_summary(cell, getattr(client, "replies", {}).get(index))
             self.set_cell(
                 cell.id,
                 summary["status"],
@@ -314,7 +318,13 @@ class NotebookRunner:
             if spec.save_intermediate and time.monotonic() - last_save >= 0.5:
                 last_save = time.monotonic()
                 await asyncio.to_thread(write_notebook, spec.nb, spec.artifacts_dir / "executed.ipynb")
-            if summary["status"] == "Error" and spec.stop_on_error:
+            if summary["exit"] == "clean":  # sys.exit(0): the notebook stopped itself, as under papermill
+                return Outcome()
+            if summary["exit"] == "error":
+                return Outcome(
+                    "Error", "SystemExit", f"cell {cell.id} exited with code {summary['errorMessage']}"
+                )
+            if summary["status"] == "Error" and spec.stop_on_error and not may_fail(cell):
                 return Outcome(
                     "Error",
                     summary["errorType"],
@@ -333,6 +343,11 @@ class NotebookRunner:
         """
         self._tell({"phase": "Finishing"}, force=True)
         await sampler.stop()
+        if isinstance(client, BoundedNotebookClient):
+            try:
+                client.keep_widget_state()
+            except Exception:
+                self.log.warning("mindzie: the widget state of a run could not be kept", exc_info=True)
         kc = client.kc if client is not None else (self.warm.client if self.warm is not None else None)
         if kc is not None:
             with contextlib.suppress(Exception):

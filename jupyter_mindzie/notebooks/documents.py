@@ -17,6 +17,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.jsonvalues import first_problem
 from jupyter_mindzie.notebooks.cells import TemplateCell
 
 METADATA_KEY = "mindzie"
@@ -171,6 +172,12 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
         raw = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidRequest.for_field("file", f"is not a JSON notebook: {error}") from None
+    except RecursionError:
+        raise InvalidRequest.for_field("file", "is nested too deeply to be a notebook") from None
+    problem = first_problem(raw, max_depth=MAX_FILE_DEPTH)
+    if problem is not None:
+        where, reason = problem
+        raise InvalidRequest.for_field("file", f"is not a notebook we can keep: {where} {reason}")
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise InvalidRequest.for_field("file", "is JSON but not a notebook (no 'nbformat' field)")
     original = (raw.get("nbformat"), raw.get("nbformat_minor"))
@@ -197,13 +204,19 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
         nb.nbformat_minor = 5
     raw_cells = raw.get("cells") if original[0] == 4 else None
     warnings += _ensure_cell_ids(nb, raw_cells if isinstance(raw_cells, list) else [])
+    # A kernelspec naming only its language is read by Jupyter's tools (the kernel is found by
+    # language); nbformat's schema wants a name. It is set aside here and resolved by the caller.
+    partial = nb.metadata.get("kernelspec")
+    if isinstance(partial, dict) and not partial.get("name") and isinstance(partial.get("language"), str):
+        del nb.metadata["kernelspec"]
+    else:
+        partial = None
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
-        where = "/".join(str(part) for part in error.absolute_path)
-        raise InvalidRequest.for_field(
-            "file", f"is not a valid notebook at {where or 'top level'}: {error.message}"
-        ) from None
+        raise InvalidRequest.for_field("file", f"is not a valid notebook {invalid_part(nb, error)}") from None
+    if partial is not None:
+        nb.metadata["kernelspec"] = partial
     if not has_parameters_cell(nb):
         warnings.append(
             {
@@ -214,6 +227,22 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
             }
         )
     return nb, warnings
+
+
+# Outputs nest deeper than settings (JSON outputs of a kernel): a looser limit for whole files.
+MAX_FILE_DEPTH = 200
+
+
+def invalid_part(nb: NotebookNode, error: nbformat.ValidationError) -> str:
+    """Where nbformat's complaint is, naming the cell (its id and number) when it is in one."""
+    path = list(error.absolute_path)
+    where = "/".join(str(part) for part in path) or "top level"
+    if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int) and path[1] < len(nb.cells):
+        cell = nb.cells[path[1]]
+        where = f"in cell {cell.get('id') or '?'} (number {path[1] + 1}) at {where}"
+    else:
+        where = f"at {where}"
+    return f"{where}: {error.message}"
 
 
 def _ensure_cell_ids(nb: NotebookNode, raw_cells: list[Any]) -> list[dict[str, str]]:

@@ -13,6 +13,7 @@ from nbformat import NotebookNode
 from tornado.web import HTTPError
 
 from jupyter_mindzie.errors import Conflict
+from jupyter_mindzie.jsonvalues import scrub_surrogates
 from jupyter_mindzie.storage.interface import Store
 
 
@@ -31,6 +32,9 @@ class NotebookFiles:
         manager = self.contents_manager
         try:
             return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
+        except UnicodeEncodeError:
+            # A lone surrogate ("\ud800") in the file: the server's notary cannot hash it.
+            return await self._read_with_surrogates(row["path"])
         except HTTPError as error:
             if error.status_code != 404:
                 raise Conflict(
@@ -43,6 +47,17 @@ class NotebookFiles:
         await self.ensure_folder(str(PurePosixPath(row["path"]).parent))
         await self.write(row["path"], nbformat.from_dict(json.loads(latest["content"])))
         return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
+
+    async def _read_with_surrogates(self, path: str) -> dict[str, Any]:
+        """The notebook model of a file holding lone surrogates, each read as its escape text."""
+        model = await ensure_async(self.contents_manager.get(path, content=True, type="file", format="text"))
+        try:
+            text = json.dumps(scrub_surrogates(json.loads(model["content"])))
+            nb = nbformat.reads(text, as_version=4)  # rejoins multi-line strings, as the server's read does
+        except (ValueError, RecursionError, nbformat.reader.NotJSONError) as error:
+            raise Conflict(f"the file {path} cannot be read as a notebook ({error})") from None
+        self.log.warning("mindzie: %s holds lone surrogates; they are read as escapes", path)
+        return {**model, "type": "notebook", "format": "json", "content": nb}
 
     async def write(self, path: str, nb: NotebookNode) -> dict[str, Any]:
         model = {"type": "notebook", "format": "json", "content": nb}

@@ -39,6 +39,7 @@ from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks import versions
 from jupyter_mindzie.notebooks.cells import TemplateCell
 from jupyter_mindzie.notebooks.documents import (
+    METADATA_KEY,
     build_notebook,
     changed_cell_ids,
     fingerprint,
@@ -105,8 +106,8 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     # -- create and upload --------------------------------------------------------------
 
     async def create(self, scope: Scope, request: dict[str, Any]) -> tuple[Loaded, list[dict[str, str]]]:
-        kernel_type = request.get("kernelType") or "python3"
-        kernelspec = await self.kernels.require(kernel_type)
+        kernelspec = await self.kernels.require(request.get("kernelType") or "python3")
+        kernel_type = kernelspec["name"]  # as resolved: "python" is the native python3
         integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
         environment = merge_environment({}, request.get("environment") or {})
         cells = [
@@ -259,7 +260,33 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             )
             self.log.info("mindzie: %s was edited on disk; now version %s", row["path"], next_version)
         self.store.update_notebook(notebook_id, changes, version=version, expected_version=row["version"])
-        return self._row(scope, notebook_id), nb
+        row = self._row(scope, notebook_id)
+        if nb.metadata.get(METADATA_KEY) != settings_of(row):
+            # The store owns the settings: a save that carried stale ones (an editor that had the
+            # file open) never reverts them, and the file is brought back in line.
+            set_settings(nb, settings_of(row))
+            model = await self.files.write(row["path"], nb)
+            self.store.update_notebook(notebook_id, {"file_modified": _stamp_of(model)})
+            self.log.info("mindzie: %s carried stale settings; rewrote metadata.mindzie", row["path"])
+            row = self._row(scope, notebook_id)
+        return row, nb
+
+    # -- following JupyterLab's own file actions (contents events) ------------------------
+
+    async def follow_rename(self, old_path: str, new_path: str) -> None:
+        """A file or folder renamed or moved in JupyterLab: its notebooks keep their ids and follow it."""
+        old_path, new_path = old_path.strip("/"), new_path.strip("/")
+        for row in self.store.notebooks_at(old_path):
+            async with self._lock(row["notebook_id"]):
+                path = new_path + row["path"][len(old_path) :]
+                self.store.update_notebook(row["notebook_id"], {"path": path})
+                self.log.info("mindzie: notebook %s moved to %s", row["notebook_id"], path)
+
+    async def follow_save(self, path: str) -> None:
+        """A file saved by JupyterLab: record the edit now, and realign its settings (see `_load`)."""
+        for row in self.store.notebooks_at(path.strip("/")):
+            if row["path"] == path.strip("/"):
+                await self.get(Scope(row["tenant_id"], row["project_id"], "jupyterlab"), row["notebook_id"])
 
     async def get_version(
         self, scope: Scope, notebook_id: str, version: str

@@ -7,14 +7,28 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
+from jupyter_mindzie.execution.catalog import MindzieKernelCatalog, for_language, resolve_name
 from jupyter_mindzie.notebooks.settings import DEFAULT_INTEGRATION, file_environment, merge_environment
 
 
 def resolve_kernel(nb: NotebookNode, specs: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
     """The kernelspec an uploaded notebook names (python3 when none), recorded in its metadata."""
     warnings: list[dict[str, str]] = []
-    kernel_type = nb.metadata.get("kernelspec", {}).get("name")
+    declared = nb.metadata.get("kernelspec", {})
+    kernel_type = declared.get("name")
+    language = declared.get("language")
+    if kernel_type:
+        kernel_type = resolve_name(kernel_type, specs) or kernel_type
+    elif isinstance(language, str) and (by_language := for_language(language, specs)):
+        kernel_type = by_language
+        warnings.append(
+            {
+                "code": "kernel-from-language",
+                "field": "file",
+                "message": f"the notebook's kernelspec names only its language ({language}); "
+                f"{by_language} is used",
+            }
+        )
     if not kernel_type:
         kernel_type = "python3"
         warnings.append(
@@ -35,7 +49,7 @@ def resolve_kernel(nb: NotebookNode, specs: dict[str, Any]) -> tuple[str, list[d
                 f"(available: {', '.join(sorted(specs)) or 'none'}); runs will fail until it is",
             }
         )
-        nb.metadata.setdefault("kernelspec", {"name": kernel_type, "display_name": kernel_type})
+        nb.metadata["kernelspec"] = {"display_name": kernel_type, **declared, "name": kernel_type}
     return kernel_type, warnings
 
 

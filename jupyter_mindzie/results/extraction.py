@@ -84,19 +84,39 @@ def extract_results(
     return sorted(rows.values(), key=lambda row: row["position"])
 
 
-def cell_summary(cell: NotebookNode) -> dict[str, Any]:
-    """A code cell's outcome for the per-cell results: output kind and its first error."""
+# `sys.exit()`, `sys.exit(0)` and `raise SystemExit` show these values: a clean stop, as papermill
+# reads them (it ignores a SystemExit error output whose evalue is "" or "0").
+CLEAN_EXIT_VALUES = ("", "0", "None")
+
+
+def cell_summary(cell: NotebookNode, reply: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A code cell's outcome for the per-cell results: output kind and its first error.
+
+    `reply` is the cell's execute_reply content: a reply with status `error` fails the cell
+    even when the kernel sent no error output. `exit` is `clean` or `error` when the cell
+    raised SystemExit (the run stops there), else None.
+    """
     outputs = cell.get("outputs", [])
     error = next((o for o in outputs if o.get("output_type") == "error"), None)
     first_type = None
     if outputs:
         first_type = _seed_output_type(outputs[0], _content_type(outputs[0]))
+    error_type = error.get("ename") if error else None
+    error_message = error.get("evalue") if error else None
+    if error is None and reply is not None and reply.get("status") == "error":
+        error_type = reply.get("ename") or "ExecutionError"
+        error_message = reply.get("evalue") or "the kernel replied with an error"
+    exit_kind = None
+    if error_type == "SystemExit":
+        exit_kind = "clean" if str(error_message or "") in CLEAN_EXIT_VALUES else "error"
+    failed = error_type is not None and exit_kind != "clean"
     return {
         "hasOutput": bool(outputs),
         "outputType": first_type,
-        "errorType": error.get("ename") if error else None,
-        "errorMessage": error.get("evalue") if error else None,
-        "status": "Error" if error else "Success",
+        "errorType": error_type if failed else None,
+        "errorMessage": error_message if failed else None,
+        "status": "Error" if failed else "Success",
+        "exit": exit_kind,
     }
 
 

@@ -136,6 +136,10 @@ class Store(Protocol):
         """Whether any notebook, of any project, holds this path."""
         ...
 
+    def notebooks_at(self, path: str) -> list[Row]:
+        """Notebooks, of any project, whose file is `path` or lies inside the folder `path`."""
+        ...
+
     def list_notebooks(
         self,
         tenant_id: str,

@@ -57,6 +57,11 @@ class SqlStore(SqlBase):
     def path_taken(self, path: str) -> bool:
         return bool(self._count("notebooks", "path = ?", [path]))
 
+    def notebooks_at(self, path: str) -> list[Row]:
+        folder = path.rstrip("/") + "/"
+        where = "path = ? OR substr(path, 1, ?) = ?"
+        return self._select("notebooks", where, [path, len(folder), folder], order_by="path")
+
     def list_notebooks(
         self,
         tenant_id: str,
