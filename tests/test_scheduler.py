@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 
-from .conftest import project_path
+from .conftest import assert_problem, project_path
 from .test_executions_api import notebook_with, wait_for
 
 
@@ -117,3 +117,32 @@ async def test_changing_or_disabling_a_schedule(api, mindzie_app):
     clock.advance(hours=1)
     assert await ticker.tick() == []
     assert mindzie_app.store.schedule_slots(notebook["notebookId"]) == []
+
+
+async def test_a_cron_that_never_fires_is_refused_and_isolated_in_the_tick(api, mindzie_app):
+    notebook = await notebook_with(api, "print('x')")
+    reply = await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"integration": {"autoExecution": True, "scheduleExecution": "0 0 30 2 *"}},
+    )
+    problem = assert_problem(reply, 400, field="integration.scheduleExecution")
+    assert "never fires" in problem["detail"]
+
+    # One that reached the store before this check (an older release) must not stop the others.
+    broken = await notebook_with(api, "print('broken')")
+    good = await scheduled(api)
+    assert mindzie_app.store.update_notebook(
+        broken["notebookId"],
+        {"integration": {**broken["integration"], "autoExecution": True, "scheduleExecution": "0 0 30 2 *"}},
+    )
+    clock = Clock(datetime(2030, 1, 1, 10, 0, 5, tzinfo=UTC))
+    ticker = scheduler(mindzie_app, clock)
+    await ticker.tick()
+    clock.advance(seconds=60)
+    fired = await ticker.tick()
+    assert len(fired) == 1
+    final = await wait_for(api, good["notebookId"], fired[0])
+    assert final["status"] == "Completed"
+    clock.advance(seconds=60)
+    assert len(await ticker.tick()) == 1, "the broken schedule keeps failing alone"

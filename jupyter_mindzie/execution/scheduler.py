@@ -50,6 +50,7 @@ class MindzieScheduler(LoggingConfigurable):
             self.clock = clock
         self.identity = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._task: asyncio.Task[None] | None = None
+        self._failing: dict[str, str | None] = {}  # notebook id -> the cron whose failure was logged
 
     def start(self) -> None:
         if self.enabled and self._task is None:
@@ -75,10 +76,24 @@ class MindzieScheduler(LoggingConfigurable):
         now = self.clock()
         started = []
         for row in self.store.scheduled_notebooks():
-            execution_id = await self._tick_one(row, now)
+            try:
+                execution_id = await self._tick_one(row, now)
+            except Exception:  # one bad row (a cron that never fires, …) must not stop the others
+                self._report_failure(row)
+                continue
+            self._failing.pop(row["notebook_id"], None)
             if execution_id:
                 started.append(execution_id)
         return started
+
+    def _report_failure(self, row: dict[str, Any]) -> None:
+        """The traceback once per broken schedule, not every tick."""
+        notebook_id, cron = row["notebook_id"], row["integration"].get("scheduleExecution")
+        if self._failing.get(notebook_id) == cron:
+            self.log.debug("mindzie: the schedule %r of %s still fails", cron, notebook_id)
+            return
+        self._failing[notebook_id] = cron
+        self.log.exception("mindzie: the schedule %r of notebook %s failed; it is skipped", cron, notebook_id)
 
     async def _tick_one(self, row: dict[str, Any], now: datetime) -> str | None:
         notebook_id = row["notebook_id"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 from nbformat import NotebookNode
 
 from jupyter_mindzie.contract import schemas
@@ -45,12 +46,29 @@ def merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict[
                 "integration.scheduleExecution",
                 f"must be a 5-field cron expression (minute hour day month weekday), got {cron!r}",
             )
+        if next_firing(cron) is None:
+            raise InvalidRequest.for_field(
+                "integration.scheduleExecution",
+                f"{cron!r} never fires (no such date, e.g. 30 February); choose a date that exists",
+            )
     merged["scheduleExecution"] = cron
     if merged["autoExecution"] and not cron:
         raise InvalidRequest.for_field(
             "integration.scheduleExecution", "is required when autoExecution is true"
         )
     return merged
+
+
+def next_firing(cron: str, after: datetime | None = None) -> datetime | None:
+    """The cron's next slot after `after` (default now), or None for one that never fires.
+
+    `croniter.is_valid` accepts `0 0 30 2 *`; only asking for its next slot shows it has none.
+    """
+    try:
+        slot: datetime = croniter(cron, after or datetime.now(UTC)).get_next(datetime)
+    except (CroniterError, ValueError):
+        return None
+    return slot
 
 
 def file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, str]]]:
