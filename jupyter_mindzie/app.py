@@ -87,7 +87,9 @@ class MindzieApp(ExtensionApp):
         pool.warm()
         # Runs a killed or stopped server left behind are mended before anything new starts.
         asyncio.get_event_loop().create_task(self.engine.recover())
-        self.scheduler = MindzieScheduler(parent=self, store=self.store, engine=self.engine)
+        self.scheduler = MindzieScheduler(
+            parent=self, store=self.store, engine=self.engine, access=self.access
+        )
         self.scheduler.start()
         self.settings[SETTINGS_KEY] = Services(
             access=self.access,

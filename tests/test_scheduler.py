@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 
-from .conftest import assert_problem, project_path
+from .conftest import TENANT, assert_problem, project_path
+from .test_auth import TokenUsers
 from .test_executions_api import notebook_with, wait_for
 
 
@@ -33,7 +35,7 @@ def mindzie_config():
 
 def scheduler(app: Any, clock: Clock) -> MindzieScheduler:
     """A scheduler as a (re)started server, or a second server on the same store, would have."""
-    return MindzieScheduler(parent=app, store=app.store, engine=app.engine, clock=clock)
+    return MindzieScheduler(parent=app, store=app.store, engine=app.engine, access=app.access, clock=clock)
 
 
 async def scheduled(api: Any, cron: str = "* * * * *") -> dict[str, Any]:
@@ -146,3 +148,58 @@ async def test_a_cron_that_never_fires_is_refused_and_isolated_in_the_tick(api, 
     assert final["status"] == "Completed"
     clock.advance(seconds=60)
     assert len(await ticker.tick()) == 1, "the broken schedule keeps failing alone"
+
+
+class TestScheduleGrants:
+    """A schedule runs code: only as a user who holds, and still holds, the execute grant."""
+
+    @pytest.fixture
+    def mindzie_config(self):
+        return {
+            "ServerApp": {"identity_provider_class": TokenUsers},
+            "MindzieScheduler": {"enabled": False},
+            "MindzieAccess": {"grants": {"alice": [TENANT], "bob": ["*"]}, "execute_grants": {"bob": ["*"]}},
+        }
+
+    async def test_a_reader_can_neither_schedule_nor_change_scheduled_cells(self, api, mindzie_app):
+        alice, bob = {"Authorization": "token alice-token"}, {"Authorization": "token bob-token"}
+        schedule = {"autoExecution": True, "scheduleExecution": "* * * * *"}
+        create = {"notebookName": "mine", "integration": schedule, "initialCells": []}
+        assert_problem(await api("POST", project_path("notebook"), create, headers=alice), 403)
+        own = await api("POST", project_path("notebook"), {"notebookName": "mine"}, headers=alice)
+        assert_problem(
+            await api(
+                "PUT",
+                project_path("notebook", own.json["notebookId"]),
+                {"integration": schedule},
+                headers=alice,
+            ),
+            403,
+            field="integration.autoExecution",
+        )
+
+        theirs = await api("POST", project_path("notebook"), {"notebookName": "bob's"}, headers=bob)
+        url = project_path("notebook", theirs.json["notebookId"])
+        cells = [{"cellType": "code", "content": "print('bob')"}]
+        assert (await api("PUT", url, {"integration": schedule, "cells": cells}, headers=bob)).status == 200
+        evil = [{"cellType": "code", "content": "print('alice runs this as bob')"}]
+        assert_problem(await api("PUT", url, {"cells": evil}, headers=alice), 403, field="cells")
+        assert (await api("PUT", url, {"notebookDescription": "renamed"}, headers=alice)).status == 200
+
+        clock = Clock(datetime(2030, 1, 1, 10, 0, 5, tzinfo=UTC))
+        ticker = scheduler(mindzie_app, clock)
+        await ticker.tick()
+        clock.advance(seconds=60)
+        (fired,) = await ticker.tick()
+        final = await wait_for(functools.partial(api, headers=bob), theirs.json["notebookId"], fired)
+        assert final["status"] == "Completed"
+        assert mindzie_app.store.get_execution(fired)["created_by"] == "bob"
+
+        # bob's execute grant is taken away: the next slot is refused, nothing runs
+        mindzie_app.access.execute_grants = {"carol": ["*"]}
+        clock.advance(seconds=60)
+        assert await ticker.tick() == []
+        slots = mindzie_app.store.schedule_slots(theirs.json["notebookId"])
+        assert [s["outcome"] for s in slots] == ["fired", "refused"]
+        history = (await api("GET", f"{url}/executions", headers=bob)).json
+        assert history["totalCount"] == 1

@@ -81,6 +81,10 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             raise Forbidden("you may read this project but not run its notebooks")
         return Scope(tenant, project, self.username)
 
+    def may_execute(self, scope: Scope) -> bool:
+        """Whether the caller may run notebooks in the scope's tenant (its execute grant)."""
+        return self.services.access.allows(self.username, scope.tenant_id, execute=True)
+
     # -- input --------------------------------------------------------------------------
 
     def read_json(self, schema_name: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Instance
 from traitlets.config import LoggingConfigurable
 
-from jupyter_mindzie.access import Scope
+from jupyter_mindzie.access import MindzieAccess, Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.errors import MindzieError
 from jupyter_mindzie.storage.interface import Store
@@ -41,6 +41,7 @@ class MindzieScheduler(LoggingConfigurable):
 
     store: Instance[Store] = Instance(MindzieStore)
     engine = AnyTrait(help="The MindzieEngine that runs the scheduled executions.")
+    access = Instance(MindzieAccess, allow_none=True, help="Whose execute grants each firing checks.")
     clock: Callable[[], datetime] = staticmethod(utcnow)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -114,9 +115,21 @@ class MindzieScheduler(LoggingConfigurable):
         if (now - latest).total_seconds() > self.grace:
             self.store.claim_slot(notebook_id, stamp(latest), "missed", self.identity)
             return None
+        # The run is this user's: whoever last set the schedule or changed the cells it runs.
+        owner = row.get("schedule_by") or row.get("created_by") or ""
+        if self.access is not None and not self.access.allows(owner, row["tenant_id"], execute=True):
+            if self.store.claim_slot(notebook_id, stamp(latest), "refused", self.identity):
+                self.log.warning(
+                    "mindzie: scheduled run of %s at %s refused: %r may not run notebooks of tenant %s",
+                    notebook_id,
+                    latest,
+                    owner,
+                    row["tenant_id"],
+                )
+            return None
         if not self.store.claim_slot(notebook_id, stamp(latest), "claimed", self.identity):
             return None  # another server (or an earlier tick) has it
-        scope = Scope(row["tenant_id"], row["project_id"], row.get("created_by") or "scheduler")
+        scope = Scope(row["tenant_id"], row["project_id"], owner)
         try:
             execution = await self.engine.submit(scope, notebook_id, {"source": "schedule"})
         except MindzieError as error:

@@ -26,6 +26,7 @@ from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.errors import (
     Conflict,
+    Forbidden,
     InvalidRequest,
     NotebookNotFound,
     NotebookRunning,
@@ -102,10 +103,15 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     # -- create and upload --------------------------------------------------------------
 
-    async def create(self, scope: Scope, request: dict[str, Any]) -> tuple[Loaded, list[dict[str, str]]]:
+    async def create(
+        self, scope: Scope, request: dict[str, Any], *, may_execute: bool = True
+    ) -> tuple[Loaded, list[dict[str, str]]]:
+        """`may_execute`: whether the caller holds the execute grant (needed to set a schedule)."""
         kernel_type = request.get("kernelType") or "python3"
         kernelspec = await self.kernels.require(kernel_type)
         integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
+        if is_scheduled(integration) and not may_execute:
+            raise _schedule_forbidden("integration.autoExecution")
         environment = merge_environment({}, request.get("environment") or {})
         cells = [
             TemplateCell(cell["cellType"], cell["content"]) for cell in request.get("initialCells") or []
@@ -177,6 +183,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             "integration": settings["integration"],
             "environment": settings["environment"],
             "created_by": scope.username,
+            "schedule_by": scope.username if is_scheduled(settings["integration"]) else None,
             "date_created": now,
             "date_modified": now,
             "execution_count": 0,
@@ -278,8 +285,16 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     # -- update and delete --------------------------------------------------------------
 
     async def update(
-        self, scope: Scope, notebook_id: str, request: dict[str, Any], if_match: list[str] | None
+        self,
+        scope: Scope,
+        notebook_id: str,
+        request: dict[str, Any],
+        if_match: list[str] | None,
+        *,
+        may_execute: bool = True,
     ) -> tuple[Loaded, list[dict[str, str]]]:
+        """A partial update. A schedule runs as whoever last set it or changed the cells it
+        runs, so doing either needs the execute grant (`may_execute`)."""
         self._row(scope, notebook_id)
         async with self._lock(notebook_id):
             row, nb = await self._load(scope, notebook_id)
@@ -304,6 +319,12 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             cells_changed = fingerprint(updated) != row["cells_hash"]
             if not cells_changed and new == old:
                 return (row, nb), []
+            schedule = _schedule_of(new["integration"])
+            schedule_by = row.get("schedule_by") if schedule else None
+            if schedule and (cells_changed or schedule != _schedule_of(old["integration"])):
+                if not may_execute:
+                    raise _schedule_forbidden("cells" if cells_changed else "integration.autoExecution")
+                schedule_by = scope.username
             now = stamp()
             next_version = versions.bump(row["version"], cells_changed=cells_changed)
             set_settings(updated, new)
@@ -322,6 +343,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 "cell_count": len(updated.cells),
                 "cell_times": {cell.id: cell_times.get(cell.id, now) for cell in updated.cells},
                 "file_modified": _stamp_of(model),
+                "schedule_by": schedule_by,
             }
             version = versions.version_row(
                 notebook_id,
@@ -376,6 +398,24 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     def _os_dir(self, scope: Scope) -> Path | None:
         return self.files.os_path(self.folder(scope))
+
+
+def is_scheduled(integration: dict[str, Any]) -> bool:
+    return _schedule_of(integration) is not None
+
+
+def _schedule_of(integration: dict[str, Any]) -> str | None:
+    """The cron a notebook runs on by itself, or None."""
+    cron = integration.get("scheduleExecution")
+    return cron if integration.get("autoExecution") and cron else None
+
+
+def _schedule_forbidden(field: str) -> Forbidden:
+    return Forbidden(
+        "a scheduled notebook runs its cells as whoever set the schedule or changed its cells: "
+        "that needs the grant to run notebooks in this tenant",
+        errors=[{"field": field, "message": "needs the execute grant on a scheduled notebook"}],
+    )
 
 
 def _stamp_of(model: dict[str, Any]) -> str:

@@ -177,7 +177,18 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
     db.table("executions").add_column("kernel_pid", int)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    """Who set a notebook's schedule: each firing runs as that user, if they may still run it."""
+    db.table("notebooks").add_column("schedule_by", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+    _migrate_5,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
