@@ -26,7 +26,6 @@ from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.errors import (
     Conflict,
-    Forbidden,
     InvalidRequest,
     NotebookNotFound,
     NotebookRunning,
@@ -51,6 +50,8 @@ from jupyter_mindzie.notebooks.settings import (
     DEFAULT_INTEGRATION,
     merge_environment,
     merge_integration,
+    schedule_forbidden,
+    schedule_of,
     settings_of,
 )
 from jupyter_mindzie.notebooks.templates import TemplateCell, template_cells
@@ -110,8 +111,8 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         kernel_type = request.get("kernelType") or "python3"
         kernelspec = await self.kernels.require(kernel_type)
         integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
-        if is_scheduled(integration) and not may_execute:
-            raise _schedule_forbidden("integration.autoExecution")
+        if schedule_of(integration) and not may_execute:
+            raise schedule_forbidden("integration.autoExecution")
         environment = merge_environment({}, request.get("environment") or {})
         cells = [
             TemplateCell(cell["cellType"], cell["content"]) for cell in request.get("initialCells") or []
@@ -183,7 +184,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             "integration": settings["integration"],
             "environment": settings["environment"],
             "created_by": scope.username,
-            "schedule_by": scope.username if is_scheduled(settings["integration"]) else None,
+            "schedule_by": scope.username if schedule_of(settings["integration"]) else None,
             "date_created": now,
             "date_modified": now,
             "execution_count": 0,
@@ -319,11 +320,11 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             cells_changed = fingerprint(updated) != row["cells_hash"]
             if not cells_changed and new == old:
                 return (row, nb), []
-            schedule = _schedule_of(new["integration"])
+            schedule = schedule_of(new["integration"])
             schedule_by = row.get("schedule_by") if schedule else None
-            if schedule and (cells_changed or schedule != _schedule_of(old["integration"])):
+            if schedule and (cells_changed or schedule != schedule_of(old["integration"])):
                 if not may_execute:
-                    raise _schedule_forbidden("cells" if cells_changed else "integration.autoExecution")
+                    raise schedule_forbidden("cells" if cells_changed else "integration.autoExecution")
                 schedule_by = scope.username
             now = stamp()
             next_version = versions.bump(row["version"], cells_changed=cells_changed)
@@ -398,24 +399,6 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     def _os_dir(self, scope: Scope) -> Path | None:
         return self.files.os_path(self.folder(scope))
-
-
-def is_scheduled(integration: dict[str, Any]) -> bool:
-    return _schedule_of(integration) is not None
-
-
-def _schedule_of(integration: dict[str, Any]) -> str | None:
-    """The cron a notebook runs on by itself, or None."""
-    cron = integration.get("scheduleExecution")
-    return cron if integration.get("autoExecution") and cron else None
-
-
-def _schedule_forbidden(field: str) -> Forbidden:
-    return Forbidden(
-        "a scheduled notebook runs its cells as whoever set the schedule or changed its cells: "
-        "that needs the grant to run notebooks in this tenant",
-        errors=[{"field": field, "message": "needs the execute grant on a scheduled notebook"}],
-    )
 
 
 def _stamp_of(model: dict[str, Any]) -> str:

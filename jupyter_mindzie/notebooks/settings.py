@@ -9,7 +9,7 @@ from croniter import CroniterError, croniter
 from nbformat import NotebookNode
 
 from jupyter_mindzie.contract import schemas
-from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.errors import Forbidden, InvalidRequest
 
 DEFAULT_INTEGRATION: dict[str, Any] = {
     "enrichmentMode": False,
@@ -69,6 +69,21 @@ def next_firing(cron: str, after: datetime | None = None) -> datetime | None:
     except (CroniterError, ValueError):
         return None
     return slot
+
+
+def schedule_of(integration: dict[str, Any]) -> str | None:
+    """The cron a notebook runs on by itself, or None."""
+    cron = integration.get("scheduleExecution")
+    return cron if integration.get("autoExecution") and cron else None
+
+
+def schedule_forbidden(field: str) -> Forbidden:
+    """A schedule runs as whoever set it or changed its cells: that needs the execute grant."""
+    return Forbidden(
+        "a scheduled notebook runs its cells as whoever set the schedule or changed its cells: "
+        "that needs the grant to run notebooks in this tenant",
+        errors=[{"field": field, "message": "needs the execute grant on a scheduled notebook"}],
+    )
 
 
 def file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, str]]]:
