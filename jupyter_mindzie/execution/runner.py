@@ -25,7 +25,7 @@ from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
 from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid
-from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage
+from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage, stop_leftovers
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
 from jupyter_mindzie.results.collection import collect_artifacts, write_notebook
 from jupyter_mindzie.results.extraction import cell_summary
@@ -100,6 +100,8 @@ class NotebookRunner:
         }
         self._tally = Counter(cell["status"] for cell in self.cells.values())
         self.kernel_id: str | None = None
+        self.kernel_pid: int | None = None
+        self.sampler = ResourceSampler(None)
         self.warm: WarmKernel | None = None
         self.cancel_requested = False
         self.timed_out = False
@@ -157,7 +159,7 @@ class NotebookRunner:
             self._tell({"phase": "Starting"}, force=True)
             await asyncio.to_thread(spec.artifacts_dir.mkdir, parents=True, exist_ok=True)
             km = await self._start_kernel()
-            sampler = ResourceSampler(kernel_pid(km))
+            sampler = self.sampler = ResourceSampler(kernel_pid(km))
             sampler.start()
             client = await self._connect(km)
             self._tell({"phase": "Executing"}, force=True)
@@ -219,7 +221,8 @@ class NotebookRunner:
                 raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
         self.kernel_id = kernel_id
         km = self.kernel_manager.get_kernel(kernel_id)
-        self._tell({"kernel_id": kernel_id, "kernel_pid": kernel_pid(km)}, force=True)
+        self.kernel_pid = kernel_pid(km)
+        self._tell({"kernel_id": kernel_id, "kernel_pid": self.kernel_pid}, force=True)
         # A run must see its kernel die, not a silently restarted one with none of its state.
         with contextlib.suppress(Exception):
             km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
@@ -369,18 +372,33 @@ class NotebookRunner:
         )
 
     async def release(self) -> None:
-        """Shut the run's kernel down (once; a no-op when `run` already did)."""
+        """Shut the run's kernel down, and every process it left (once; a no-op when `run` already did)."""
         kernel_id, self.kernel_id = self.kernel_id, None
-        if kernel_id is None or kernel_id not in self.kernel_manager:
+        if kernel_id is None:
             return
         interrupt = self._release_interrupt
         try:
-            if interrupt:
-                with contextlib.suppress(Exception):
-                    await ensure_async(self.kernel_manager.interrupt_kernel(kernel_id))
-            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=interrupt))
+            if kernel_id in self.kernel_manager:
+                if interrupt:
+                    with contextlib.suppress(Exception):
+                        await ensure_async(self.kernel_manager.interrupt_kernel(kernel_id))
+                await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=interrupt))
         except Exception:
             self.log.warning("mindzie: kernel %s did not shut down cleanly", kernel_id, exc_info=True)
+        await self._stop_leftovers(kernel_id)
+
+    async def _stop_leftovers(self, kernel_id: str) -> None:
+        """Children the notebook started (daemons too) must not outlive the run."""
+        if self.kernel_pid is None:
+            return
+        marks = (kernel_id, str(self.spec.context.get("executionId") or ""))
+        try:
+            stopped = await asyncio.to_thread(stop_leftovers, self.kernel_pid, marks, self.sampler.seen)
+        except Exception:
+            self.log.warning("mindzie: processes of kernel %s could not be stopped", kernel_id, exc_info=True)
+            return
+        if stopped:
+            self.log.info("mindzie: stopped %d processes kernel %s left behind", len(stopped), kernel_id)
 
     def _fail_running_cell(self, error_type: str, message: str) -> None:
         for cell_id in [cell_id for cell_id, cell in self.cells.items() if cell["status"] == RUNNING]:
