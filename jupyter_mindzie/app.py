@@ -19,7 +19,7 @@ from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
-from jupyter_mindzie.services import SETTINGS_KEY, Services
+from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sqlite import MindzieStore
@@ -65,7 +65,18 @@ class MindzieApp(ExtensionApp):
     def initialize_settings(self) -> None:
         server = self.serverapp
         assert server is not None, "an extension is initialized by its server"
-        self.store = self.store_class(parent=self)
+        try:
+            self.store = self.store_class(parent=self)
+        except Exception as error:
+            # Loudly, and with the routes kept: every endpoint then answers 503 saying why, not
+            # Jupyter's HTML 404 of an extension that silently failed to load.
+            reason = (
+                f"the mindzie store cannot be opened: {error}. "
+                "Check it with `jupyter mindzie db check` (and `jupyter mindzie db upgrade`)."
+            )
+            self.log.error("mindzie: %s", reason, exc_info=True)
+            self.settings[UNAVAILABLE_KEY] = reason
+            return
         self.access = self.access_class(parent=self)
         kernels = MindzieKernelCatalog(parent=self, kernel_spec_manager=server.kernel_spec_manager)
         self.library = MindzieNotebookLibrary(

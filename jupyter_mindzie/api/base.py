@@ -21,11 +21,12 @@ from jupyter_mindzie.errors import (
     InvalidRequest,
     MindzieError,
     ProjectNotFound,
+    RetryLater,
+    StoreUnavailable,
     TooLarge,
-    TooManyRequests,
 )
 from jupyter_mindzie.guids import parse_guid
-from jupyter_mindzie.services import SETTINGS_KEY, Services
+from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 
 if TYPE_CHECKING:
     from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
@@ -54,6 +55,12 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
     """Base of every mindzie handler."""
 
     auth_resource = "contents"
+
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare is
+        await super().prepare()
+        unavailable = self.settings.get(UNAVAILABLE_KEY)
+        if unavailable and self.current_user:  # the unauthenticated still get their 403
+            raise StoreUnavailable(unavailable, retry_after=None)
 
     @property
     def services(self) -> Services:
@@ -190,7 +197,7 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, MindzieError):
             problem = error.to_problem()
-            if isinstance(error, TooManyRequests):
+            if isinstance(error, RetryLater) and error.retry_after is not None:
                 self.set_header("Retry-After", str(error.retry_after))
         elif isinstance(error, HTTPError):
             reason = error.reason or HTTPStatus(status_code).phrase

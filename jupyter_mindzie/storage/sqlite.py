@@ -56,10 +56,14 @@ class MindzieStore(LoggingConfigurable):
             str(path), timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
         )
         self.db = sqlite_utils.Database(conn)
-        self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.migrate()
+        try:
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except sqlite3.DatabaseError as error:  # "file is not a database" should say which file
+            conn.close()
+            raise type(error)(f"{path}: {error}") from error
 
     def _table(self, name: str) -> Table:
         # `db[name]` is typed `Table | View`; every name we use is a table.
