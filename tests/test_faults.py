@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import assert_problem, project_path
-from .test_executions_api import execute, kernel_ids, notebook_with, status, wait_for
+from .test_executions_api import execute, kernel_ids, no_kernels_left, notebook_with, status, wait_for
 from .test_notebooks_api import create
 
 
@@ -103,3 +104,51 @@ async def test_a_kernel_that_fails_to_start_ends_the_run_as_an_error(api, jp_dat
     assert not await kernel_ids(api)
     assert (await api("GET", project_path("notebook", notebook["notebookId"]))).json["status"] == "Error"
     assert (await status(api, notebook["notebookId"], accepted["executionId"]))["phase"] == "Error"
+
+
+# A process that holds the store's write lock for 15 s, as a backup or another tool might.
+LOCKER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+conn.execute("UPDATE notebooks SET description = description")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+
+
+class TestALockedStore:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"MindzieStore": {"busy_timeout": 2.0}}
+
+    async def test_a_15_second_exclusive_lock_during_a_run_never_leaves_it_stuck(self, api, mindzie_app):
+        notebook = await notebook_with(api, "import time\ntime.sleep(1.5)", "print('done')")
+        accepted = await execute(api, notebook)
+        await wait_for(
+            api, notebook["notebookId"], accepted["executionId"], lambda s: s["phase"] == "Executing"
+        )
+        locker = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", LOCKER, mindzie_app.store.location, "15", stdout=asyncio.subprocess.PIPE
+        )
+        assert locker.stdout is not None
+        assert await locker.stdout.readline() == b"locked\n"
+        locked_at = time.monotonic()
+        try:
+            # writes cannot be made: a 503 that says when to come back, never a 500
+            refused = await api("POST", project_path("notebook"), {"notebookName": "during the lock"})
+            assert_problem(refused, 503, problem_type="store-unavailable")
+            assert int(refused.headers["Retry-After"]) > 0
+            # the run ended meanwhile, but its end cannot be written yet: reads still answer
+            assert (await status(api, notebook["notebookId"], accepted["executionId"]))["status"] == "Running"
+        finally:
+            assert await locker.wait() == 0
+        assert time.monotonic() - locked_at >= 14
+        final = await wait_for(api, notebook["notebookId"], accepted["executionId"], deadline=60)
+        assert final["status"] == "Completed" and final["progress"]["successfulCells"] == 3, final
+        assert await no_kernels_left(api), "the run's kernel was released"
+        # the slot lives on
+        again = await execute(api, notebook)
+        assert (await wait_for(api, notebook["notebookId"], again["executionId"]))["status"] == "Completed"
+        assert (await api("POST", project_path("notebook"), {"notebookName": "after the lock"})).status == 201

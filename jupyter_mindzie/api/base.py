@@ -27,6 +27,7 @@ from jupyter_mindzie.errors import (
 )
 from jupyter_mindzie.guids import parse_guid
 from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
+from jupyter_mindzie.storage.retry import RETRY_AFTER_SECONDS, is_transient
 
 if TYPE_CHECKING:
     from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
@@ -195,6 +196,11 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Every failure, ours or tornado's, as an RFC 9457 problem."""
         error = kwargs.get("exc_info", (None, None, None))[1]
+        if error is not None and is_transient(error):  # locked, or briefly unavailable
+            error = StoreUnavailable(
+                "the metadata store is busy or briefly unavailable; try again shortly",
+                retry_after=RETRY_AFTER_SECONDS,
+            )
         if isinstance(error, MindzieError):
             problem = error.to_problem()
             if isinstance(error, RetryLater) and error.retry_after is not None:
@@ -234,6 +240,9 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if is_transient(value):  # not a bug: the 503 tells the client to come back
+            self.log.warning("503 %s: the store did not answer: %s", self._request_summary(), value)
+            return
         if isinstance(value, MindzieError):
             # the server's request log already has the 4xx line; the reason is in the reply
             self.log.debug("%d %s: %s", value.status, self._request_summary(), value.detail)

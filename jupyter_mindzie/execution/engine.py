@@ -29,11 +29,12 @@ from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.progress import ProgressWriter, Run
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned
-from jupyter_mindzie.execution.runner import NotebookRunner
+from jupyter_mindzie.execution.runner import NotebookRunner, Outcome
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
+from jupyter_mindzie.storage.retry import retrying
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
 
@@ -276,6 +277,8 @@ class MindzieEngine(LoggingConfigurable):
                     with contextlib.suppress(asyncio.CancelledError):
                         await run.task
                     raise
+            except Exception:  # a slot never dies: the next run needs it
+                self.log.exception("mindzie: execution %s could not be ended cleanly", execution_id)
             finally:
                 self._runs.pop(execution_id, None)
 
@@ -298,7 +301,22 @@ class MindzieEngine(LoggingConfigurable):
 
     async def _execute(self, run: Run) -> None:
         outcome = await run.runner.run()
-        self.store.insert_artifacts([{**row, "execution_id": run.execution_id} for row in outcome.artifacts])
+        try:
+            await self._record_end(run, outcome)
+        finally:  # a store that never answered must not keep the kernel, or the slot
+            await run.runner.release()  # after the terminal state: the slot stays taken until it is down
+        if self.pool is not None:
+            self.pool.warm()  # refill while nothing runs, rather than during the next run
+
+    async def _record_end(self, run: Run, outcome: Outcome) -> None:
+        """The terminal state, retried until the store takes it (a lock must not leave it Running)."""
+        await retrying(
+            self.store.insert_artifacts,
+            [{**row, "execution_id": run.execution_id} for row in outcome.artifacts],
+            what="save the artifacts",
+            log=self.log,
+            give_up=self.stopping,
+        )
         end = utcnow()
         row = self.store.get_execution(run.execution_id)
         started = from_stamp(row["start_time"]) if row is not None else None
@@ -317,11 +335,17 @@ class MindzieEngine(LoggingConfigurable):
             [],
             force=True,
         )
-        self._end_notebook(run, outcome.status, outcome.dead_kernel)
+        await self.progress.written(run, give_up=self.stopping)
+        await retrying(
+            self._end_notebook,
+            run,
+            outcome.status,
+            outcome.dead_kernel,
+            what="update the notebook",
+            log=self.log,
+            give_up=self.stopping,
+        )
         self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
-        await run.runner.release()  # after the terminal state: the slot stays taken until it is down
-        if self.pool is not None:
-            self.pool.warm()  # refill while nothing runs, rather than during the next run
 
     def _end_queued(self, run: Run) -> None:
         for cell_id in run.runner.cells:

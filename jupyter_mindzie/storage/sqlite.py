@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-import sqlite_utils
 from sqlite_utils.db import Table
 from traitlets import Float, Unicode, default
 from traitlets.config import LoggingConfigurable
@@ -31,6 +30,7 @@ from jupyter_mindzie.storage.interface import (
     Store,
 )
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS, decode, encode
+from jupyter_mindzie.storage.transactions import ImmediateDatabase
 
 
 class MindzieStore(LoggingConfigurable):
@@ -55,7 +55,7 @@ class MindzieStore(LoggingConfigurable):
         conn = sqlite3.connect(
             str(path), timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
         )
-        self.db = sqlite_utils.Database(conn)
+        self.db = ImmediateDatabase(conn)  # writes wait `busy_timeout` for the lock
         try:
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous=NORMAL")
