@@ -1,5 +1,8 @@
-"""MindzieEngine: a priority queue feeding a fixed number of slots; each execution runs with nbclient
+"""MindzieEngine: a fair queue feeding a fixed number of slots; each execution runs with nbclient
 on a fresh kernel from the server's own kernel manager, and leaves typed results behind.
+
+Tenants with waiting work take turns for the slots (execution/queue.py); each tenant, and the
+server as a whole, may only have so many executions waiting.
 
 The notebook file is never written by a run: the executed copy is an artifact of the execution.
 Progress is kept in memory by the runner and written to the store in small batches, so a run
@@ -27,6 +30,7 @@ from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.progress import ProgressWriter, Run
+from jupyter_mindzie.execution.queue import FairQueue
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned
 from jupyter_mindzie.execution.runner import NotebookRunner, Outcome
@@ -57,6 +61,17 @@ class MindzieEngine(LoggingConfigurable):
     max_queued_per_project = Int(
         100, config=True, help="Executions a project may have waiting; more are answered 429."
     )
+    max_queued_per_tenant = Int(
+        200,
+        config=True,
+        help="Executions a tenant may have waiting, over all its projects (any GUID is a project); "
+        "more are answered 429.",
+    )
+    max_queued = Int(
+        1000,
+        config=True,
+        help="Executions the server keeps waiting, over all tenants; more are answered 429 with Retry-After.",
+    )
     max_parameters_bytes = Int(
         1 * 2**20, config=True, help="Largest `parameters` object of a run, as JSON (else 413)."
     )
@@ -85,7 +100,7 @@ class MindzieEngine(LoggingConfigurable):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._queue: asyncio.PriorityQueue[tuple[int, int, str]] | None = None
+        self._queue = FairQueue()
         self._workers: list[asyncio.Task[None]] = []
         self._runs: dict[str, Run] = {}
         self._seq = itertools.count()
@@ -113,12 +128,7 @@ class MindzieEngine(LoggingConfigurable):
                     }
                 ],
             )
-        waiting = [r for r in self._runs.values() if r.waiting and r.scope[:2] == scope[:2]]
-        if len(waiting) >= self.max_queued_per_project:
-            raise TooManyRequests(
-                f"this project already has {len(waiting)} executions waiting; try again later",
-                retry_after=max(5, int(self.records.estimate_seconds(notebook_id) or 30)),
-            )
+        self._check_queue_room(scope, notebook_id)
         execution_id = new_guid()
         runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
         cells = [*runner.cells.values(), *runner.skipped.values()]
@@ -164,8 +174,23 @@ class MindzieEngine(LoggingConfigurable):
         run = Run(execution_id, notebook_id, scope, runner, PRIORITY_RANK[priority], next(self._seq))
         self._runs[execution_id] = run
         self._ensure_workers()
-        assert self._queue is not None
-        self._queue.put_nowait((run.rank, run.seq, execution_id))
+        self._queue.put(execution_id, scope.tenant_id, run.rank, run.seq)
+
+    def _check_queue_room(self, scope: Scope, notebook_id: str) -> None:
+        """429 with Retry-After when the project, the tenant or the server has enough waiting."""
+        retry_after = max(5, int(self.records.estimate_seconds(notebook_id) or 30))
+        waiting = [r for r in self._runs.values() if r.waiting]
+        tenant = [r for r in waiting if r.scope.tenant_id == scope.tenant_id]
+        project = [r for r in tenant if r.scope.project_id == scope.project_id]
+        for count, limit, whose in (
+            (len(project), self.max_queued_per_project, "this project already has"),
+            (len(tenant), self.max_queued_per_tenant, "this tenant already has"),
+            (len(waiting), self.max_queued, "the server already has"),
+        ):
+            if count >= limit:
+                raise TooManyRequests(
+                    f"{whose} {count} executions waiting; try again later", retry_after=retry_after
+                )
 
     # -- after a restart -----------------------------------------------------------------------
 
@@ -231,6 +256,7 @@ class MindzieEngine(LoggingConfigurable):
             return execution
         run.runner.cancel()
         if run.task is None:  # still queued: it ends here, and the slot skips it
+            self._queue.remove(execution_id)
             self._end_queued(run)
             self._runs.pop(execution_id, None)
         return self.records.get(scope, notebook_id, execution_id)
@@ -242,26 +268,22 @@ class MindzieEngine(LoggingConfigurable):
         await self.records.remove_artifacts(executions)
 
     def queue_position(self, execution_id: str) -> int | None:
-        """1 for the next to start; None when not waiting."""
+        """1 for the tenant's next to start, among its own waiting runs only; None when not waiting."""
         run = self._runs.get(execution_id)
         if run is None or run.task is not None:
             return None
-        waiting = [r for r in self._runs.values() if r.waiting]
-        return 1 + sum(1 for r in waiting if (r.rank, r.seq) < (run.rank, run.seq))
+        return self._queue.position(execution_id)
 
     # -- slots ---------------------------------------------------------------------------------
 
     def _ensure_workers(self) -> None:
-        if self._queue is None:
-            self._queue = asyncio.PriorityQueue()
         self._workers = [task for task in self._workers if not task.done()]
         while len(self._workers) < self.slots:
             self._workers.append(asyncio.create_task(self._work(), name="mindzie-engine-slot"))
 
     async def _work(self) -> None:
-        assert self._queue is not None
         while not self.stopping():
-            _, _, execution_id = await self._queue.get()
+            execution_id = await self._queue.get()
             run = self._runs.get(execution_id)
             if run is None or run.cancel_requested:
                 continue
