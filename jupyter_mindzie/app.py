@@ -14,6 +14,7 @@ from jupyter_mindzie.api.executions import execution_routes
 from jupyter_mindzie.api.info import info_routes
 from jupyter_mindzie.api.notebooks import fallback_routes, notebook_routes
 from jupyter_mindzie.api.openapi import openapi_routes
+from jupyter_mindzie.authorizer import MindzieAuthorizer
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.execution.pool import MindzieKernelPool
@@ -44,6 +45,7 @@ class MindzieApp(ExtensionApp):
         MindzieKernelPool,
         MindzieEngine,
         MindzieScheduler,
+        MindzieAuthorizer,
     ]
 
     store_class = Type(MindzieStore, klass=MindzieStore, config=True, help="The metadata store class.")
