@@ -17,6 +17,7 @@ from jupyter_mindzie.api.openapi import openapi_routes
 from jupyter_mindzie.authorizer import MindzieAuthorizer
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.execution.engine import MindzieEngine
+from jupyter_mindzie.execution.kernel_client import message_limit
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
@@ -96,6 +97,10 @@ class MindzieApp(ExtensionApp):
             datasets=self.datasets,
             kernel_manager=server.kernel_manager,
             pool=pool,
+        )
+        # warm kernels' clients read no message a run could not keep
+        pool.max_message_bytes = message_limit(
+            self.engine.max_cell_output_bytes, self.engine.max_output_bytes
         )
         pool.warm()
         # Runs a killed or stopped server left behind are mended before anything new starts.

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_mindzie.execution.kernel_client import QUEUED_MESSAGES, message_limit
+
 from .conftest import assert_problem, project_path
 from .test_executions_api import execute, kernel_ids, no_kernels_left, notebook_with, status, wait_for
 from .test_notebooks_api import create
@@ -152,3 +154,91 @@ class TestALockedStore:
         again = await execute(api, notebook)
         assert (await wait_for(api, notebook["notebookId"], again["executionId"]))["status"] == "Completed"
         assert (await api("POST", project_path("notebook"), {"notebookName": "after the lock"})).status == 201
+
+
+MiB = 2**20
+FLOODS = {
+    "six 40 MB JSON displays": "from IPython.display import display\n"
+    "for _ in range(6):\n    display({'application/json': {'rows': 'x' * 40_000_000}}, raw=True)",
+    "a display updated to 100 MB": "from IPython.display import display\n"
+    "h = display({'text/plain': 'small'}, raw=True, display_id=True)\n"
+    "h.update({'text/plain': 'y' * 100_000_000}, raw=True)",
+    "one 150 MB message": "import sys\nsys.stdout.write('z' * 150_000_000)\nsys.stdout.flush()",
+    "JSON under the message limit, over the cell's": "from IPython.display import display\n"
+    "for _ in range(3):\n    display({'application/json': {str(i): 'v' * 100 for i in range(30_000)}}, raw=True)",
+    "many outputs over the run's limit": "from IPython.display import display\n"
+    "for _ in range(40):\n    display({'text/plain': 'w' * 3_000_000}, raw=True)",
+}
+
+
+class TestOutputFloods:
+    """Whatever a notebook prints, one run costs the server a bounded amount of memory."""
+
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"MindzieEngine": {"max_cell_output_bytes": 4 * MiB, "max_output_bytes": 12 * MiB}}
+
+    @pytest.fixture
+    def production_logging(self, jp_serverapp):
+        """As in production: at DEBUG nbclient logs every message's content, and pytest keeps logs."""
+        from traitlets.log import get_logger
+
+        loggers = {jp_serverapp.log, get_logger()}
+        levels = {logger: logger.level for logger in loggers}
+        for logger in loggers:
+            logger.setLevel("INFO")
+        yield
+        for logger, level in levels.items():
+            logger.setLevel(level)
+
+    async def test_every_way_of_flooding_keeps_the_servers_memory_bounded(
+        self, api, mindzie_app, production_logging
+    ):
+        import threading
+
+        import psutil
+
+        server = psutil.Process()  # the test's process is the Jupyter server
+        notebook = await notebook_with(api, *FLOODS.values(), "print('after the floods')")
+        # a first run loads what any run needs (nbconvert, kernel clients): not the floods' cost
+        quiet = await notebook_with(
+            api, "from IPython.display import display\ndisplay({'text/plain': 'x'}, raw=True)"
+        )
+        await wait_for(api, quiet["notebookId"], (await execute(api, quiet))["executionId"])
+        baseline = server.memory_info().rss
+        peak, done = [baseline], threading.Event()
+
+        def sample() -> None:  # a thread: the event loop may be busy decoding
+            while not done.wait(0.01):
+                peak.append(server.memory_info().rss)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            accepted = await execute(api, notebook)
+            final = await wait_for(api, notebook["notebookId"], accepted["executionId"], deadline=300)
+        finally:
+            done.set()
+            sampler.join()
+        # The stated bound (README): kept output, twice (the executed notebook is written from
+        # it), and the queued and decoding messages, each under the message limit.
+        limit = message_limit(4 * MiB, 12 * MiB)
+        bound = 2 * 12 * MiB + (QUEUED_MESSAGES + 8) * limit
+        print(f"the server grew by {(max(peak) - baseline) / MiB:.0f} MiB; bound {bound / MiB:.0f} MiB")
+        assert max(peak) - baseline < bound, f"the server grew by {(max(peak) - baseline) / MiB:.0f} MiB"
+        assert final["status"] == "Completed", final
+        assert [c["status"] for c in final["cellResults"]] == ["Success"] * (len(FLOODS) + 2)
+        folder = mindzie_app.engine.records.artifacts_dir(accepted["executionId"])
+        on_disk = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+        assert on_disk < 3 * 12 * MiB, f"{on_disk / MiB:.0f} MiB on disk"  # outputs, and executed.ipynb
+        url = project_path(
+            "notebook", notebook["notebookId"], "execution", accepted["executionId"], "results"
+        )
+        detailed = (await api("GET", url, params={"format": "detailed"})).json["outputs"]
+        by_cell: dict[str, str] = {}
+        for output in detailed:
+            by_cell[output["cellId"]] = by_cell.get(output["cellId"], "") + str(output["content"] or "")
+        for cell_id in ("cell-002", "cell-003", "cell-004", "cell-005", "cell-006"):
+            assert "[mindzie] output truncated" in by_cell.get(cell_id, ""), cell_id
+        assert by_cell["cell-007"] == "after the floods\n", "the kernel's output still arrives"
+        assert by_cell["cell-006"].count("w" * 1000) < 40, "the run's limit cut the many outputs short"

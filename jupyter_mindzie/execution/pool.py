@@ -19,7 +19,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from jupyter_mindzie.execution.kernel_client import CHANNELS, WarmKernel, confirm_iopub
+from jupyter_mindzie.execution.kernel_client import CHANNELS, WarmKernel, bounded_client, confirm_iopub
 
 
 class MindzieKernelPool(LoggingConfigurable):
@@ -49,6 +49,9 @@ class MindzieKernelPool(LoggingConfigurable):
 
     kernel_manager = AnyTrait(help="The server's kernel manager.")
     kernel_catalog = AnyTrait(help="The server's kernelspecs (a MindzieKernelCatalog).")
+    max_message_bytes = Int(
+        0, help="Largest message part a warm kernel's client reads (set by the engine); 0: no limit."
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -130,7 +133,8 @@ class MindzieKernelPool(LoggingConfigurable):
             self._ready.setdefault(kernel_name, []).append(warm)
 
     async def _connect(self, kernel_id: str, km: Any) -> WarmKernel:
-        client = km.client()
+        limit = self.max_message_bytes
+        client = bounded_client(km, limit) if limit else km.client()
         try:
             await ensure_async(client.start_channels(**CHANNELS))
             await ensure_async(client.wait_for_ready(timeout=self.startup_timeout))

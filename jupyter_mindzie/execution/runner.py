@@ -249,7 +249,7 @@ class NotebookRunner:
             client.reset_execution_trackers()
             await self._adopt(client)
         else:
-            kc = client.kc = km.client()
+            kc = client.kc = client.kernel_client(km)
             try:
                 await ensure_async(kc.start_channels(**CHANNELS))
                 client.reset_execution_trackers()
@@ -337,6 +337,8 @@ class NotebookRunner:
         self._tell({"phase": "Finishing"}, force=True)
         await sampler.stop()
         kc = client.kc if client is not None else (self.warm.client if self.warm is not None else None)
+        if isinstance(client, BoundedNotebookClient):
+            client.close_monitor()
         if kc is not None:
             with contextlib.suppress(Exception):
                 await ensure_async(kc.stop_channels())
