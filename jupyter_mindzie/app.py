@@ -12,14 +12,16 @@ from jupyter_mindzie.api.executions import execution_routes
 from jupyter_mindzie.api.info import info_routes
 from jupyter_mindzie.api.notebooks import fallback_routes, notebook_routes
 from jupyter_mindzie.api.openapi import openapi_routes
+from jupyter_mindzie.authorizer import MindzieAuthorizer
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.execution.engine import MindzieEngine
+from jupyter_mindzie.execution.kernel_client import message_limit
 from jupyter_mindzie.execution.leases import MindzieLease, follow_other_servers
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.following import ContentsFollower
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
-from jupyter_mindzie.services import SETTINGS_KEY, Services
+from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.postgres import MindziePostgresStore
@@ -49,6 +51,7 @@ class MindzieApp(ExtensionApp):
         MindzieKernelPool,
         MindzieEngine,
         MindzieScheduler,
+        MindzieAuthorizer,
     ]
 
     db_url = Unicode(
@@ -81,9 +84,20 @@ class MindzieApp(ExtensionApp):
     def initialize_settings(self) -> None:
         server = self.serverapp
         assert server is not None, "an extension is initialized by its server"
-        store = self.store = (
-            open_store(self.db_url, parent=self) if self.db_url else self.store_class(parent=self)
-        )
+        try:
+            store = self.store = (
+                open_store(self.db_url, parent=self) if self.db_url else self.store_class(parent=self)
+            )
+        except Exception as error:
+            # Loudly, and with the routes kept: every endpoint then answers 503 saying why, not
+            # Jupyter's HTML 404 of an extension that silently failed to load.
+            reason = (
+                f"the mindzie store cannot be opened: {error}. "
+                "Check it with `jupyter mindzie db check` (and `jupyter mindzie db upgrade`)."
+            )
+            self.log.error("mindzie: %s", reason, exc_info=True)
+            self.settings[UNAVAILABLE_KEY] = reason
+            return
         self.lease = MindzieLease(parent=self, store=store)
         self.lease.register()
         self.access = self.access_class(parent=self)
@@ -108,12 +122,18 @@ class MindzieApp(ExtensionApp):
             lease=self.lease,
         )
         pool.default_size = self.engine.slots  # one warm kernel per slot unless configured
+        # warm kernels' clients read no message a run could not keep
+        pool.max_message_bytes = message_limit(
+            self.engine.max_cell_output_bytes, self.engine.max_output_bytes
+        )
         pool.warm()
         # Runs a killed or stopped server left behind are mended before anything new starts,
         # and again whenever a peer sharing the store stops renewing its lease.
         self.lease.start(self.engine.recover, self.engine.cancel_requested_elsewhere)
         follow_other_servers(self.store, self.engine.notifier, self.engine.cancel_requested_elsewhere)
-        self.scheduler = MindzieScheduler(parent=self, store=self.store, engine=self.engine)
+        self.scheduler = MindzieScheduler(
+            parent=self, store=self.store, engine=self.engine, access=self.access
+        )
         self.scheduler.identity = self.lease.server_id  # the slots it claims name this server
         self.scheduler.start()
         self.settings[SETTINGS_KEY] = Services(

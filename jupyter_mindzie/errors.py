@@ -50,7 +50,7 @@ class MindzieError(Exception):
         detail = str(problem.get("detail") or problem.get("title") or f"HTTP {status}")
         errors = list(problem.get("errors") or [])
         error: MindzieError
-        if issubclass(error_class, TooManyRequests):
+        if issubclass(error_class, RetryLater):
             error = error_class(
                 detail, errors=errors, status=status, problem=problem, retry_after=retry_after
             )
@@ -189,11 +189,8 @@ class Forbidden(AuthenticationError):
     problem_type = "forbidden"
 
 
-class TooManyRequests(MindzieError):
-    """A limit on queued work; `retry_after` says when to try again (seconds)."""
-
-    status = HTTPStatus.TOO_MANY_REQUESTS
-    problem_type = "too-many-queued"
+class RetryLater(MindzieError):
+    """A refusal that passes: `retry_after` says when to try again (seconds; a `Retry-After`)."""
 
     def __init__(
         self,
@@ -205,7 +202,21 @@ class TooManyRequests(MindzieError):
         problem: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail, errors=errors, status=status, problem=problem)
-        self.retry_after = retry_after  # None only when a server's 429 named no Retry-After
+        self.retry_after = retry_after  # None when no Retry-After is known (or was sent)
+
+
+class TooManyRequests(RetryLater):
+    """A limit on queued work (429)."""
+
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    problem_type = "too-many-queued"
+
+
+class StoreUnavailable(RetryLater):
+    """The metadata store cannot answer now (locked, or it could not be opened): 503."""
+
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    problem_type = "store-unavailable"
 
 
 class ExecutionTimeout(TimeoutError):
@@ -234,6 +245,7 @@ _BY_STATUS: dict[int, type[MindzieError]] = {
     HTTPStatus.PRECONDITION_FAILED: PreconditionFailed,
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: TooLarge,
     HTTPStatus.TOO_MANY_REQUESTS: TooManyRequests,
+    HTTPStatus.SERVICE_UNAVAILABLE: RetryLater,
 }
 
 

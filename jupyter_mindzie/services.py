@@ -14,6 +14,8 @@ from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 
 SETTINGS_KEY = "mindzie_services"
+# Set instead when the store could not be opened: why, for the 503 every endpoint then answers.
+UNAVAILABLE_KEY = "mindzie_unavailable"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import requests
+from jupyter_server.auth import IdentityProvider, User
 
 from jupyter_mindzie.contract.enums import TERMINAL_STATUSES
 
@@ -279,3 +282,51 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def no_kernels_left(api: Any, deadline: float = 15) -> bool:
+    """A finished run's kernel shuts down after its terminal state is written: wait for it."""
+    end = time.monotonic() + deadline
+    while await kernel_ids(api):
+        if time.monotonic() > end:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+class TokenUsers(IdentityProvider):
+    """Several named users on one server, each with a token (as a hub or proxy would provide)."""
+
+    users = {"alice-token": "alice", "bob-token": "bob", "eve-token": "eve"}
+
+    def get_user(self, handler: Any) -> User | None:
+        match = re.match(r"(?:token|bearer)\s+(\S+)", handler.request.headers.get("Authorization", ""), re.I)
+        name = self.users.get(match.group(1)) if match else None
+        if name is None:
+            return None
+        handler._token_authenticated = True  # a header token, like the server's own: no XSRF
+        return User(username=name)
+
+
+def notebook_bytes(nb: Any) -> bytes:
+    return nbformat.writes(nb).encode("utf-8")
+
+
+async def upload_notebook(api: Any, data: bytes, filename: str = "analysis.ipynb", **fields: str) -> Reply:
+    """POST …/notebook/upload with the file (and form fields) as multipart/form-data."""
+    body, headers = multipart(fields, [("file", filename, data)])
+    reply: Reply = await api("POST", project_path("notebook", "upload"), raw=body, headers=headers)
+    return reply
+
+
+async def run_uploaded(api: Any, nb: Any, **body: Any) -> tuple[dict[str, Any], Any]:
+    """Upload `nb`, run it to a terminal state; the final status and the executed notebook."""
+    reply = await upload_notebook(api, notebook_bytes(nb))
+    assert reply.status == 201, reply.body
+    notebook = reply.json
+    accepted = await execute(api, notebook, body)
+    final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+    url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
+    executed = await api("GET", f"{url}/artifacts/executed.ipynb")
+    assert executed.status == 200, executed.body
+    return final, nbformat.reads(executed.body.decode("utf-8"), as_version=4)

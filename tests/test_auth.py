@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
-from jupyter_server.auth.identity import IdentityProvider, User
+from jupyter_server.auth.identity import User
 
-from .support import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, assert_problem, project_path
+from .support import OTHER_PROJECT, OTHER_TENANT, PROJECT, TENANT, TokenUsers, assert_problem, project_path
 
 NOTEBOOK = "aa0e8400-e29b-41d4-a716-446655440000"
 ENDPOINTS = [
@@ -72,20 +71,6 @@ class TestAuthorizer:
         assert_problem(await api("POST", project_path("notebook"), {"notebookName": "x"}), 403)
         assert_problem(await api("PUT", project_path("notebook", NOTEBOOK), {"notebookName": "x"}), 403)
         assert_problem(await api("DELETE", project_path("notebook", NOTEBOOK)), 403)
-
-
-class TokenUsers(IdentityProvider):
-    """Several named users on one server, each with a token (as a hub or proxy would provide)."""
-
-    users = {"alice-token": "alice", "bob-token": "bob", "eve-token": "eve"}
-
-    def get_user(self, handler: Any) -> User | None:
-        match = re.match(r"(?:token|bearer)\s+(\S+)", handler.request.headers.get("Authorization", ""), re.I)
-        name = self.users.get(match.group(1)) if match else None
-        if name is None:
-            return None
-        handler._token_authenticated = True  # a header token, like the server's own: no XSRF
-        return User(username=name)
 
 
 class TestTenancy:

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from jupyter_client.channels import ZMQSocketChannel
 
-from .conftest import project_path
-from .test_executions_api import TERMINAL, execute, no_kernels_left, notebook_with, status
+from .support import TERMINAL, execute, no_kernels_left, notebook_with, project_path, status
 
 # asyncio reports every callback over 100 ms. On a shared 2-core machine in debug mode, ordinary
 # work (jupyter_client's synchronous kernel launch, tornado reading a request) passes that now

@@ -21,7 +21,7 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from .test_fidelity import run
+from .support import run_uploaded as run
 
 PAPERMILL_NOTEBOOKS = Path(papermill.__file__).parent / "tests" / "notebooks"
 OWN = Path(__file__).parent / "corpus"

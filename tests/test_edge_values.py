@@ -8,10 +8,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from .conftest import assert_problem, project_path
-from .test_executions_api import execute, wait_for
-from .test_notebooks_api import create
-from .test_upload import upload
+from .support import assert_problem, create, execute, project_path, upload, wait_for
 
 
 async def post_execute(api: Any, notebook_id: str, raw: str) -> Any:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import time
 import zipfile
-from typing import Any
 
+import psutil
 import pytest
 
 from .support import (
@@ -17,22 +18,12 @@ from .support import (
     create,
     execute,
     kernel_ids,
+    no_kernels_left,
     notebook_with,
     project_path,
     status,
     wait_for,
 )
-
-
-async def no_kernels_left(api: Any, deadline: float = 15) -> bool:
-    """A finished run's kernel shuts down after its terminal state is written: wait for it."""
-    end = time.monotonic() + deadline
-    while await kernel_ids(api):
-        if time.monotonic() > end:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
 
 # -- a whole run --------------------------------------------------------------------------
 
@@ -540,3 +531,82 @@ class TestPriorityQueue:
             project_path("notebook", blocker["notebookId"], "execution", first["executionId"], "cancel"),
         )
         assert (await wait_for(api, blocker["notebookId"], first["executionId"]))["status"] == "Cancelled"
+
+
+# -- what a notebook leaves behind ----------------------------------------------------------
+
+
+async def test_an_artifact_replaced_by_a_link_or_by_bytes_that_are_not_utf8_is_never_a_leak_or_a_500(
+    api, mindzie_app
+):
+    notebook = await notebook_with(api, "print('hello')", "from IPython.display import JSON\nJSON({'a': 1})")
+    accepted = await execute(api, notebook)
+    await wait_for(api, notebook["notebookId"], accepted["executionId"])
+    url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
+    outputs = (await api("GET", f"{url}/results", params={"format": "detailed"})).json["outputs"]
+    names = [o["downloadUrl"].rsplit("/", 1)[1] for o in outputs]
+    folder = mindzie_app.engine.records.artifacts_dir(accepted["executionId"])
+    secret = folder.parent / "secret.txt"
+    secret.write_text("the server's own file")
+    # what a forked child of the kernel could do once the run has collected its artifacts
+    (folder / names[0]).unlink()
+    (folder / names[0]).symlink_to(secret)
+    (folder / names[1]).write_bytes(b'{"a": "\xff\xfe not utf-8"}')
+
+    linked = await api("GET", f"{url}/artifacts/{names[0]}")
+    assert_problem(linked, 404)
+    assert b"server's own file" not in linked.body
+    detailed = await api("GET", f"{url}/results", params={"format": "detailed"})
+    assert detailed.status == 200, detailed.body
+    assert b"server's own file" not in detailed.body
+    archive = await api("GET", f"{url}/results", params={"format": "download"})
+    assert names[0] not in zipfile.ZipFile(io.BytesIO(archive.body)).namelist()
+
+
+async def test_processes_a_notebook_starts_are_stopped_at_the_runs_end(api, tmp_path):
+    """Daemons too: a setsid child, a double-forked one (reparented at once), a new session's program."""
+    pid_folder = tmp_path / "pids"
+    pid_folder.mkdir()
+    source = f"""
+import os, subprocess, time
+folder = {str(pid_folder)!r}
+
+def daemon(name, double):
+    if os.fork() == 0:
+        os.setsid()
+        if double and os.fork() != 0:
+            os._exit(0)
+        open(os.path.join(folder, name), 'w').write(str(os.getpid()))
+        time.sleep(600)
+        os._exit(0)
+
+daemon('setsid', False)
+daemon('double', True)
+child = subprocess.Popen(['sleep', '600'], start_new_session=True)
+open(os.path.join(folder, 'program'), 'w').write(str(child.pid))
+while len(os.listdir(folder)) < 3:
+    time.sleep(0.01)
+"""
+    notebook = await notebook_with(api, source)
+    accepted = await execute(api, notebook)
+    final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+    assert final["status"] == "Completed" and final["cellResults"][1]["status"] == "Success", final
+    pids = {path.name: int(path.read_text()) for path in pid_folder.iterdir()}
+    try:
+        assert set(pids) == {"setsid", "double", "program"}
+        assert await no_kernels_left(api)
+        end = time.monotonic() + 15
+        while alive := {name for name, pid in pids.items() if _running(pid)}:
+            assert time.monotonic() < end, f"still running after the run: {alive}"
+            await asyncio.sleep(0.05)
+    finally:  # a failure must not leave the test's own daemons behind
+        for pid in pids.values():
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).kill()
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

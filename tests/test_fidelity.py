@@ -7,9 +7,9 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from .conftest import project_path
-from .test_executions_api import execute, wait_for
-from .test_upload import notebook_bytes, upload
+from .support import execute, notebook_bytes, project_path, wait_for
+from .support import run_uploaded as run
+from .support import upload_notebook as upload
 
 
 def notebook_of(*cells: Any, kernel: str = "python3") -> nbformat.NotebookNode:
@@ -20,19 +20,6 @@ def notebook_of(*cells: Any, kernel: str = "python3") -> nbformat.NotebookNode:
     for number, cell in enumerate(cells, start=1):
         nb.cells.append(new_code_cell(cell, id=f"c{number}") if isinstance(cell, str) else cell)
     return nb
-
-
-async def run(api: Any, nb: nbformat.NotebookNode, **body: Any) -> tuple[dict[str, Any], Any]:
-    """Upload `nb`, run it to a terminal state; the final status and the executed notebook."""
-    reply = await upload(api, notebook_bytes(nb))
-    assert reply.status == 201, reply.body
-    notebook = reply.json
-    accepted = await execute(api, notebook, body)
-    final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
-    url = project_path("notebook", notebook["notebookId"], "execution", accepted["executionId"])
-    executed = await api("GET", f"{url}/artifacts/executed.ipynb")
-    assert executed.status == 200, executed.body
-    return final, nbformat.reads(executed.body.decode("utf-8"), as_version=4)
 
 
 def statuses(final: dict[str, Any]) -> dict[str, str]:

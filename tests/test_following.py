@@ -7,8 +7,7 @@ import json
 import time
 from typing import Any
 
-from .conftest import project_path
-from .test_notebooks_api import create
+from .support import create, project_path
 
 
 async def contents(api: Any, method: str, path: str, body: Any = None) -> Any:

@@ -51,7 +51,6 @@ HOOKS = f'''
 import re
 
 import schemathesis
-from schemathesis.core.failures import AcceptedNegativeData
 
 GUID = re.compile(r"^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$")
 
@@ -64,17 +63,6 @@ def before_call(context, case, kwargs):
         if isinstance(notebook_id, str) and GUID.match(notebook_id):
             case.path_parameters["notebookId"] = "{ABSENT_NOTEBOOK}"
 
-
-@schemathesis.hook
-def filter_failure(context, failure, case, response):
-    """environment.pythonVersion is readOnly: the server ignores it on input, as documented."""
-    environment = case.body.get("environment") if isinstance(case.body, dict) else None
-    return not (
-        isinstance(failure, AcceptedNegativeData)
-        and isinstance(environment, dict)
-        and "pythonVersion" in environment
-        and "pythonVersion" in failure.message
-    )
 '''
 
 SEED_CODE = [

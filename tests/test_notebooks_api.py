@@ -16,6 +16,7 @@ from .support import (
     TENANT,
     assert_problem,
     create,
+    multipart,
     project_path,
 )
 
@@ -631,3 +632,38 @@ async def test_a_new_notebook_carries_the_kernel_s_language_info(api, jp_root_di
     info = on_disk(jp_root_dir, notebook).metadata["language_info"]
     assert info["name"] == "python" and info["version"] == platform.python_version()
     assert info["file_extension"] == ".py" and info["mimetype"] == "text/x-python"
+
+
+async def test_the_package_check_never_runs_code_from_the_project_folder(api, tmp_path):
+    """A package written into the project folder through Jupyter's contents API is looked at,
+    never imported: not through customLibraries, packages or an upload's metadata."""
+    marker = tmp_path / "imported"
+    first = await create(api, {"notebookName": "sets up the folder"})
+    folder = first["path"].rsplit("/", 1)[0]
+    evil = f"open({str(marker)!r}, 'a').write('ran')\n"
+    for path, model in (
+        (f"{folder}/evilpkg", {"type": "directory"}),
+        (f"{folder}/evilpkg/__init__.py", {"type": "file", "format": "text", "content": evil}),
+        (f"{folder}/evilpkg/sub.py", {"type": "file", "format": "text", "content": evil}),
+    ):
+        assert (await api("PUT", f"api/contents/{path}", model)).status in (200, 201)
+
+    environment = {"customLibraries": ["evilpkg.sub", "evilpkg.nothing"], "packages": ["evilpkg.sub"]}
+    reply = await api("POST", project_path("notebook"), {"notebookName": "bait", "environment": environment})
+    assert reply.status == 201, reply.body
+    missing = {w["message"].split("'")[1] for w in reply.json["validation"]["warnings"]}
+    # found as files where the kernel will run, so not missing; a submodule that is not there is
+    assert missing == {"evilpkg.nothing"}
+    updated = await api(
+        "PUT",
+        project_path("notebook", reply.json["notebookId"]),
+        {"environment": {"customLibraries": ["evilpkg"], "packages": ["evilpkg.sub>=1"]}},
+    )
+    assert updated.status == 200, updated.body
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["mindzie"] = {"environment": environment}
+    body, headers = multipart({}, [("file", "bait.ipynb", nbformat.writes(nb).encode())])
+    uploaded = await api("POST", project_path("notebook", "upload"), raw=body, headers=headers)
+    assert uploaded.status == 201, uploaded.body
+    assert not marker.exists(), "the package check imported code from the project folder"

@@ -515,3 +515,28 @@ async def test_the_document_is_served_behind_authentication(api, jp_base_url, fm
     assert reply.content_type == {"yaml": "application/yaml", "json": "application/json"}[fmt]
     denied = await api("GET", f"api/mindzie/openapi.{fmt}", headers={"Authorization": "token wrong"})
     assert_problem(denied, 403)
+
+
+async def test_the_document_and_the_server_agree_on_if_match_and_python_version(call):
+    """Once schema-valid but refused (an empty If-Match), and readOnly but accepted (pythonVersion)."""
+    import jsonschema
+
+    from jupyter_mindzie.contract.openapi import build_document
+
+    operation = build_document()["paths"]["/api/{tenantId}/{projectId}/notebook/{notebookId}"]["put"]
+    (header,) = [p for p in operation["parameters"] if p["name"] == "If-Match"]
+    reply, notebook = await call("POST", f"{PROJECT_PATH}/notebook", {"notebookName": "x"})
+    ids = {"notebookId": notebook["notebookId"]}
+    for value in ("", " ", " , "):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(value, header["schema"])
+        reply, _ = await call(
+            "PUT", NOTEBOOK, {"notebookDescription": "y"}, ids=ids, headers={"If-Match": value}
+        )
+        assert_problem(reply, 400, field="If-Match")
+    jsonschema.validate('"1.0.0"', header["schema"])
+
+    environment = {"pythonVersion": "2.7.0", "packages": ["nbformat"]}
+    reply, updated = await call("PUT", NOTEBOOK, {"environment": environment}, ids=ids)
+    assert reply.status == 200, reply.body
+    assert updated["environment"]["pythonVersion"] != "2.7.0", "read from the kernel, never taken as input"

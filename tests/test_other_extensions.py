@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PROJECT, TENANT, assert_problem, project_path
+from .support import PROJECT, TENANT, assert_problem, project_path
 
 
 @pytest.fixture

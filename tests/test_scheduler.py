@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 
-from .support import notebook_with, project_path, wait_for
+from .support import TENANT, TokenUsers, assert_problem, notebook_with, project_path, wait_for
 
 
 class Clock:
@@ -32,7 +33,7 @@ def mindzie_config():
 
 def scheduler(app: Any, clock: Clock) -> MindzieScheduler:
     """A scheduler as a (re)started server, or a second server on the same store, would have."""
-    return MindzieScheduler(parent=app, store=app.store, engine=app.engine, clock=clock)
+    return MindzieScheduler(parent=app, store=app.store, engine=app.engine, access=app.access, clock=clock)
 
 
 async def scheduled(api: Any, cron: str = "* * * * *") -> dict[str, Any]:
@@ -116,3 +117,87 @@ async def test_changing_or_disabling_a_schedule(api, mindzie_app):
     clock.advance(hours=1)
     assert await ticker.tick() == []
     assert mindzie_app.store.schedule_slots(notebook["notebookId"]) == []
+
+
+async def test_a_cron_that_never_fires_is_refused_and_isolated_in_the_tick(api, mindzie_app):
+    notebook = await notebook_with(api, "print('x')")
+    reply = await api(
+        "PUT",
+        project_path("notebook", notebook["notebookId"]),
+        {"integration": {"autoExecution": True, "scheduleExecution": "0 0 30 2 *"}},
+    )
+    problem = assert_problem(reply, 400, field="integration.scheduleExecution")
+    assert "never fires" in problem["detail"]
+
+    # One that reached the store before this check (an older release) must not stop the others.
+    broken = await notebook_with(api, "print('broken')")
+    good = await scheduled(api)
+    assert mindzie_app.store.update_notebook(
+        broken["notebookId"],
+        {"integration": {**broken["integration"], "autoExecution": True, "scheduleExecution": "0 0 30 2 *"}},
+    )
+    clock = Clock(datetime(2030, 1, 1, 10, 0, 5, tzinfo=UTC))
+    ticker = scheduler(mindzie_app, clock)
+    await ticker.tick()
+    clock.advance(seconds=60)
+    fired = await ticker.tick()
+    assert len(fired) == 1
+    final = await wait_for(api, good["notebookId"], fired[0])
+    assert final["status"] == "Completed"
+    clock.advance(seconds=60)
+    assert len(await ticker.tick()) == 1, "the broken schedule keeps failing alone"
+
+
+class TestScheduleGrants:
+    """A schedule runs code: only as a user who holds, and still holds, the execute grant."""
+
+    @pytest.fixture
+    def mindzie_config(self):
+        return {
+            "ServerApp": {"identity_provider_class": TokenUsers},
+            "MindzieScheduler": {"enabled": False},
+            "MindzieAccess": {"grants": {"alice": [TENANT], "bob": ["*"]}, "execute_grants": {"bob": ["*"]}},
+        }
+
+    async def test_a_reader_can_neither_schedule_nor_change_scheduled_cells(self, api, mindzie_app):
+        alice, bob = {"Authorization": "token alice-token"}, {"Authorization": "token bob-token"}
+        schedule = {"autoExecution": True, "scheduleExecution": "* * * * *"}
+        create = {"notebookName": "mine", "integration": schedule, "initialCells": []}
+        assert_problem(await api("POST", project_path("notebook"), create, headers=alice), 403)
+        own = await api("POST", project_path("notebook"), {"notebookName": "mine"}, headers=alice)
+        assert_problem(
+            await api(
+                "PUT",
+                project_path("notebook", own.json["notebookId"]),
+                {"integration": schedule},
+                headers=alice,
+            ),
+            403,
+            field="integration.autoExecution",
+        )
+
+        theirs = await api("POST", project_path("notebook"), {"notebookName": "bob's"}, headers=bob)
+        url = project_path("notebook", theirs.json["notebookId"])
+        cells = [{"cellType": "code", "content": "print('bob')"}]
+        assert (await api("PUT", url, {"integration": schedule, "cells": cells}, headers=bob)).status == 200
+        evil = [{"cellType": "code", "content": "print('alice runs this as bob')"}]
+        assert_problem(await api("PUT", url, {"cells": evil}, headers=alice), 403, field="cells")
+        assert (await api("PUT", url, {"notebookDescription": "renamed"}, headers=alice)).status == 200
+
+        clock = Clock(datetime(2030, 1, 1, 10, 0, 5, tzinfo=UTC))
+        ticker = scheduler(mindzie_app, clock)
+        await ticker.tick()
+        clock.advance(seconds=60)
+        (fired,) = await ticker.tick()
+        final = await wait_for(functools.partial(api, headers=bob), theirs.json["notebookId"], fired)
+        assert final["status"] == "Completed"
+        assert mindzie_app.store.get_execution(fired)["created_by"] == "bob"
+
+        # bob's execute grant is taken away: the next slot is refused, nothing runs
+        mindzie_app.access.execute_grants = {"carol": ["*"]}
+        clock.advance(seconds=60)
+        assert await ticker.tick() == []
+        slots = mindzie_app.store.schedule_slots(theirs.json["notebookId"])
+        assert [s["outcome"] for s in slots] == ["fired", "refused"]
+        history = (await api("GET", f"{url}/executions", headers=bob)).json
+        assert history["totalCount"] == 1

@@ -10,7 +10,7 @@ from jupyter_mindzie.storage.interface import StoreTooNew
 from jupyter_mindzie.storage.migrations import SCHEMA_VERSION
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
-from .support import create
+from .support import PROJECT, TENANT, assert_problem, create, project_path
 
 
 def test_a_new_store_is_migrated_and_in_wal_mode(tmp_path):
@@ -83,3 +83,52 @@ class TestConfiguredPaths:
         assert (tmp_path / "elsewhere" / "meta.db").is_file()
         assert notebook["path"].startswith("analyses/") and (jp_root_dir / notebook["path"]).is_file()
         assert mindzie_app.store.db_path.endswith("meta.db")
+
+
+@pytest.fixture(params=["corrupt", "newer"])
+def broken_store(request, tmp_path):
+    path = tmp_path / "broken" / "mindzie.db"
+    path.parent.mkdir()
+    if request.param == "corrupt":
+        path.write_bytes(b"this is not a SQLite database" * 100)
+    else:
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA user_version = 99")
+    return path
+
+
+class TestAStoreThatCannotBeOpened:
+    @pytest.fixture
+    def mindzie_config(self, broken_store):
+        return {"MindzieStore": {"db_path": str(broken_store)}}
+
+    async def test_every_endpoint_answers_503_naming_the_cause(self, capfd, broken_store, api):
+        # capfd first: the server's log handler writes to the stderr it sees when it starts
+        from jupyter_mindzie.contract.openapi import build_document
+
+        ids = {
+            "tenantId": TENANT,
+            "projectId": PROJECT,
+            "notebookId": PROJECT,
+            "executionId": PROJECT,
+            "datasetId": PROJECT,
+            "name": "executed.ipynb",
+        }
+        checked = 0
+        for template, operations in build_document()["paths"].items():
+            for method in ("get", "post", "put", "delete"):
+                if method not in operations:
+                    continue
+                body = {"notebookName": "x"} if method in ("post", "put") else None
+                reply = await api(method.upper(), template.format(**ids), body)
+                problem = assert_problem(reply, 503, problem_type="store-unavailable")
+                assert (
+                    str(broken_store) in problem["detail"] and "jupyter mindzie db check" in problem["detail"]
+                )
+                checked += 1
+        assert checked >= 15
+        assert_problem(await api("GET", project_path("no", "such", "endpoint")), 503)
+        unauthenticated = await api("GET", project_path("notebooks"), headers={"Authorization": "token no"})
+        assert_problem(unauthenticated, 403)
+        errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("[E ")]
+        assert any(str(broken_store) in line and "jupyter mindzie db check" in line for line in errors)

@@ -235,6 +235,7 @@ def test_a_notebook_reads_back_as_written_and_only_in_its_project(store: Store) 
         "cell_count": 0,
         "cells_hash": None,
         "file_modified": None,
+        "schedule_by": None,
     }
     assert store.notebook_exists(TENANT, PROJECT, notebook_id)
     assert store.path_taken(row["path"]) and not store.path_taken(row["path"] + ".bak")

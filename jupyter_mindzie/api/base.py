@@ -21,14 +21,15 @@ from jupyter_mindzie.errors import (
     InvalidRequest,
     MindzieError,
     ProjectNotFound,
+    RetryLater,
+    StoreUnavailable,
     TooLarge,
-    TooManyRequests,
 )
 from jupyter_mindzie.guids import GUID_PATTERN, parse_guid
 from jupyter_mindzie.i18n import Message, joined, negotiate, status_title, translate_problem
 from jupyter_mindzie.jsonvalues import first_problem
-from jupyter_mindzie.services import SETTINGS_KEY, Services
-from jupyter_mindzie.storage.interface import StoreUnreachable
+from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
+from jupyter_mindzie.storage.retry import RETRY_AFTER_SECONDS, is_transient
 
 if TYPE_CHECKING:
     from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
@@ -55,6 +56,12 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
 
     auth_resource = "contents"
 
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare is
+        await super().prepare()
+        unavailable = self.settings.get(UNAVAILABLE_KEY)
+        if unavailable and self.current_user:  # the unauthenticated still get their 403
+            raise StoreUnavailable(unavailable, retry_after=None)
+
     @property
     def services(self) -> Services:
         services: Services = self.settings[SETTINGS_KEY]
@@ -80,6 +87,10 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         if execute and not access.allows(self.username, tenant, execute=True):
             raise Forbidden(Message("you may read this project but not run its notebooks"))
         return Scope(tenant, project, self.username)
+
+    def may_execute(self, scope: Scope) -> bool:
+        """Whether the caller may run notebooks in the scope's tenant (its execute grant)."""
+        return self.services.access.allows(self.username, scope.tenant_id, execute=True)
 
     # -- input --------------------------------------------------------------------------
 
@@ -205,20 +216,15 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Every failure, ours or tornado's, as an RFC 9457 problem."""
         error = kwargs.get("exc_info", (None, None, None))[1]
+        if error is not None and is_transient(error):  # locked, or briefly unavailable
+            error = StoreUnavailable(
+                Message("the metadata store is busy or briefly unavailable; try again shortly"),
+                retry_after=RETRY_AFTER_SECONDS,
+            )
         if isinstance(error, MindzieError):
             problem = error.to_problem()
-            if isinstance(error, TooManyRequests):
+            if isinstance(error, RetryLater) and error.retry_after is not None:
                 self.set_header("Retry-After", str(error.retry_after))
-        elif isinstance(error, StoreUnreachable):  # the database is away: try again, not a bug
-            self.set_header("Retry-After", str(error.retry_after))
-            detail = "the metadata store cannot be reached just now; try again shortly"
-            problem = {
-                "type": "store-unavailable",
-                "title": "Service Unavailable",
-                "status": 503,
-                "detail": detail,
-                "message": detail,
-            }
         elif isinstance(error, HTTPError):
             reason = error.reason or status_title(status_code)
             detail = error.log_message or reason
@@ -258,12 +264,12 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if is_transient(value):  # not a bug: the 503 tells the client to come back
+            self.log.warning("503 %s: the store did not answer: %s", self._request_summary(), value)
+            return
         if isinstance(value, MindzieError):
             # the server's request log already has the 4xx line; the reason is in the reply
             self.log.debug("%d %s: %s", value.status, self._request_summary(), value.detail)
-            return
-        if isinstance(value, StoreUnreachable):  # one line per request, not a traceback each
-            self.log.warning("503 %s: %s", self._request_summary(), value)
             return
         super().log_exception(typ, value, tb)
 

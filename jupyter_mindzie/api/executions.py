@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import tempfile
 from http import HTTPStatus
 from pathlib import Path
@@ -21,7 +22,9 @@ from jupyter_mindzie.api.views import (
     page_view,
 )
 from jupyter_mindzie.contract.enums import is_terminal
+from jupyter_mindzie.errors import ArtifactNotFound
 from jupyter_mindzie.execution.news import wait_for_news
+from jupyter_mindzie.execution.records import open_no_follow
 from jupyter_mindzie.guids import parse_guid
 from jupyter_mindzie.results.archive import zip_artifacts
 from jupyter_mindzie.results.views import results_view
@@ -199,7 +202,7 @@ class ResultsHandler(ExecutionHandlerBase):
             output_type=query.get("outputType", "all"),
             cell_id=query.get("cellId"),
             artifact_url=lambda name: f"{base}/artifacts/{name}",
-            read_text=lambda name: (folder / name).read_text("utf-8"),
+            read_text=lambda name: self.records.artifact_text(execution_id, name),
         )
         self.write_json(view)
 
@@ -235,9 +238,13 @@ class ArtifactHandler(ExecutionHandlerBase):
 
 
 async def stream_file(handler: MindzieHandler, path: Path) -> None:
-    """Send a file in chunks, so a large artifact never sits in memory whole."""
-    handler.set_header("Content-Length", str(path.stat().st_size))
-    with path.open("rb") as handle:
+    """Send a file in chunks, so a large artifact never sits in memory whole (never through a link)."""
+    try:
+        handle = open_no_follow(path)
+    except OSError:
+        raise ArtifactNotFound(f"no artifact {path.name!r}") from None
+    with handle:
+        handler.set_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
         while chunk := await asyncio.to_thread(handle.read, CHUNK):
             handler.write(chunk)
             await handler.flush()

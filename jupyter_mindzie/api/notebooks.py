@@ -59,7 +59,7 @@ class NotebookCreateHandler(MindzieHandler):
     async def post(self, tenant_id: str, project_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         request = self.read_json("notebook-create")
-        (row, nb), warnings = await self.library.create(scope, request)
+        (row, nb), warnings = await self.library.create(scope, request, may_execute=self.may_execute(scope))
         self.set_header("Location", self.notebook_url(row))
         self.set_header("ETag", f'"{row["version"]}"')
         self.write_json(
@@ -136,7 +136,9 @@ class NotebookHandler(NotebookBaseHandler):
         scope = self.scope(tenant_id, project_id)
         notebook_id = self.notebook_id(notebook_id)
         request = self.read_json("notebook-update")
-        (row, nb), warnings = await self.library.update(scope, notebook_id, request, self.if_match())
+        (row, nb), warnings = await self.library.update(
+            scope, notebook_id, request, self.if_match(), may_execute=self.may_execute(scope)
+        )
         self.set_header("ETag", f'"{row["version"]}"')
         view = notebook_view(row, nb)
         if warnings:

@@ -210,8 +210,10 @@ ROUTES: list[dict[str, Any]] = [
                 "name": "If-Match",
                 "in": "header",
                 "required": False,
-                "description": 'The version the change is based on ("1.4.0", or a list, or *); a stale one is answered 412.',
-                "schema": {"type": "string"},
+                "description": 'The version the change is based on ("1.4.0", or a list, or *); a stale one is answered 412. '
+                "Leave the header out rather than send it empty.",
+                # what `MindzieHandler.if_match` accepts: at least one tag, not only commas and spaces
+                "schema": {"type": "string", "pattern": "[^\\s,]"},
             }
         ],
         body="notebook-update",

@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +22,36 @@ from traitlets.config import LoggingConfigurable
 
 from jupyter_mindzie.errors import InvalidRequest
 
-# Runs inside the kernel's interpreter: a requirement is present when its distribution is
-# installed or its import name can be found; its version specifier is checked with
-# `packaging` where the kernel's environment has it (pip's own requirement grammar).
+# Runs inside the kernel's interpreter, isolated (`-I`: neither the working folder nor PYTHON*
+# variables on sys.path) and never importing what it looks for: a requirement is present when
+# its distribution is installed (importlib.metadata reads files only) or its module can be
+# found. A dotted name is found part by part with PathFinder, which looks at files and runs
+# none: `find_spec("pkg.sub")` would import `pkg`, and a project folder's `pkg/__init__.py` is
+# anyone's code. The project folder (and the kernelspec's PYTHONPATH) are searched the same
+# way, as folders, since the kernel runs there and may import from them.
+# Its version specifier is checked with `packaging` where the kernel's environment has it.
 _PROBE = r"""
-import importlib.metadata as md, importlib.util, json, re, sys
+import importlib.machinery as machinery, importlib.metadata as md, json, re, sys
 try:
     from packaging.requirements import Requirement
 except ImportError:
     Requirement = None
+folders = json.loads(sys.argv[2])
+
+def findable(module):
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return False
+    spec = machinery.PathFinder.find_spec(parts[0], [*folders, *sys.path])
+    if spec is None and parts[0] in sys.builtin_module_names:
+        return len(parts) == 1
+    for part in parts[1:]:
+        locations = spec.submodule_search_locations if spec is not None else None
+        if not locations:
+            return False
+        spec = machinery.PathFinder.find_spec(part, list(locations))
+    return spec is not None
+
 report = {"missing": [], "mismatched": {}, "unchecked": []}
 for requirement in json.loads(sys.argv[1]):
     name = re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]
@@ -39,7 +61,7 @@ for requirement in json.loads(sys.argv[1]):
         installed = None
     if installed is None:
         try:
-            found = importlib.util.find_spec(name.replace("-", "_")) is not None
+            found = findable(name.replace("-", "_"))
         except Exception:
             found = False
         if not found:
@@ -176,15 +198,19 @@ class MindzieKernelCatalog(LoggingConfigurable):
         """What the probe found: `missing` requirements, `mismatched` ones (with the installed
         version) and `unchecked` version specifiers."""
         env = {**os.environ, **spec.get("env", {})}
+        folders = [str(cwd)] if cwd and cwd.is_dir() else []
+        folders += [part for part in env.get("PYTHONPATH", "").split(os.pathsep) if part]
         process = await asyncio.create_subprocess_exec(
             interpreter,
+            "-I",  # isolated: nothing of the project folder or the environment on sys.path
             "-c",
             _PROBE,
             json.dumps(requirements),
+            json.dumps(folders),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
             stdin=asyncio.subprocess.DEVNULL,
-            cwd=str(cwd) if cwd and cwd.is_dir() else None,
+            cwd=tempfile.gettempdir(),  # a folder of nobody's modules
             env=env,
         )
         try:

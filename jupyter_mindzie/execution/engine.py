@@ -1,5 +1,8 @@
-"""MindzieEngine: a priority queue feeding a fixed number of slots; each execution runs with nbclient
+"""MindzieEngine: a fair queue feeding a fixed number of slots; each execution runs with nbclient
 on a fresh kernel from the server's own kernel manager, and leaves typed results behind.
+
+Tenants with waiting work take turns for the slots (execution/queue.py); each tenant, and the
+server as a whole, may only have so many executions waiting.
 
 The notebook file is never written by a run: the executed copy is an artifact of the execution.
 Progress is kept in memory by the runner and written to the store in small batches, so a run
@@ -22,21 +25,23 @@ from traitlets.config import LoggingConfigurable
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.contract.enums import PRIORITY_RANK, is_terminal
-from jupyter_mindzie.errors import ExecutionFinished, MindzieError, TooLarge, TooManyRequests
+from jupyter_mindzie.errors import ExecutionFinished, MindzieError, TooLarge
 from jupyter_mindzie.execution.leases import MindzieLease
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.progress import ProgressWriter, Run, notebook_after_run
 from jupyter_mindzie.execution.publishing import register_published
+from jupyter_mindzie.execution.queue import FairQueue, check_queue_room
 from jupyter_mindzie.execution.records import ExecutionRecords
-from jupyter_mindzie.execution.recovery import end_abandoned, resubmission
-from jupyter_mindzie.execution.runner import NotebookRunner
+from jupyter_mindzie.execution.recovery import end_abandoned, orphans_to_mend, resubmission
+from jupyter_mindzie.execution.runner import NotebookRunner, Outcome
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
+from jupyter_mindzie.storage.retry import retrying
 from jupyter_mindzie.storage.sql import SqlStore
 
 
@@ -58,6 +63,17 @@ class MindzieEngine(LoggingConfigurable):
     )
     max_queued_per_project = Int(
         100, config=True, help="Executions a project may have waiting; more are answered 429."
+    )
+    max_queued_per_tenant = Int(
+        200,
+        config=True,
+        help="Executions a tenant may have waiting, over all its projects (any GUID is a project); "
+        "more are answered 429.",
+    )
+    max_queued = Int(
+        1000,
+        config=True,
+        help="Executions the server keeps waiting, over all tenants; more are answered 429 with Retry-After.",
     )
     max_parameters_bytes = Int(
         1 * 2**20, config=True, help="Largest `parameters` object of a run, as JSON (else 413)."
@@ -88,7 +104,7 @@ class MindzieEngine(LoggingConfigurable):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._queue: asyncio.PriorityQueue[tuple[int, int, str]] | None = None
+        self._queue = FairQueue()
         self._workers: list[asyncio.Task[None]] = []
         self._runs: dict[str, Run] = {}
         self._seq = itertools.count()
@@ -120,14 +136,14 @@ class MindzieEngine(LoggingConfigurable):
                     }
                 ],
             )
-        waiting = [r for r in self._runs.values() if r.waiting and r.scope[:2] == scope[:2]]
-        if len(waiting) >= self.max_queued_per_project:
-            raise TooManyRequests(
-                Message(
-                    "this project already has {count} executions waiting; try again later", count=len(waiting)
-                ),
-                retry_after=max(5, int(self.records.estimate_seconds(notebook_id) or 30)),
-            )
+        check_queue_room(
+            list(self._runs.values()),
+            scope,
+            project=self.max_queued_per_project,
+            tenant=self.max_queued_per_tenant,
+            server=self.max_queued,
+            retry_after=max(5, int(self.records.estimate_seconds(notebook_id) or 30)),
+        )
         execution_id = new_guid()
         runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
         cells = [*runner.cells.values(), *runner.skipped.values()]
@@ -176,8 +192,7 @@ class MindzieEngine(LoggingConfigurable):
         run = Run(execution_id, notebook_id, scope, runner, PRIORITY_RANK[priority], next(self._seq))
         self._runs[execution_id] = run
         self._ensure_workers()
-        assert self._queue is not None
-        self._queue.put_nowait((run.rank, run.seq, execution_id))
+        self._queue.put(execution_id, scope.tenant_id, run.rank, run.seq)
 
     # -- after a restart -----------------------------------------------------------------------
 
@@ -188,27 +203,14 @@ class MindzieEngine(LoggingConfigurable):
         With a lease, only executions of servers that are gone or let their lease expire are
         taken (each by one server); a live peer's runs and kernels are never touched.
         """
-        lease = self.lease
-        orphans = (
-            self.store.take_orphans(lease.server_id, lease.expired_before())
-            if lease is not None
-            else self.store.active_executions()
-        )
-        for execution in orphans:
-            if execution["execution_id"] in self._runs:
-                continue
-            if lease is not None and not lease.is_local(execution.get("previous_owner")):
-                execution = {**execution, "kernel_pid": None}  # a process id of another host
-            if execution["phase"] != "Queued":
-                message = "the server stopped during the run"
-                end_abandoned(self.store, self.notifier, execution, "ServerStopped", message, self.log)
-            elif execution.get("cancel_requested"):
-                message = "cancelled before it started"
-                end_abandoned(
-                    self.store, self.notifier, execution, "Cancelled", message, self.log, status="Cancelled"
-                )
-            else:
+        for execution, ending in orphans_to_mend(self.store, self.lease, set(self._runs)):
+            if ending is None:
                 await self._requeue(execution)
+            else:
+                error_type, message, status = ending
+                end_abandoned(
+                    self.store, self.notifier, execution, error_type, message, self.log, status=status
+                )
 
     async def _requeue(self, execution: dict[str, Any]) -> None:
         scope, request = resubmission(execution)
@@ -256,6 +258,7 @@ class MindzieEngine(LoggingConfigurable):
         run.runner.cancel()
         if run.task is None:  # still queued: it ends here, and the slot skips it
             self._end_queued(run)
+            self._queue.remove(run.execution_id)
             self._runs.pop(run.execution_id, None)
 
     def cancel_requested_elsewhere(self, execution_ids: list[str]) -> None:
@@ -273,26 +276,22 @@ class MindzieEngine(LoggingConfigurable):
         await self.records.remove_artifacts(executions)
 
     def queue_position(self, execution_id: str) -> int | None:
-        """1 for the next to start; None when not waiting."""
+        """1 for the tenant's next to start, among its own waiting runs only; None when not waiting."""
         run = self._runs.get(execution_id)
         if run is None or run.task is not None:
             return None
-        waiting = [r for r in self._runs.values() if r.waiting]
-        return 1 + sum(1 for r in waiting if (r.rank, r.seq) < (run.rank, run.seq))
+        return self._queue.position(execution_id)
 
     # -- slots ---------------------------------------------------------------------------------
 
     def _ensure_workers(self) -> None:
-        if self._queue is None:
-            self._queue = asyncio.PriorityQueue()
         self._workers = [task for task in self._workers if not task.done()]
         while len(self._workers) < self.slots:
             self._workers.append(asyncio.create_task(self._work(), name="mindzie-engine-slot"))
 
     async def _work(self) -> None:
-        assert self._queue is not None
         while not self.stopping():
-            _, _, execution_id = await self._queue.get()
+            execution_id = await self._queue.get()
             run = self._runs.get(execution_id)
             if run is None or run.cancel_requested:
                 continue
@@ -308,6 +307,8 @@ class MindzieEngine(LoggingConfigurable):
                     with contextlib.suppress(asyncio.CancelledError):
                         await run.task
                     raise
+            except Exception:  # a slot never dies: the next run needs it
+                self.log.exception("mindzie: execution %s could not be ended cleanly", execution_id)
             finally:
                 self._runs.pop(execution_id, None)
 
@@ -330,11 +331,32 @@ class MindzieEngine(LoggingConfigurable):
 
     async def _execute(self, run: Run) -> None:
         outcome = await run.runner.run()
-        if not self.progress.still_ours(run):
-            self.log.warning("mindzie: execution %s was taken over by another server", run.execution_id)
-            await run.runner.release()
-            return
-        self.store.insert_artifacts([{**row, "execution_id": run.execution_id} for row in outcome.artifacts])
+        try:
+            if self.progress.still_ours(run):
+                await self._record_end(run, outcome)
+            else:
+                self.log.warning("mindzie: execution %s was taken over by another server", run.execution_id)
+        finally:  # a store that never answered must not keep the kernel, or the slot
+            await run.runner.release()  # after the terminal state: the slot stays taken until it is down
+        if self.pool is not None:
+            if outcome.status == "Completed" and not run.taken_over:
+                spec = run.runner.spec
+                ran = set(spec.run_cell_ids)
+                await self.pool.learn(
+                    spec.kernel_name, [c.source for c in spec.nb.cells if c.get("id") in ran]
+                )
+            self.pool.warm()  # top up whatever a take could not refill yet
+
+    async def _record_end(self, run: Run, outcome: Outcome) -> None:
+        """The terminal state, retried until the store takes it (a lock must not leave it Running)."""
+        artifacts = [{**row, "execution_id": run.execution_id} for row in outcome.artifacts]
+        await retrying(
+            self.store.insert_artifacts,
+            artifacts,
+            what="save the artifacts",
+            log=self.log,
+            give_up=self.stopping,
+        )
         if outcome.status == "Completed":
             await register_published(
                 self.datasets,
@@ -362,17 +384,17 @@ class MindzieEngine(LoggingConfigurable):
             [],
             force=True,
         )
-        self._end_notebook(run, outcome.status, outcome.dead_kernel)
+        await self.progress.written(run, give_up=self.stopping)
+        await retrying(
+            self._end_notebook,
+            run,
+            outcome.status,
+            outcome.dead_kernel,
+            what="update the notebook",
+            log=self.log,
+            give_up=self.stopping,
+        )
         self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
-        await run.runner.release()  # after the terminal state: the slot stays taken until it is down
-        if self.pool is not None:
-            if outcome.status == "Completed":
-                spec = run.runner.spec
-                ran = set(spec.run_cell_ids)
-                await self.pool.learn(
-                    spec.kernel_name, [c.source for c in spec.nb.cells if c.get("id") in ran]
-                )
-            self.pool.warm()  # top up whatever a take could not refill yet
 
     def _end_queued(self, run: Run) -> None:
         for cell_id in run.runner.cells:

@@ -6,6 +6,7 @@ them), so neither imports the other.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import queue
 import time
@@ -14,9 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import nbformat
+import zmq
+import zmq.asyncio
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbformat import NotebookNode
+from zmq.utils.monitor import parse_monitor_message
 
 from jupyter_mindzie import humanize
 
@@ -113,11 +117,52 @@ async def run_quietly(client: Any, code: str, timeout: float) -> dict[str, Any]:
         raise TimeoutError("the kernel did not finish its set-up code in time") from None
 
 
+# Room for a message's header and metadata beside an output the size of a cell's limit.
+MESSAGE_SLACK_BYTES = 256 * 1024
+QUEUED_MESSAGES = 8  # a full queue holds the kernel back (TCP backpressure); it drops nothing
+_BOUNDED_CONTEXTS: dict[int, zmq.asyncio.Context] = {}
+
+
+def bounded_context(max_message_bytes: int) -> zmq.asyncio.Context:
+    """A ZeroMQ context for run clients whose sockets never read a message part over the limit.
+
+    nbclient can only drop an output after the whole message is decoded; with ZMQ_MAXMSGSIZE a
+    larger part is refused as it arrives (the kernel is disconnected and reconnected), so a
+    300 MB print never reaches the server's memory. The receive queue is short for the same
+    reason: at most `RCVHWM` messages wait, each under the limit.
+    """
+    context = _BOUNDED_CONTEXTS.get(max_message_bytes)
+    if context is None:
+        context = _BOUNDED_CONTEXTS[max_message_bytes] = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
+        context.setsockopt(zmq.RCVHWM, QUEUED_MESSAGES)
+    return context
+
+
+def bounded_client(km: Any, max_message_bytes: int) -> Any:
+    """A client of `km`'s kernel reading no message part over the limit; the server's own IOPub
+    socket of that kernel (jupyter_server's activity tracking) is bounded the same way."""
+    manager: Any = getattr(km, "parent", None)
+    kernel_id = getattr(km, "kernel_id", None)
+    watched = kernel_id and hasattr(manager, "start_watching_activity")
+    if watched and isinstance(getattr(km, "context", None), zmq.asyncio.Context):
+        km.context = bounded_context(max_message_bytes)  # new sockets of this kernel only
+        manager.stop_watching_activity(kernel_id)
+        manager.start_watching_activity(kernel_id)
+    return km.client(context=bounded_context(max_message_bytes))
+
+
+def message_limit(max_cell_output_bytes: int, max_output_bytes: int) -> int:
+    """The largest message part a run may read: nothing larger could be kept."""
+    return min(max_cell_output_bytes, max_output_bytes) + MESSAGE_SLACK_BYTES
+
+
 class BoundedNotebookClient(NotebookClient):
     """nbclient with a ceiling on kept output: a cell that floods stdout cannot flood the server.
 
-    Past a cell's (or the run's) limit further outputs are dropped, with one visible notice,
-    and the cell is marked `metadata.mindzie.outputTruncated`.
+    Every output counts with its real size (JSON values too), and so does a display update (by
+    how much it grows the display). Past a cell's (or the run's) limit further outputs are
+    dropped, with one visible notice, and the cell is marked `metadata.mindzie.outputTruncated`.
     """
 
     def __init__(
@@ -129,6 +174,7 @@ class BoundedNotebookClient(NotebookClient):
         self._cell_bytes: dict[int, int] = {}
         self._total_bytes = 0
         self.replies: dict[int, dict[str, Any]] = {}  # cell index -> its execute_reply content
+        self._display_bytes: dict[str, int] = {}  # display id -> size of what it shows now
 
     async def _check_raise_for_error(
         self, cell: NotebookNode, cell_index: int, exec_reply: dict[str, Any] | None
@@ -143,14 +189,90 @@ class BoundedNotebookClient(NotebookClient):
         """Write `metadata.widgets` for the widgets this run displayed, as nbclient's own run does."""
         self.set_widgets_metadata()
 
+    def kernel_client(self, km: Any) -> Any:
+        """A client of `km`'s kernel that reads no message part larger than this run could keep."""
+        return open_client(km, message_limit(self.max_cell_output_bytes, self.max_output_bytes))
+
+    async def async_execute_cell(
+        self,
+        cell: NotebookNode,
+        cell_index: int,
+        execution_count: int | None = None,
+        store_history: bool = True,
+    ) -> NotebookNode:
+        """The cell, with the notice also when its IOPub socket refused a message over the limit.
+
+        ZeroMQ then drops the connection for good (a protocol error is never reconnected), so
+        the socket's monitor reports it and the socket connects again at once.
+        """
+        channel = getattr(self.kc, "iopub_channel", None)
+        socket = getattr(channel, "socket", None)
+        if socket is None:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        refused: list[bool] = []
+        watcher = asyncio.create_task(self._reconnect_when_refused(socket, refused))
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            if refused:
+                self._take(cell_index, self.max_cell_output_bytes + 1, cell.outputs)
+
+    async def _reconnect_when_refused(self, socket: Any, refused: list[bool]) -> None:
+        monitor = socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)  # one for the client's life
+        while True:
+            event = parse_monitor_message(await monitor.recv_multipart())
+            refused.append(True)
+            endpoint = event["endpoint"].decode()
+            with contextlib.suppress(zmq.ZMQError):
+                socket.disconnect(endpoint)  # else connect takes the dropped endpoint as still there
+            with contextlib.suppress(zmq.ZMQError):
+                socket.connect(endpoint)
+
+    def close_monitor(self) -> None:
+        """Before the channels stop: a socket left to the garbage collector blocks the loop."""
+        channel = getattr(self.kc, "iopub_channel", None)
+        socket = getattr(channel, "socket", None)
+        monitor = getattr(socket, "_monitor_socket", None)
+        if socket is not None and monitor is not None:
+            with contextlib.suppress(zmq.ZMQError):
+                socket.disable_monitor()
+            monitor.close(linger=0)
+
+    def process_message(
+        self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
+    ) -> NotebookNode | None:
+        if msg["msg_type"] == "update_display_data":
+            display_id = (msg["content"].get("transient") or {}).get("display_id")
+            size = _content_size(msg["content"], self._budget())
+            growth = size - (self._display_bytes.get(display_id, 0) if display_id else 0)
+            if not self._take(cell_index, growth, cell.outputs):
+                return None  # the display keeps what it showed
+            if display_id:
+                self._display_bytes[display_id] = size
+        return super().process_message(msg, cell, cell_index)
+
     def output(
         self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
     ) -> NotebookNode | None:
-        size = _content_size(msg.get("content", {}))
+        size = _content_size(msg.get("content", {}), self._budget())
+        if not self._take(cell_index, size, outs):
+            return None
+        if display_id:
+            self._display_bytes[display_id] = size
+        return super().output(outs, msg, display_id, cell_index)
+
+    def _budget(self) -> int:
+        """Counting further than this is useless: the output is dropped."""
+        return self.max_cell_output_bytes + 1
+
+    def _take(self, cell_index: int, size: int, outs: list[NotebookNode]) -> bool:
+        """Count `size` more bytes kept by the cell, or refuse them (with the notice, once)."""
         used = self._cell_bytes.get(cell_index, 0)
         if used + size > self.max_cell_output_bytes or self._total_bytes + size > self.max_output_bytes:
-            cell = self.nb.cells[cell_index]
-            marks = cell.metadata.setdefault("mindzie", {})
+            marks = self.nb.cells[cell_index].metadata.setdefault("mindzie", {})
             if not marks.get("outputTruncated"):
                 marks["outputTruncated"] = True
                 limit = min(self.max_cell_output_bytes, self.max_output_bytes)
@@ -158,28 +280,47 @@ class BoundedNotebookClient(NotebookClient):
                     f"[mindzie] output truncated: this run keeps at most {humanize.size(limit)} of output\n"
                 )
                 outs.append(nbformat.v4.new_output("stream", name="stderr", text=text))
-            return None
+            return False
         self._cell_bytes[cell_index] = used + size
         self._total_bytes += size
-        return super().output(outs, msg, display_id, cell_index)
+        return True
 
 
-def _content_size(content: dict[str, Any]) -> int:
-    """About how many bytes an output message keeps, without serialising it again."""
-    size = len(content.get("text", "") or "")
-    for value in (content.get("data") or {}).values():
-        size += len(value) if isinstance(value, str) else 1024
-    size += sum(len(line) for line in content.get("traceback", []) or [])
+def _content_size(content: dict[str, Any], budget: int) -> int:
+    """The bytes an output message keeps, counted up to `budget` without serialising it again."""
+    return _json_size(
+        [content.get("text"), content.get("data"), content.get("metadata"), content.get("traceback")], budget
+    )
+
+
+def _json_size(value: Any, budget: int) -> int:
+    """About the size of `value` as JSON; stops counting past `budget` (a 40 MB JSON is cut short)."""
+    size, pending = 0, [value]
+    while pending and size <= budget:
+        item = pending.pop()
+        if isinstance(item, str):
+            size += len(item) + 2
+        elif isinstance(item, dict):
+            size += 2 + 2 * len(item)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            size += 2 + len(item)
+            pending.extend(item)
+        else:  # numbers, booleans, null
+            size += 8
     return size
 
 
-def open_client(km: Any) -> Any:
-    """`km.client()`; for a gateway's kernel, one whose websocket authenticates (execution/gateway.py)."""
+def open_client(km: Any, max_message_bytes: int = 0) -> Any:
+    """A client of `km`'s kernel: for a gateway's kernel, one whose websocket authenticates
+    (execution/gateway.py); for a local one, reading no message part over `max_message_bytes`."""
     if type(km).__module__.startswith("jupyter_server.gateway"):
         from jupyter_mindzie.execution.gateway import authenticating  # only servers with a gateway
 
         authenticating(km)
-    return km.client()
+        return km.client()
+    return bounded_client(km, max_message_bytes) if max_message_bytes else km.client()
 
 
 def kernel_pid(km: Any) -> int | None:

@@ -95,6 +95,10 @@ class MindzieKernelPool(LoggingConfigurable):
     def _default_preload(self) -> list[str]:
         return template_modules()
 
+    max_message_bytes = Int(
+        0, help="Largest message part a warm kernel's client reads (set by the engine); 0: no limit."
+    )
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._ready: dict[str, list[WarmKernel]] = {}
@@ -327,7 +331,7 @@ class MindzieKernelPool(LoggingConfigurable):
         await asyncio.sleep(delay)
 
     async def _connect(self, kernel_id: str, km: Any) -> WarmKernel:
-        client = open_client(km)
+        client = open_client(km, self.max_message_bytes)
         try:
             await ensure_async(client.start_channels(**CHANNELS))
             info = await confirm_iopub(client, self.startup_timeout, alive=lambda: self._alive(kernel_id))

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import stamp
+from jupyter_mindzie.errors import StoreUnavailable
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.storage.interface import Store
+from jupyter_mindzie.storage.retry import backoff, is_transient
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Run:
     dirty_cells: set[str] = field(default_factory=set)
     last_flush: float = 0.0
     flush_handle: asyncio.TimerHandle | None = None
+    failed_flushes: int = 0  # writes refused in a row by a locked or unavailable store
     task: asyncio.Task[None] | None = None
     taken_over: bool = False  # another server ended it: nothing more of it is written
 
@@ -74,7 +78,9 @@ class ProgressWriter:
             run.taken_over = True
         return not run.taken_over
 
-    def flush(self, run: Run) -> None:
+    def flush(self, run: Run) -> bool:
+        """Write what gathered; while the store cannot answer it is kept and tried again with
+        backoff (False), so a lock never ends or stalls the run."""
         if run.flush_handle is not None:
             run.flush_handle.cancel()
             run.flush_handle = None
@@ -85,9 +91,20 @@ class ProgressWriter:
             }
             for cell_id in run.dirty_cells
         ]
-        if not run.taken_over and not self.store.save_progress(
-            run.execution_id, run.changes, cells, owner=self.owner
-        ):
+        if run.taken_over:
+            run.changes, run.dirty_cells = {}, set()
+            return True
+        try:
+            written = self.store.save_progress(run.execution_id, run.changes, cells, owner=self.owner)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            run.failed_flushes += 1
+            delay = backoff(run.failed_flushes)
+            run.flush_handle = asyncio.get_running_loop().call_later(delay, self.flush, run)
+            return False
+        run.failed_flushes = 0
+        if not written:
             # A peer ended this run while this server could not renew its lease (a stall, an
             # outage): its state is the peer's now. Stop the run; write nothing more of it.
             run.taken_over = True
@@ -95,6 +112,19 @@ class ProgressWriter:
         run.changes, run.dirty_cells = {}, set()
         run.last_flush = time.monotonic()
         self.notifier.announce(run.execution_id)
+        return True
+
+    async def written(self, run: Run, give_up: Callable[[], bool]) -> None:
+        """Until everything the run gathered is in the store (the terminal state must be).
+
+        Raises the store's error when `give_up()` (the server stops): recovery ends the run then.
+        """
+        while not self.flush(run):
+            if give_up():
+                if run.flush_handle is not None:
+                    run.flush_handle.cancel()
+                raise StoreUnavailable("the store did not answer before the server stopped", retry_after=None)
+            await asyncio.sleep(backoff(run.failed_flushes))
 
 
 def notebook_after_run(

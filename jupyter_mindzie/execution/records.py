@@ -7,9 +7,10 @@ another tenant's execution is as missing as one that never was.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from jupyter_mindzie import humanize
 from jupyter_mindzie.access import Scope
@@ -47,13 +48,33 @@ class ExecutionRecords:
         """An artifact's row and file; only names the store recorded, so no path escapes."""
         row = self.store.artifact(execution_id, name)
         path = self.artifacts_dir(execution_id) / name
-        if row is None or not path.is_file():
+        if row is None or not self.is_plain_file(execution_id, path):
             raise ArtifactNotFound(
                 Message(
                     "execution {execution_id} has no artifact {name!r}", execution_id=execution_id, name=name
                 )
             )
         return row, path
+
+    def is_plain_file(self, execution_id: str, path: Path) -> bool:
+        """A regular file right in the execution's folder: a link (which a child of the kernel
+        may have put in place of an artifact) could lead to any file of the server."""
+        folder = self.artifacts_dir(execution_id)
+        if path.is_symlink() or folder.is_symlink() or not path.is_file():
+            return False
+        return path.resolve().parent == folder.resolve()
+
+    def artifact_text(self, execution_id: str, name: str) -> str:
+        """An artifact's text for `results?format=detailed`: "" for a link or a missing file,
+        and bytes that are not UTF-8 replaced, never an error (the kernel wrote them)."""
+        path = self.artifacts_dir(execution_id) / name
+        if not self.is_plain_file(execution_id, path):
+            return ""
+        try:
+            with open_no_follow(path) as handle:
+                return handle.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
 
     def history(self, notebook_id: str, *, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         """One page of a notebook's executions, newest first, and how many there are."""
@@ -87,3 +108,8 @@ class ExecutionRecords:
                 shutil.rmtree(folder, ignore_errors=True)
 
         await asyncio.to_thread(remove)
+
+
+def open_no_follow(path: Path) -> IO[bytes]:
+    """Open for reading, refusing a link even if one replaced the file since it was checked."""
+    return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")

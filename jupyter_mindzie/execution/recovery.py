@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import psutil
 
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
+from jupyter_mindzie.execution.leases import MindzieLease
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.storage.interface import Store
 
@@ -91,3 +93,30 @@ def resubmission(execution: dict[str, Any]) -> tuple[Scope, dict[str, Any]]:
         "source": execution.get("source") or "api",
     }
     return scope, request
+
+
+def orphans_to_mend(
+    store: Store, lease: MindzieLease | None, running_here: set[str]
+) -> Iterator[tuple[dict[str, Any], tuple[str, str, str] | None]]:
+    """The executions this server must mend now, each with how it ends (error type, message,
+    status), or None when it waited and is queued again.
+
+    With a lease, only executions of servers that are gone or let their lease expire are taken
+    (each by one server); a live peer's runs and kernels are never touched.
+    """
+    orphans = (
+        store.take_orphans(lease.server_id, lease.expired_before())
+        if lease is not None
+        else store.active_executions()
+    )
+    for execution in orphans:
+        if execution["execution_id"] in running_here:
+            continue
+        if lease is not None and not lease.is_local(execution.get("previous_owner")):
+            execution = {**execution, "kernel_pid": None}  # a process id of another host
+        if execution["phase"] != "Queued":
+            yield execution, ("ServerStopped", "the server stopped during the run", "Error")
+        elif execution.get("cancel_requested"):
+            yield execution, ("Cancelled", "cancelled before it started", "Cancelled")
+        else:
+            yield execution, None

@@ -1,4 +1,5 @@
-"""What an execution used: peak memory and CPU time of the kernel's process tree (psutil).
+"""A kernel's process tree (psutil): what an execution used (peak memory, CPU time), and
+stopping whatever the kernel started once the run is over.
 
 Only a local kernel has a process to measure; a remote one (gateway) gets nulls, not guesses.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,7 @@ class ResourceSampler:
     pid: int | None
     interval: float = 0.5
     peak_rss: int | None = None
+    seen: dict[int, float] = field(default_factory=dict)  # pid -> create_time, every process sampled
     _cpu: dict[int, float] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
 
@@ -51,6 +55,7 @@ class ResourceSampler:
         for process in processes:
             try:
                 with process.oneshot():
+                    self.seen.setdefault(process.pid, process.create_time())
                     rss += process.memory_info().rss
                     times = process.cpu_times()
                     self._cpu[process.pid] = max(self._cpu.get(process.pid, 0.0), times.user + times.system)
@@ -67,3 +72,50 @@ class ResourceSampler:
 def disk_usage(folder: Path) -> int:
     """Bytes of every file under `folder` (blocking: run it in a thread)."""
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def stop_leftovers(
+    kernel_pid: int, marks: Iterable[str], seen: dict[int, float], grace: float = 2.0
+) -> list[int]:
+    """Stop every process the kernel left behind; returns their pids (blocking: run it in a thread).
+
+    A child that called `setsid` (a daemon) leaves the kernel's session and, once the kernel is
+    gone, its tree as well. So a process is the kernel's when it was sampled in its tree during
+    the run, is still in its session or in the session of one of those, or carries one of
+    `marks` (the kernel id is in the command line of forked children, the execution id in the
+    environment of programs they start).
+    """
+    marks = tuple(mark for mark in marks if mark)
+    sessions = {kernel_pid}
+    mine = {os.getpid(), *(parent.pid for parent in psutil.Process().parents())}
+    found: dict[int, psutil.Process] = {}
+    for pid, created in seen.items():
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            if process.create_time() == created and pid not in mine:
+                found[pid] = process
+                with contextlib.suppress(OSError):
+                    if os.getsid(pid) == pid:
+                        sessions.add(pid)
+    for process in psutil.process_iter(["cmdline", "environ"], ad_value=None):
+        if process.pid in mine or process.pid in found:
+            continue
+        try:
+            in_session = os.getsid(process.pid) in sessions
+        except OSError:
+            continue
+        cmdline = process.info.get("cmdline") or []
+        environ = process.info.get("environ") or {}
+        marked = any(mark in part for mark in marks for part in [*cmdline, *environ.values()])
+        if in_session or marked:
+            found[process.pid] = process
+    processes = list(found.values())
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=grace)
+    return sorted(found)

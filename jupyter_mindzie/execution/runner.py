@@ -25,8 +25,8 @@ from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
 from jupyter_mindzie.execution.cell_rules import clear_outputs, may_fail
-from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid, open_client
-from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage
+from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid
+from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage, stop_leftovers
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
 from jupyter_mindzie.results.collection import collect_artifacts, write_notebook
 from jupyter_mindzie.results.extraction import cell_summary
@@ -101,6 +101,8 @@ class NotebookRunner:
         }
         self._tally = Counter(cell["status"] for cell in self.cells.values())
         self.kernel_id: str | None = None
+        self.kernel_pid: int | None = None
+        self.sampler = ResourceSampler(None)
         self.warm: WarmKernel | None = None
         self.cancel_requested = False
         self.timed_out = False
@@ -161,7 +163,7 @@ class NotebookRunner:
             self._tell({"phase": "Starting"}, force=True)
             await asyncio.to_thread(spec.artifacts_dir.mkdir, parents=True, exist_ok=True)
             km = await self._start_kernel()
-            sampler = ResourceSampler(kernel_pid(km))
+            sampler = self.sampler = ResourceSampler(kernel_pid(km))
             sampler.start()
             client = await self._connect(km)
             self._tell({"phase": "Executing"}, force=True)
@@ -223,7 +225,8 @@ class NotebookRunner:
                 raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
         self.kernel_id = kernel_id
         km = self.kernel_manager.get_kernel(kernel_id)
-        self._tell({"kernel_id": kernel_id, "kernel_pid": kernel_pid(km)}, force=True)
+        self.kernel_pid = kernel_pid(km)
+        self._tell({"kernel_id": kernel_id, "kernel_pid": self.kernel_pid}, force=True)
         # A run must see its kernel die, not a silently restarted one with none of its state.
         with contextlib.suppress(Exception):
             km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
@@ -250,7 +253,7 @@ class NotebookRunner:
             client.reset_execution_trackers()
             await self._adopt(client)
         else:
-            kc = client.kc = open_client(km)
+            kc = client.kc = client.kernel_client(km)
             try:
                 await ensure_async(kc.start_channels(**CHANNELS))
                 client.reset_execution_trackers()
@@ -349,6 +352,8 @@ class NotebookRunner:
             except Exception:
                 self.log.warning("mindzie: the widget state of a run could not be kept", exc_info=True)
         kc = client.kc if client is not None else (self.warm.client if self.warm is not None else None)
+        if isinstance(client, BoundedNotebookClient):
+            client.close_monitor()
         if kc is not None:
             with contextlib.suppress(Exception):
                 await ensure_async(kc.stop_channels())
@@ -384,18 +389,33 @@ class NotebookRunner:
         )
 
     async def release(self) -> None:
-        """Shut the run's kernel down (once; a no-op when `run` already did)."""
+        """Shut the run's kernel down, and every process it left (once; a no-op when `run` already did)."""
         kernel_id, self.kernel_id = self.kernel_id, None
-        if kernel_id is None or kernel_id not in self.kernel_manager:
+        if kernel_id is None:
             return
         interrupt = self._release_interrupt
         try:
-            if interrupt:
-                with contextlib.suppress(Exception):
-                    await ensure_async(self.kernel_manager.interrupt_kernel(kernel_id))
-            await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=interrupt))
+            if kernel_id in self.kernel_manager:
+                if interrupt:
+                    with contextlib.suppress(Exception):
+                        await ensure_async(self.kernel_manager.interrupt_kernel(kernel_id))
+                await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=interrupt))
         except Exception:
             self.log.warning("mindzie: kernel %s did not shut down cleanly", kernel_id, exc_info=True)
+        await self._stop_leftovers(kernel_id)
+
+    async def _stop_leftovers(self, kernel_id: str) -> None:
+        """Children the notebook started (daemons too) must not outlive the run."""
+        if self.kernel_pid is None:
+            return
+        marks = (kernel_id, str(self.spec.context.get("executionId") or ""))
+        try:
+            stopped = await asyncio.to_thread(stop_leftovers, self.kernel_pid, marks, self.sampler.seen)
+        except Exception:
+            self.log.warning("mindzie: processes of kernel %s could not be stopped", kernel_id, exc_info=True)
+            return
+        if stopped:
+            self.log.info("mindzie: stopped %d processes kernel %s left behind", len(stopped), kernel_id)
 
     def _fail_running_cell(self, error_type: str, message: str) -> None:
         for cell_id in [cell_id for cell_id, cell in self.cells.items() if cell["status"] == RUNNING]:

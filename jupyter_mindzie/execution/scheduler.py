@@ -21,7 +21,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Instance
 from traitlets.config import LoggingConfigurable
 
-from jupyter_mindzie.access import Scope
+from jupyter_mindzie.access import MindzieAccess, Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.errors import MindzieError
 from jupyter_mindzie.storage.interface import Store
@@ -41,6 +41,7 @@ class MindzieScheduler(LoggingConfigurable):
 
     store: Instance[Store] = Instance(SqlStore)
     engine = AnyTrait(help="The MindzieEngine that runs the scheduled executions.")
+    access = Instance(MindzieAccess, allow_none=True, help="Whose execute grants each firing checks.")
     clock: Callable[[], datetime] = staticmethod(utcnow)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -50,6 +51,7 @@ class MindzieScheduler(LoggingConfigurable):
             self.clock = clock
         self.identity = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._task: asyncio.Task[None] | None = None
+        self._failing: dict[str, str | None] = {}  # notebook id -> the cron whose failure was logged
 
     def start(self) -> None:
         if self.enabled and self._task is None:
@@ -75,10 +77,24 @@ class MindzieScheduler(LoggingConfigurable):
         now = self.clock()
         started = []
         for row in self.store.scheduled_notebooks():
-            execution_id = await self._tick_one(row, now)
+            try:
+                execution_id = await self._tick_one(row, now)
+            except Exception:  # one bad row (a cron that never fires, …) must not stop the others
+                self._report_failure(row)
+                continue
+            self._failing.pop(row["notebook_id"], None)
             if execution_id:
                 started.append(execution_id)
         return started
+
+    def _report_failure(self, row: dict[str, Any]) -> None:
+        """The traceback once per broken schedule, not every tick."""
+        notebook_id, cron = row["notebook_id"], row["integration"].get("scheduleExecution")
+        if self._failing.get(notebook_id) == cron:
+            self.log.debug("mindzie: the schedule %r of %s still fails", cron, notebook_id)
+            return
+        self._failing[notebook_id] = cron
+        self.log.exception("mindzie: the schedule %r of notebook %s failed; it is skipped", cron, notebook_id)
 
     async def _tick_one(self, row: dict[str, Any], now: datetime) -> str | None:
         notebook_id = row["notebook_id"]
@@ -99,9 +115,21 @@ class MindzieScheduler(LoggingConfigurable):
         if (now - latest).total_seconds() > self.grace:
             self.store.claim_slot(notebook_id, stamp(latest), "missed", self.identity)
             return None
+        # The run is this user's: whoever last set the schedule or changed the cells it runs.
+        owner = row.get("schedule_by") or row.get("created_by") or ""
+        if self.access is not None and not self.access.allows(owner, row["tenant_id"], execute=True):
+            if self.store.claim_slot(notebook_id, stamp(latest), "refused", self.identity):
+                self.log.warning(
+                    "mindzie: scheduled run of %s at %s refused: %r may not run notebooks of tenant %s",
+                    notebook_id,
+                    latest,
+                    owner,
+                    row["tenant_id"],
+                )
+            return None
         if not self.store.claim_slot(notebook_id, stamp(latest), "claimed", self.identity):
             return None  # another server (or an earlier tick) has it
-        scope = Scope(row["tenant_id"], row["project_id"], row.get("created_by") or "scheduler")
+        scope = Scope(row["tenant_id"], row["project_id"], owner)
         try:
             execution = await self.engine.submit(scope, notebook_id, {"source": "schedule"})
         except MindzieError as error:

@@ -53,7 +53,10 @@ from jupyter_mindzie.notebooks.settings import (
     DEFAULT_INTEGRATION,
     merge_environment,
     merge_integration,
+    schedule_forbidden,
+    schedule_of,
     settings_of,
+    updated_settings,
 )
 from jupyter_mindzie.notebooks.templates import template_cells
 from jupyter_mindzie.notebooks.uploads import resolve_kernel, upload_settings
@@ -105,10 +108,15 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     # -- create and upload --------------------------------------------------------------
 
-    async def create(self, scope: Scope, request: dict[str, Any]) -> tuple[Loaded, list[dict[str, str]]]:
+    async def create(
+        self, scope: Scope, request: dict[str, Any], *, may_execute: bool = True
+    ) -> tuple[Loaded, list[dict[str, str]]]:
+        """`may_execute`: whether the caller holds the execute grant (needed to set a schedule)."""
         kernelspec = await self.kernels.require(request.get("kernelType") or "python3")
         kernel_type = kernelspec["name"]  # as resolved: "python" is the native python3
         integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
+        if schedule_of(integration) and not may_execute:
+            raise schedule_forbidden("integration.autoExecution")
         environment = merge_environment({}, request.get("environment") or {})
         cells = [
             TemplateCell(cell["cellType"], cell["content"]) for cell in request.get("initialCells") or []
@@ -189,6 +197,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             "integration": settings["integration"],
             "environment": settings["environment"],
             "created_by": scope.username,
+            "schedule_by": scope.username if schedule_of(settings["integration"]) else None,
             "date_created": now,
             "date_modified": now,
             "execution_count": 0,
@@ -322,40 +331,34 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     # -- update and delete --------------------------------------------------------------
 
     async def update(
-        self, scope: Scope, notebook_id: str, request: dict[str, Any], if_match: list[str] | None
+        self,
+        scope: Scope,
+        notebook_id: str,
+        request: dict[str, Any],
+        if_match: list[str] | None,
+        *,
+        may_execute: bool = True,
     ) -> tuple[Loaded, list[dict[str, str]]]:
+        """A partial update. A schedule runs as whoever last set it or changed the cells it
+        runs, so doing either needs the execute grant (`may_execute`)."""
         self._row(scope, notebook_id)
         async with self._lock(notebook_id):
             row, nb = await self._load(scope, notebook_id)
-            if if_match is not None and "*" not in if_match and row["version"] not in if_match:
-                raise PreconditionFailed(
-                    Message(
-                        "the notebook is at version {version}, not {asked}; read it again and retry",
-                        version=row["version"],
-                        asked=", ".join(if_match),
-                    ),
-                    errors=[
-                        {
-                            "field": "If-Match",
-                            "message": Message("current version is {version}", version=row["version"]),
-                        }
-                    ],
-                )
+            versions.check_if_match(row["version"], if_match)
             old = settings_of(row)
-            new = copy.deepcopy(old)
-            for key in ("notebookName", "notebookDescription"):
-                if key in request:
-                    new[key] = request[key].strip() if key == "notebookName" else request[key]
-            if "integration" in request:
-                new["integration"] = merge_integration(old["integration"], request["integration"])
-            if "environment" in request:
-                new["environment"] = merge_environment(old["environment"], request["environment"])
+            new = updated_settings(old, request)
             updated = nb
             if "cells" in request:
                 updated = replace_cells(copy.deepcopy(nb), request["cells"])
             cells_changed = fingerprint(updated) != row["cells_hash"]
             if not cells_changed and new == old:
                 return (row, nb), []
+            schedule = schedule_of(new["integration"])
+            schedule_by = row.get("schedule_by") if schedule else None
+            if schedule and (cells_changed or schedule != schedule_of(old["integration"])):
+                if not may_execute:
+                    raise schedule_forbidden("cells" if cells_changed else "integration.autoExecution")
+                schedule_by = scope.username
             now = stamp()
             next_version = versions.bump(row["version"], cells_changed=cells_changed)
             set_settings(updated, new)
@@ -374,6 +377,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 "cell_count": len(updated.cells),
                 "cell_times": {cell.id: cell_times.get(cell.id, now) for cell in updated.cells},
                 "file_modified": _stamp_of(model),
+                "schedule_by": schedule_by,
             }
             version = versions.version_row(
                 notebook_id,

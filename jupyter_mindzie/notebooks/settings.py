@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+from datetime import UTC, datetime
 from typing import Any
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 from nbformat import NotebookNode
 
 from jupyter_mindzie.contract import schemas
-from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.errors import Forbidden, InvalidRequest
 
 DEFAULT_INTEGRATION: dict[str, Any] = {
     "enrichmentMode": False,
@@ -45,12 +47,44 @@ def merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict[
                 "integration.scheduleExecution",
                 f"must be a 5-field cron expression (minute hour day month weekday), got {cron!r}",
             )
+        if next_firing(cron) is None:
+            raise InvalidRequest.for_field(
+                "integration.scheduleExecution",
+                f"{cron!r} never fires (no such date, e.g. 30 February); choose a date that exists",
+            )
     merged["scheduleExecution"] = cron
     if merged["autoExecution"] and not cron:
         raise InvalidRequest.for_field(
             "integration.scheduleExecution", "is required when autoExecution is true"
         )
     return merged
+
+
+def next_firing(cron: str, after: datetime | None = None) -> datetime | None:
+    """The cron's next slot after `after` (default now), or None for one that never fires.
+
+    `croniter.is_valid` accepts `0 0 30 2 *`; only asking for its next slot shows it has none.
+    """
+    try:
+        slot: datetime = croniter(cron, after or datetime.now(UTC)).get_next(datetime)
+    except (CroniterError, ValueError):
+        return None
+    return slot
+
+
+def schedule_of(integration: dict[str, Any]) -> str | None:
+    """The cron a notebook runs on by itself, or None."""
+    cron = integration.get("scheduleExecution")
+    return cron if integration.get("autoExecution") and cron else None
+
+
+def schedule_forbidden(field: str) -> Forbidden:
+    """A schedule runs as whoever set it or changed its cells: that needs the execute grant."""
+    return Forbidden(
+        "a scheduled notebook runs its cells as whoever set the schedule or changed its cells: "
+        "that needs the grant to run notebooks in this tenant",
+        errors=[{"field": field, "message": "needs the execute grant on a scheduled notebook"}],
+    )
 
 
 def file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -71,3 +105,16 @@ def merge_environment(current: dict[str, Any], changes: dict[str, Any]) -> dict[
         "packages": list(changes.get("packages", current.get("packages", []))),
         "customLibraries": list(changes.get("customLibraries", current.get("customLibraries", []))),
     }
+
+
+def updated_settings(old: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """The settings after a PUT: each field the request names, by the rules above."""
+    new = copy.deepcopy(old)
+    for key in ("notebookName", "notebookDescription"):
+        if key in request:
+            new[key] = request[key].strip() if key == "notebookName" else request[key]
+    if "integration" in request:
+        new["integration"] = merge_integration(old["integration"], request["integration"])
+    if "environment" in request:
+        new["environment"] = merge_environment(old["environment"], request["environment"])
+    return new

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from jupyter_mindzie.errors import PreconditionFailed
+from jupyter_mindzie.i18n import Message
+
 _SEMVER = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
 
 FIRST = "1.0.0"
@@ -58,3 +61,17 @@ def version_row(
         "settings": settings,
         "content": content,
     }
+
+
+def check_if_match(current: str, if_match: list[str] | None) -> None:
+    """412 unless `If-Match` (absent, `*`, or a list of versions) names the current version."""
+    if if_match is None or "*" in if_match or current in if_match:
+        return
+    raise PreconditionFailed(
+        Message(
+            "the notebook is at version {version}, not {asked}; read it again and retry",
+            version=current,
+            asked=", ".join(if_match),
+        ),
+        errors=[{"field": "If-Match", "message": Message("current version is {version}", version=current)}],
+    )

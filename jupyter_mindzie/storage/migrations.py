@@ -196,6 +196,11 @@ def _migrate_6(db: sqlite_utils.Database) -> None:
     executions.create_index(["owner", "status"])
 
 
+def _migrate_7(db: sqlite_utils.Database) -> None:
+    """Who set a notebook's schedule: each firing runs as that user, if they may still run it."""
+    db.table("notebooks").add_column("schedule_by", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -203,6 +208,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_4,
     _migrate_5,
     _migrate_6,
+    _migrate_7,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -38,7 +38,8 @@ CREATE TABLE notebooks (
     cell_count integer DEFAULT 0,
     cells_hash text,
     file_modified text,
-    cell_times text
+    cell_times text,
+    schedule_by text
 );
 CREATE INDEX notebooks_project ON notebooks (tenant_id, project_id, date_created);
 CREATE INDEX notebooks_status ON notebooks (tenant_id, project_id, status, date_created);

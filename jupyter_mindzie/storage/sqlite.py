@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from traitlets import Float, Unicode, default
 
 from jupyter_mindzie.storage import migrations
 from jupyter_mindzie.storage.interface import ChangeListener, Row, Store
 from jupyter_mindzie.storage.sql import SqlStore
+from jupyter_mindzie.storage.transactions import ImmediateDatabase
 
 
 class MindzieStore(SqlStore):
@@ -44,11 +44,15 @@ class MindzieStore(SqlStore):
         conn = sqlite3.connect(
             str(path), timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
         )
-        self.db = sqlite_utils.Database(conn)
-        self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.migrate()
+        self.db = ImmediateDatabase(conn)  # writes wait `busy_timeout` for the lock
+        try:
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except sqlite3.DatabaseError as error:  # "file is not a database" should say which file
+            conn.close()
+            raise type(error)(f"{path}: {error}") from error
 
     # -- the store itself -----------------------------------------------------------------
 
