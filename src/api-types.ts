@@ -82,6 +82,7 @@ export interface IApiSchemas {
   'page-query': IPageQuery;
   problem: IProblem;
   'process-map': IProcessMap;
+  'project-names': IProjectNames;
   projects: IProjects;
   'results-query': IResultsQuery;
   results: IResults;
@@ -864,25 +865,44 @@ export interface IWaitingTime {
   p90: number;
 }
 /**
- * Answer of GET /api/mindzie/projects: the tenant/project pairs the caller reaches that hold a notebook or a dataset.
+ * Body of PUT /api/mindzie/projects/{tenantId}/{projectId}: display names for the tenant and the project (null forgets a name; an absent field keeps it). Folders and routes keep the GUIDs.
+ */
+export interface IProjectNames {
+  tenantName?: string | null;
+  projectName?: string | null;
+}
+/**
+ * Answer of GET /api/mindzie/projects: the tenant/project pairs the caller reaches that hold a notebook or a dataset or have a name, with their display names (null when unnamed).
  */
 export interface IProjects {
-  projects: {
-    /**
-     * A GUID as the server writes it: lower case.
-     */
-    tenantId: string;
-    /**
-     * A GUID as the server writes it: lower case.
-     */
-    projectId: string;
-    notebookCount: number;
-    datasetCount: number;
-  }[];
+  projects: IProject[];
   /**
    * The tenant GUIDs the caller may reach, or "*" for every tenant.
    */
   tenants: '*' | string[];
+}
+/**
+ * A tenant/project pair; the names are labels, the ids stay in every path.
+ */
+export interface IProject {
+  /**
+   * A GUID as the server writes it: lower case.
+   */
+  tenantId: string;
+  /**
+   * A GUID as the server writes it: lower case.
+   */
+  projectId: string;
+  /**
+   * The tenant's display name, or null.
+   */
+  tenantName: string | null;
+  /**
+   * The project's display name, or null.
+   */
+  projectName: string | null;
+  notebookCount: number;
+  datasetCount: number;
 }
 /**
  * Query of GET …/execution/{executionId}/results.

@@ -6,7 +6,9 @@ import csv
 
 from jupyter_mindzie.demo import (
     DEMO_PROJECT_ID,
+    DEMO_PROJECT_NAME,
     DEMO_TENANT_ID,
+    DEMO_TENANT_NAME,
     demo_event_log,
     demo_event_log_rows,
     seed_demo,
@@ -52,3 +54,6 @@ async def test_seeding_twice_gives_one_starter_that_the_api_serves(jp_root_dir, 
         )
     ).json
     assert notebook["integration"]["datasetBinding"] == datasets[0]["datasetId"]
+    (project,) = (await api("GET", "api/mindzie/projects")).json["projects"]
+    assert (project["tenantName"], project["projectName"]) == (DEMO_TENANT_NAME, DEMO_PROJECT_NAME)
+    assert project["projectId"] in first, "the folder keeps the project's GUID"

@@ -626,6 +626,53 @@ async def test_projects_lists_the_pairs_that_hold_notebooks(api):
     assert listed["tenants"] == "*"
 
 
+async def test_projects_get_display_names_and_keep_their_guid_folders(api, jp_root_dir):
+    notebook = await create(api)
+    names = {"tenantName": "  Demo   company ", "projectName": "Loan applications"}
+    reply = await api("PUT", f"api/mindzie/projects/{TENANT.upper()}/{PROJECT}", names)
+    assert reply.status == 200, reply.body
+    assert reply.json == {
+        "tenantId": TENANT,
+        "projectId": PROJECT,
+        "tenantName": "Demo company",
+        "projectName": "Loan applications",
+        "notebookCount": 1,
+        "datasetCount": 0,
+    }
+    # a project with nothing in it yet is listed once it has a name; the tenant's name is shared
+    reply = await api("PUT", f"api/mindzie/projects/{TENANT}/{OTHER_PROJECT}", {"projectName": "Claims"})
+    assert reply.status == 200 and reply.json["tenantName"] == "Demo company"
+    listed = {p["projectId"]: p for p in (await api("GET", "api/mindzie/projects")).json["projects"]}
+    assert listed[PROJECT]["projectName"] == "Loan applications"
+    assert listed[OTHER_PROJECT] == {
+        "tenantId": TENANT,
+        "projectId": OTHER_PROJECT,
+        "tenantName": "Demo company",
+        "projectName": "Claims",
+        "notebookCount": 0,
+        "datasetCount": 0,
+    }
+    assert (jp_root_dir / notebook["path"]).is_file() and TENANT in notebook["path"]
+
+    reply = await api("PUT", f"api/mindzie/projects/{TENANT}/{PROJECT}", {"projectName": None})
+    assert reply.json["projectName"] is None and reply.json["tenantName"] == "Demo company"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        (f"{TENANT}/{PROJECT}", {"projectName": "   "}, 400, "projectName"),
+        (f"{TENANT}/{PROJECT}", {"projectName": "x" * 121}, 400, "projectName"),
+        (f"{TENANT}/{PROJECT}", {"tenantName": 3}, 400, "tenantName"),
+        (f"{TENANT}/{PROJECT}", {"name": "typo"}, 400, "name"),
+        (f"{TENANT}/{PROJECT}", {}, 400, "body"),
+        (f"not-a-guid/{PROJECT}", {"projectName": "x"}, 400, "tenantId"),
+    ],
+)
+async def test_project_names_are_validated(api, path, body, status, field):
+    assert_problem(await api("PUT", f"api/mindzie/projects/{path}", body), status, field)
+
+
 async def test_a_new_notebook_carries_the_kernel_s_language_info(api, jp_root_dir):
     import platform
 

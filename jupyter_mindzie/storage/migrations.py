@@ -183,12 +183,22 @@ def _migrate_5(db: sqlite_utils.Database) -> None:
     db.table("datasets").add_column("new_columns", str)
 
 
+def _migrate_6(db: sqlite_utils.Database) -> None:
+    """Display names of tenants and projects (their folders keep the GUID paths)."""
+    db.table("tenant_names").create({"tenant_id": str, "name": str, "date_modified": str}, pk="tenant_id")
+    db.table("project_names").create(
+        {"tenant_id": str, "project_id": str, "name": str, "date_modified": str},
+        pk=("tenant_id", "project_id"),
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
     _migrate_3,
     _migrate_4,
     _migrate_5,
+    _migrate_6,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

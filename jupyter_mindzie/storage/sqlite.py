@@ -31,9 +31,10 @@ from jupyter_mindzie.storage.interface import (
     Store,
 )
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS, decode, encode
+from jupyter_mindzie.storage.sqlite_names import SqliteNames
 
 
-class MindzieStore(LoggingConfigurable):
+class MindzieStore(SqliteNames, LoggingConfigurable):
     """The metadata of every tenant in one SQLite file (WAL, migrated on open)."""
 
     db_path = Unicode(
