@@ -462,6 +462,10 @@ export interface IIntegration {
    * A 5-field cron expression (minute hour day-of-month month day-of-week), checked with croniter.
    */
   scheduleExecution?: string | null;
+  /**
+   * The IANA time zone the cron's times are in (Europe/Berlin, America/New_York, ...); UTC by default. A slot that a daylight-saving change skips or repeats runs once.
+   */
+  scheduleTimezone?: string;
 }
 /**
  * What the notebook needs from its kernel's environment; nothing is installed.
@@ -709,6 +713,10 @@ export interface IIntegrationSettings {
    * A 5-field cron expression, or null.
    */
   scheduleExecution: string | null;
+  /**
+   * The IANA time zone of the cron's times (UTC by default).
+   */
+  scheduleTimezone: string;
 }
 export interface IEnvironmentSettings {
   /**

@@ -59,7 +59,11 @@ async def test_create_with_the_seed_body(api, jp_root_dir):
     assert notebook["tenantId"] == TENANT and notebook["projectId"] == PROJECT
     assert notebook["notebookName"] == SEED_CREATE["notebookName"]
     assert notebook["notebookDescription"] == SEED_CREATE["notebookDescription"]
-    assert notebook["integration"] == {**SEED_CREATE["integration"], "scheduleExecution": None}
+    assert notebook["integration"] == {
+        **SEED_CREATE["integration"],
+        "scheduleExecution": None,
+        "scheduleTimezone": "UTC",
+    }
     assert notebook["environment"]["packages"] == SEED_CREATE["environment"]["packages"]
     assert notebook["environment"]["customLibraries"] == ["process_mining_utils"]
     assert notebook["executionCount"] == 0 and notebook["lastExecutionDate"] is None
@@ -128,6 +132,7 @@ async def test_blank_is_the_default_template_and_has_a_parameters_cell(api, jp_r
         "outputFormat": "enriched_dataframe",
         "autoExecution": False,
         "scheduleExecution": None,
+        "scheduleTimezone": "UTC",
     }
     assert notebook["validation"] == {"warnings": []}
 
@@ -435,6 +440,7 @@ async def test_put_settings_bumps_patch_and_merges_integration(api, jp_root_dir)
         **SEED_CREATE["integration"],
         "autoExecution": True,
         "scheduleExecution": "0 2 * * *",
+        "scheduleTimezone": "UTC",
     }
     assert updated["environment"]["packages"] == ["pandas"]
     assert updated["dateModified"] >= notebook["dateModified"]

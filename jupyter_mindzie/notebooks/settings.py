@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from nbformat import NotebookNode
 
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message
 
 DEFAULT_INTEGRATION: dict[str, Any] = {
     "enrichmentMode": False,
@@ -16,6 +18,7 @@ DEFAULT_INTEGRATION: dict[str, Any] = {
     "outputFormat": "enriched_dataframe",
     "autoExecution": False,
     "scheduleExecution": None,
+    "scheduleTimezone": "UTC",
 }
 
 
@@ -46,11 +49,24 @@ def merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict[
                 f"must be a 5-field cron expression (minute hour day month weekday), got {cron!r}",
             )
     merged["scheduleExecution"] = cron
+    merged["scheduleTimezone"] = checked_zone(merged.get("scheduleTimezone") or "UTC")
     if merged["autoExecution"] and not cron:
         raise InvalidRequest.for_field(
             "integration.scheduleExecution", "is required when autoExecution is true"
         )
     return merged
+
+
+def checked_zone(name: str) -> str:
+    """An IANA time zone name the server's tz database knows (`Europe/Berlin`), else a 400."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRequest.for_field(
+            "integration.scheduleTimezone",
+            Message("must be an IANA time zone name such as Europe/Berlin or UTC, got {name!r}", name=name),
+        ) from None
+    return name
 
 
 def file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, str]]]:
