@@ -182,6 +182,10 @@ export interface IDatasetUpload {
 export interface IExecuteRequest {
   executionMode?: 'all' | 'range';
   /**
+   * Who asks for the run, shown in the history: `api` (the default) or `panel` (the JupyterLab panel). `schedule` is the server's own.
+   */
+  source?: 'api' | 'panel';
+  /**
    * Cell ids, inclusive; bounds the run in either mode.
    */
   cellRange?: {
@@ -379,7 +383,7 @@ export interface IExecution {
   parameters: IRunParameters;
   priority: Priority;
   /**
-   * Who started the run: api, schedule, …
+   * Who started the run: api, panel (the JupyterLab panel), schedule, …
    */
   source: string | null;
   notebookVersion: string | null;

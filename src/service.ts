@@ -232,10 +232,11 @@ export class MindzieService implements IMindzieService {
     notebookId: string,
     request: IExecuteRequest
   ): Promise<IExecutionAccepted> {
+    // runs asked for here are the panel's: the history labels them so
     return this._send<IExecutionAccepted>(
       'POST',
       Private.path(project, 'notebook', notebookId, 'execute'),
-      request
+      { source: 'panel', ...request }
     );
   }
 

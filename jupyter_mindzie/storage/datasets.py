@@ -112,7 +112,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             "format": fmt,
             "file": FORMAT_FILES[fmt],
             "size": len(data),
-            "created_by": scope.username,
+            "created_by": scope.author,
             "date_created": stamp(),
         }
         meta = await asyncio.to_thread(self._write_folder, row, data, encoding)
@@ -148,7 +148,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             "format": "csv",
             "file": FORMAT_FILES["csv"],
             "size": size,
-            "created_by": scope.username,
+            "created_by": scope.author,
             "date_created": stamp(),
             "lineage": dict(source),
             "new_columns": list(new_columns),
