@@ -138,6 +138,14 @@ export interface IDataset {
    */
   encoding?: 'utf-8' | 'utf-8-sig' | 'utf-16' | 'cp932' | null;
   /**
+   * Only in the upload's answer: the field delimiter the CSV came with (it is stored comma-separated); null for Parquet.
+   */
+  delimiter?: ',' | ';' | '\t' | '|' | null;
+  /**
+   * Only in the upload's answer: what to know about the file, e.g. `not-an-event-log` when no column looks like a case id, an activity or a timestamp.
+   */
+  validation?: IValidation;
+  /**
    * ISO 8601 UTC, second precision, with Z.
    */
   dateCreated: string;
@@ -169,6 +177,20 @@ export interface IDataset {
   columnTypes?: {
     [k: string]: string | undefined;
   };
+}
+export interface IValidation {
+  warnings: IWarning[];
+}
+/**
+ * Something to know about a notebook that did not stop the request.
+ */
+export interface IWarning {
+  /**
+   * upgraded, no-parameters-cell, no-kernelspec, unknown-kernel, environment-ignored, missing-package, package-version-mismatch, package-version-unchecked, requirements-unchecked, …
+   */
+  code: string;
+  field: string;
+  message: string;
 }
 /**
  * The text fields of the multipart/form-data body of POST /api/{tenantId}/{projectId}/dataset; the `file` part holds a CSV (UTF-8, comma-separated, header row) or Parquet file. Without `name`, the file name without its extension is used.
@@ -729,20 +751,6 @@ export interface IEnvironmentSettings {
   pythonVersion: string | null;
   packages: string[];
   customLibraries: string[];
-}
-export interface IValidation {
-  warnings: IWarning[];
-}
-/**
- * Something to know about a notebook that did not stop the request.
- */
-export interface IWarning {
-  /**
-   * upgraded, no-parameters-cell, no-kernelspec, unknown-kernel, environment-ignored, missing-package, package-version-mismatch, package-version-unchecked, requirements-unchecked, …
-   */
-  code: string;
-  field: string;
-  message: string;
 }
 /**
  * page and pageSize of every paged list (versions, executions, datasets).

@@ -32,7 +32,9 @@ from jupyter_mindzie.storage.sqlite import MindzieStore
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
     csv_as_utf8,
+    csv_with_commas,
     detect_format,
+    event_log_warnings,
     file_stem,
     inspect_table,
 )
@@ -101,9 +103,10 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         """Store one CSV or Parquet file; returns its row plus `column_types` (not a store column)."""
         self.check_upload_size(len(data))
         fmt = detect_format(data, filename)
-        encoding = None
-        if fmt == "csv":  # stored as UTF-8 whatever it came in, so kernels read it one way
+        encoding, delimiter = None, None
+        if fmt == "csv":  # stored as UTF-8 with commas whatever it came in, so kernels read it one way
             data, encoding = await asyncio.to_thread(csv_as_utf8, data)
+            data, delimiter = await asyncio.to_thread(csv_with_commas, data)
         row: dict[str, Any] = {
             "dataset_id": new_guid(),
             "tenant_id": scope.tenant_id,
@@ -123,7 +126,13 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             await asyncio.to_thread(self._remove_folder, row["dataset_id"])
             raise
         self.log.info("mindzie dataset %s (%s, %d rows) stored", row["dataset_id"], fmt, row["record_count"])
-        return {**row, "column_types": meta["columnTypes"], "encoding": encoding}
+        return {
+            **row,
+            "column_types": meta["columnTypes"],
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "warnings": event_log_warnings(row["columns"]),
+        }
 
     async def register_published(
         self,

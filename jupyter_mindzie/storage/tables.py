@@ -7,6 +7,9 @@ InvalidRequest naming the form field `file`, so a bad upload is a 400, never a 5
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -103,6 +106,61 @@ def csv_as_utf8(data: bytes) -> tuple[bytes, str]:
             position=first_error.start,
         )
     )
+
+
+DELIMITERS = ",;\t|"
+# Column names that say what an event log's three columns are (English, German, Japanese)
+EVENT_LOG_ROLES = {
+    "case id": re.compile(r"case|trace|ticket|order|ケース|案件", re.I),
+    "activity": re.compile(r"activit|event|task|step|action|concept.?name|アクティビティ|工程|作業", re.I),
+    "timestamp": re.compile(
+        r"time|date|stamp|datum|zeit|start|complete|created|_at$|日時|時刻|日付|タイムスタンプ", re.I
+    ),
+}
+
+
+def csv_with_commas(data: bytes) -> tuple[bytes, str]:
+    """UTF-8 CSV with `,` between fields, and the delimiter it came with (`,` `;` tab `|`).
+
+    Excel in much of Europe saves "CSV" with semicolons; read with commas such a file is one
+    column. csv.Sniffer guesses from the first 64 KiB; the file is rewritten with commas only
+    when the guess splits the header into more than one column, so kernels read every dataset
+    one way.
+    """
+    sample = data[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
+    if len(data) > _SNIFF_BYTES and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:
+        return data, ","
+    header = next(csv.reader(io.StringIO(sample), dialect), [])
+    if dialect.delimiter == "," or len(header) < 2:
+        return data, ","
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), dialect)
+    try:
+        writer.writerows(reader)
+    except csv.Error as error:
+        raise bad_file(Message("is not a readable CSV file: {reason}", reason=str(error))) from None
+    return out.getvalue().encode("utf-8"), dialect.delimiter
+
+
+def event_log_warnings(columns: list[str]) -> list[dict[str, str]]:
+    """A warning when no column's name looks like a case id, an activity or a timestamp."""
+    missing = [
+        role for role, pattern in EVENT_LOG_ROLES.items() if not any(pattern.search(c) for c in columns)
+    ]
+    if not missing:
+        return []
+    message = Message(
+        "no column looks like {roles} of an event log (columns: {columns}); name them in the "
+        "notebook's parameters (case_column, activity_column, timestamp_column)",
+        roles=" / ".join(missing),
+        columns=", ".join(columns[:20]),
+    )
+    return [{"code": "not-an-event-log", "field": FIELD, "message": message}]
 
 
 def inspect_table(path: Path, fmt: str) -> TableInfo:
