@@ -27,13 +27,21 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Python package (editable, with test extras) and the frontend build the install hook runs.
-$(STAMP)/install: $(BIN)/python pyproject.toml package.json yarn.lock | $(STAMP)
+# Python package (editable; the demo's starter needs scikit-learn, nothing of the test extras)
+# and the frontend build the install hook runs.
+$(STAMP)/demo: $(BIN)/python pyproject.toml package.json yarn.lock | $(STAMP)
 	@# the develop link points into the source tree: unlink it, or pip writes through it
+	rm -rf $(VENV)/share/jupyter/labextensions/jupyter-mindzie
+	$(BIN)/python -m pip install --quiet -e ".[ml]"
+	$(BIN)/jupyter labextension develop --overwrite .
+	$(BIN)/jupyter server extension enable --sys-prefix jupyter_mindzie
+	touch $@
+
+# Development and CI: the test extras (pytest, schemathesis, the gateway, linters) on top.
+$(STAMP)/install: $(STAMP)/demo
 	rm -rf $(VENV)/share/jupyter/labextensions/jupyter-mindzie
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/jupyter labextension develop --overwrite .
-	$(BIN)/jupyter server extension enable --sys-prefix jupyter_mindzie
 	touch $@
 
 install: $(STAMP)/install
@@ -93,10 +101,10 @@ ui-test: install chromium $(STAMP)/ui-tests
 test: gates
 	$(MAKE) --no-print-directory pytest ui-test
 
-demo: install graphviz
+# Seed, then start JupyterLab; once it answers, the last lines say where to go and what to click.
+demo: $(STAMP)/demo graphviz
 	$(BIN)/python -m jupyter_mindzie.demo $(DEMO_ROOT)
-	cd $(DEMO_ROOT) && $(BIN)/jupyter lab --allow-root --ServerApp.root_dir=. \
-		--LabApp.default_url="/lab/tree/$$(cat .mindzie/demo-notebook-path)"
+	$(BIN)/python -m jupyter_mindzie.demo_server $(DEMO_ROOT)
 
 # Benchmarks against papermill, nbclient and /api/contents (≤ 15 min; BENCH=--quick for ≤ 3 min).
 bench: install

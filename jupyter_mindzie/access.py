@@ -75,3 +75,10 @@ class Scope(NamedTuple):
     tenant_id: str
     project_id: str
     username: str
+    display_name: str = ""
+    """The name the IdentityProvider gives the user (`User.display_name`), for people to read."""
+
+    @property
+    def author(self) -> str:
+        """Who to record as having made something: the readable name, else the user name."""
+        return self.display_name or self.username

@@ -21,6 +21,7 @@ from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.following import ContentsFollower
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
+from jupyter_mindzie.notebooks.projects import ProjectDirectory
 from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
@@ -142,6 +143,7 @@ class MindzieApp(ExtensionApp):
             datasets=self.datasets,
             engine=self.engine,
             max_request_body=self.max_request_body,
+            projects=ProjectDirectory(self.store),
         )
         self.log.info("mindzie %s: store at %s", __version__, self.store.location)
 

@@ -16,6 +16,8 @@ from mindzie_sdk.synthetic import COLUMNS, generate_loan_log
 
 DEMO_TENANT_ID = "5a4d1e2f-0000-4000-8000-00000000de40"
 DEMO_PROJECT_ID = "5a4d1e2f-0000-4000-8000-0000000000a1"
+DEMO_TENANT_NAME = "Demo company"
+DEMO_PROJECT_NAME = "Loan applications"
 DEMO_NOTEBOOK_NAME = "Process mining starter"
 DEMO_DATASET_NAME = "Loan applications (demo event log)"
 DEMO_CASES = 5000
@@ -55,6 +57,7 @@ async def seed_demo(root: Path) -> str:
     from jupyter_mindzie.access import Scope
     from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
     from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
+    from jupyter_mindzie.notebooks.projects import ProjectDirectory
     from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
     from jupyter_mindzie.storage.sqlite import MindzieStore
 
@@ -67,6 +70,7 @@ async def seed_demo(root: Path) -> str:
     )
     datasets = MindzieDatasetLibrary(store=store)
     scope = Scope(DEMO_TENANT_ID, DEMO_PROJECT_ID, getpass.getuser())
+    ProjectDirectory(store).rename(scope, {"tenantName": DEMO_TENANT_NAME, "projectName": DEMO_PROJECT_NAME})
     log = write_demo_event_log(root / library.folder(scope) / "demo_event_log.csv")
     existing_sets, _ = datasets.list_datasets(scope, page_size=100)
     dataset = next((row for row in existing_sets if row["name"] == DEMO_DATASET_NAME), None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from jupyter_mindzie.access import MindzieAccess
 from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
+from jupyter_mindzie.notebooks.projects import ProjectDirectory
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 
 SETTINGS_KEY = "mindzie_services"
@@ -27,3 +28,4 @@ class Services:
     datasets: MindzieDatasetLibrary
     engine: MindzieEngine
     max_request_body: int
+    projects: ProjectDirectory

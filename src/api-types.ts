@@ -82,6 +82,7 @@ export interface IApiSchemas {
   'page-query': IPageQuery;
   problem: IProblem;
   'process-map': IProcessMap;
+  'project-names': IProjectNames;
   projects: IProjects;
   'results-query': IResultsQuery;
   results: IResults;
@@ -137,6 +138,14 @@ export interface IDataset {
    */
   encoding?: 'utf-8' | 'utf-8-sig' | 'utf-16' | 'cp932' | null;
   /**
+   * Only in the upload's answer: the field delimiter the CSV came with (it is stored comma-separated); null for Parquet.
+   */
+  delimiter?: ',' | ';' | '\t' | '|' | null;
+  /**
+   * Only in the upload's answer: what to know about the file, e.g. `not-an-event-log` when no column looks like a case id, an activity or a timestamp.
+   */
+  validation?: IValidation;
+  /**
    * ISO 8601 UTC, second precision, with Z.
    */
   dateCreated: string;
@@ -169,6 +178,20 @@ export interface IDataset {
     [k: string]: string | undefined;
   };
 }
+export interface IValidation {
+  warnings: IWarning[];
+}
+/**
+ * Something to know about a notebook that did not stop the request.
+ */
+export interface IWarning {
+  /**
+   * upgraded, no-parameters-cell, no-kernelspec, unknown-kernel, environment-ignored, missing-package, package-version-mismatch, package-version-unchecked, requirements-unchecked, …
+   */
+  code: string;
+  field: string;
+  message: string;
+}
 /**
  * The text fields of the multipart/form-data body of POST /api/{tenantId}/{projectId}/dataset; the `file` part holds a CSV (UTF-8, comma-separated, header row) or Parquet file. Without `name`, the file name without its extension is used.
  */
@@ -180,6 +203,10 @@ export interface IDatasetUpload {
  */
 export interface IExecuteRequest {
   executionMode?: 'all' | 'range';
+  /**
+   * Who asks for the run, shown in the history: `api` (the default) or `panel` (the JupyterLab panel). `schedule` is the server's own.
+   */
+  source?: 'api' | 'panel';
   /**
    * Cell ids, inclusive; bounds the run in either mode.
    */
@@ -378,7 +405,7 @@ export interface IExecution {
   parameters: IRunParameters;
   priority: Priority;
   /**
-   * Who started the run: api, schedule, …
+   * Who started the run: api, panel (the JupyterLab panel), schedule, …
    */
   source: string | null;
   notebookVersion: string | null;
@@ -461,6 +488,10 @@ export interface IIntegration {
    * A 5-field cron expression (minute hour day-of-month month day-of-week), checked with croniter.
    */
   scheduleExecution?: string | null;
+  /**
+   * The IANA time zone the cron's times are in (Europe/Berlin, America/New_York, ...); UTC by default. A slot that a daylight-saving change skips or repeats runs once.
+   */
+  scheduleTimezone?: string;
 }
 /**
  * What the notebook needs from its kernel's environment; nothing is installed.
@@ -708,6 +739,10 @@ export interface IIntegrationSettings {
    * A 5-field cron expression, or null.
    */
   scheduleExecution: string | null;
+  /**
+   * The IANA time zone of the cron's times (UTC by default).
+   */
+  scheduleTimezone: string;
 }
 export interface IEnvironmentSettings {
   /**
@@ -716,20 +751,6 @@ export interface IEnvironmentSettings {
   pythonVersion: string | null;
   packages: string[];
   customLibraries: string[];
-}
-export interface IValidation {
-  warnings: IWarning[];
-}
-/**
- * Something to know about a notebook that did not stop the request.
- */
-export interface IWarning {
-  /**
-   * upgraded, no-parameters-cell, no-kernelspec, unknown-kernel, environment-ignored, missing-package, package-version-mismatch, package-version-unchecked, requirements-unchecked, …
-   */
-  code: string;
-  field: string;
-  message: string;
 }
 /**
  * page and pageSize of every paged list (versions, executions, datasets).
@@ -864,25 +885,44 @@ export interface IWaitingTime {
   p90: number;
 }
 /**
- * Answer of GET /api/mindzie/projects: the tenant/project pairs the caller reaches that hold a notebook or a dataset.
+ * Body of PUT /api/mindzie/projects/{tenantId}/{projectId}: display names for the tenant and the project (null forgets a name; an absent field keeps it). Folders and routes keep the GUIDs.
+ */
+export interface IProjectNames {
+  tenantName?: string | null;
+  projectName?: string | null;
+}
+/**
+ * Answer of GET /api/mindzie/projects: the tenant/project pairs the caller reaches that hold a notebook or a dataset or have a name, with their display names (null when unnamed).
  */
 export interface IProjects {
-  projects: {
-    /**
-     * A GUID as the server writes it: lower case.
-     */
-    tenantId: string;
-    /**
-     * A GUID as the server writes it: lower case.
-     */
-    projectId: string;
-    notebookCount: number;
-    datasetCount: number;
-  }[];
+  projects: IProject[];
   /**
    * The tenant GUIDs the caller may reach, or "*" for every tenant.
    */
   tenants: '*' | string[];
+}
+/**
+ * A tenant/project pair; the names are labels, the ids stay in every path.
+ */
+export interface IProject {
+  /**
+   * A GUID as the server writes it: lower case.
+   */
+  tenantId: string;
+  /**
+   * A GUID as the server writes it: lower case.
+   */
+  projectId: string;
+  /**
+   * The tenant's display name, or null.
+   */
+  tenantName: string | null;
+  /**
+   * The project's display name, or null.
+   */
+  projectName: string | null;
+  notebookCount: number;
+  datasetCount: number;
 }
 /**
  * Query of GET …/execution/{executionId}/results.

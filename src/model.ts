@@ -577,7 +577,13 @@ export class MindzieModel {
           reachable(candidate) &&
           !merged.some(p => sameProject(p, candidate))
         ) {
-          merged.push({ ...candidate, notebookCount: 0, datasetCount: 0 });
+          merged.push({
+            tenantName: null,
+            projectName: null,
+            ...candidate,
+            notebookCount: 0,
+            datasetCount: 0
+          });
         }
       }
       this._projects = { data: merged, loading: false, error: null };
@@ -649,6 +655,8 @@ export class MindzieModel {
           {
             tenantId: project.tenantId.toLowerCase(),
             projectId: project.projectId.toLowerCase(),
+            tenantName: null,
+            projectName: null,
             notebookCount: 0,
             datasetCount: 0
           }

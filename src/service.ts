@@ -24,7 +24,9 @@ import {
   INotebookVersionList,
   IPageQuery,
   IProjectList,
+  IProjectNaming,
   IProjectRef,
+  IProjectSummary,
   IResults,
   IResultsQuery,
   IServerInfo
@@ -62,6 +64,21 @@ export class MindzieService implements IMindzieService {
 
   listProjects(): Promise<IProjectList> {
     return this._get<IProjectList>('api/mindzie/projects');
+  }
+
+  nameProject(
+    project: IProjectRef,
+    names: IProjectNaming
+  ): Promise<IProjectSummary> {
+    return this._send<IProjectSummary>(
+      'PUT',
+      URLExt.join(
+        'api/mindzie/projects',
+        encodeURIComponent(project.tenantId),
+        encodeURIComponent(project.projectId)
+      ),
+      names
+    );
   }
 
   // -- notebooks ----------------------------------------------------------------------------
@@ -215,10 +232,11 @@ export class MindzieService implements IMindzieService {
     notebookId: string,
     request: IExecuteRequest
   ): Promise<IExecutionAccepted> {
+    // runs asked for here are the panel's: the history labels them so
     return this._send<IExecutionAccepted>(
       'POST',
       Private.path(project, 'notebook', notebookId, 'execute'),
-      request
+      { source: 'panel', ...request }
     );
   }
 

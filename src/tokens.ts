@@ -29,6 +29,8 @@ import type {
   IParameterItem,
   IProblem,
   IProgress,
+  IProject,
+  IProjectNames,
   IProjects,
   IReportItem,
   IResults,
@@ -50,7 +52,8 @@ export type {
 export type IProblemFieldError = NonNullable<IProblem['errors']>[number];
 export type IServerInfo = IInfo;
 export type IProjectList = IProjects;
-export type IProjectSummary = IProjects['projects'][number];
+export type IProjectSummary = IProject;
+export type IProjectNaming = IProjectNames;
 export type INotebookCell = ICellSummary;
 export type INotebookParameter = IParameterItem;
 export type INotebookVersion = IVersionItem;
@@ -114,6 +117,15 @@ export interface IMindzieService {
    * The tenant/project pairs the user reaches that hold anything.
    */
   listProjects(): Promise<IProjectList>;
+
+  /**
+   * Give a tenant and a project display names (`null` forgets one, an absent field keeps it).
+   * Needs the execute grant on the tenant; folders and paths keep the GUIDs.
+   */
+  nameProject(
+    project: IProjectRef,
+    names: IProjectNaming
+  ): Promise<IProjectSummary>;
 
   /**
    * A page of a project's notebooks, newest first.

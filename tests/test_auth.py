@@ -20,6 +20,7 @@ ENDPOINTS = [
     ("DELETE", project_path("notebook", NOTEBOOK)),
     ("GET", project_path("notebook", NOTEBOOK, "versions")),
     ("GET", "api/mindzie/info"),
+    ("PUT", f"api/mindzie/projects/{TENANT}/{PROJECT}"),
 ]
 
 
@@ -124,6 +125,20 @@ class TestTenancy:
         assert (
             await api("GET", project_path("notebook", mine.json["notebookId"]), headers=alice)
         ).status == 200
+
+    async def test_naming_a_project_needs_the_execute_grant_on_its_tenant(self, api):
+        names = {"tenantName": "Acme", "projectName": "Loans"}
+        url = f"api/mindzie/projects/{TENANT}/{PROJECT}"
+        assert_problem(
+            await api("PUT", url, names, headers=self.as_user("alice")), 403, problem_type="forbidden"
+        )
+        assert_problem(await api("PUT", url, names, headers=self.as_user("eve")), 404)
+        reply = await api("PUT", url, names, headers=self.as_user("bob"))
+        assert reply.status == 200 and reply.json["projectName"] == "Loans"
+        # the reader sees the names; whoever reaches no tenant sees no project
+        seen = (await api("GET", "api/mindzie/projects", headers=self.as_user("alice"))).json["projects"]
+        assert [(p["tenantName"], p["projectName"]) for p in seen] == [("Acme", "Loans")]
+        assert (await api("GET", "api/mindzie/projects", headers=self.as_user("eve"))).json["projects"] == []
 
     async def test_info_lists_the_tenants_a_user_reaches(self, api):
         assert (await api("GET", "api/mindzie/info", headers=self.as_user("alice"))).json["tenants"] == [

@@ -86,8 +86,59 @@ async def test_upload_the_demo_event_log_as_csv(api, mindzie_app, tmp_path):
     }
     assert stored(mindzie_app) == [dataset["datasetId"]]
 
+    assert dataset["delimiter"] == "," and dataset["validation"] == {"warnings": []}
     got = await api("GET", project_path("dataset", dataset["datasetId"]))
-    assert got.status == 200 and got.json == dataset
+    upload_only = {"delimiter", "validation"}
+    assert got.status == 200 and got.json == {k: v for k, v in dataset.items() if k not in upload_only}
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolons"), ("\t", "tabs"), ("|", "pipes")])
+async def test_a_csv_with_another_delimiter_is_read_as_its_columns(api, mindzie_app, delimiter, name):
+    rows = [
+        ["case_id", "activity", "timestamp", "amount"],
+        ["C1", "Submit; online", "2024-01-02 09:00:00", "1,5"],  # a quoted delimiter, a decimal comma
+        ["C1", "Review", "2024-01-03 10:00:00", "2"],
+        ["C2", "Submit", "2024-01-04 11:00:00", "3"],
+    ]
+    text = "\r\n".join(
+        delimiter.join(f'"{v}"' if (delimiter in v or "," in v) else v for v in row) for row in rows
+    )
+    reply = await upload(api, text.encode("utf-8"), f"{name}.csv")
+    assert reply.status == 201, reply.body
+    dataset = reply.json
+    assert dataset["columns"] == rows[0] and dataset["recordCount"] == 3
+    assert dataset["delimiter"] == delimiter and dataset["validation"]["warnings"] == []
+    # stored with commas: the kernel's pandas.read_csv reads it as uploaded
+    stored_file = Path(mindzie_app.datasets.datasets_dir) / dataset["datasetId"] / "data.csv"
+    frame = pd.read_csv(stored_file, dtype=str)
+    assert frame.values.tolist() == rows[1:]
+
+
+async def test_a_semicolon_csv_in_cp932_is_decoded_and_split(api):
+    text = "ケースID;アクティビティ;タイムスタンプ\nC1;受付;2024-01-02 09:00\nC1;審査;2024-01-03 09:00\n"
+    reply = await upload(api, text.encode("cp932"), "japanese.csv")
+    assert reply.status == 201, reply.body
+    assert reply.json["columns"] == ["ケースID", "アクティビティ", "タイムスタンプ"]
+    assert reply.json["encoding"] == "cp932" and reply.json["delimiter"] == ";"
+    assert reply.json["validation"]["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [("name,price,colour", "case id / activity / timestamp"), ("case_id,price,created_at", "activity")],
+)
+async def test_a_table_that_does_not_look_like_an_event_log_is_accepted_with_a_warning(api, header, missing):
+    reply = await upload(api, f"{header}\n1,2,3\n".encode(), "table.csv")
+    assert reply.status == 201, reply.body
+    (warning,) = reply.json["validation"]["warnings"]
+    assert warning["code"] == "not-an-event-log" and warning["field"] == "file"
+    assert f"no column looks like {missing} of an event log" in warning["message"]
+    assert header.replace(",", ", ") in warning["message"]
+
+
+async def test_a_one_column_csv_stays_one_column(api):
+    reply = await upload(api, b"case_id\nC1\nC2\n", "ids.csv")
+    assert reply.status == 201 and reply.json["columns"] == ["case_id"] and reply.json["delimiter"] == ","
 
 
 async def test_upload_parquet_reads_schema_and_count(api, mindzie_app):

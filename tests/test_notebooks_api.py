@@ -60,7 +60,11 @@ async def test_create_with_the_seed_body(api, jp_root_dir):
     assert notebook["tenantId"] == TENANT and notebook["projectId"] == PROJECT
     assert notebook["notebookName"] == SEED_CREATE["notebookName"]
     assert notebook["notebookDescription"] == SEED_CREATE["notebookDescription"]
-    assert notebook["integration"] == {**SEED_CREATE["integration"], "scheduleExecution": None}
+    assert notebook["integration"] == {
+        **SEED_CREATE["integration"],
+        "scheduleExecution": None,
+        "scheduleTimezone": "UTC",
+    }
     assert notebook["environment"]["packages"] == SEED_CREATE["environment"]["packages"]
     assert notebook["environment"]["customLibraries"] == ["process_mining_utils"]
     assert notebook["executionCount"] == 0 and notebook["lastExecutionDate"] is None
@@ -129,6 +133,7 @@ async def test_blank_is_the_default_template_and_has_a_parameters_cell(api, jp_r
         "outputFormat": "enriched_dataframe",
         "autoExecution": False,
         "scheduleExecution": None,
+        "scheduleTimezone": "UTC",
     }
     assert notebook["validation"] == {"warnings": []}
 
@@ -434,6 +439,7 @@ async def test_put_settings_bumps_patch_and_merges_integration(api, jp_root_dir)
         **SEED_CREATE["integration"],
         "autoExecution": True,
         "scheduleExecution": "0 2 * * *",
+        "scheduleTimezone": "UTC",
     }
     assert updated["environment"]["packages"] == ["pandas"]
     assert updated["dateModified"] >= notebook["dateModified"]
@@ -623,6 +629,53 @@ async def test_projects_lists_the_pairs_that_hold_notebooks(api):
         (TENANT, OTHER_PROJECT, 2),
     }
     assert listed["tenants"] == "*"
+
+
+async def test_projects_get_display_names_and_keep_their_guid_folders(api, jp_root_dir):
+    notebook = await create(api)
+    names = {"tenantName": "  Demo   company ", "projectName": "Loan applications"}
+    reply = await api("PUT", f"api/mindzie/projects/{TENANT.upper()}/{PROJECT}", names)
+    assert reply.status == 200, reply.body
+    assert reply.json == {
+        "tenantId": TENANT,
+        "projectId": PROJECT,
+        "tenantName": "Demo company",
+        "projectName": "Loan applications",
+        "notebookCount": 1,
+        "datasetCount": 0,
+    }
+    # a project with nothing in it yet is listed once it has a name; the tenant's name is shared
+    reply = await api("PUT", f"api/mindzie/projects/{TENANT}/{OTHER_PROJECT}", {"projectName": "Claims"})
+    assert reply.status == 200 and reply.json["tenantName"] == "Demo company"
+    listed = {p["projectId"]: p for p in (await api("GET", "api/mindzie/projects")).json["projects"]}
+    assert listed[PROJECT]["projectName"] == "Loan applications"
+    assert listed[OTHER_PROJECT] == {
+        "tenantId": TENANT,
+        "projectId": OTHER_PROJECT,
+        "tenantName": "Demo company",
+        "projectName": "Claims",
+        "notebookCount": 0,
+        "datasetCount": 0,
+    }
+    assert (jp_root_dir / notebook["path"]).is_file() and TENANT in notebook["path"]
+
+    reply = await api("PUT", f"api/mindzie/projects/{TENANT}/{PROJECT}", {"projectName": None})
+    assert reply.json["projectName"] is None and reply.json["tenantName"] == "Demo company"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        (f"{TENANT}/{PROJECT}", {"projectName": "   "}, 400, "projectName"),
+        (f"{TENANT}/{PROJECT}", {"projectName": "x" * 121}, 400, "projectName"),
+        (f"{TENANT}/{PROJECT}", {"tenantName": 3}, 400, "tenantName"),
+        (f"{TENANT}/{PROJECT}", {"name": "typo"}, 400, "name"),
+        (f"{TENANT}/{PROJECT}", {}, 400, "body"),
+        (f"not-a-guid/{PROJECT}", {"projectName": "x"}, 400, "tenantId"),
+    ],
+)
+async def test_project_names_are_validated(api, path, body, status, field):
+    assert_problem(await api("PUT", f"api/mindzie/projects/{path}", body), status, field)
 
 
 async def test_a_new_notebook_carries_the_kernel_s_language_info(api, jp_root_dir):

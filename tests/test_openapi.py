@@ -348,9 +348,21 @@ async def test_a_whole_workflow_answers_as_documented(call, api):
     assert reply.status == 204
     reply, _ = await call("DELETE", f"{PROJECT_PATH}/dataset/{{datasetId}}", ids=dataset_ids)
     assert reply.status == 204
+    names = {"tenantName": "Conformance Inc.", "projectName": "Workflow"}
+    reply, named = await call("PUT", "/api/mindzie/projects/{tenantId}/{projectId}", names)
+    assert reply.status == 200 and named["projectName"] == "Workflow"
+    reply, _ = await call("PUT", "/api/mindzie/projects/{tenantId}/{projectId}", {"projectName": ""})
+    assert_problem(reply, 400, field="projectName")
     reply, projects = await call("GET", "/api/mindzie/projects")
     assert reply.status == 200 and projects["projects"] == [  # the table the run published stays a dataset
-        {"tenantId": TENANT, "projectId": PROJECT, "notebookCount": 2, "datasetCount": 1}
+        {
+            "tenantId": TENANT,
+            "projectId": PROJECT,
+            "tenantName": "Conformance Inc.",
+            "projectName": "Workflow",
+            "notebookCount": 2,
+            "datasetCount": 1,
+        }
     ]
 
 

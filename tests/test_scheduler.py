@@ -5,12 +5,15 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from jupyter_mindzie.execution.scheduler import MindzieScheduler
+from jupyter_mindzie.execution.scheduler import MindzieScheduler, slots_between
 
 from .support import TENANT, TokenUsers, assert_problem, notebook_with, project_path, wait_for
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class Clock:
@@ -36,15 +39,14 @@ def scheduler(app: Any, clock: Clock) -> MindzieScheduler:
     return MindzieScheduler(parent=app, store=app.store, engine=app.engine, access=app.access, clock=clock)
 
 
-async def scheduled(api: Any, cron: str = "* * * * *") -> dict[str, Any]:
+async def scheduled(api: Any, cron: str = "* * * * *", zone: str | None = None) -> dict[str, Any]:
     notebook = await notebook_with(api, "print('scheduled run')")
-    reply = await api(
-        "PUT",
-        project_path("notebook", notebook["notebookId"]),
-        {"integration": {"autoExecution": True, "scheduleExecution": cron}},
-    )
+    integration: dict[str, Any] = {"autoExecution": True, "scheduleExecution": cron}
+    if zone is not None:
+        integration["scheduleTimezone"] = zone
+    reply = await api("PUT", project_path("notebook", notebook["notebookId"]), {"integration": integration})
     assert reply.status == 200, reply.body
-    return notebook
+    return dict(reply.json)
 
 
 async def test_a_per_minute_schedule_fires_once_per_minute_across_a_restart(api, mindzie_app):
@@ -201,3 +203,90 @@ class TestScheduleGrants:
         assert [s["outcome"] for s in slots] == ["fired", "refused"]
         history = (await api("GET", f"{url}/executions", headers=bob)).json
         assert history["totalCount"] == 1
+
+
+async def tick_through(ticker: MindzieScheduler, clock: Clock, until: datetime) -> list[str]:
+    """Tick every five minutes, as a server's scheduler would, until the clock reaches `until`."""
+    fired: list[str] = []
+    while clock.now < until:
+        clock.advance(minutes=5)
+        fired += await ticker.tick()
+    return fired
+
+
+def local_slots(app: Any, notebook_id: str) -> list[tuple[str, str]]:
+    """The recorded slots as Berlin wall-clock times with their offsets, and their outcomes."""
+    slots = app.store.schedule_slots(notebook_id)
+    return [
+        (datetime.fromisoformat(s["slot"]).astimezone(BERLIN).strftime("%m-%d %H:%M%z"), s["outcome"])
+        for s in slots
+    ]
+
+
+async def test_a_slot_the_spring_forward_skips_fires_once(api, mindzie_app):
+    # Berlin, 2030-03-31: at 02:00 CET the clock jumps to 03:00 CEST, so 02:30 never shows.
+    notebook = await scheduled(api, "30 2 * * *", "Europe/Berlin")
+    assert notebook["integration"]["scheduleTimezone"] == "Europe/Berlin"
+    clock = Clock(datetime(2030, 3, 30, 23, 0, tzinfo=UTC))  # 00:00 CET
+    ticker = scheduler(mindzie_app, clock)
+    await ticker.tick()
+    fired = await tick_through(ticker, clock, datetime(2030, 3, 31, 4, 0, tzinfo=UTC))  # 06:00 CEST
+    assert len(fired) == 1
+    assert local_slots(mindzie_app, notebook["notebookId"]) == [("03-31 03:30+0200", "fired")]
+    final = await wait_for(api, notebook["notebookId"], fired[0])
+    assert final["status"] == "Completed" and final["source"] == "schedule"
+
+
+async def test_a_slot_the_fall_back_repeats_fires_once(api, mindzie_app):
+    # Berlin, 2030-10-27: at 03:00 CEST the clock goes back to 02:00 CET, so 02:30 shows twice.
+    notebook = await scheduled(api, "30 2 * * *", "Europe/Berlin")
+    clock = Clock(datetime(2030, 10, 26, 22, 0, tzinfo=UTC))  # 00:00 CEST
+    ticker = scheduler(mindzie_app, clock)
+    await ticker.tick()
+    fired = await tick_through(ticker, clock, datetime(2030, 10, 27, 5, 0, tzinfo=UTC))  # 06:00 CET
+    assert len(fired) == 1
+    assert local_slots(mindzie_app, notebook["notebookId"]) == [("10-27 02:30+0200", "fired")]
+    await wait_for(api, notebook["notebookId"], fired[0])
+
+
+def test_every_half_hour_across_both_changes_has_no_gap_and_no_double():
+    spring = slots_between(
+        "*/30 * * * *",
+        datetime(2030, 3, 30, 23, 0, tzinfo=UTC),
+        datetime(2030, 3, 31, 2, 0, tzinfo=UTC),
+        BERLIN,
+    )
+    assert [s.astimezone(BERLIN).strftime("%H:%M") for s in spring] == [
+        "00:30", "01:00", "01:30", "03:00", "03:30", "04:00"
+    ]  # fmt: skip
+    autumn = slots_between(
+        "0 * * * *",
+        datetime(2030, 10, 26, 22, 0, tzinfo=UTC),
+        datetime(2030, 10, 27, 3, 0, tzinfo=UTC),
+        BERLIN,
+    )
+    # 02:00 shows twice that night; an hourly schedule runs at the first, then at 03:00 CET
+    assert [s.astimezone(BERLIN).strftime("%H:%M%z") for s in autumn] == [
+        "01:00+0200", "02:00+0200", "03:00+0100", "04:00+0100"
+    ]  # fmt: skip
+
+
+async def test_the_schedule_s_time_zone_defaults_to_utc_and_must_be_known(api, mindzie_app):
+    notebook = await scheduled(api, "0 6 * * 1")
+    assert notebook["integration"]["scheduleTimezone"] == "UTC"
+    path = project_path("notebook", notebook["notebookId"])
+    for zone in ("Mars/Olympus_Mons", "../../etc/passwd", "CEST+2"):
+        reply = await api("PUT", path, {"integration": {"scheduleTimezone": zone}})
+        assert_problem(reply, 400, "integration.scheduleTimezone")
+    reply = await api("PUT", path, {"integration": {"scheduleTimezone": "America/New_York"}})
+    assert reply.status == 200 and reply.json["integration"]["scheduleTimezone"] == "America/New_York"
+    # a new zone restarts the schedule's clock: nothing before the change is owed
+    clock = Clock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))  # Monday 05:00 in New York
+    ticker = scheduler(mindzie_app, clock)
+    await ticker.tick()
+    fired = await tick_through(ticker, clock, datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    assert (
+        len(fired) == 1
+        and mindzie_app.store.schedule_slots(notebook["notebookId"])[0]["slot"][11:16] == "11:00"
+    )
+    await wait_for(api, notebook["notebookId"], fired[0])

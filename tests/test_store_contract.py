@@ -369,6 +369,32 @@ def test_projects_count_notebooks_and_datasets_sorted_by_ids(store: Store) -> No
     )
 
 
+def test_tenant_and_project_names_are_set_replaced_and_forgotten(store: Store) -> None:
+    assert store.tenant_names() == {} and store.project_names() == []
+    store.set_tenant_name(TENANT, "Demo company")
+    store.set_project_name(TENANT, PROJECT, "Loan applications")
+    store.set_project_name(OTHER_TENANT, OTHER_PROJECT, "Claims")
+    store.set_project_name(TENANT, PROJECT, "Loans 2024")  # a rename replaces the name
+
+    assert store.tenant_names() == {TENANT: "Demo company"}
+    assert store.project_names() == sorted(
+        [
+            {"tenant_id": TENANT, "project_id": PROJECT, "name": "Loans 2024"},
+            {"tenant_id": OTHER_TENANT, "project_id": OTHER_PROJECT, "name": "Claims"},
+        ],
+        key=lambda row: (row["tenant_id"], row["project_id"]),
+    )
+    assert store.projects() == [], "a name alone is no content"
+
+    store.set_tenant_name(TENANT, None)
+    store.set_project_name(TENANT, PROJECT, None)
+    store.set_project_name(TENANT, OTHER_PROJECT, None)  # forgetting a name never given is a no-op
+    assert store.tenant_names() == {}
+    assert store.project_names() == [
+        {"tenant_id": OTHER_TENANT, "project_id": OTHER_PROJECT, "name": "Claims"}
+    ]
+
+
 # -- versions -----------------------------------------------------------------------------------
 
 

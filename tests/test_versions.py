@@ -7,10 +7,11 @@ from typing import Any
 
 import nbformat
 import pytest
+from jupyter_server.auth.identity import IdentityProvider, User
 
 from jupyter_mindzie.notebooks import versions as semver
 
-from .support import assert_problem, create, project_path
+from .support import assert_problem, create, execute, notebook_with, project_path, upload, wait_for
 
 
 @pytest.mark.parametrize(
@@ -141,3 +142,39 @@ async def test_put_keeps_a_jupyterlab_edit_it_did_not_touch(api):
     ).json
     assert content["cells"][0]["content"].endswith("rate = 2")
     assert json.dumps(content).count("rate = 2") == 1
+
+
+class NamedUser(IdentityProvider):
+    """Token auth as the server does it (an opaque hex id per user), with a name to show."""
+
+    def generate_anonymous_user(self, handler: Any) -> User:
+        return User(username="9c95edf5122f4e489d246ca455875acf", name="Ada Lovelace", display_name="Ada")
+
+
+class TestWhoAndFromWhere:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"ServerApp": {"identity_provider_class": NamedUser}}
+
+    async def test_versions_datasets_and_runs_record_the_user_s_name_not_the_id(self, api):
+        notebook = await notebook_with(api, "print('hello')")
+        versions = (await api("GET", project_path("notebook", notebook["notebookId"], "versions"))).json
+        assert notebook["createdBy"] == "Ada"
+        assert [v["createdBy"] for v in versions["versions"]] == ["Ada", "Ada"]
+        dataset = await upload(api, b"case_id,activity,timestamp\n1,a,2024-01-01\n")
+        assert dataset.status == 201 and dataset.json["createdBy"] == "Ada"
+        accepted = await execute(api, notebook)
+        final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+        assert final["source"] == "api", "a run asked for without a source is the API's"
+
+    async def test_the_panel_s_runs_are_labelled_panel_and_schedule_is_the_server_s(self, api):
+        notebook = await notebook_with(api, "print('hello')")
+        accepted = await execute(api, notebook, {"source": "panel"})
+        final = await wait_for(api, notebook["notebookId"], accepted["executionId"])
+        assert final["source"] == "panel"
+        history = (await api("GET", project_path("notebook", notebook["notebookId"], "executions"))).json
+        assert [e["source"] for e in history["executions"]] == ["panel"]
+        reply = await api(
+            "POST", project_path("notebook", notebook["notebookId"], "execute"), {"source": "schedule"}
+        )
+        assert_problem(reply, 400, "source")

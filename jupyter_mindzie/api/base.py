@@ -76,6 +76,12 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         user = self.current_user
         return getattr(user, "username", None) or str(user)
 
+    @property
+    def display_name(self) -> str:
+        """The IdentityProvider's name for the user ("Anonymous Io" under a shared token)."""
+        user = self.current_user
+        return getattr(user, "display_name", None) or getattr(user, "name", None) or self.username
+
     def scope(self, tenant_id: str, project_id: str, *, execute: bool = False) -> Scope:
         """The caller's scope, or a 404 (not a 403) for a tenant the user may not reach; a
         user who may read but not run notebooks there gets 403 for `execute`."""
@@ -86,7 +92,7 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             raise ProjectNotFound(Message("project not found, or you have no access to it"))
         if execute and not access.allows(self.username, tenant, execute=True):
             raise Forbidden(Message("you may read this project but not run its notebooks"))
-        return Scope(tenant, project, self.username)
+        return Scope(tenant, project, self.username, self.display_name)
 
     def may_execute(self, scope: Scope) -> bool:
         """Whether the caller may run notebooks in the scope's tenant (its execute grant)."""

@@ -34,7 +34,7 @@ def notebook_view(
         "notebookVersion": version["version"] if version else row["version"],
         "kernelType": settings["kernelType"],
         "status": row["status"],
-        "integration": dict(integration),
+        "integration": {"scheduleTimezone": "UTC", **integration},  # notebooks saved before zones
         "cells": cell_summaries(nb, cell_times, iso_from_stamp(row["date_created"]), include_content),
         "environment": {
             "pythonVersion": row.get("python_version") or python_version(nb),

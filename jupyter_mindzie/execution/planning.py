@@ -145,7 +145,7 @@ async def plan_run(
         "cell_ids": run_cells,
         "notebook_version": row["version"],
         "source": request.get("source", "api"),
-        "created_by": scope.username,
+        "created_by": scope.author,
         "date_queued": now,
         "start_time": now,
         "total_cells": len(run_cells),

@@ -1,6 +1,11 @@
 """Cron schedules: notebooks with `autoExecution` run on their `scheduleExecution` as ordinary
 executions (source "schedule").
 
+Cron times are wall-clock times in the notebook's `scheduleTimezone` (UTC by default). A slot
+that a daylight-saving change skips (02:30 on a spring-forward night in Berlin) runs once, as
+much later as the clock jumped (03:30); one the change repeats (02:30 on a fall-back night)
+runs once, the first time the clock shows it.
+
 Every slot is claimed in the store before it runs, so a slot fires once even when two servers
 share the store or the server restarts; slots that passed while no server was up are recorded
 as missed and never run late.
@@ -15,6 +20,7 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from traitlets import Any as AnyTrait
@@ -99,19 +105,21 @@ class MindzieScheduler(LoggingConfigurable):
     async def _tick_one(self, row: dict[str, Any], now: datetime) -> str | None:
         notebook_id = row["notebook_id"]
         cron = row["integration"]["scheduleExecution"]
+        zone = row["integration"].get("scheduleTimezone") or "UTC"
+        key = schedule_key(cron, zone)
         state = self.store.schedule_state(notebook_id)
-        if state is None or state["cron"] != cron:
+        if state is None or state["cron"] != key:
             # A new or changed schedule starts now: nothing before it counts as missed.
-            self.store.set_schedule_state(notebook_id, cron, stamp(now))
+            self.store.set_schedule_state(notebook_id, key, stamp(now))
             return None
         anchor = from_stamp(state["anchor"]) or now
-        due = _slots_between(cron, anchor, now)
+        due = slots_between(cron, anchor, now, ZoneInfo(zone))
         if not due:
             return None
         *passed, latest = due
         for slot in passed:
             self.store.claim_slot(notebook_id, stamp(slot), "missed", self.identity)
-        self.store.set_schedule_state(notebook_id, cron, stamp(latest))
+        self.store.set_schedule_state(notebook_id, key, stamp(latest))
         if (now - latest).total_seconds() > self.grace:
             self.store.claim_slot(notebook_id, stamp(latest), "missed", self.identity)
             return None
@@ -145,13 +153,35 @@ class MindzieScheduler(LoggingConfigurable):
         return str(execution["execution_id"])
 
 
-def _slots_between(cron: str, after: datetime, until: datetime, limit: int = 10_000) -> list[datetime]:
-    """Cron slots in (after, until], oldest first (bounded: a long outage is a long list)."""
-    iterator = croniter(cron, after.astimezone(UTC))
+def schedule_key(cron: str, zone: str) -> str:
+    """What the schedule clock is kept for: a change of cron or of zone starts it afresh.
+
+    A UTC schedule keeps the bare cron, as states written before zones existed have it.
+    """
+    return cron if zone == "UTC" else f"CRON_TZ={zone} {cron}"
+
+
+def slots_between(
+    cron: str, after: datetime, until: datetime, zone: ZoneInfo | None = None, limit: int = 10_000
+) -> list[datetime]:
+    """Cron slots in (after, until] as UTC instants, oldest first (bounded: a long outage is a
+    long list).
+
+    croniter walks the zone's wall clock (naive times, so it never sees an offset change);
+    each wall time becomes an instant with `fold=0` (PEP 495), so a time that does not exist
+    that night is read with the offset before the jump and a repeated time means its first
+    occurrence. Two wall
+    times landing on one instant, or one before an instant already due, are the same slot.
+    """
+    zone = zone or ZoneInfo("UTC")
+    wall = after.astimezone(zone).replace(tzinfo=None)
+    iterator = croniter(cron, wall)
     slots: list[datetime] = []
     while len(slots) < limit:
-        slot = iterator.get_next(datetime)
+        local: datetime = iterator.get_next(datetime)
+        slot = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
         if slot > until:
             break
-        slots.append(slot)
+        if slot > after and (not slots or slot > slots[-1]):
+            slots.append(slot)
     return slots

@@ -196,7 +196,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             "enrichment_mode": int(bool(settings["integration"]["enrichmentMode"])),
             "integration": settings["integration"],
             "environment": settings["environment"],
-            "created_by": scope.username,
+            "created_by": scope.author,
             "schedule_by": scope.username if schedule_of(settings["integration"]) else None,
             "date_created": now,
             "date_modified": now,
@@ -206,7 +206,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             "cell_times": {cell.id: now for cell in nb.cells},
         }
         version = versions.version_row(
-            notebook_id, versions.Version(1, 0, 0), change, scope.username, now, full, content
+            notebook_id, versions.Version(1, 0, 0), change, scope.author, now, full, content
         )
         stem = safe_stem(settings["notebookName"])
         for attempt in range(1, 1000):
@@ -383,7 +383,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 notebook_id,
                 next_version,
                 "cells" if cells_changed else "settings",
-                scope.username,
+                scope.author,
                 now,
                 new,
                 json.dumps(updated, ensure_ascii=False),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
 from nbformat import NotebookNode
 
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import Forbidden, InvalidRequest
+from jupyter_mindzie.i18n import Message
 
 DEFAULT_INTEGRATION: dict[str, Any] = {
     "enrichmentMode": False,
@@ -18,6 +20,7 @@ DEFAULT_INTEGRATION: dict[str, Any] = {
     "outputFormat": "enriched_dataframe",
     "autoExecution": False,
     "scheduleExecution": None,
+    "scheduleTimezone": "UTC",
 }
 
 
@@ -53,6 +56,7 @@ def merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict[
                 f"{cron!r} never fires (no such date, e.g. 30 February); choose a date that exists",
             )
     merged["scheduleExecution"] = cron
+    merged["scheduleTimezone"] = checked_zone(merged.get("scheduleTimezone") or "UTC")
     if merged["autoExecution"] and not cron:
         raise InvalidRequest.for_field(
             "integration.scheduleExecution", "is required when autoExecution is true"
@@ -85,6 +89,18 @@ def schedule_forbidden(field: str) -> Forbidden:
         "that needs the grant to run notebooks in this tenant",
         errors=[{"field": field, "message": "needs the execute grant on a scheduled notebook"}],
     )
+
+
+def checked_zone(name: str) -> str:
+    """An IANA time zone name the server's tz database knows (`Europe/Berlin`), else a 400."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRequest.for_field(
+            "integration.scheduleTimezone",
+            Message("must be an IANA time zone name such as Europe/Berlin or UTC, got {name!r}", name=name),
+        ) from None
+    return name
 
 
 def file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, str]]]:

@@ -34,8 +34,10 @@ from jupyter_mindzie.storage.sql import SqlStore
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
     detect_file_format,
+    event_log_warnings,
     file_stem,
     inspect_table,
+    rewrite_with_commas,
     transcode_csv_file,
 )
 
@@ -132,10 +134,11 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         """
         try:
             size, fmt = await asyncio.to_thread(self._check_staged, dataset_id, filename)
-            encoding = None
+            encoding, delimiter = None, None
             if fmt == "csv":  # stored as UTF-8 whatever it came in, so kernels read it one way
                 staged = self._staging(dataset_id) / UPLOAD_PART
                 encoding = await asyncio.to_thread(transcode_csv_file, staged)
+                delimiter = await asyncio.to_thread(rewrite_with_commas, staged)
                 size = await asyncio.to_thread(lambda: staged.stat().st_size)
             row: dict[str, Any] = {
                 "dataset_id": dataset_id,
@@ -145,7 +148,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
                 "format": fmt,
                 "file": FORMAT_FILES[fmt],
                 "size": size,
-                "created_by": scope.username,
+                "created_by": scope.author,
                 "date_created": stamp(),
             }
             meta = await asyncio.to_thread(self._write_folder, row, encoding)
@@ -159,7 +162,13 @@ class MindzieDatasetLibrary(LoggingConfigurable):
             await asyncio.to_thread(self._remove_folder, row["dataset_id"])
             raise
         self.log.info("mindzie dataset %s (%s, %d rows) stored", row["dataset_id"], fmt, row["record_count"])
-        return {**row, "column_types": meta["columnTypes"], "encoding": encoding}
+        return {
+            **row,
+            "column_types": meta["columnTypes"],
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "warnings": event_log_warnings(row["columns"]),
+        }
 
     async def register_published(
         self,
@@ -188,7 +197,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
                 "format": "csv",
                 "file": FORMAT_FILES["csv"],
                 "size": await asyncio.to_thread(lambda: staged.stat().st_size),
-                "created_by": scope.username,
+                "created_by": scope.author,
                 "date_created": stamp(),
                 "lineage": dict(source),
                 "new_columns": list(new_columns),

@@ -45,6 +45,12 @@ class ProjectCounts(TypedDict):
     datasets: int
 
 
+class ProjectName(TypedDict):
+    tenant_id: str
+    project_id: str
+    name: str
+
+
 class ScheduleState(TypedDict):
     notebook_id: str
     cron: str
@@ -179,6 +185,24 @@ class Store(Protocol):
 
     def projects(self) -> list[ProjectCounts]:
         """Every tenant/project pair holding a notebook or a dataset, with counts, sorted by ids."""
+        ...
+
+    # -- display names -------------------------------------------------------------------------
+
+    def set_tenant_name(self, tenant_id: str, name: str | None) -> None:
+        """Name the tenant, or forget its name with None."""
+        ...
+
+    def set_project_name(self, tenant_id: str, project_id: str, name: str | None) -> None:
+        """Name the project, or forget its name with None."""
+        ...
+
+    def tenant_names(self) -> dict[str, str]:
+        """Every named tenant's name by its id."""
+        ...
+
+    def project_names(self) -> list[ProjectName]:
+        """Every named project, sorted by ids."""
         ...
 
     # -- versions -----------------------------------------------------------------------------

@@ -201,6 +201,15 @@ def _migrate_7(db: sqlite_utils.Database) -> None:
     db.table("notebooks").add_column("schedule_by", str)
 
 
+def _migrate_8(db: sqlite_utils.Database) -> None:
+    """Display names of tenants and projects (their folders keep the GUID paths)."""
+    db.table("tenant_names").create({"tenant_id": str, "name": str, "date_modified": str}, pk="tenant_id")
+    db.table("project_names").create(
+        {"tenant_id": str, "project_id": str, "name": str, "date_modified": str},
+        pk=("tenant_id", "project_id"),
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -209,6 +218,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_5,
     _migrate_6,
     _migrate_7,
+    _migrate_8,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

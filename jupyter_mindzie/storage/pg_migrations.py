@@ -154,6 +154,20 @@ CREATE TABLE schedule_slots (
     PRIMARY KEY (notebook_id, slot)
 );
 
+CREATE TABLE tenant_names (
+    tenant_id text PRIMARY KEY,
+    name text NOT NULL,
+    date_modified text
+);
+
+CREATE TABLE project_names (
+    tenant_id text NOT NULL,
+    project_id text NOT NULL,
+    name text NOT NULL,
+    date_modified text,
+    PRIMARY KEY (tenant_id, project_id)
+);
+
 CREATE TABLE servers (
     server_id text PRIMARY KEY,
     host text NOT NULL,

@@ -16,6 +16,7 @@ from jupyter_mindzie.storage.interface import (
     Page,
     PathTaken,
     ProjectCounts,
+    ProjectName,
     Row,
     ScheduleSlot,
     ScheduleState,
@@ -56,6 +57,36 @@ class SqlStore(SqlBase):
 
     def path_taken(self, path: str) -> bool:
         return bool(self._count("notebooks", "path = ?", [path]))
+
+    def set_tenant_name(self, tenant_id: str, name: str | None) -> None:
+        with self.atomic():
+            self._execute('DELETE FROM "tenant_names" WHERE tenant_id = ?', [tenant_id])
+            if name is not None:
+                self._insert_many(
+                    "tenant_names", [{"tenant_id": tenant_id, "name": name, "date_modified": stamp()}]
+                )
+
+    def set_project_name(self, tenant_id: str, project_id: str, name: str | None) -> None:
+        with self.atomic():
+            where = "tenant_id = ? AND project_id = ?"
+            self._execute(f'DELETE FROM "project_names" WHERE {where}', [tenant_id, project_id])
+            if name is not None:
+                row = {
+                    "tenant_id": tenant_id,
+                    "project_id": project_id,
+                    "name": name,
+                    "date_modified": stamp(),
+                }
+                self._insert_many("project_names", [row])
+
+    def tenant_names(self) -> dict[str, str]:
+        return {row["tenant_id"]: row["name"] for row in self._select("tenant_names", "1 = 1")}
+
+    def project_names(self) -> list[ProjectName]:
+        rows = self._select(
+            "project_names", "1 = 1", columns="tenant_id, project_id, name", order_by="tenant_id, project_id"
+        )
+        return [cast(ProjectName, row) for row in rows]  # the query's columns are its keys
 
     def notebooks_at(self, path: str) -> list[Row]:
         folder = path.rstrip("/") + "/"

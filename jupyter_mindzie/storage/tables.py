@@ -8,7 +8,10 @@ InvalidRequest naming the form field `file`, so a bad upload is a 400, never a 5
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import os
+import re
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -68,45 +71,6 @@ def detect_format(data: bytes, filename: str) -> str:
     return "csv"
 
 
-def csv_as_utf8(data: bytes) -> tuple[bytes, str]:
-    """The CSV's text as UTF-8 (no BOM) and the encoding it was read in (one of CSV_ENCODINGS).
-
-    A BOM names UTF-8 or UTF-16; without one, strict UTF-8 is tried before cp932 (Japanese
-    Excel's "CSV"), because UTF-8 text of any length almost never decodes as cp932 by chance,
-    while the reverse often would. Bytes that are neither are refused, never guessed at.
-    """
-    if data.startswith(UTF8_BOM):
-        candidates: tuple[str, ...] = ("utf-8-sig",)
-    elif data.startswith(UTF16_BOMS):
-        candidates = ("utf-16",)
-    else:
-        candidates = ("utf-8", "cp932")
-    first_error: UnicodeDecodeError | None = None
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            first_error = first_error or error
-            continue
-        return (data if encoding == "utf-8" else text.encode("utf-8")), encoding
-    assert first_error is not None
-    if candidates == ("utf-8", "cp932"):
-        raise bad_file(
-            Message(
-                "is not UTF-8, UTF-16 (with a BOM) or Shift-JIS (cp932) text (byte {position}); "
-                "save the CSV as UTF-8",
-                position=first_error.start,
-            )
-        )
-    raise bad_file(
-        Message(
-            "starts with a {encoding} byte order mark but is not {encoding} text (byte {position})",
-            encoding=candidates[0].removesuffix("-sig").upper(),
-            position=first_error.start,
-        )
-    )
-
-
 def detect_file_format(path: Path, filename: str) -> str:
     """`detect_format` of a stored file, reading only its head and its last bytes."""
     with path.open("rb") as file:
@@ -116,6 +80,72 @@ def detect_file_format(path: Path, filename: str) -> str:
             file.seek(size - len(PARQUET_MAGIC))
             head += file.read()  # the last bytes: Parquet's closing magic
     return detect_format(head, filename)
+
+
+DELIMITERS = ",;\t|"
+# Column names that say what an event log's three columns are (English, German, Japanese)
+EVENT_LOG_ROLES = {
+    "case id": re.compile(r"case|trace|ticket|order|ケース|案件", re.I),
+    "activity": re.compile(r"activit|event|task|step|action|concept.?name|アクティビティ|工程|作業", re.I),
+    "timestamp": re.compile(
+        r"time|date|stamp|datum|zeit|start|complete|created|_at$|日時|時刻|日付|タイムスタンプ", re.I
+    ),
+}
+
+
+def rewrite_with_commas(path: Path) -> str:
+    """Rewrite a stored UTF-8 CSV with `,` between fields, in a stream; the delimiter it had.
+
+    Excel in much of Europe saves "CSV" with semicolons; read with commas such a file is one
+    column. csv.Sniffer guesses from the first 64 KiB; the file is rewritten only when the guess
+    splits the header into more than one column, so kernels read every dataset one way.
+    """
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
+    delimiter = _sniffed_delimiter(head, whole=path.stat().st_size <= len(head))
+    if delimiter == ",":
+        return ","
+    target = path.with_name(path.name + ".commas")
+    try:
+        with (
+            path.open(newline="", encoding="utf-8") as source,
+            target.open("w", newline="", encoding="utf-8") as out,
+        ):
+            csv.writer(out, lineterminator="\n").writerows(csv.reader(source, delimiter=delimiter))
+        os.replace(target, path)
+    except csv.Error as error:
+        raise bad_file(Message("is not a readable CSV file: {reason}", reason=str(error))) from None
+    finally:
+        target.unlink(missing_ok=True)
+    return delimiter
+
+
+def _sniffed_delimiter(head: bytes, *, whole: bool) -> str:
+    sample = head.decode("utf-8", errors="ignore")
+    if not whole and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:
+        return ","
+    header = next(csv.reader(io.StringIO(sample), dialect), [])
+    return dialect.delimiter if len(header) >= 2 else ","
+
+
+def event_log_warnings(columns: list[str]) -> list[dict[str, str]]:
+    """A warning when no column's name looks like a case id, an activity or a timestamp."""
+    missing = [
+        role for role, pattern in EVENT_LOG_ROLES.items() if not any(pattern.search(c) for c in columns)
+    ]
+    if not missing:
+        return []
+    message = Message(
+        "no column looks like {roles} of an event log (columns: {columns}); name them in the "
+        "notebook's parameters (case_column, activity_column, timestamp_column)",
+        roles=" / ".join(missing),
+        columns=", ".join(columns[:20]),
+    )
+    return [{"code": "not-an-event-log", "field": FIELD, "message": message}]
 
 
 def inspect_table(path: Path, fmt: str) -> TableInfo:
@@ -196,8 +226,10 @@ class _Undecodable(ValueError):
 def transcode_csv_file(path: Path) -> str:
     """Make a stored CSV UTF-8 (no BOM) in place, in chunks; returns the encoding it came in.
 
-    The same rules as `csv_as_utf8`, for a file too large to hold in memory: a UTF-8 file is
-    only read through, any other is rewritten beside itself and renamed over it.
+    A BOM names UTF-8 or UTF-16; without one, strict UTF-8 is tried before cp932 (Japanese
+    Excel's "CSV"), because UTF-8 text of any length almost never decodes as cp932 by chance,
+    while the reverse often would. Bytes that are neither are refused, never guessed at. A
+    UTF-8 file is only read through; any other is rewritten beside itself and renamed over it.
     """
     with path.open("rb") as file:
         head = file.read(len(UTF8_BOM))
