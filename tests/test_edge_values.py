@@ -8,7 +8,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from .support import assert_problem, create, execute, project_path, upload, wait_for
+from .support import assert_problem, create, execute, project_path, wait_for
+from .support import upload_notebook as upload
 
 
 async def post_execute(api: Any, notebook_id: str, raw: str) -> Any:
