@@ -38,6 +38,35 @@ export function statusLabel(status: string): string {
 }
 
 /**
+ * A priority as people read it ("高"); the value itself never changes.
+ */
+export function priorityLabel(priority: string): string {
+  const { trans } = formatLocale();
+  const labels: Record<string, string> = {
+    High: trans._p('priority', 'High'),
+    Normal: trans._p('priority', 'Normal'),
+    Low: trans._p('priority', 'Low')
+  };
+  return labels[priority] ?? priority;
+}
+
+/**
+ * "High priority" for a run's priority.
+ */
+export function priorityText(priority: string): string {
+  const { trans } = formatLocale();
+  return trans.__('%1 priority', priorityLabel(priority));
+}
+
+/**
+ * Two facts side by side ("Completed · 7 of 7 cells"); each is a whole phrase of its own.
+ */
+export function joinFacts(first: string, second: string): string {
+  const { trans } = formatLocale();
+  return trans._p('two facts side by side', '%1 · %2', first, second);
+}
+
+/**
  * Re-render the component whenever `signal` fires.
  */
 export function useSignal(signal: ISignal<unknown, unknown> | null): void {
