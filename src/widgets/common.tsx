@@ -10,7 +10,7 @@ import {
 import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { formatLocale } from '../format';
+import { formatCount, formatLocale } from '../format';
 import { MindzieRequestError, errorMessage } from '../request';
 
 /**
@@ -100,6 +100,64 @@ export function StatusBadge(props: {
       title={props.title ?? label}
     >
       {props.label ?? label}
+    </span>
+  );
+}
+
+/**
+ * How many cells failed in a run that still ended `Completed` (0 for any other run): the API
+ * keeps the vendor's status, the panel must not let it pass for a success.
+ */
+export function failedCellsOfCompleted(run: {
+  status: string;
+  progress: { failedCells?: number | null };
+}): number {
+  return run.status === 'Completed' ? (run.progress.failedCells ?? 0) : 0;
+}
+
+/**
+ * A completed run whose cells failed: "Completed · 9 of 10 cells failed" in the warning
+ * colour, and a link to its first failure.
+ */
+export function CompletedWithFailures(props: {
+  failed: number;
+  total: number;
+  onFirstFailure?: () => void;
+}): JSX.Element {
+  const { trans } = formatLocale();
+  const text = trans._n(
+    'Completed · %2 of %3 cell failed',
+    'Completed · %2 of %3 cells failed',
+    props.total,
+    formatCount(props.failed),
+    formatCount(props.total)
+  );
+  return (
+    <span
+      className="jp-mindzie-Outcome jp-mod-warn"
+      data-testid="mindzie-completed-with-failures"
+    >
+      <span
+        className="jp-mindzie-Badge jp-mindzie-Badge-CompletedWithErrors"
+        data-status="Completed"
+        title={text}
+      >
+        {text}
+      </span>
+      {props.onFirstFailure && (
+        <button
+          type="button"
+          className="jp-mindzie-LinkButton jp-mindzie-Outcome-link"
+          data-testid="mindzie-first-failure"
+          title={trans.__('Select the first failed cell in the notebook')}
+          onClick={event => {
+            event.stopPropagation();
+            props.onFirstFailure?.();
+          }}
+        >
+          {trans.__('Show the first failure')}
+        </button>
+      )}
     </span>
   );
 }

@@ -37,12 +37,14 @@ import {
   IResults
 } from '../tokens';
 import {
+  CompletedWithFailures,
   EmptyState,
   ErrorBox,
   ProgressBar,
   Section,
   Spinner,
   StatusBadge,
+  failedCellsOfCompleted,
   joinFacts,
   priorityText,
   statusLabel,
@@ -223,6 +225,18 @@ function ExecutionPage(props: IPageProps): JSX.Element {
     ? execution.totalDurationSeconds
     : (Date.now() - new Date(execution.startTime ?? 0).getTime()) / 1000;
   const params = Object.entries(execution.parameters ?? {});
+  // The first failure, one click away: the cell in the editor, else its card here.
+  const showFailure = (cellId: string) => {
+    if (path) {
+      void commands.execute(CommandIDs.goToCell, { path, cellId });
+      return;
+    }
+    document
+      .querySelector(
+        `.jp-mindzie-FailedCell[data-cell-id="${CSS.escape(cellId)}"]`
+      )
+      ?.scrollIntoView({ block: 'center' });
+  };
 
   const cells = (
     <Section
@@ -260,7 +274,19 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             {notebook?.notebookName ?? trans.__('Execution')}
           </h2>
           <span data-testid="mindzie-execution-status">
-            <StatusBadge status={execution.status} />
+            {failedCellsOfCompleted(execution) > 0 ? (
+              <CompletedWithFailures
+                failed={failed.length || failedCellsOfCompleted(execution)}
+                total={progress.totalCells}
+                onFirstFailure={
+                  failed.length
+                    ? () => showFailure(failed[0].cellId)
+                    : undefined
+                }
+              />
+            ) : (
+              <StatusBadge status={execution.status} />
+            )}
           </span>
           <div className="jp-mindzie-Execution-actions">
             {!terminal && (

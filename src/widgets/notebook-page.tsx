@@ -24,6 +24,7 @@ import {
 import { DetailTab } from '../model';
 import { IDataset, IExecutionSummary, INotebook } from '../tokens';
 import {
+  CompletedWithFailures,
   EmptyState,
   ErrorBox,
   IconButton,
@@ -31,6 +32,7 @@ import {
   Spinner,
   StatusBadge,
   Tabs,
+  failedCellsOfCompleted,
   priorityText,
   statusLabel
 } from './common';
@@ -347,8 +349,8 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
         {(history.data ?? []).map(row => {
           const live = model.watcher(row.executionId)?.execution;
           const status = live?.status ?? row.status;
-          const percent =
-            live?.progress.percentComplete ?? row.progress.percentComplete;
+          const progress = live?.progress ?? row.progress;
+          const percent = progress.percentComplete;
           const seconds =
             live?.totalDurationSeconds ?? row.totalDurationSeconds;
           const memory =
@@ -388,7 +390,17 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
                   <span className="jp-mindzie-ListItem-name">
                     {timeAgo(row.startTime)}
                   </span>
-                  <StatusBadge status={status} />
+                  {failedCellsOfCompleted({ status, progress }) > 0 ? (
+                    <CompletedWithFailures
+                      failed={failedCellsOfCompleted({ status, progress })}
+                      total={progress.totalCells}
+                      onFirstFailure={() =>
+                        void showFirstFailure(props, row.executionId)
+                      }
+                    />
+                  ) : (
+                    <StatusBadge status={status} />
+                  )}
                 </div>
                 {status === 'Running' ? (
                   <ProgressBar percent={percent} status="Running" />
@@ -432,6 +444,46 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
       </ul>
     </div>
   );
+}
+
+/**
+ * Select a run's first failed cell in the notebook editor (the run view when it has none).
+ */
+async function showFirstFailure(
+  props: IPanelProps & { notebook: INotebook },
+  executionId: string
+): Promise<void> {
+  const { model, commands, notebook } = props;
+  const project = model.project;
+  if (!project) {
+    return;
+  }
+  const args = {
+    ...project,
+    notebookId: notebook.notebookId,
+    executionId,
+    notebookName: notebook.notebookName
+  };
+  try {
+    const execution = await model.service.getExecution(
+      project,
+      notebook.notebookId,
+      executionId
+    );
+    const first = (execution.cellResults ?? []).find(
+      cell => cell.status === 'Error' && cell.errorType !== 'Cancelled'
+    );
+    if (first) {
+      await commands.execute(CommandIDs.goToCell, {
+        path: notebook.path,
+        cellId: first.cellId
+      });
+      return;
+    }
+  } catch {
+    // The run view says what went wrong with the request.
+  }
+  await commands.execute(CommandIDs.openExecution, args);
 }
 
 /**
