@@ -86,12 +86,25 @@ export function IntegrationForm(
     setSaving(true);
     setError(null);
     try {
-      const updated = await model.service.updateNotebook(
-        model.project,
-        notebook.notebookId,
-        changes,
-        notebook.notebookVersion
-      );
+      const project = model.project;
+      const update = (version: string) =>
+        model.service.updateNotebook(
+          project,
+          notebook.notebookId,
+          changes,
+          version
+        );
+      // An open notebook gets the change through its editor: no "File Changed" dialog.
+      const updated = props.notebooks
+        ? await props.notebooks.saveSettings(
+            notebook,
+            changes,
+            update,
+            async () =>
+              (await model.service.getNotebook(project, notebook.notebookId))
+                .notebookVersion
+          )
+        : await update(notebook.notebookVersion);
       model.setNotebook(updated);
       Notification.success(
         trans.__(
