@@ -104,7 +104,10 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     # -- create and upload --------------------------------------------------------------
 
-    async def create(self, scope: Scope, request: dict[str, Any]) -> tuple[Loaded, list[dict[str, str]]]:
+    async def create(
+        self, scope: Scope, request: dict[str, Any], locale: str = "en"
+    ) -> tuple[Loaded, list[dict[str, str]]]:
+        """A new notebook from a template; `locale` ("en", "ja") is the language of the template's prose."""
         kernel_type = request.get("kernelType") or "python3"
         kernelspec = await self.kernels.require(kernel_type)
         integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
@@ -113,7 +116,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             TemplateCell(cell["cellType"], cell["content"]) for cell in request.get("initialCells") or []
         ]
         cells += template_cells(
-            request.get("template") or "blank", kernelspec["language"], integration["datasetBinding"]
+            request.get("template") or "blank", kernelspec["language"], integration["datasetBinding"], locale
         )
         nb = build_notebook(kernelspec, cells)
         nb.metadata["language_info"] = await self.kernels.language_info(kernel_type)
