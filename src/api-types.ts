@@ -463,6 +463,10 @@ export interface INotebookCreate {
    */
   kernelType?: string;
   template?: 'blank' | 'process_mining_starter' | null;
+  /**
+   * The language of the template's markdown and comments (a BCP 47 tag such as "ja" or "ja-JP"; unsupported languages give English). Without it, the request's Accept-Language. Code, parameter names and published table and column names are the same in every language.
+   */
+  locale?: string | null;
   integration?: IIntegration;
   environment?: IEnvironment;
   /**

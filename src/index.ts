@@ -23,6 +23,7 @@ import { CommandIDs, addCommands } from './commands';
 import { setFormatLocale } from './format';
 import { loadLocale } from './i18n';
 import { DEFAULT_SETTINGS, IPanelSettings, MindzieModel } from './model';
+import { OpenNotebooks } from './open-notebooks';
 import { MindzieService } from './service';
 import { IMindzieService } from './tokens';
 import { ExecutionView } from './widgets/execution';
@@ -89,7 +90,12 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
         });
     }
 
-    const panel = new MindziePanel({ model, commands: app.commands, trans });
+    const panel = new MindziePanel({
+      model,
+      commands: app.commands,
+      trans,
+      notebooks: new OpenNotebooks(notebooks, app.serviceManager.contents)
+    });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'jupyter-mindzie');
 

@@ -106,3 +106,11 @@ def test_process_mining_terms_follow_japanese_tools():
     for term in ("ノートブック", "実行", "強化", "データセット", "ボトルネック"):
         assert term in text
     assert "ラン" not in text.replace("ランチャー", "")  # 実行, never ラン for a run
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_translation_is_a_fuzzy_guess(locale):
+    """`jupyterlab-translate update` fills new strings with fuzzy guesses from similar ones."""
+    po = catalog(LOCALE / locale / "LC_MESSAGES" / "jupyter_mindzie.po")
+    fuzzy = [m.id for m in po if m.id and m.fuzzy]
+    assert fuzzy == [], "translate these and drop their `#, fuzzy` flag"

@@ -24,6 +24,7 @@ from jupyter_mindzie.api.views import (
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import InvalidRequest
 from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.i18n import negotiate
 from jupyter_mindzie.notebooks.parameters import infer_parameters
 
 NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
@@ -59,7 +60,11 @@ class NotebookCreateHandler(MindzieHandler):
     async def post(self, tenant_id: str, project_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         request = self.read_json("notebook-create")
-        (row, nb), warnings = await self.library.create(scope, request, may_execute=self.may_execute(scope))
+        # The templates' prose: the body's `locale`, else the caller's Accept-Language.
+        locale = negotiate(request["locale"]) if request.get("locale") else self.language
+        (row, nb), warnings = await self.library.create(
+            scope, request, locale, may_execute=self.may_execute(scope)
+        )
         self.set_header("Location", self.notebook_url(row))
         self.set_header("ETag", f'"{row["version"]}"')
         self.write_json(

@@ -109,9 +109,10 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     # -- create and upload --------------------------------------------------------------
 
     async def create(
-        self, scope: Scope, request: dict[str, Any], *, may_execute: bool = True
+        self, scope: Scope, request: dict[str, Any], locale: str = "en", *, may_execute: bool = True
     ) -> tuple[Loaded, list[dict[str, str]]]:
-        """`may_execute`: whether the caller holds the execute grant (needed to set a schedule)."""
+        """A new notebook from a template; `locale` ("en", "ja") is the language of the template's
+        prose; `may_execute`: whether the caller holds the execute grant (needed to set a schedule)."""
         kernelspec = await self.kernels.require(request.get("kernelType") or "python3")
         kernel_type = kernelspec["name"]  # as resolved: "python" is the native python3
         integration = merge_integration(DEFAULT_INTEGRATION, request.get("integration") or {})
@@ -122,7 +123,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             TemplateCell(cell["cellType"], cell["content"]) for cell in request.get("initialCells") or []
         ]
         cells += template_cells(
-            request.get("template") or "blank", kernelspec["language"], integration["datasetBinding"]
+            request.get("template") or "blank", kernelspec["language"], integration["datasetBinding"], locale
         )
         nb = build_notebook(kernelspec, cells)
         nb.metadata["language_info"] = await self.kernels.language_info(kernel_type)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from jupyter_mindzie.notebooks.cells import TemplateCell, code, markdown, parameters_source
+from jupyter_mindzie.notebooks.starter_ja import COMMENTS_JA, MARKDOWN_JA
 
 
-def starter_cells(dataset_id: str | None) -> list[TemplateCell]:
+def starter_cells(dataset_id: str | None, locale: str = "en") -> list[TemplateCell]:
+    """The starter's cells; with `locale="ja"` its prose and comments are Japanese, its code the same."""
+    body = localized_body(locale)
     parameters = parameters_source(
         "python",
         dataset_id,
@@ -23,11 +26,28 @@ def starter_cells(dataset_id: str | None) -> list[TemplateCell]:
             "map_activities": 1.0,
             "map_paths": 1.0,
         },
+        locale=locale,
     )
-    return [markdown(cell) if kind == "markdown" else code(cell) for kind, cell in STARTER_BODY[:1]] + [
+    return [markdown(cell) if kind == "markdown" else code(cell) for kind, cell in body[:1]] + [
         TemplateCell("code", parameters, ("parameters",)),
-        *(markdown(cell) if kind == "markdown" else code(cell) for kind, cell in STARTER_BODY[1:]),
+        *(markdown(cell) if kind == "markdown" else code(cell) for kind, cell in body[1:]),
     ]
+
+
+def localized_body(locale: str) -> list[tuple[str, str]]:
+    """STARTER_BODY in `locale`: markdown cells replaced, comments of code cells translated."""
+    if locale != "ja":
+        return STARTER_BODY
+    markdown_ja = iter(MARKDOWN_JA)
+    body: list[tuple[str, str]] = []
+    for kind, source in STARTER_BODY:
+        if kind == "markdown":
+            body.append((kind, next(markdown_ja)))
+            continue
+        for english, japanese in COMMENTS_JA.items():
+            source = source.replace(english, japanese)
+        body.append((kind, source))
+    return body
 
 
 STARTER_OUTCOMES = ("Offer Accepted", "Offer Declined", "Reject Application")

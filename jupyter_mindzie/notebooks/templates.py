@@ -14,7 +14,10 @@ TEMPLATES = ("blank", "process_mining_starter")
 PYTHON_ONLY = {"process_mining_starter"}
 
 
-def template_cells(template: str, language: str, dataset_id: str | None) -> list[TemplateCell]:
+def template_cells(
+    template: str, language: str, dataset_id: str | None, locale: str = "en"
+) -> list[TemplateCell]:
+    """A template's cells for a kernel `language`; `locale` ("en", "ja") is the language of its prose."""
     if template not in TEMPLATES:
         raise InvalidRequest.for_field("template", f"must be one of: {', '.join(TEMPLATES)}")
     if template in PYTHON_ONLY and language != "python":
@@ -22,5 +25,5 @@ def template_cells(template: str, language: str, dataset_id: str | None) -> list
             "template", f"{template} needs a Python kernel; this kernel's language is {language}"
         )
     if template == "blank":
-        return [TemplateCell("code", parameters_source(language, dataset_id), ("parameters",))]
-    return starter_cells(dataset_id)
+        return [TemplateCell("code", parameters_source(language, dataset_id, locale=locale), ("parameters",))]
+    return starter_cells(dataset_id, locale)

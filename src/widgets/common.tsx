@@ -10,7 +10,7 @@ import {
 import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { formatLocale } from '../format';
+import { formatCount, formatLocale } from '../format';
 import { MindzieRequestError, errorMessage } from '../request';
 
 /**
@@ -35,6 +35,35 @@ export function statusLabel(status: string): string {
     Unknown: trans._p('status', 'Unknown')
   };
   return labels[status] ?? status.replace('_', ' ');
+}
+
+/**
+ * A priority as people read it ("高"); the value itself never changes.
+ */
+export function priorityLabel(priority: string): string {
+  const { trans } = formatLocale();
+  const labels: Record<string, string> = {
+    High: trans._p('priority', 'High'),
+    Normal: trans._p('priority', 'Normal'),
+    Low: trans._p('priority', 'Low')
+  };
+  return labels[priority] ?? priority;
+}
+
+/**
+ * "High priority" for a run's priority.
+ */
+export function priorityText(priority: string): string {
+  const { trans } = formatLocale();
+  return trans.__('%1 priority', priorityLabel(priority));
+}
+
+/**
+ * Two facts side by side ("Completed · 7 of 7 cells"); each is a whole phrase of its own.
+ */
+export function joinFacts(first: string, second: string): string {
+  const { trans } = formatLocale();
+  return trans._p('two facts side by side', '%1 · %2', first, second);
 }
 
 /**
@@ -71,6 +100,64 @@ export function StatusBadge(props: {
       title={props.title ?? label}
     >
       {props.label ?? label}
+    </span>
+  );
+}
+
+/**
+ * How many cells failed in a run that still ended `Completed` (0 for any other run): the API
+ * keeps the vendor's status, the panel must not let it pass for a success.
+ */
+export function failedCellsOfCompleted(run: {
+  status: string;
+  progress: { failedCells?: number | null };
+}): number {
+  return run.status === 'Completed' ? (run.progress.failedCells ?? 0) : 0;
+}
+
+/**
+ * A completed run whose cells failed: "Completed · 9 of 10 cells failed" in the warning
+ * colour, and a link to its first failure.
+ */
+export function CompletedWithFailures(props: {
+  failed: number;
+  total: number;
+  onFirstFailure?: () => void;
+}): JSX.Element {
+  const { trans } = formatLocale();
+  const text = trans._n(
+    'Completed · %2 of %3 cell failed',
+    'Completed · %2 of %3 cells failed',
+    props.total,
+    formatCount(props.failed),
+    formatCount(props.total)
+  );
+  return (
+    <span
+      className="jp-mindzie-Outcome jp-mod-warn"
+      data-testid="mindzie-completed-with-failures"
+    >
+      <span
+        className="jp-mindzie-Badge jp-mindzie-Badge-CompletedWithErrors"
+        data-status="Completed"
+        title={text}
+      >
+        {text}
+      </span>
+      {props.onFirstFailure && (
+        <button
+          type="button"
+          className="jp-mindzie-LinkButton jp-mindzie-Outcome-link"
+          data-testid="mindzie-first-failure"
+          title={trans.__('Select the first failed cell in the notebook')}
+          onClick={event => {
+            event.stopPropagation();
+            props.onFirstFailure?.();
+          }}
+        >
+          {trans.__('Show the first failure')}
+        </button>
+      )}
     </span>
   );
 }

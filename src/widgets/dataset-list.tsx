@@ -9,7 +9,8 @@ import {
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
-import { formatBytes, formatCount, timeAgo } from '../format';
+import { formatBytes, formatCount, shortId, timeAgo } from '../format';
+import { IDataset } from '../tokens';
 import { EmptyState, ErrorBox, IconButton, Section, Spinner } from './common';
 import { IPanelProps } from './panel';
 
@@ -84,6 +85,9 @@ export function DatasetList(props: IPanelProps): JSX.Element {
                     {dataset.name}
                   </span>
                 </div>
+                {dataset.source ? (
+                  <Lineage dataset={dataset} {...props} />
+                ) : null}
                 <div className="jp-mindzie-ListItem-meta">
                   {trans._p(
                     'dataset facts: rows, columns, format, size, age',
@@ -119,5 +123,67 @@ export function DatasetList(props: IPanelProps): JSX.Element {
         </ul>
       ) : null}
     </Section>
+  );
+}
+
+/**
+ * Where a published table came from: "from run 1a2b3c4d of Loan analysis" (a link to the run),
+ * its new columns on hover.
+ */
+function Lineage(
+  props: IPanelProps & { dataset: IDataset }
+): JSX.Element | null {
+  const { model, commands, dataset } = props;
+  const { trans } = model;
+  const source = dataset.source;
+  if (!source) {
+    return null;
+  }
+  const notebook = model.notebooks.data?.notebooks.find(
+    item => item.notebookId === source.notebookId
+  );
+  const origin = model.datasets.data?.find(
+    item => item.datasetId === source.datasetId
+  );
+  const newColumns = dataset.newColumns ?? [];
+  const hover = [
+    newColumns.length
+      ? trans.__('New columns: %1', newColumns.join(', '))
+      : trans.__('No new columns'),
+    origin ? trans.__('Enriched from the dataset “%1”', origin.name) : ''
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const run = shortId(source.executionId);
+  return (
+    <div
+      className="jp-mindzie-ListItem-meta jp-mindzie-Lineage"
+      data-testid="mindzie-dataset-lineage"
+      data-execution-id={source.executionId}
+      title={hover}
+    >
+      <button
+        className="jp-mindzie-LinkButton"
+        onClick={event => {
+          event.stopPropagation();
+          if (model.project) {
+            void commands.execute(CommandIDs.openExecution, {
+              ...model.project,
+              notebookId: source.notebookId,
+              executionId: source.executionId,
+              notebookName: notebook?.notebookName ?? ''
+            });
+          }
+        }}
+      >
+        {notebook
+          ? trans.__('from run %1 of %2', run, notebook.notebookName)
+          : trans.__(
+              'from run %1 of notebook %2',
+              run,
+              shortId(source.notebookId)
+            )}
+      </button>
+    </div>
   );
 }

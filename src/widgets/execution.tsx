@@ -5,6 +5,7 @@
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
 import {
   checkIcon,
   circleEmptyIcon,
@@ -18,7 +19,13 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commands';
 import { DEFAULT_PRIORITY, isTerminal } from '../contract';
-import { formatBytes, formatDateTime, formatSeconds, shortId } from '../format';
+import {
+  formatBytes,
+  formatCount,
+  formatDateTime,
+  formatSeconds,
+  shortId
+} from '../format';
 import { mindzieIcon } from '../icons';
 import { MindzieModel } from '../model';
 import {
@@ -30,12 +37,17 @@ import {
   IResults
 } from '../tokens';
 import {
+  CompletedWithFailures,
   EmptyState,
   ErrorBox,
   ProgressBar,
   Section,
   Spinner,
   StatusBadge,
+  failedCellsOfCompleted,
+  joinFacts,
+  priorityText,
+  statusLabel,
   useSignal
 } from './common';
 import { ResultsBrowser } from './results';
@@ -83,9 +95,14 @@ export class ExecutionView extends ReactWidget {
 
   setNotebookName(name: string | null): void {
     this._name = name ?? undefined;
-    const run = `run ${shortId(this.ids.executionId)}`;
-    this.title.label = name ? `${name} · ${run}` : `mindzie ${run}`;
-    this.title.caption = `mindzie execution ${this.ids.executionId}${name ? ` of “${name}”` : ''}`;
+    const trans = this._options.model.trans;
+    const run = shortId(this.ids.executionId);
+    this.title.label = name
+      ? trans._p('execution tab label', '%1 · run %2', name, run)
+      : trans._p('execution tab label', 'mindzie run %1', run);
+    this.title.caption = name
+      ? trans.__('mindzie execution %1 of “%2”', this.ids.executionId, name)
+      : trans.__('mindzie execution %1', this.ids.executionId);
   }
 
   render(): JSX.Element {
@@ -123,6 +140,7 @@ interface IPageProps {
 
 function ExecutionPage(props: IPageProps): JSX.Element {
   const { ids, model, commands } = props;
+  const { trans } = model;
   const service = model.service;
   const watcher = React.useMemo(
     () => model.watch(ids, ids.notebookId, ids.executionId),
@@ -186,7 +204,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             onRetry={() => void watcher.refresh()}
           />
         ) : (
-          <Spinner label="Loading the execution…" />
+          <Spinner label={trans.__('Loading the execution…')} />
         )}
       </div>
     );
@@ -207,9 +225,25 @@ function ExecutionPage(props: IPageProps): JSX.Element {
     ? execution.totalDurationSeconds
     : (Date.now() - new Date(execution.startTime ?? 0).getTime()) / 1000;
   const params = Object.entries(execution.parameters ?? {});
+  // The first failure, one click away: the cell in the editor, else its card here.
+  const showFailure = (cellId: string) => {
+    if (path) {
+      void commands.execute(CommandIDs.goToCell, { path, cellId });
+      return;
+    }
+    document
+      .querySelector(
+        `.jp-mindzie-FailedCell[data-cell-id="${CSS.escape(cellId)}"]`
+      )
+      ?.scrollIntoView({ block: 'center' });
+  };
 
   const cells = (
-    <Section title="Cells" count={cellResults.length} testId="mindzie-cells">
+    <Section
+      title={trans.__('Cells')}
+      count={cellResults.length}
+      testId="mindzie-cells"
+    >
       <ol className="jp-mindzie-Cells">
         {cellResults.map((cell, index) => (
           <CellRow
@@ -220,6 +254,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             source={cellsById.get(cell.cellId)?.content}
             path={path}
             commands={commands}
+            trans={trans}
           />
         ))}
       </ol>
@@ -236,10 +271,22 @@ function ExecutionPage(props: IPageProps): JSX.Element {
       <header className="jp-mindzie-Execution-header">
         <div className="jp-mindzie-Execution-titleRow">
           <h2 className="jp-mindzie-Execution-title">
-            {notebook?.notebookName ?? 'Execution'}
+            {notebook?.notebookName ?? trans.__('Execution')}
           </h2>
           <span data-testid="mindzie-execution-status">
-            <StatusBadge status={execution.status} />
+            {failedCellsOfCompleted(execution) > 0 ? (
+              <CompletedWithFailures
+                failed={failed.length || failedCellsOfCompleted(execution)}
+                total={progress.totalCells}
+                onFirstFailure={
+                  failed.length
+                    ? () => showFailure(failed[0].cellId)
+                    : undefined
+                }
+              />
+            ) : (
+              <StatusBadge status={execution.status} />
+            )}
           </span>
           <div className="jp-mindzie-Execution-actions">
             {!terminal && (
@@ -251,7 +298,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
                 }
               >
                 <stopIcon.react tag="span" className="jp-mindzie-Button-icon" />
-                Cancel
+                {trans.__('Cancel')}
               </button>
             )}
             {path && (
@@ -265,13 +312,13 @@ function ExecutionPage(props: IPageProps): JSX.Element {
                   tag="span"
                   className="jp-mindzie-Button-icon"
                 />
-                Open notebook
+                {trans.__('Open notebook')}
               </button>
             )}
             <button
               className="jp-mindzie-IconButton"
-              title="Refresh"
-              aria-label="Refresh"
+              title={trans.__('Refresh')}
+              aria-label={trans.__('Refresh')}
               onClick={() => {
                 void watcher.refresh();
                 if (terminal) {
@@ -285,17 +332,19 @@ function ExecutionPage(props: IPageProps): JSX.Element {
         </div>
         <div className="jp-mindzie-Execution-meta">
           <span title={execution.startTime ?? undefined}>
-            Started {formatDateTime(execution.startTime)}
+            {trans.__('Started %1', formatDateTime(execution.startTime))}
           </span>
           <span data-testid="mindzie-execution-duration">
-            {terminal ? 'Took' : 'Running for'} {formatSeconds(elapsed)}
+            {terminal
+              ? trans.__('Took %1', formatSeconds(elapsed))
+              : trans.__('Running for %1', formatSeconds(elapsed))}
           </span>
-          <span>{execution.priority ?? DEFAULT_PRIORITY} priority</span>
+          <span>{priorityText(execution.priority ?? DEFAULT_PRIORITY)}</span>
           {execution.notebookVersion && (
-            <span>notebook v{execution.notebookVersion}</span>
+            <span>{trans.__('notebook v%1', execution.notebookVersion)}</span>
           )}
           <span title={execution.executionId}>
-            id {shortId(execution.executionId)}
+            {trans.__('id %1', shortId(execution.executionId))}
           </span>
         </div>
         {params.length ? (
@@ -328,7 +377,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           className="jp-mindzie-Execution-progressText"
           data-testid="mindzie-progress-text"
         >
-          {phaseText(execution)}
+          {phaseText(trans, execution)}
         </div>
       </div>
 
@@ -336,7 +385,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
         <ErrorBox
           error={watcher.error}
           compact
-          title="Lost contact with the execution; retrying"
+          title={trans.__('Lost contact with the execution; retrying')}
           onRetry={() => void watcher.refresh()}
         />
       ) : null}
@@ -347,15 +396,19 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           role="alert"
           data-testid="mindzie-execution-error"
         >
-          <strong>{execution.errorType ?? 'Error'}</strong>
-          {execution.errorMessage ? `: ${execution.errorMessage}` : ''}
+          <ErrorLine
+            trans={trans}
+            errorType={execution.errorType}
+            message={execution.errorMessage}
+          />
           <div className="jp-mindzie-Muted">
-            The run was cut short
             {execution.errorType === 'TimeoutError'
-              ? ' because it passed its timeout.'
+              ? trans.__('The run was cut short because it passed its timeout.')
               : execution.errorType === 'DeadKernelError'
-                ? ' because its kernel died (out of memory?).'
-                : '.'}
+                ? trans.__(
+                    'The run was cut short because its kernel died (out of memory?).'
+                  )
+                : trans.__('The run was cut short.')}
           </div>
         </div>
       )}
@@ -364,13 +417,14 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           className="jp-mindzie-Banner"
           data-testid="mindzie-execution-cancelled"
         >
-          <strong>Cancelled.</strong> Cells that had run keep their results.
+          <strong>{trans.__('Cancelled.')}</strong>{' '}
+          {trans.__('Cells that had run keep their results.')}
         </div>
       )}
 
       {failed.length ? (
         <Section
-          title="Failed cells"
+          title={trans.__('Failed cells')}
           count={failed.length}
           testId="mindzie-failed-cells"
           className="jp-mindzie-FailedSection"
@@ -406,45 +460,46 @@ function ExecutionPage(props: IPageProps): JSX.Element {
         ) : resultsError ? (
           <ErrorBox
             error={resultsError}
-            title="Could not load the results"
+            title={trans.__('Could not load the results')}
             onRetry={loadResults}
           />
         ) : (
-          <Spinner label="Loading the results…" />
+          <Spinner label={trans.__('Loading the results…')} />
         )
       ) : (
         <EmptyState testId="mindzie-results-pending">
-          Results (plots, tables, enriched datasets, models and the report) show
-          here when the run ends.
+          {trans.__(
+            'Results (plots, tables, enriched datasets, models and the report) show here when the run ends.'
+          )}
         </EmptyState>
       )}
 
       {terminal && cells}
 
       {terminal && execution.resources ? (
-        <Section title="Resources" testId="mindzie-resources">
+        <Section title={trans.__('Resources')} testId="mindzie-resources">
           <table className="jp-mindzie-KeyValue">
             <tbody>
               <tr>
-                <th>Duration</th>
+                <th>{trans.__('Duration')}</th>
                 <td>{execution.totalDuration ?? formatSeconds(elapsed)}</td>
               </tr>
               <tr>
-                <th>Peak memory</th>
+                <th>{trans.__('Peak memory')}</th>
                 <td>
                   {execution.resources.peakMemoryUsage ??
                     formatBytes(execution.resources.peakMemoryBytes)}
                 </td>
               </tr>
               <tr>
-                <th>CPU time</th>
+                <th>{trans.__('CPU time')}</th>
                 <td>
                   {execution.resources.cpuTime ??
                     formatSeconds(execution.resources.cpuTimeSeconds)}
                 </td>
               </tr>
               <tr>
-                <th>Disk (artifacts)</th>
+                <th>{trans.__('Disk (artifacts)')}</th>
                 <td>
                   {execution.resources.diskUsage ??
                     formatBytes(execution.resources.diskUsageBytes)}
@@ -459,29 +514,71 @@ function ExecutionPage(props: IPageProps): JSX.Element {
 }
 
 /**
- * "Queued (2nd in line)", "Running cell 3 of 7: cell-005", "7 of 7 cells: 6 succeeded, 1 failed".
+ * "Queued: position 2, waiting for a free slot", "Running cell-005 · 3 of 7 cells done",
+ * "Completed · 7 of 7 cells · 6 succeeded, 1 failed".
  */
-function phaseText(execution: IExecution): string {
+function phaseText(trans: TranslationBundle, execution: IExecution): string {
   const p = execution.progress;
-  const counts = `${p.completedCells} of ${p.totalCells} cells`;
-  const outcome =
+  const counts = trans._n(
+    '%2 of %3 cell',
+    '%2 of %3 cells',
+    p.totalCells,
+    formatCount(p.completedCells),
+    formatCount(p.totalCells)
+  );
+  const withOutcome = (text: string) =>
     p.successfulCells !== undefined
-      ? ` · ${p.successfulCells} succeeded, ${p.failedCells ?? 0} failed`
-      : '';
+      ? joinFacts(
+          text,
+          trans.__(
+            '%1 succeeded, %2 failed',
+            formatCount(p.successfulCells),
+            formatCount(p.failedCells ?? 0)
+          )
+        )
+      : text;
   switch (execution.phase) {
     case 'Queued':
       return execution.queuePosition
-        ? `Queued: position ${execution.queuePosition}, waiting for a free slot`
-        : 'Queued: waiting for a free slot';
+        ? trans.__(
+            'Queued: position %1, waiting for a free slot',
+            formatCount(execution.queuePosition)
+          )
+        : trans.__('Queued: waiting for a free slot');
     case 'Starting':
-      return 'Starting a kernel…';
+      return trans.__('Starting a kernel…');
     case 'Executing':
-      return `Running ${execution.currentCell ?? 'cells'} · ${counts} done${outcome}`;
+      return withOutcome(
+        execution.currentCell
+          ? trans.__('Running %1 · %2 done', execution.currentCell, counts)
+          : trans.__('Running cells · %1 done', counts)
+      );
     case 'Finishing':
-      return `Saving results and the report · ${counts}${outcome}`;
+      return withOutcome(
+        trans.__('Saving results and the report · %1', counts)
+      );
     default:
-      return `${execution.status} · ${counts}${outcome}`;
+      return withOutcome(joinFacts(statusLabel(execution.status), counts));
   }
+}
+
+/**
+ * An error's type in bold, then its message ("ValueError: bad input").
+ */
+function ErrorLine(props: {
+  trans: TranslationBundle;
+  errorType: string | null | undefined;
+  message: string | null | undefined;
+}): JSX.Element {
+  const { trans } = props;
+  return (
+    <>
+      <strong>{props.errorType ?? trans.__('Error')}</strong>
+      {props.message
+        ? trans._p('after an error type', ': %1', props.message)
+        : ''}
+    </>
+  );
 }
 
 const CELL_ICONS: Record<string, JSX.Element> = {
@@ -501,8 +598,9 @@ function CellRow(props: {
   source: string | undefined;
   path: string | null;
   commands: CommandRegistry;
+  trans: TranslationBundle;
 }): JSX.Element {
-  const { cell, path, commands } = props;
+  const { cell, path, commands, trans } = props;
   const status =
     props.current && cell.status === 'Pending' ? 'Running' : cell.status;
   return (
@@ -512,7 +610,23 @@ function CellRow(props: {
       data-cell-id={cell.cellId}
       data-status={status}
       data-error-type={cell.errorType ?? undefined}
-      title={`${cell.cellId}: ${status}${cell.errorMessage ? ` (${cell.errorType}: ${cell.errorMessage})` : ''}`}
+      title={
+        cell.errorMessage
+          ? trans._p(
+              'cell id, status, error',
+              '%1: %2 (%3: %4)',
+              cell.cellId,
+              statusLabel(status),
+              cell.errorType ?? trans.__('Error'),
+              cell.errorMessage
+            )
+          : trans._p(
+              'cell id, status',
+              '%1: %2',
+              cell.cellId,
+              statusLabel(status)
+            )
+      }
     >
       <span className={`jp-mindzie-CellRow-icon jp-mindzie-Cell-${status}`}>
         {CELL_ICONS[status] ?? CELL_ICONS.Pending}
@@ -521,7 +635,7 @@ function CellRow(props: {
       {path ? (
         <button
           className="jp-mindzie-LinkButton jp-mindzie-CellRow-id"
-          title="Show this cell in the notebook"
+          title={trans.__('Show this cell in the notebook')}
           onClick={() =>
             void commands.execute(CommandIDs.goToCell, {
               path,
@@ -562,6 +676,7 @@ function FailedCell(
   }
 ): JSX.Element {
   const { cell, path, commands, traceback } = props;
+  const { trans } = props.model;
   const [showTrace, setShowTrace] = React.useState(false);
   const lines = (props.source ?? '').split('\n');
   return (
@@ -572,7 +687,7 @@ function FailedCell(
     >
       <div className="jp-mindzie-FailedCell-header">
         <span className="jp-mindzie-FailedCell-where">
-          Cell [{props.index + 1}] <code>{cell.cellId}</code>
+          {trans.__('Cell [%1]', props.index + 1)} <code>{cell.cellId}</code>
         </span>
         {path && (
           <button
@@ -585,7 +700,7 @@ function FailedCell(
               })
             }
           >
-            Go to cell
+            {trans.__('Go to cell')}
           </button>
         )}
       </div>
@@ -593,8 +708,11 @@ function FailedCell(
         className="jp-mindzie-FailedCell-error"
         data-testid="mindzie-failed-cell-error"
       >
-        <strong>{cell.errorType ?? 'Error'}</strong>
-        {cell.errorMessage ? `: ${cell.errorMessage}` : ''}
+        <ErrorLine
+          trans={trans}
+          errorType={cell.errorType}
+          message={cell.errorMessage}
+        />
       </div>
       {props.source ? (
         <pre className="jp-mindzie-FailedCell-source">
@@ -608,7 +726,9 @@ function FailedCell(
             className="jp-mindzie-LinkButton"
             onClick={() => setShowTrace(!showTrace)}
           >
-            {showTrace ? 'Hide the traceback' : 'Show the traceback'}
+            {showTrace
+              ? trans.__('Hide the traceback')
+              : trans.__('Show the traceback')}
           </button>
           {showTrace && (
             <pre className="jp-mindzie-Traceback">{traceback.content}</pre>

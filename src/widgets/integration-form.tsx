@@ -7,6 +7,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commands';
 import { checkCron, formatRunTime } from '../cron';
+import { formatLocale } from '../format';
 import { MindzieRequestError, errorMessage } from '../request';
 import {
   IDataset,
@@ -18,13 +19,19 @@ import { ErrorBox, Select } from './common';
 import { Checkbox, DatasetSelect, Field, OutputFormatSelect } from './dialogs';
 import { IPanelProps } from './panel';
 
-const CRON_PRESETS: Array<[string, string]> = [
-  ['0 * * * *', 'Every hour'],
-  ['0 6 * * *', 'Every day at 06:00'],
-  ['0 6 * * 1-5', 'Weekdays at 06:00'],
-  ['0 6 * * 1', 'Mondays at 06:00'],
-  ['0 0 1 * *', 'First day of each month']
-];
+/**
+ * Common schedules and their names.
+ */
+function cronPresets(): Array<[string, string]> {
+  const { trans } = formatLocale();
+  return [
+    ['0 * * * *', trans._p('schedule preset', 'Every hour')],
+    ['0 6 * * *', trans._p('schedule preset', 'Every day at 06:00')],
+    ['0 6 * * 1-5', trans._p('schedule preset', 'Weekdays at 06:00')],
+    ['0 6 * * 1', trans._p('schedule preset', 'Mondays at 06:00')],
+    ['0 0 1 * *', trans._p('schedule preset', 'First day of each month')]
+  ];
+}
 
 interface ISettingsState {
   notebookName: string;
@@ -47,6 +54,7 @@ export function IntegrationForm(
   props: IPanelProps & { notebook: INotebook }
 ): JSX.Element {
   const { model, commands, notebook } = props;
+  const { trans } = model;
   const [state, setState] = React.useState<ISettingsState>(() =>
     initialState(notebook)
   );
@@ -61,9 +69,11 @@ export function IntegrationForm(
     cronText.trim() || integration.autoExecution ? checkCron(cronText) : null;
   const nameError = state.notebookName.trim()
     ? null
-    : 'A notebook needs a name.';
+    : trans.__('A notebook needs a name.');
   const cronError =
-    cron && !cron.valid ? (cron.error ?? 'Not a valid schedule.') : null;
+    cron && !cron.valid
+      ? (cron.error ?? trans.__('Not a valid schedule.'))
+      : null;
 
   const changes = diff(notebook, state, cron?.valid ? cron.expression : null);
   const dirty = Object.keys(changes).length > 0;
@@ -76,15 +86,32 @@ export function IntegrationForm(
     setSaving(true);
     setError(null);
     try {
-      const updated = await model.service.updateNotebook(
-        model.project,
-        notebook.notebookId,
-        changes,
-        notebook.notebookVersion
-      );
+      const project = model.project;
+      const update = (version: string) =>
+        model.service.updateNotebook(
+          project,
+          notebook.notebookId,
+          changes,
+          version
+        );
+      // An open notebook gets the change through its editor: no "File Changed" dialog.
+      const updated = props.notebooks
+        ? await props.notebooks.saveSettings(
+            notebook,
+            changes,
+            update,
+            async () =>
+              (await model.service.getNotebook(project, notebook.notebookId))
+                .notebookVersion
+          )
+        : await update(notebook.notebookVersion);
       model.setNotebook(updated);
       Notification.success(
-        `Saved the settings of “${updated.notebookName}” (version ${updated.notebookVersion}).`,
+        trans.__(
+          'Saved the settings of “%1” (version %2).',
+          updated.notebookName,
+          updated.notebookVersion
+        ),
         { autoClose: 3000 }
       );
       void model.refreshNotebooks();
@@ -114,7 +141,11 @@ export function IntegrationForm(
         void save();
       }}
     >
-      <Field label="Name" htmlFor="jp-mindzie-set-name" error={nameError}>
+      <Field
+        label={trans.__('Name')}
+        htmlFor="jp-mindzie-set-name"
+        error={nameError}
+      >
         <input
           id="jp-mindzie-set-name"
           className="jp-mod-styled jp-mindzie-Input"
@@ -125,23 +156,30 @@ export function IntegrationForm(
           }
         />
       </Field>
-      <Field label="Description" htmlFor="jp-mindzie-set-description">
+      <Field
+        label={trans.__('Description')}
+        htmlFor="jp-mindzie-set-description"
+      >
         <input
           id="jp-mindzie-set-description"
           className="jp-mod-styled jp-mindzie-Input"
           value={state.notebookDescription}
-          placeholder="Optional"
+          placeholder={trans.__('Optional')}
           onChange={event =>
             setState({ ...state, notebookDescription: event.target.value })
           }
         />
       </Field>
 
-      <h3 className="jp-mindzie-Form-heading">Data</h3>
+      <h3 className="jp-mindzie-Form-heading">
+        {trans._p('settings heading', 'Data')}
+      </h3>
       <Field
-        label="Dataset binding"
+        label={trans.__('Dataset binding')}
         htmlFor="jp-mindzie-set-dataset"
-        hint="Runs get it as the dataset_id parameter unless the run form sets another."
+        hint={trans.__(
+          'Runs get it as the dataset_id parameter unless the run form sets another.'
+        )}
       >
         <div className="jp-mindzie-InputRow">
           <DatasetSelect
@@ -157,17 +195,19 @@ export function IntegrationForm(
             data-testid="mindzie-settings-upload-dataset"
             onClick={() => void uploadAndBind()}
           >
-            Upload…
+            {trans.__('Upload…')}
           </button>
         </div>
       </Field>
       <Checkbox
-        label="Enrichment mode: publish enriched data back to mindzie"
+        label={trans.__(
+          'Enrichment mode: publish enriched data back to mindzie'
+        )}
         checked={integration.enrichmentMode}
         testId="mindzie-settings-enrichment"
         onChange={enrichmentMode => set({ enrichmentMode })}
       />
-      <Field label="Output format" htmlFor="jp-mindzie-set-format">
+      <Field label={trans.__('Output format')} htmlFor="jp-mindzie-set-format">
         <OutputFormatSelect
           id="jp-mindzie-set-format"
           value={integration.outputFormat}
@@ -176,15 +216,17 @@ export function IntegrationForm(
         />
       </Field>
 
-      <h3 className="jp-mindzie-Form-heading">Schedule</h3>
+      <h3 className="jp-mindzie-Form-heading">
+        {trans._p('settings heading', 'Schedule')}
+      </h3>
       <Checkbox
-        label="Run automatically on a schedule"
+        label={trans.__('Run automatically on a schedule')}
         checked={integration.autoExecution}
         testId="mindzie-settings-auto"
         onChange={autoExecution => set({ autoExecution })}
       />
       <Field
-        label="Cron (minute hour day month weekday, UTC)"
+        label={trans.__('Cron (minute hour day month weekday, UTC)')}
         htmlFor="jp-mindzie-set-cron"
         error={cronError}
       >
@@ -200,7 +242,7 @@ export function IntegrationForm(
           />
           <Select
             className="jp-mindzie-Presets"
-            aria-label="Common schedules"
+            aria-label={trans.__('Common schedules')}
             value=""
             onChange={event => {
               if (event.target.value) {
@@ -208,8 +250,8 @@ export function IntegrationForm(
               }
             }}
           >
-            <option value="">Presets…</option>
-            {CRON_PRESETS.map(([expression, label]) => (
+            <option value="">{trans.__('Presets…')}</option>
+            {cronPresets().map(([expression, label]) => (
               <option key={expression} value={expression}>
                 {label}
               </option>
@@ -223,12 +265,16 @@ export function IntegrationForm(
             className="jp-mindzie-CronInfo-description"
             data-testid="mindzie-cron-description"
           >
-            {cron.description} (UTC)
-            {!integration.autoExecution
-              ? ' — turn on “Run automatically” to use it.'
-              : ''}
+            {integration.autoExecution
+              ? trans.__('%1 (UTC)', cron.description)
+              : trans.__(
+                  '%1 (UTC) — turn on “Run automatically” to use it.',
+                  cron.description
+                )}
           </div>
-          <div className="jp-mindzie-CronInfo-label">Next runs</div>
+          <div className="jp-mindzie-CronInfo-label">
+            {trans.__('Next runs')}
+          </div>
           <ul
             className="jp-mindzie-CronInfo-runs"
             data-testid="mindzie-cron-next"
@@ -244,14 +290,16 @@ export function IntegrationForm(
         <ErrorBox
           error={error}
           compact
-          title={stale ? 'Changed elsewhere' : undefined}
+          title={stale ? trans.__('Changed elsewhere') : undefined}
           onRetry={stale ? () => void model.reloadNotebook() : undefined}
         />
       ) : null}
       {stale ? (
         <div className="jp-mindzie-Muted">
-          Someone saved this notebook after you opened it ({errorMessage(error)}
-          ). Reload to see their version, then make your change again.
+          {trans.__(
+            'Someone saved this notebook after you opened it (%1). Reload to see their version, then make your change again.',
+            errorMessage(error)
+          )}
         </div>
       ) : null}
       <div className="jp-mindzie-Form-actions">
@@ -261,7 +309,7 @@ export function IntegrationForm(
           data-testid="mindzie-settings-save"
           disabled={!dirty || invalid || saving}
         >
-          {saving ? 'Saving…' : 'Save settings'}
+          {saving ? trans.__('Saving…') : trans.__('Save settings')}
         </button>
         <button
           type="button"
@@ -272,7 +320,7 @@ export function IntegrationForm(
             setError(null);
           }}
         >
-          Discard
+          {trans.__('Discard')}
         </button>
       </div>
     </form>

@@ -13,21 +13,28 @@ import { CommandIDs } from '../commands';
 import { DEFAULT_PRIORITY } from '../contract';
 import {
   formatBytes,
+  formatCount,
   formatDateTime,
+  formatLocale,
   formatSeconds,
   formatValue,
+  shortId,
   timeAgo
 } from '../format';
 import { DetailTab } from '../model';
 import { IDataset, IExecutionSummary, INotebook } from '../tokens';
 import {
+  CompletedWithFailures,
   EmptyState,
   ErrorBox,
   IconButton,
   ProgressBar,
   Spinner,
   StatusBadge,
-  Tabs
+  Tabs,
+  failedCellsOfCompleted,
+  priorityText,
+  statusLabel
 } from './common';
 import { IntegrationForm } from './integration-form';
 import { IPanelProps } from './panel';
@@ -35,6 +42,7 @@ import { RunForm } from './run-form';
 
 export function NotebookPage(props: IPanelProps): JSX.Element {
   const { model } = props;
+  const { trans } = model;
   const loadable = model.notebook;
   const notebook = loadable.data;
   const history = model.history.data ?? [];
@@ -56,13 +64,13 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
           onClick={() => void model.selectNotebook(null)}
         >
           <caretLeftIcon.react tag="span" />
-          All notebooks
+          {trans.__('All notebooks')}
         </button>
         <div className="jp-mindzie-NotebookPage-navActions">
           {loadable.loading && <Spinner />}
           <IconButton
             icon={refreshIcon}
-            title="Reload this notebook"
+            title={trans.__('Reload this notebook')}
             onClick={() => void model.reloadNotebook()}
           />
         </div>
@@ -88,11 +96,14 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
           ))}
           <Tabs<DetailTab>
             tabs={[
-              { id: 'run', label: 'Run' },
-              { id: 'settings', label: 'Settings' },
+              { id: 'run', label: trans._p('notebook tab', 'Run') },
+              {
+                id: 'settings',
+                label: trans._p('notebook tab', 'Settings')
+              },
               {
                 id: 'history',
-                label: 'History',
+                label: trans._p('notebook tab', 'History'),
                 badge: history.length ? (
                   <span className="jp-mindzie-Tab-count">
                     {model.history.data?.length}
@@ -126,7 +137,7 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
       ) : null}
       {!notebook && !loadable.error && (
         <div className="jp-mindzie-Padded">
-          <Spinner label="Loading the notebook…" />
+          <Spinner label={trans.__('Loading the notebook…')} />
         </div>
       )}
     </div>
@@ -137,6 +148,7 @@ function NotebookHeader(
   props: IPanelProps & { notebook: INotebook }
 ): JSX.Element {
   const { notebook, model, commands } = props;
+  const { trans } = model;
   const binding = notebook.integration.datasetBinding;
   const dataset = model.datasets.data?.find(d => d.datasetId === binding);
   const codeCells = notebook.cells.filter(c => c.cellType === 'code').length;
@@ -160,37 +172,57 @@ function NotebookHeader(
         </div>
       )}
       <div className="jp-mindzie-NotebookHeader-meta">
-        v{notebook.notebookVersion} · {notebook.kernelType} · {codeCells} code
-        cell
-        {codeCells === 1 ? '' : 's'} · {notebook.executionCount} run
-        {notebook.executionCount === 1 ? '' : 's'}
+        {trans._p(
+          'notebook facts: version, kernel, code cells, runs',
+          'v%1 · %2 · %3 · %4',
+          notebook.notebookVersion,
+          notebook.kernelType,
+          trans._n(
+            '%2 code cell',
+            '%2 code cells',
+            codeCells,
+            formatCount(codeCells)
+          ),
+          trans._n(
+            '%2 run',
+            '%2 runs',
+            notebook.executionCount,
+            formatCount(notebook.executionCount)
+          )
+        )}
       </div>
       <div
         className="jp-mindzie-NotebookHeader-meta"
         data-testid="mindzie-notebook-dataset"
       >
-        Dataset:{' '}
+        {trans.__('Dataset:')}{' '}
         {binding ? (
           dataset ? (
             <span title={binding}>{dataset.name}</span>
           ) : (
             <span title={binding}>
-              {binding.split('-')[0]}… (not in this project)
+              {trans.__('%1… (not in this project)', shortId(binding))}
             </span>
           )
         ) : (
-          <span className="jp-mindzie-Muted">none bound</span>
+          <span className="jp-mindzie-Muted">{trans.__('none bound')}</span>
         )}
         {notebook.integration.autoExecution &&
-        notebook.integration.scheduleExecution
-          ? ` · scheduled (${notebook.integration.scheduleExecution} UTC)`
-          : ''}
+        notebook.integration.scheduleExecution ? (
+          <span data-testid="mindzie-notebook-schedule">
+            {' · '}
+            {trans.__(
+              'scheduled (%1 UTC)',
+              notebook.integration.scheduleExecution
+            )}
+          </span>
+        ) : null}
       </div>
       <div className="jp-mindzie-NotebookHeader-actions">
         <button
           className="jp-mod-styled jp-mindzie-Button"
           data-testid="mindzie-open-in-lab"
-          title={`Open ${notebook.path} in the notebook editor`}
+          title={trans.__('Open %1 in the notebook editor', notebook.path)}
           onClick={() =>
             void commands.execute(CommandIDs.openNotebook, {
               path: notebook.path
@@ -198,7 +230,7 @@ function NotebookHeader(
           }
         >
           <launchIcon.react tag="span" className="jp-mindzie-Button-icon" />
-          Open
+          {trans.__('Open')}
         </button>
         <button
           className="jp-mod-styled jp-mindzie-Button jp-mindzie-Button-danger"
@@ -211,7 +243,7 @@ function NotebookHeader(
           }
         >
           <deleteIcon.react tag="span" className="jp-mindzie-Button-icon" />
-          Delete
+          {trans.__('Delete')}
         </button>
       </div>
     </div>
@@ -225,6 +257,7 @@ function RunningBanner(
   props: IPanelProps & { row: IExecutionSummary; notebook: INotebook }
 ): JSX.Element {
   const { row, model, commands, notebook } = props;
+  const { trans } = model;
   const project = model.project!;
   const execution = model.watcher(row.executionId)?.execution ?? null;
   const percent =
@@ -242,10 +275,12 @@ function RunningBanner(
       data-testid="mindzie-running-banner"
     >
       <div className="jp-mindzie-RunningBanner-text">
-        <strong>{phase === 'Queued' ? 'Queued' : 'Running'}</strong>
+        <strong>
+          {statusLabel(phase === 'Queued' ? 'Queued' : 'Running')}
+        </strong>
         {execution?.currentCell ? ` · ${execution.currentCell}` : ''}
         {execution?.queuePosition
-          ? ` · position ${execution.queuePosition} in the queue`
+          ? ` · ${trans.__('position %1 in the queue', formatCount(execution.queuePosition))}`
           : ''}
       </div>
       <ProgressBar percent={percent} status="Running" />
@@ -254,7 +289,7 @@ function RunningBanner(
           className="jp-mindzie-LinkButton"
           onClick={() => void commands.execute(CommandIDs.openExecution, args)}
         >
-          View
+          {trans.__('View')}
         </button>
         <button
           className="jp-mindzie-LinkButton"
@@ -262,7 +297,7 @@ function RunningBanner(
             void commands.execute(CommandIDs.cancelExecution, args)
           }
         >
-          Cancel
+          {trans.__('Cancel')}
         </button>
       </div>
     </div>
@@ -274,6 +309,7 @@ function RunningBanner(
  */
 function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
   const { model, commands, notebook } = props;
+  const { trans } = model;
   const history = model.history;
   const project = model.project!;
   return (
@@ -281,13 +317,18 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
       <div className="jp-mindzie-History-toolbar">
         <span className="jp-mindzie-Muted">
           {history.data
-            ? `${history.data.length} run${history.data.length === 1 ? '' : 's'}`
+            ? trans._n(
+                '%2 run',
+                '%2 runs',
+                history.data.length,
+                formatCount(history.data.length)
+              )
             : ''}
         </span>
         {history.loading && <Spinner />}
         <IconButton
           icon={refreshIcon}
-          title="Reload the history"
+          title={trans.__('Reload the history')}
           onClick={() => void model.refreshHistory()}
         />
       </div>
@@ -299,15 +340,17 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
       ) : null}
       {history.data && !history.data.length ? (
         <EmptyState testId="mindzie-history-empty">
-          Not run yet. Runs show here with their duration and resources.
+          {trans.__(
+            'Not run yet. Runs show here with their duration and resources.'
+          )}
         </EmptyState>
       ) : null}
       <ul className="jp-mindzie-List">
         {(history.data ?? []).map(row => {
           const live = model.watcher(row.executionId)?.execution;
           const status = live?.status ?? row.status;
-          const percent =
-            live?.progress.percentComplete ?? row.progress.percentComplete;
+          const progress = live?.progress ?? row.progress;
+          const percent = progress.percentComplete;
           const seconds =
             live?.totalDurationSeconds ?? row.totalDurationSeconds;
           const memory =
@@ -330,7 +373,11 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
               data-execution-id={row.executionId}
               role="button"
               tabIndex={0}
-              title={`Execution ${row.executionId}\nStarted ${formatDateTime(row.startTime)}`}
+              title={trans.__(
+                'Execution %1\nStarted %2',
+                row.executionId,
+                formatDateTime(row.startTime)
+              )}
               onClick={open}
               onKeyDown={event => {
                 if (event.key === 'Enter') {
@@ -343,7 +390,17 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
                   <span className="jp-mindzie-ListItem-name">
                     {timeAgo(row.startTime)}
                   </span>
-                  <StatusBadge status={status} />
+                  {failedCellsOfCompleted({ status, progress }) > 0 ? (
+                    <CompletedWithFailures
+                      failed={failedCellsOfCompleted({ status, progress })}
+                      total={progress.totalCells}
+                      onFirstFailure={() =>
+                        void showFirstFailure(props, row.executionId)
+                      }
+                    />
+                  ) : (
+                    <StatusBadge status={status} />
+                  )}
                 </div>
                 {status === 'Running' ? (
                   <ProgressBar percent={percent} status="Running" />
@@ -352,8 +409,13 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
                     className="jp-mindzie-ListItem-meta"
                     data-testid="mindzie-history-stats"
                   >
-                    {formatSeconds(seconds)} · peak {formatBytes(memory)} · CPU{' '}
-                    {formatSeconds(cpu)}
+                    {trans._p(
+                      'run stats: duration, peak memory, CPU time',
+                      '%1 · peak %2 · CPU %3',
+                      formatSeconds(seconds),
+                      formatBytes(memory),
+                      formatSeconds(cpu)
+                    )}
                     {row.errorType ? ` · ${row.errorType}` : ''}
                   </div>
                 )}
@@ -367,11 +429,13 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
                   </div>
                 ) : null}
                 <div className="jp-mindzie-ListItem-meta jp-mindzie-Muted">
-                  {row.priority ?? DEFAULT_PRIORITY} priority · v
-                  {row.notebookVersion ?? '?'} ·{' '}
-                  {row.source === 'schedule'
-                    ? 'scheduled'
-                    : (row.source ?? 'api')}
+                  {trans._p(
+                    'run facts: priority, notebook version, who started it',
+                    '%1 · v%2 · %3',
+                    priorityText(row.priority ?? DEFAULT_PRIORITY),
+                    row.notebookVersion ?? '?',
+                    sourceLabel(row.source)
+                  )}
                 </div>
               </div>
             </li>
@@ -380,6 +444,63 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
       </ul>
     </div>
   );
+}
+
+/**
+ * Select a run's first failed cell in the notebook editor (the run view when it has none).
+ */
+async function showFirstFailure(
+  props: IPanelProps & { notebook: INotebook },
+  executionId: string
+): Promise<void> {
+  const { model, commands, notebook } = props;
+  const project = model.project;
+  if (!project) {
+    return;
+  }
+  const args = {
+    ...project,
+    notebookId: notebook.notebookId,
+    executionId,
+    notebookName: notebook.notebookName
+  };
+  try {
+    const execution = await model.service.getExecution(
+      project,
+      notebook.notebookId,
+      executionId
+    );
+    const first = (execution.cellResults ?? []).find(
+      cell => cell.status === 'Error' && cell.errorType !== 'Cancelled'
+    );
+    if (first) {
+      await commands.execute(CommandIDs.goToCell, {
+        path: notebook.path,
+        cellId: first.cellId
+      });
+      return;
+    }
+  } catch {
+    // The run view says what went wrong with the request.
+  }
+  await commands.execute(CommandIDs.openExecution, args);
+}
+
+/**
+ * Who started a run, as people read it ("scheduled"); other sources show as they are.
+ */
+function sourceLabel(source: string | null): string {
+  const { trans } = formatLocale();
+  switch (source ?? 'api') {
+    case 'schedule':
+      return trans._p('run source', 'scheduled');
+    case 'api':
+      return trans._p('run source', 'API');
+    case 'cli':
+      return trans._p('run source', 'command line');
+    default:
+      return source ?? '';
+  }
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 } from './common';
 import { DatasetList } from './dataset-list';
 import { NotebookList } from './notebook-list';
+import { OpenNotebooks } from '../open-notebooks';
 import { NotebookPage } from './notebook-page';
 
 /**
@@ -37,6 +38,10 @@ import { NotebookPage } from './notebook-page';
 export interface IPanelProps {
   model: MindzieModel;
   commands: CommandRegistry;
+  /**
+   * JupyterLab's open notebooks, so settings reach an open file through its editor.
+   */
+  notebooks?: OpenNotebooks;
 }
 
 /**
@@ -75,7 +80,11 @@ export class MindziePanel extends SidePanel {
     }
 
     const view = ReactWidget.create(
-      <PanelRoot model={options.model} commands={commands} />
+      <PanelRoot
+        model={options.model}
+        commands={commands}
+        notebooks={options.notebooks}
+      />
     );
     view.addClass('jp-mindzie-PanelView');
     this.addWidget(view);
@@ -113,6 +122,10 @@ export namespace MindziePanel {
      * Our strings; the model's by default.
      */
     trans?: TranslationBundle;
+    /**
+     * JupyterLab's open notebooks (settings of an open file are saved through its editor).
+     */
+    notebooks?: OpenNotebooks;
   }
 }
 

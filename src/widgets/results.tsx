@@ -11,7 +11,7 @@ import * as React from 'react';
 import { CommandIDs } from '../commands';
 import { parseCsv } from '../csv';
 import { downloadBlob, fileNameOf } from '../download';
-import { formatCount, formatValue } from '../format';
+import { formatCount, formatLocale, formatValue } from '../format';
 import { errorMessage } from '../request';
 import {
   IEnrichedDataset,
@@ -50,17 +50,21 @@ async function download(
     const blob = await service.fetchArtifact(url);
     downloadBlob(blob, fileName ?? fileNameOf(url));
   } catch (error) {
+    const { trans } = formatLocale();
     Notification.error(
-      `Could not download ${fileNameOf(url)}: ${errorMessage(error)}`,
-      {
-        autoClose: false
-      }
+      trans.__(
+        'Could not download %1: %2',
+        fileNameOf(url),
+        errorMessage(error)
+      ),
+      { autoClose: false }
     );
   }
 }
 
 export function ResultsBrowser(props: IResultsProps): JSX.Element {
   const { results } = props;
+  const { trans } = formatLocale();
   // Error tracebacks are shown with their failed cell, not among the results.
   const outputs = results.outputs.filter(
     output => output.outputType !== 'error'
@@ -83,12 +87,14 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
       <Downloads {...props} />
       {empty && (
         <EmptyState testId="mindzie-results-empty">
-          This run produced no outputs, datasets, models or reports.
+          {trans.__(
+            'This run produced no outputs, datasets, models or reports.'
+          )}
         </EmptyState>
       )}
       {plots.length ? (
         <Section
-          title="Plots"
+          title={trans.__('Plots')}
           count={plots.length}
           testId="mindzie-results-plots"
         >
@@ -106,7 +112,7 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
       ) : null}
       {metrics.length ? (
         <Section
-          title="Metrics"
+          title={trans.__('Metrics')}
           count={metrics.length}
           testId="mindzie-results-metrics"
         >
@@ -122,7 +128,7 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
       ) : null}
       {results.enrichedDatasets.length ? (
         <Section
-          title="Enriched datasets"
+          title={trans.__('Enriched datasets')}
           count={results.enrichedDatasets.length}
           testId="mindzie-results-datasets"
         >
@@ -137,7 +143,7 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
       ) : null}
       {results.models.length ? (
         <Section
-          title="Models"
+          title={trans.__('Models')}
           count={results.models.length}
           testId="mindzie-results-models"
         >
@@ -148,7 +154,7 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
       ) : null}
       {others.length ? (
         <Section
-          title="Outputs"
+          title={trans.__('Outputs')}
           count={others.length}
           testId="mindzie-results-outputs"
         >
@@ -171,6 +177,7 @@ export function ResultsBrowser(props: IResultsProps): JSX.Element {
  */
 function Downloads(props: IResultsProps): JSX.Element {
   const { results, commands, service, ids } = props;
+  const { trans } = formatLocale();
   return (
     <div
       className="jp-mindzie-Downloads"
@@ -181,7 +188,10 @@ function Downloads(props: IResultsProps): JSX.Element {
           key={report.downloadUrl}
           className="jp-mod-styled jp-mod-accept jp-mindzie-Button"
           data-testid="mindzie-open-report"
-          title={`Open the ${report.format ?? 'HTML'} report in a JupyterLab tab`}
+          title={trans.__(
+            'Open the %1 report in a JupyterLab tab',
+            report.format ?? 'HTML'
+          )}
           onClick={() =>
             void commands.execute(CommandIDs.openReport, {
               url: report.downloadUrl,
@@ -190,25 +200,27 @@ function Downloads(props: IResultsProps): JSX.Element {
           }
         >
           <launchIcon.react tag="span" className="jp-mindzie-Button-icon" />
-          Open report
+          {trans.__('Open report')}
         </button>
       ))}
       <button
         className="jp-mod-styled jp-mindzie-Button"
         data-testid="mindzie-download-zip"
-        title="Every artifact of this run in one zip file"
+        title={trans.__('Every artifact of this run in one zip file')}
         onClick={() =>
           void commands.execute(CommandIDs.downloadResults, { ...ids })
         }
       >
         <downloadIcon.react tag="span" className="jp-mindzie-Button-icon" />
-        Download all (.zip)
+        {trans.__('Download all (.zip)')}
       </button>
       {results.executedNotebook && (
         <button
           className="jp-mod-styled jp-mindzie-Button"
           data-testid="mindzie-download-executed"
-          title="The notebook as this run left it, with every output"
+          title={trans.__(
+            'The notebook as this run left it, with every output'
+          )}
           onClick={() =>
             void download(
               service,
@@ -218,7 +230,7 @@ function Downloads(props: IResultsProps): JSX.Element {
           }
         >
           <downloadIcon.react tag="span" className="jp-mindzie-Button-icon" />
-          Executed notebook
+          {trans.__('Executed notebook')}
         </button>
       )}
     </div>
@@ -229,6 +241,7 @@ function OutputCard(
   props: IResultsProps & { output: IResultOutput; index: number }
 ): JSX.Element {
   const { output, service, commands, path } = props;
+  const { trans } = formatLocale();
   return (
     <div
       className="jp-mindzie-Card jp-mindzie-OutputCard"
@@ -244,7 +257,7 @@ function OutputCard(
           {output.cellId && path ? (
             <button
               className="jp-mindzie-LinkButton"
-              title="Show this cell in the notebook"
+              title={trans.__('Show this cell in the notebook')}
               onClick={() =>
                 void commands.execute(CommandIDs.goToCell, {
                   path,
@@ -263,8 +276,8 @@ function OutputCard(
         </span>
         <button
           className="jp-mindzie-IconButton"
-          title={`Download ${fileNameOf(output.downloadUrl)}`}
-          aria-label="Download"
+          title={trans.__('Download %1', fileNameOf(output.downloadUrl))}
+          aria-label={trans.__('Download')}
           onClick={() => void download(service, output.downloadUrl)}
         >
           <downloadIcon.react tag="span" />
@@ -286,6 +299,7 @@ function EnrichedDatasetCard(
   props: IResultsProps & { dataset: IEnrichedDataset }
 ): JSX.Element {
   const { dataset, service } = props;
+  const { trans } = formatLocale();
   const [preview, setPreview] = React.useState<ReturnType<
     typeof parseCsv
   > | null>(null);
@@ -319,7 +333,12 @@ function EnrichedDatasetCard(
       <div className="jp-mindzie-Card-header">
         <span className="jp-mindzie-Card-title">{dataset.name}</span>
         <span className="jp-mindzie-Card-meta">
-          {formatCount(dataset.recordCount)} records
+          {trans._n(
+            '%2 record',
+            '%2 records',
+            dataset.recordCount ?? 0,
+            formatCount(dataset.recordCount)
+          )}
           {dataset.format ? ` · ${dataset.format}` : ''}
         </span>
         {dataset.downloadUrl ? (
@@ -331,15 +350,15 @@ function EnrichedDatasetCard(
             }
           >
             <downloadIcon.react tag="span" className="jp-mindzie-Button-icon" />
-            CSV
+            {trans._p('download button', 'CSV')}
           </button>
         ) : (
-          <span className="jp-mindzie-Muted">file missing</span>
+          <span className="jp-mindzie-Muted">{trans.__('file missing')}</span>
         )}
       </div>
       {dataset.newColumns.length ? (
         <div className="jp-mindzie-Chips">
-          <span className="jp-mindzie-Muted">New columns:</span>
+          <span className="jp-mindzie-Muted">{trans.__('New columns:')}</span>
           {dataset.newColumns.map(column => (
             <code key={column} className="jp-mindzie-Chip jp-mod-new">
               {column}
@@ -348,10 +367,14 @@ function EnrichedDatasetCard(
         </div>
       ) : null}
       {error ? (
-        <ErrorBox error={error} compact title="Could not load the preview" />
+        <ErrorBox
+          error={error}
+          compact
+          title={trans.__('Could not load the preview')}
+        />
       ) : null}
       {!preview && !error && dataset.downloadUrl ? (
-        <Spinner label="Loading the preview…" />
+        <Spinner label={trans.__('Loading the preview…')} />
       ) : null}
       {preview ? (
         <>
@@ -369,7 +392,9 @@ function EnrichedDatasetCard(
                         newColumns.has(column) ? 'jp-mod-new' : undefined
                       }
                       title={
-                        newColumns.has(column) ? 'Added by this run' : undefined
+                        newColumns.has(column)
+                          ? trans.__('Added by this run')
+                          : undefined
                       }
                     >
                       {column}
@@ -391,8 +416,19 @@ function EnrichedDatasetCard(
           <div className="jp-mindzie-Muted jp-mindzie-TableNote">
             {preview.truncated ||
             (dataset.recordCount ?? 0) > preview.rows.length
-              ? `First ${preview.rows.length} of ${formatCount(dataset.recordCount)} rows.`
-              : `${preview.rows.length} rows.`}
+              ? trans._n(
+                  'First %2 of %3 row.',
+                  'First %2 of %3 rows.',
+                  dataset.recordCount ?? 0,
+                  formatCount(preview.rows.length),
+                  formatCount(dataset.recordCount)
+                )
+              : trans._n(
+                  '%2 row.',
+                  '%2 rows.',
+                  preview.rows.length,
+                  formatCount(preview.rows.length)
+                )}
           </div>
         </>
       ) : null}
@@ -407,13 +443,14 @@ function ModelCard(
   props: IResultsProps & { model: IModelResult }
 ): JSX.Element {
   const { model, service } = props;
+  const { trans, language } = formatLocale();
   const metrics = Object.entries(model.metrics ?? {});
   return (
     <div className="jp-mindzie-Card" data-testid="mindzie-model">
       <div className="jp-mindzie-Card-header">
         <span className="jp-mindzie-Card-title">{model.name}</span>
         <span className="jp-mindzie-Card-meta">
-          {model.modelType ?? 'model'}
+          {model.modelType ?? trans.__('model')}
         </span>
         {model.downloadUrl ? (
           <button
@@ -421,7 +458,7 @@ function ModelCard(
             onClick={() => void download(service, model.downloadUrl!)}
           >
             <downloadIcon.react tag="span" className="jp-mindzie-Button-icon" />
-            File
+            {trans._p('download button', 'File')}
           </button>
         ) : null}
       </div>
@@ -432,10 +469,14 @@ function ModelCard(
         <tbody>
           {model.accuracy !== null && model.accuracy !== undefined ? (
             <tr>
-              <th>accuracy</th>
+              <th>{trans._p('model metric', 'accuracy')}</th>
               <td>
                 {typeof model.accuracy === 'number' && model.accuracy <= 1
-                  ? `${(model.accuracy * 100).toFixed(1)} %`
+                  ? new Intl.NumberFormat(language, {
+                      style: 'percent',
+                      minimumFractionDigits: 1,
+                      maximumFractionDigits: 1
+                    }).format(model.accuracy)
                   : formatValue(model.accuracy)}
               </td>
             </tr>
@@ -450,7 +491,7 @@ function ModelCard(
             ))}
           {model.features.length ? (
             <tr>
-              <th>features</th>
+              <th>{trans._p('model', 'features')}</th>
               <td>
                 {model.features.map(feature => (
                   <code key={feature} className="jp-mindzie-Chip">
@@ -474,7 +515,7 @@ const LONG_DECIMAL = /^-?\d+\.\d{5,}$/;
 function CsvCell(props: { text: string }): JSX.Element {
   const { text } = props;
   if (LONG_DECIMAL.test(text)) {
-    const short = Number(text).toLocaleString(undefined, {
+    const short = Number(text).toLocaleString(formatLocale().language, {
       maximumFractionDigits: 4,
       useGrouping: false
     });

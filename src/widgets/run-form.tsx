@@ -15,6 +15,7 @@ import {
   isChanged,
   parameterFields
 } from '../parameters';
+import { formatCount, formatLocale } from '../format';
 import { errorMessage } from '../request';
 import {
   IDataset,
@@ -23,7 +24,14 @@ import {
   INotebookCell,
   Priority
 } from '../tokens';
-import { EmptyState, ErrorBox, Select, Spinner } from './common';
+import {
+  EmptyState,
+  ErrorBox,
+  Select,
+  Spinner,
+  joinFacts,
+  priorityLabel
+} from './common';
 import { Checkbox, DatasetSelect, Field } from './dialogs';
 import { IPanelProps } from './panel';
 
@@ -41,6 +49,7 @@ export function RunForm(
   props: IPanelProps & { notebook: INotebook }
 ): JSX.Element {
   const { model, commands, notebook } = props;
+  const { trans } = model;
   const parameters = model.parameters;
   const fields = React.useMemo(
     () => parameterFields(parameters.data?.parameters ?? []),
@@ -78,14 +87,14 @@ export function RunForm(
   const timeout = Number(options.timeoutMinutes);
   const timeoutError =
     !isFinite(timeout) || timeout <= 0 || timeout > 7 * 24 * 60
-      ? 'Between a few seconds and 7 days (10080 minutes).'
+      ? trans.__('Between a few seconds and 7 days (10080 minutes).')
       : null;
   const startIndex = codeCells.findIndex(c => c.cellId === options.startCell);
   const endIndex = codeCells.findIndex(c => c.cellId === options.endCell);
   const rangeError =
     options.useRange &&
     (startIndex < 0 || endIndex < 0 || endIndex < startIndex)
-      ? 'The last cell must come after the first.'
+      ? trans.__('The last cell must come after the first.')
       : null;
   const changed = fields.filter(field => isChanged(field, textOf(field)));
   const invalid =
@@ -141,9 +150,10 @@ export function RunForm(
       void model.refreshNotebooks();
     } catch (reason) {
       setError(reason);
-      Notification.error(`Could not start the run: ${errorMessage(reason)}`, {
-        autoClose: 8000
-      });
+      Notification.error(
+        trans.__('Could not start the run: %1', errorMessage(reason)),
+        { autoClose: 8000 }
+      );
     } finally {
       setSubmitting(false);
     }
@@ -159,7 +169,7 @@ export function RunForm(
       }}
     >
       <h3 className="jp-mindzie-Form-heading">
-        Parameters
+        {trans.__('Parameters')}
         {changed.length ? (
           <button
             type="button"
@@ -167,12 +177,17 @@ export function RunForm(
             data-testid="mindzie-reset-parameters"
             onClick={() => setTexts({})}
           >
-            Reset {changed.length} to defaults
+            {trans._n(
+              'Reset %2 to its default',
+              'Reset %2 to their defaults',
+              changed.length,
+              formatCount(changed.length)
+            )}
           </button>
         ) : null}
       </h3>
       {parameters.loading && !parameters.data ? (
-        <Spinner label="Reading the parameters cell…" />
+        <Spinner label={trans.__('Reading the parameters cell…')} />
       ) : null}
       {parameters.error ? (
         <ErrorBox
@@ -183,9 +198,9 @@ export function RunForm(
       ) : null}
       {parameters.data && !fields.length ? (
         <EmptyState>
-          This notebook has no cell tagged <code>parameters</code>, so a run
-          takes no parameters. Tag a cell <code>parameters</code> in JupyterLab
-          to set defaults here.
+          {trans.__(
+            'This notebook has no cell tagged “parameters”, so a run takes no parameters. Tag a cell “parameters” in JupyterLab to set defaults here.'
+          )}
         </EmptyState>
       ) : null}
       {fields.map(field => (
@@ -204,9 +219,9 @@ export function RunForm(
         />
       ))}
 
-      <h3 className="jp-mindzie-Form-heading">Options</h3>
+      <h3 className="jp-mindzie-Form-heading">{trans.__('Options')}</h3>
       <div className="jp-mindzie-FieldRow">
-        <Field label="Priority" htmlFor="jp-mindzie-run-priority">
+        <Field label={trans.__('Priority')} htmlFor="jp-mindzie-run-priority">
           <Select
             id="jp-mindzie-run-priority"
             value={options.priority}
@@ -221,13 +236,13 @@ export function RunForm(
             {/* Highest first. */}
             {[...PRIORITIES].reverse().map(priority => (
               <option key={priority} value={priority}>
-                {priority}
+                {priorityLabel(priority)}
               </option>
             ))}
           </Select>
         </Field>
         <Field
-          label="Timeout (minutes)"
+          label={trans.__('Timeout (minutes)')}
           htmlFor="jp-mindzie-run-timeout"
           error={timeoutError}
         >
@@ -246,19 +261,19 @@ export function RunForm(
         </Field>
       </div>
       <Checkbox
-        label="Stop at the first failing cell"
+        label={trans.__('Stop at the first failing cell')}
         checked={options.stopOnError}
         testId="mindzie-run-stop-on-error"
         onChange={stopOnError => setOptions({ ...options, stopOnError })}
       />
       <Checkbox
-        label="Generate an HTML report"
+        label={trans.__('Generate an HTML report')}
         checked={options.generateReport}
         testId="mindzie-run-report"
         onChange={generateReport => setOptions({ ...options, generateReport })}
       />
       <Checkbox
-        label="Run only a range of cells"
+        label={trans.__('Run only a range of cells')}
         checked={options.useRange}
         testId="mindzie-run-use-range"
         disabled={!codeCells.length}
@@ -266,7 +281,10 @@ export function RunForm(
       />
       {options.useRange && (
         <div className="jp-mindzie-Range">
-          <Field label="From" htmlFor="jp-mindzie-range-start">
+          <Field
+            label={trans._p('cell range', 'From')}
+            htmlFor="jp-mindzie-range-start"
+          >
             <CellSelect
               id="jp-mindzie-range-start"
               cells={codeCells}
@@ -275,7 +293,11 @@ export function RunForm(
               onChange={startCell => setOptions({ ...options, startCell })}
             />
           </Field>
-          <Field label="To" htmlFor="jp-mindzie-range-end" error={rangeError}>
+          <Field
+            label={trans._p('cell range', 'To')}
+            htmlFor="jp-mindzie-range-end"
+            error={rangeError}
+          >
             <CellSelect
               id="jp-mindzie-range-end"
               cells={codeCells}
@@ -296,18 +318,23 @@ export function RunForm(
           title={
             mayRun
               ? undefined
-              : 'You may read this project but not run its notebooks'
+              : trans.__('You may read this project but not run its notebooks')
           }
         >
           <runIcon.react tag="span" className="jp-mindzie-Button-icon" />
-          {submitting ? 'Starting…' : 'Run with mindzie'}
+          {submitting ? trans.__('Starting…') : trans.__('Run with mindzie')}
         </button>
         <span className="jp-mindzie-Muted">
           {!mayRun
-            ? 'You may read this project but not run its notebooks'
+            ? trans.__('You may read this project but not run its notebooks')
             : changed.length
-              ? `${changed.length} parameter${changed.length === 1 ? '' : 's'} changed`
-              : 'Runs with the defaults'}
+              ? trans._n(
+                  '%2 parameter changed',
+                  '%2 parameters changed',
+                  changed.length,
+                  formatCount(changed.length)
+                )
+              : trans.__('Runs with the defaults')}
         </span>
       </div>
     </form>
@@ -327,6 +354,7 @@ function ParameterInput(
   }
 ): JSX.Element {
   const { field, text, model } = props;
+  const { trans } = model;
   const id = `jp-mindzie-param-${field.name}`;
   const label = (
     <>
@@ -335,9 +363,9 @@ function ParameterInput(
       {props.changed && (
         <span
           className="jp-mindzie-ParamChanged"
-          title="Changed from the default"
+          title={trans.__('Changed from the default')}
         >
-          changed
+          {trans._p('parameter', 'changed')}
         </span>
       )}
     </>
@@ -346,15 +374,21 @@ function ParameterInput(
   const defaultHint = !props.changed
     ? ''
     : field.hasDefault
-      ? `Default: ${
+      ? trans.__(
+          'Default: %1',
           field.name === 'dataset_id'
             ? (datasetName(field.defaultValue, model.datasets.data) ??
-              field.source)
+                field.source)
             : field.source
-        }`
-      : `Default: ${field.source} (an expression; kept unless you enter a value)`;
+        )
+      : trans.__(
+          'Default: %1 (an expression; kept unless you enter a value)',
+          field.source
+        );
   const hint =
-    [field.help, defaultHint].filter(Boolean).join(' · ') || undefined;
+    field.help && defaultHint
+      ? joinFacts(field.help, defaultHint)
+      : field.help || defaultHint || undefined;
   let control: JSX.Element;
   if (field.name === 'dataset_id' && (model.datasets.data?.length ?? 0) > 0) {
     control = (
@@ -362,7 +396,7 @@ function ParameterInput(
         id={id}
         datasets={model.datasets.data ?? []}
         value={text || null}
-        noneLabel="None"
+        noneLabel={trans._p('no dataset', 'None')}
         testId={`mindzie-param-${field.name}`}
         onChange={value => props.onChange(value ?? '')}
       />
@@ -379,7 +413,11 @@ function ParameterInput(
             props.onChange(event.target.checked ? 'true' : 'false')
           }
         />
-        <span>{text === 'true' ? 'True' : 'False'}</span>
+        <span>
+          {text === 'true'
+            ? trans._p('boolean parameter', 'True')
+            : trans._p('boolean parameter', 'False')}
+        </span>
       </label>
     );
   } else if (field.kind === 'json') {
@@ -434,6 +472,7 @@ function CellSelect(props: {
   testId: string;
   onChange: (cellId: string) => void;
 }): JSX.Element {
+  const { trans } = formatLocale();
   return (
     <Select
       id={props.id}
@@ -443,8 +482,20 @@ function CellSelect(props: {
     >
       {props.cells.map((cell, index) => (
         <option key={cell.cellId} value={cell.cellId}>
-          {index + 1}. {cell.cellId}
-          {firstLine(cell.content) ? ` — ${firstLine(cell.content)}` : ''}
+          {firstLine(cell.content)
+            ? trans._p(
+                'cell choice: position, id, first line',
+                '%1. %2 — %3',
+                index + 1,
+                cell.cellId,
+                firstLine(cell.content)
+              )
+            : trans._p(
+                'cell choice: position, id',
+                '%1. %2',
+                index + 1,
+                cell.cellId
+              )}
         </option>
       ))}
     </Select>

@@ -23,6 +23,20 @@ const SCREENSHOTS = process.env.MINDZIE_SCREENSHOTS
 test.use({ viewport: { width: 1400, height: 900 } });
 
 /**
+ * Whether an element is drawn in JupyterLab's warning colour (`--jp-warn-color0`).
+ */
+async function warnColour(target: Locator): Promise<boolean> {
+  return target.evaluate(element => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--jp-warn-color0)';
+    document.body.appendChild(probe);
+    const warn = getComputedStyle(probe).color;
+    probe.remove();
+    return getComputedStyle(element).color === warn;
+  });
+}
+
+/**
  * Save a README screenshot (only when asked to).
  */
 async function screenshot(target: Page | Locator, name: string): Promise<void> {
@@ -254,10 +268,36 @@ test('Run with mindzie from the notebook toolbar; a failed cell says what failed
   await expect(
     execution.locator('[data-testid="mindzie-cell-row"][data-status="Success"]')
   ).toHaveCount(3);
+  // The run ended Completed (the API's status), but it does not look like a success.
+  const outcome = execution.getByTestId('mindzie-completed-with-failures');
+  await expect(outcome).toContainText(/^Completed · 1 of \d+ cells failed/);
+  expect(await warnColour(outcome.locator('.jp-mindzie-Badge'))).toBe(true);
   await screenshot(page, 'failed-cell.png');
 
   // "Go to cell" selects the failing cell in the notebook editor.
   await failed.getByTestId('mindzie-go-to-cell').click();
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const widget = window.jupyterapp.shell.currentWidget as any;
+        return widget?.content?.activeCell?.model?.id ?? null;
+      })
+    )
+    .toBe(failing);
+
+  // History says the same, and its link selects the first failure in the editor.
+  await page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    widget.content.activeCellIndex = 0;
+  });
+  await mindzie.open();
+  await mindzie.byTestId('mindzie-tab-history').click();
+  const row = mindzie.byTestId('mindzie-history-item');
+  await expect(row).toHaveAttribute('data-status', 'Completed');
+  const rowOutcome = row.getByTestId('mindzie-completed-with-failures');
+  await expect(rowOutcome).toContainText(/^Completed · 1 of \d+ cells failed/);
+  expect(await warnColour(rowOutcome.locator('.jp-mindzie-Badge'))).toBe(true);
+  await rowOutcome.getByTestId('mindzie-first-failure').click();
   await expect
     .poll(() =>
       page.evaluate(() => {
