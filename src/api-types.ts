@@ -502,7 +502,7 @@ export interface IIntegration {
  */
 export interface IEnvironment {
   /**
-   * Read from the kernel; ignored on input.
+   * Accepted and ignored on input (a notebook read back can be sent back as it is); the server reads it from the kernel.
    */
   pythonVersion?: string | null;
   /**
