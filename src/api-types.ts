@@ -230,6 +230,10 @@ export interface IExecuteRequest {
     captureOutputs?: boolean;
     saveIntermediateResults?: boolean;
     generateReport?: boolean;
+    /**
+     * The report shows outputs and markdown only, without the code cells' input.
+     */
+    reportHideCode?: boolean;
   };
   /**
    * Seconds for the whole execution.

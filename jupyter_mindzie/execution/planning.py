@@ -125,6 +125,7 @@ async def plan_run(
         capture_outputs=output_options["captureOutputs"],
         save_intermediate=output_options["saveIntermediateResults"],
         generate_report=output_options["generateReport"],
+        report_hide_code=output_options.get("reportHideCode", False),
         startup_timeout=limits.startup_timeout,
         report_title=row["name"],
         max_cell_output_bytes=limits.max_cell_output_bytes,

@@ -64,6 +64,7 @@ class RunSpec:
     capture_outputs: bool = True
     save_intermediate: bool = False
     generate_report: bool = False
+    report_hide_code: bool = False
     startup_timeout: float = 60
     report_title: str = "Notebook report"
     max_cell_output_bytes: int = 10 * 2**20
@@ -386,6 +387,7 @@ class NotebookRunner:
             capture_outputs=spec.capture_outputs,
             generate_report=spec.generate_report,
             report_title=spec.report_title,
+            report_hide_code=spec.report_hide_code,
         )
 
     async def release(self) -> None:

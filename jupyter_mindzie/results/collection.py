@@ -19,6 +19,7 @@ def collect_artifacts(
     capture_outputs: bool,
     generate_report: bool,
     report_title: str,
+    report_hide_code: bool = False,
 ) -> list[dict[str, Any]]:
     """Blocking work of the end of a run: executed notebook, typed results, report; their rows."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -32,7 +33,7 @@ def collect_artifacts(
         from jupyter_mindzie.results.reports import render_html_report
 
         report = folder / "report.html"
-        render_html_report(nb, report, report_title)
+        render_html_report(nb, report, report_title, hide_code=report_hide_code)
         rows.append(
             _artifact(
                 "report.html",
