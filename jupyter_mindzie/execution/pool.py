@@ -103,6 +103,7 @@ class MindzieKernelPool(LoggingConfigurable):
         super().__init__(**kwargs)
         self._ready: dict[str, list[WarmKernel]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
+        self._backing_off: set[str] = set()  # kernelspecs whose warm-up waits out a backoff
         self._warming: dict[str, tuple[float, int | None, float | None]] = {}  # (since, pid, booted)
         self._arrivals: dict[str, asyncio.Future[None]] = {}
         self._boot_seconds: dict[str, float] = {}  # start + connect, a running mean
@@ -111,6 +112,7 @@ class MindzieKernelPool(LoggingConfigurable):
         self.warm_failures = 0  # every failed warm-up since the server started
         self.learned = LearnedImports(self.learned_imports)
         self._nice = priority.lowering_allowed(self.warm_nice)
+        self._last_ready = 0.0  # when a warm kernel last became ready
         self._last_used = time.monotonic()
         self._idle_task: asyncio.Task[None] | None = None
         self._closed = False
@@ -203,6 +205,11 @@ class MindzieKernelPool(LoggingConfigurable):
             self.log.info(
                 "mindzie: kernel pool: %d warm-ups failed since the server started", self.warm_failures
             )
+        # A kernel being started is let finish and then shut down: cancelled inside
+        # start_kernel it would be left running, known to the kernel manager and to nobody else.
+        starting = [task for name, task in self._filling.items() if name not in self._backing_off]
+        if starting:
+            await asyncio.wait(starting, timeout=self.startup_timeout)
         for task in [*self._filling.values(), *([self._idle_task] if self._idle_task else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -262,8 +269,16 @@ class MindzieKernelPool(LoggingConfigurable):
         if task is None or task.done():
             self._filling[kernel_name] = asyncio.get_event_loop().create_task(self._top_up(kernel_name))
 
+    def _wants(self, kernel_name: str) -> bool:
+        """Another kernel of this kernelspec is wanted (a call: closing changes it while a start waits)."""
+        return (
+            self.enabled
+            and not self._closed
+            and len(self._ready.setdefault(kernel_name, [])) < self.target_size
+        )
+
     async def _top_up(self, kernel_name: str) -> None:
-        while self.enabled and len(self._ready.setdefault(kernel_name, [])) < self.target_size:
+        while self._wants(kernel_name):
             try:
                 warm = await self._start(kernel_name)
             except Exception as error:
@@ -280,6 +295,7 @@ class MindzieKernelPool(LoggingConfigurable):
                     "mindzie: the kernel pool started %s again after %d failed attempts", kernel_name, failed
                 )
             self._ready.setdefault(kernel_name, []).append(warm)
+            self._last_ready = time.monotonic()
             self._arrived(kernel_name)
 
     async def _start(self, kernel_name: str) -> WarmKernel:
@@ -328,7 +344,11 @@ class MindzieKernelPool(LoggingConfigurable):
             )
         else:
             self.log.debug("mindzie: pool warm-up of %s failed again (%d): %s", kernel_name, streak, error)
-        await asyncio.sleep(delay)
+        self._backing_off.add(kernel_name)  # nothing is starting: closing may cancel the wait
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._backing_off.discard(kernel_name)
 
     async def _connect(self, kernel_id: str, km: Any) -> WarmKernel:
         client = open_client(km, self.max_message_bytes)
@@ -355,7 +375,9 @@ class MindzieKernelPool(LoggingConfigurable):
     async def _shrink_when_idle(self) -> None:
         while True:
             await asyncio.sleep(min(self.idle_timeout, 60.0))
-            if time.monotonic() - self._last_used >= self.idle_timeout and self.kernel_ids():
+            # idle: nobody took a kernel, nor did one become ready, for idle_timeout seconds
+            quiet_since = max(self._last_used, self._last_ready)
+            if time.monotonic() - quiet_since >= self.idle_timeout and self.kernel_ids():
                 self.log.info("mindzie: the kernel pool is idle; shutting its kernels down")
                 await self._drain()
 
