@@ -44,6 +44,7 @@ MIN_REQUESTS = 2000
 EXAMPLES = int(os.environ.get("MINDZIE_FUZZ_EXAMPLES", "50"))
 SEED = int(os.environ.get("MINDZIE_FUZZ_SEED", "20240120"))
 ABSENT_NOTEBOOK = "00000000-0000-4000-8000-0000000000ab"
+UNKNOWN_SCOPE = "00000000-0000-4000-8000-0000000000cd"
 
 # Loaded by the schemathesis process (SCHEMATHESIS_HOOKS).
 HOOKS = f'''
@@ -57,7 +58,16 @@ GUID = re.compile(r"^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
-    """`POST …/execute` never reaches a real notebook: no kernels are started by the fuzzer."""
+    """`POST …/execute` never reaches a real notebook: no kernels are started by the fuzzer.
+
+    A tenant or project that is not GUID-shaped is by design no route of ours (it may be
+    Jupyter's or another extension's, tests/test_other_extensions.py): such values become a
+    GUID no one has, so every request the fuzzer sends is one we answer.
+    """
+    for name in ("tenantId", "projectId"):
+        value = (case.path_parameters or {{}}).get(name)
+        if value is not None and not (isinstance(value, str) and GUID.match(value)):
+            case.path_parameters[name] = "{UNKNOWN_SCOPE}"
     if case.operation.method.upper() == "POST" and case.operation.path.endswith("/execute"):
         notebook_id = (case.path_parameters or {{}}).get("notebookId")
         if isinstance(notebook_id, str) and GUID.match(notebook_id):
