@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,10 @@ from traitlets.config import LoggingConfigurable
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.contract.enums import PRIORITY_RANK, is_terminal
-from jupyter_mindzie.errors import ExecutionFinished, MindzieError, TooLarge
+from jupyter_mindzie.errors import ExecutionFinished, MindzieError
 from jupyter_mindzie.execution.leases import MindzieLease
 from jupyter_mindzie.execution.news import ChangeNotifier
-from jupyter_mindzie.execution.planning import RunLimits, plan_run
+from jupyter_mindzie.execution.planning import RunLimits, check_parameters_size, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.progress import ProgressWriter, Run, notebook_after_run
 from jupyter_mindzie.execution.publishing import register_published
@@ -122,20 +121,7 @@ class MindzieEngine(LoggingConfigurable):
 
     async def submit(self, scope: Scope, notebook_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Queue an execution of the notebook as it is now; answer the seed's 202 body."""
-        size = len(json.dumps(request.get("parameters") or {}))
-        if size > self.max_parameters_bytes:
-            limit = self.max_parameters_bytes
-            raise TooLarge(
-                Message(
-                    "the parameters are {size} bytes as JSON; the limit is {limit}", size=size, limit=limit
-                ),
-                errors=[
-                    {
-                        "field": "parameters",
-                        "message": Message("must be at most {limit} bytes as JSON", limit=limit),
-                    }
-                ],
-            )
+        check_parameters_size(request.get("parameters") or {}, self.max_parameters_bytes)
         check_queue_room(
             list(self._runs.values()),
             scope,

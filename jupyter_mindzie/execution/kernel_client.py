@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import queue
 import time
 from collections.abc import Awaitable, Callable
@@ -327,3 +328,17 @@ def kernel_pid(km: Any) -> int | None:
     """The local kernel's process id; None for a remote (gateway) kernel."""
     pid = getattr(getattr(km, "provisioner", None), "pid", None)
     return pid if isinstance(pid, int) else None
+
+
+async def adopt(client: NotebookClient, context: dict[str, Any], working_dir: str) -> bool:
+    """Give a warm kernel what a fresh one gets at start: a run's context and folder (False: it refused)."""
+    code = (
+        "import os as _mindzie_os\n"
+        f"_mindzie_os.environ['MINDZIE_CONTEXT'] = {json.dumps(context)!r}\n"
+        f"_mindzie_os.chdir({working_dir!r})\n"
+        "del _mindzie_os"
+    )
+    assert client.kc is not None
+    msg_id = await ensure_async(client.kc.execute(code, silent=True, store_history=False))
+    reply = await client.async_wait_for_reply(msg_id)
+    return reply is not None and reply["content"].get("status") == "ok"

@@ -7,6 +7,7 @@ plan a run the same way.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from nbformat import NotebookNode
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import stamp
 from jupyter_mindzie.contract.enums import PRIORITY_RANK
-from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable, NotebookInvalid
+from jupyter_mindzie.errors import InvalidRequest, KernelUnavailable, NotebookInvalid, TooLarge
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.execution.cell_rules import is_executable
 from jupyter_mindzie.execution.runner import RunSpec
@@ -189,3 +190,18 @@ class CellRangeError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
+
+
+def check_parameters_size(parameters: dict[str, Any], limit: int) -> None:
+    """413 when a run's parameters are over `limit` bytes as JSON."""
+    size = len(json.dumps(parameters))
+    if size > limit:
+        raise TooLarge(
+            Message("the parameters are {size} bytes as JSON; the limit is {limit}", size=size, limit=limit),
+            errors=[
+                {
+                    "field": "parameters",
+                    "message": Message("must be at most {limit} bytes as JSON", limit=limit),
+                }
+            ],
+        )

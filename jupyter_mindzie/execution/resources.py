@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -119,3 +121,21 @@ def stop_leftovers(
             process.kill()
     psutil.wait_procs(alive, timeout=grace)
     return sorted(found)
+
+
+async def stop_what_kernel_left(
+    kernel_pid: int | None,
+    marks: tuple[str, ...],
+    seen: Any,
+    log: logging.Logger | logging.LoggerAdapter[Any],
+) -> None:
+    """Children the notebook started (daemons too) must not outlive the run (`stop_leftovers`)."""
+    if kernel_pid is None:
+        return
+    try:
+        stopped = await asyncio.to_thread(stop_leftovers, kernel_pid, marks, seen)
+    except Exception:
+        log.warning("mindzie: processes of kernel %s could not be stopped", marks[0], exc_info=True)
+        return
+    if stopped:
+        log.info("mindzie: stopped %d processes kernel %s left behind", len(stopped), marks[0])

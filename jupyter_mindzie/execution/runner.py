@@ -25,8 +25,8 @@ from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
 from jupyter_mindzie.execution.cell_rules import clear_outputs, may_fail
-from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, kernel_pid
-from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage, stop_leftovers
+from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, adopt, kernel_pid
+from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage, stop_what_kernel_left
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
 from jupyter_mindzie.results.collection import collect_artifacts, write_notebook
 from jupyter_mindzie.results.extraction import cell_summary
@@ -252,7 +252,8 @@ class NotebookRunner:
             client.kc = self.warm.client
             info: dict[str, Any] | None = self.warm.info
             client.reset_execution_trackers()
-            await self._adopt(client)
+            if not await adopt(client, self.spec.context, self.spec.os_working_dir):
+                raise KernelStartFailed("a warm kernel could not take this run's context")
         else:
             kc = client.kc = client.kernel_client(km)
             try:
@@ -275,21 +276,6 @@ class NotebookRunner:
         if info is not None and "language_info" in info["content"]:
             spec.nb.metadata["language_info"] = info["content"]["language_info"]
         return client
-
-    async def _adopt(self, client: NotebookClient) -> None:
-        """Give a warm kernel what a fresh one gets at start: this run's context and folder."""
-        spec = self.spec
-        code = (
-            "import os as _mindzie_os\n"
-            f"_mindzie_os.environ['MINDZIE_CONTEXT'] = {json.dumps(spec.context)!r}\n"
-            f"_mindzie_os.chdir({spec.os_working_dir!r})\n"
-            "del _mindzie_os"
-        )
-        assert client.kc is not None
-        msg_id = await ensure_async(client.kc.execute(code, silent=True, store_history=False))
-        reply = await client.async_wait_for_reply(msg_id)
-        if reply is None or reply["content"].get("status") != "ok":
-            raise KernelStartFailed("a warm kernel could not take this run's context")
 
     async def _run_cells(self, client: NotebookClient) -> Outcome:
         spec = self.spec
@@ -404,20 +390,12 @@ class NotebookRunner:
                 await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=interrupt))
         except Exception:
             self.log.warning("mindzie: kernel %s did not shut down cleanly", kernel_id, exc_info=True)
-        await self._stop_leftovers(kernel_id)
-
-    async def _stop_leftovers(self, kernel_id: str) -> None:
-        """Children the notebook started (daemons too) must not outlive the run."""
-        if self.kernel_pid is None:
-            return
-        marks = (kernel_id, str(self.spec.context.get("executionId") or ""))
-        try:
-            stopped = await asyncio.to_thread(stop_leftovers, self.kernel_pid, marks, self.sampler.seen)
-        except Exception:
-            self.log.warning("mindzie: processes of kernel %s could not be stopped", kernel_id, exc_info=True)
-            return
-        if stopped:
-            self.log.info("mindzie: stopped %d processes kernel %s left behind", len(stopped), kernel_id)
+        await stop_what_kernel_left(
+            self.kernel_pid,
+            (kernel_id, str(self.spec.context.get("executionId") or "")),
+            self.sampler.seen,
+            self.log,
+        )
 
     def _fail_running_cell(self, error_type: str, message: str) -> None:
         for cell_id in [cell_id for cell_id, cell in self.cells.items() if cell["status"] == RUNNING]:

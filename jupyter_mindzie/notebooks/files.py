@@ -12,6 +12,7 @@ from jupyter_core.utils import ensure_async
 from nbformat import NotebookNode
 from tornado.web import HTTPError
 
+from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.errors import Conflict
 from jupyter_mindzie.jsonvalues import scrub_surrogates
 from jupyter_mindzie.storage.interface import Store
@@ -74,3 +75,9 @@ class NotebookFiles:
         """Where an API folder is on this machine's disk; None for contents not on local disk."""
         root = getattr(self.contents_manager, "root_dir", None)
         return Path(root, folder) if root else None
+
+
+def modified_stamp(model: dict[str, Any]) -> str:
+    """When the ContentsManager says a file was last modified (now, when it does not say)."""
+    moment = model.get("last_modified")
+    return stamp(moment) if moment is not None else stamp(utcnow())

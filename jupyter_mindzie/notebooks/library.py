@@ -23,19 +23,19 @@ from traitlets import Instance, Int, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
 from jupyter_mindzie.access import Scope
-from jupyter_mindzie.clock import stamp, utcnow
+from jupyter_mindzie.clock import stamp
 from jupyter_mindzie.errors import (
     Conflict,
     InvalidRequest,
     NotebookNotFound,
     NotebookRunning,
     PreconditionFailed,
-    TooLarge,
     VersionNotFound,
 )
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
+from jupyter_mindzie.limits import check_upload_size
 from jupyter_mindzie.notebooks import versions
 from jupyter_mindzie.notebooks.cells import TemplateCell
 from jupyter_mindzie.notebooks.documents import (
@@ -48,7 +48,8 @@ from jupyter_mindzie.notebooks.documents import (
     safe_stem,
     set_settings,
 )
-from jupyter_mindzie.notebooks.files import NotebookFiles
+from jupyter_mindzie.notebooks.files import NotebookFiles, modified_stamp
+from jupyter_mindzie.notebooks.rows import new_notebook_row
 from jupyter_mindzie.notebooks.settings import (
     DEFAULT_INTEGRATION,
     merge_environment,
@@ -141,20 +142,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         return loaded, warnings
 
     def check_upload_size(self, size: int) -> None:
-        if size > self.max_upload_size:
-            raise TooLarge(
-                Message(
-                    "the upload is {size} bytes; the limit is {limit} bytes",
-                    size=size,
-                    limit=self.max_upload_size,
-                ),
-                errors=[
-                    {
-                        "field": "file",
-                        "message": Message("must be at most {limit} bytes", limit=self.max_upload_size),
-                    }
-                ],
-            )
+        check_upload_size(size, self.max_upload_size)
 
     async def upload(
         self, scope: Scope, data: bytes, filename: str, fields: dict[str, str]
@@ -185,27 +173,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         folder = self.folder(scope)
         await self.files.ensure_folder(folder)
         content = json.dumps(nb, ensure_ascii=False)
-        row = {
-            "notebook_id": notebook_id,
-            "tenant_id": scope.tenant_id,
-            "project_id": scope.project_id,
-            "name": settings["notebookName"],
-            "description": settings["notebookDescription"],
-            "kernel_type": settings["kernelType"],
-            "status": "Ready",
-            "version": versions.FIRST,
-            "enrichment_mode": int(bool(settings["integration"]["enrichmentMode"])),
-            "integration": settings["integration"],
-            "environment": settings["environment"],
-            "created_by": scope.author,
-            "schedule_by": scope.username if schedule_of(settings["integration"]) else None,
-            "date_created": now,
-            "date_modified": now,
-            "execution_count": 0,
-            "cell_count": len(nb.cells),
-            "cells_hash": fingerprint(nb),
-            "cell_times": {cell.id: now for cell in nb.cells},
-        }
+        row = new_notebook_row(notebook_id, scope, settings, nb, now)
         version = versions.version_row(
             notebook_id, versions.Version(1, 0, 0), change, scope.author, now, full, content
         )
@@ -226,7 +194,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         except Exception:
             self.store.delete_notebook(notebook_id)
             raise
-        self.store.update_notebook(notebook_id, {"file_modified": _stamp_of(model)})
+        self.store.update_notebook(notebook_id, {"file_modified": modified_stamp(model)})
         return self._row(scope, notebook_id), nb
 
     # -- read ---------------------------------------------------------------------------
@@ -241,14 +209,14 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         row = self._row(scope, notebook_id)
         model = await self.files.read(row)
         nb = model["content"]
-        if _stamp_of(model) == row["file_modified"]:
+        if modified_stamp(model) == row["file_modified"]:
             return row, nb
-        changes: dict[str, Any] = {"file_modified": _stamp_of(model)}
+        changes: dict[str, Any] = {"file_modified": modified_stamp(model)}
         version = None
         if fingerprint(nb) != row["cells_hash"]:
             latest = self.store.latest_version(notebook_id)
             before = nbformat.from_dict(json.loads(latest["content"])) if latest else None
-            edited_at = _stamp_of(model)
+            edited_at = modified_stamp(model)
             next_version = versions.bump(row["version"], cells_changed=True)
             cell_times = dict(row.get("cell_times") or {})
             cell_times.update(dict.fromkeys(changed_cell_ids(before, nb), edited_at))
@@ -276,7 +244,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             # file open) never reverts them, and the file is brought back in line.
             set_settings(nb, settings_of(row))
             model = await self.files.write(row["path"], nb)
-            self.store.update_notebook(notebook_id, {"file_modified": _stamp_of(model)})
+            self.store.update_notebook(notebook_id, {"file_modified": modified_stamp(model)})
             self.log.info("mindzie: %s carried stale settings; rewrote metadata.mindzie", row["path"])
             row = self._row(scope, notebook_id)
         return row, nb
@@ -377,7 +345,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 "cells_hash": fingerprint(updated),
                 "cell_count": len(updated.cells),
                 "cell_times": {cell.id: cell_times.get(cell.id, now) for cell in updated.cells},
-                "file_modified": _stamp_of(model),
+                "file_modified": modified_stamp(model),
                 "schedule_by": schedule_by,
             }
             version = versions.version_row(
@@ -438,11 +406,6 @@ class MindzieNotebookLibrary(LoggingConfigurable):
 
     def _os_dir(self, scope: Scope) -> Path | None:
         return self.files.os_path(self.folder(scope))
-
-
-def _stamp_of(model: dict[str, Any]) -> str:
-    moment = model.get("last_modified")
-    return stamp(moment) if moment is not None else stamp(utcnow())
 
 
 def _not_found(notebook_id: str) -> NotebookNotFound:

@@ -26,9 +26,10 @@ from traitlets.config import LoggingConfigurable
 
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import iso_from_stamp, stamp
-from jupyter_mindzie.errors import DatasetNotFound, TooLarge
+from jupyter_mindzie.errors import DatasetNotFound
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
+from jupyter_mindzie.limits import check_upload_size
 from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sql import SqlStore
 from jupyter_mindzie.storage.tables import (
@@ -87,20 +88,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
     # -- upload -------------------------------------------------------------------------
 
     def check_upload_size(self, size: int) -> None:
-        if size > self.max_upload_size:
-            raise TooLarge(
-                Message(
-                    "the upload is {size} bytes; the limit is {limit} bytes",
-                    size=size,
-                    limit=self.max_upload_size,
-                ),
-                errors=[
-                    {
-                        "field": "file",
-                        "message": Message("must be at most {limit} bytes", limit=self.max_upload_size),
-                    }
-                ],
-            )
+        check_upload_size(size, self.max_upload_size)
 
     async def upload(self, scope: Scope, data: bytes, filename: str, name: str | None) -> dict[str, Any]:
         """Store one CSV or Parquet file given as bytes (see `stage` for a streamed one)."""
