@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,10 @@ from .support import (
     OTHER_TENANT,
     PROJECT,
     TENANT,
+    TERMINAL,
     assert_problem,
     execute,
+    kernel_ids,
     notebook_with,
     project_path,
     wait_for,
@@ -84,18 +87,39 @@ async def submit(api, notebook: dict, body: dict | None = None):
     return await api("POST", path, body or {})
 
 
-async def cancel_all(api, accepted: list[tuple[dict, dict]]) -> None:
+async def cancel_all(api, accepted: list[tuple[dict, dict]], *, settle: Any = None) -> None:
+    """Cancel each run; with `settle` (the app), also wait until each has ended and only the
+    pool's kernels are left, so the server's own shutdown at teardown finds no kernel that a
+    run is still shutting down."""
     for notebook, execution in accepted:
         path = project_path(
             "notebook",
             notebook["notebookId"],
             "execution",
             execution["executionId"],
-            "cancel",
             tenant=notebook["tenantId"],
             project=notebook["projectId"],
         )
-        await api("POST", path)
+        await api("POST", f"{path}/cancel")
+    if settle is None:
+        return
+    for notebook, execution in accepted:
+        path = project_path(
+            "notebook",
+            notebook["notebookId"],
+            "execution",
+            execution["executionId"],
+            tenant=notebook["tenantId"],
+            project=notebook["projectId"],
+        )
+        end = time.monotonic() + 60
+        while (await api("GET", path)).json["status"] not in TERMINAL:
+            assert time.monotonic() < end
+            await asyncio.sleep(0.05)
+    end = time.monotonic() + 30
+    while set(await kernel_ids(api)) - set(settle.engine.pool.kernel_ids()):
+        assert time.monotonic() < end, "a cancelled run's kernel was not shut down"
+        await asyncio.sleep(0.05)
 
 
 class TestFairQueue:
@@ -103,7 +127,9 @@ class TestFairQueue:
     def mindzie_config(self):
         return {"MindzieEngine": {"slots": 1, "max_queued_per_project": 100, "max_queued_per_tenant": 60}}
 
-    async def test_a_tenant_with_50_queued_runs_delays_another_tenants_run_by_one_slot_turn(self, api):
+    async def test_a_tenant_with_50_queued_runs_delays_another_tenants_run_by_one_slot_turn(
+        self, api, mindzie_app
+    ):
         a = await notebook_in(api, TENANT, PROJECT, BLOCKER)
         quick_a = await notebook_in(api, TENANT, PROJECT)
         quick_b = await notebook_in(api, OTHER_TENANT, OTHER_PROJECT)
@@ -139,7 +165,7 @@ class TestFairQueue:
             if row["phase"] != "Queued" and row["startTime"] < final["startTime"]:
                 started_before += 1
         assert started_before <= 1, f"{started_before} of the flood went first"
-        await cancel_all(api, flood)
+        await cancel_all(api, flood, settle=mindzie_app)
 
     @pytest.mark.parametrize(
         "mindzie_config",
@@ -154,7 +180,7 @@ class TestFairQueue:
             }
         ],
     )
-    async def test_caps_per_tenant_over_fresh_projects_and_for_the_server_are_429(self, api):
+    async def test_caps_per_tenant_over_fresh_projects_and_for_the_server_are_429(self, api, mindzie_app):
         blocker = await notebook_in(api, TENANT, PROJECT, BLOCKER)
         running = (await submit(api, blocker)).json
         await wait_for(
@@ -177,4 +203,4 @@ class TestFairQueue:
         full = await submit(api, third)
         problem = assert_problem(full, 429, problem_type="too-many-queued")
         assert "the server already has 5" in problem["detail"] and int(full.headers["Retry-After"]) >= 5
-        await cancel_all(api, accepted)
+        await cancel_all(api, accepted, settle=mindzie_app)
