@@ -21,10 +21,11 @@ from .support import TERMINAL, execute, no_kernels_left, notebook_with, project_
 
 # asyncio reports every callback over 100 ms. On a shared 2-core machine in debug mode, ordinary
 # work (jupyter_client's synchronous kernel launch, tornado reading a request) passes that now
-# and then; a leaked client's zmq teardown holds the loop for seconds to minutes. Over
-# half a second fails, and open kernel-client channels fail whatever their cost.
+# and then, by up to a second or so under load; a leaked client's zmq teardown holds the loop
+# for many seconds to minutes. Over two seconds fails, and open kernel-client channels fail
+# whatever their cost.
 STALL = 0.1
-STALL_LIMIT = 0.5
+STALL_LIMIT = 2.0
 
 
 @pytest.fixture(params=[0, 1], ids=["cold-kernels", "warm-pool"])
