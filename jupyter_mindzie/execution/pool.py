@@ -104,6 +104,7 @@ class MindzieKernelPool(LoggingConfigurable):
         self._ready: dict[str, list[WarmKernel]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
         self._backing_off: set[str] = set()  # kernelspecs whose warm-up waits out a backoff
+        self._own: set[str] = set()  # kernels the pool started and has not handed to a run
         self._warming: dict[str, tuple[float, int | None, float | None]] = {}  # (since, pid, booted)
         self._arrivals: dict[str, asyncio.Future[None]] = {}
         self._boot_seconds: dict[str, float] = {}  # start + connect, a running mean
@@ -172,6 +173,7 @@ class MindzieKernelPool(LoggingConfigurable):
                         raise
                     if alive:
                         self._restore_priority(warm.pid)
+                        self._own.discard(warm.kernel_id)  # the run's now: it shuts it down
                         return warm
                     await self._shutdown(warm)
                 wait = self._worth_waiting(kernel_name)
@@ -218,6 +220,12 @@ class MindzieKernelPool(LoggingConfigurable):
             if not future.done():
                 future.set_result(None)
         await self._drain()
+        # Whatever the pool started and no run took (a start cut short anywhere) goes too.
+        for kernel_id in list(self._own):
+            self._own.discard(kernel_id)
+            if kernel_id in self.kernel_manager:
+                with contextlib.suppress(Exception):
+                    await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id, now=True))
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -306,6 +314,7 @@ class MindzieKernelPool(LoggingConfigurable):
         kernel_id = await ensure_async(
             self.kernel_manager.start_kernel(kernel_name=kernel_name, extra_arguments=arguments)
         )
+        self._own.add(kernel_id)
         km = self.kernel_manager.get_kernel(kernel_id)
         pid = kernel_pid(km)
         if self._nice and pid is not None:
@@ -387,6 +396,7 @@ class MindzieKernelPool(LoggingConfigurable):
         await asyncio.gather(*(self._shutdown(warm) for warm in kernels), return_exceptions=True)
 
     async def _shutdown(self, warm: WarmKernel) -> None:
+        self._own.discard(warm.kernel_id)
         await warm.disconnect()
         if warm.kernel_id in self.kernel_manager:
             await ensure_async(self.kernel_manager.shutdown_kernel(warm.kernel_id, now=True))
