@@ -28,6 +28,14 @@ STALL = 0.1
 STALL_LIMIT = 2.0
 
 
+# Known bug, not fixed: now and then (about 1 run of this test in 3 on a loaded 2-core machine) a
+# run cancelled at some moment of its start leaves its kernel running after it ended Cancelled.
+# The marker stays until the cause is found (RELIABILITY.md, "Known, not yet fixed").
+KERNEL_LEFT_AFTER_CANCEL = pytest.mark.xfail(
+    reason="a run cancelled at some moment of its start can leave its kernel running", strict=False
+)
+
+
 @pytest.fixture(params=[0, 1], ids=["cold-kernels", "warm-pool"])
 def mindzie_config(request: Any) -> dict[str, Any]:
     return {"MindzieKernelPool": {"size": request.param}}
@@ -61,6 +69,7 @@ def open_channels() -> set[int]:
 
 
 @pytest.mark.slow
+@KERNEL_LEFT_AFTER_CANCEL
 async def test_cancel_at_every_phase_leaves_nothing_to_stall_the_loop(api, mindzie_app, caplog):
     loop = asyncio.get_running_loop()
     notebook = await notebook_with(api, "import time\ntime.sleep(30)")
