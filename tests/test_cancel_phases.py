@@ -112,6 +112,9 @@ async def test_cancel_at_every_phase_leaves_nothing_to_stall_the_loop(api, mindz
     assert not stalls, stalls
     pool = mindzie_app.engine.pool
     await pool.close()  # its warm kernels keep connected clients by design
-    assert await no_kernels_left(api, deadline=90)  # a cancelled run's kernel: interrupt, then shutdown
+    gone = await no_kernels_left(api, deadline=90)  # a cancelled run's kernel: interrupt, then shutdown
+    if not gone:  # let a shutdown still under way end before the server's own cleanup races it
+        await no_kernels_left(api, deadline=60)
+    assert gone
     leaked = open_channels() - before
     assert not leaked, f"{len(leaked)} kernel-client channels of cancelled runs were never closed"
