@@ -1,35 +1,4 @@
-"""The Python client of the notebook API: `from jupyter_mindzie.client import MindzieClient`.
+"""The Python client of the notebook API: `from jupyter_mindzie.client import MindzieClient`."""
 
-Its errors are the classes of `jupyter_mindzie.errors`; `BadRequest` and `PayloadTooLarge`
-are the client's older names of `InvalidRequest` and `TooLarge`.
-"""
-
-from jupyter_mindzie.client.rest import (
-    AuthenticationError,
-    BadRequest,
-    Conflict,
-    ExecutionTimeout,
-    Forbidden,
-    MindzieClient,
-    MindzieError,
-    NotebookManager,
-    NotFound,
-    PayloadTooLarge,
-    PreconditionFailed,
-    TooManyRequests,
-)
-
-__all__ = [
-    "AuthenticationError",
-    "BadRequest",
-    "Conflict",
-    "ExecutionTimeout",
-    "Forbidden",
-    "MindzieClient",
-    "MindzieError",
-    "NotFound",
-    "NotebookManager",
-    "PayloadTooLarge",
-    "PreconditionFailed",
-    "TooManyRequests",
-]
+from jupyter_mindzie.client.rest import *  # noqa: F403 - the client's public names, listed once in rest.py
+from jupyter_mindzie.client.rest import __all__  # noqa: F401
