@@ -26,10 +26,11 @@ from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.contract.enums import PRIORITY_RANK, is_terminal
 from jupyter_mindzie.errors import ExecutionFinished, MindzieError
 from jupyter_mindzie.execution.leases import MindzieLease
+from jupyter_mindzie.execution.lifecycle import RunLifecycle, RunNews
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, check_parameters_size, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
-from jupyter_mindzie.execution.progress import ProgressWriter, Run, notebook_after_run
+from jupyter_mindzie.execution.progress import ProgressWriter, Run, end_notebook
 from jupyter_mindzie.execution.publishing import register_published
 from jupyter_mindzie.execution.queue import FairQueue, check_queue_room
 from jupyter_mindzie.execution.records import ExecutionRecords
@@ -109,8 +110,9 @@ class MindzieEngine(LoggingConfigurable):
         self._seq = itertools.count()
         self._stopping = False
         self.notifier = ChangeNotifier()
+        self.lifecycle = RunLifecycle()  # server events, webhooks and metrics listen here
         owner = self.lease.server_id if self.lease is not None else None
-        self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval, owner)
+        self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval, owner, self.lifecycle)
         self.records = ExecutionRecords(self.store, self.artifacts_root)
 
     def stopping(self) -> bool:
@@ -138,6 +140,9 @@ class MindzieEngine(LoggingConfigurable):
             {**execution, "owner": owner}, [{**cell, "execution_id": execution_id} for cell in cells]
         )
         self.store.update_notebook(notebook_id, {"status": "Running"})
+        self.lifecycle.publish(
+            RunNews(execution_id, "Running", "Queued", scope=scope, notebook_id=notebook_id)
+        )
         self._enqueue(execution_id, notebook_id, scope, runner, execution["priority"])
         return {**execution, "estimated_duration": self.records.estimate(notebook_id)}
 
@@ -195,7 +200,14 @@ class MindzieEngine(LoggingConfigurable):
             else:
                 error_type, message, status = ending
                 end_abandoned(
-                    self.store, self.notifier, execution, error_type, message, self.log, status=status
+                    self.store,
+                    self.notifier,
+                    execution,
+                    error_type,
+                    message,
+                    self.log,
+                    status,
+                    self.lifecycle,
                 )
 
     async def _requeue(self, execution: dict[str, Any]) -> None:
@@ -216,6 +228,7 @@ class MindzieEngine(LoggingConfigurable):
                 "RequeueError",
                 f"could not be queued again after a restart: {error.detail}",
                 self.log,
+                lifecycle=self.lifecycle,
             )
             return
         self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])
@@ -372,7 +385,9 @@ class MindzieEngine(LoggingConfigurable):
         )
         await self.progress.written(run, give_up=self.stopping)
         await retrying(
-            self._end_notebook,
+            end_notebook,
+            self.store,
+            self._runs.values(),
             run,
             outcome.status,
             outcome.dead_kernel,
@@ -398,19 +413,7 @@ class MindzieEngine(LoggingConfigurable):
             list(run.runner.cells),
             force=True,
         )
-        self._end_notebook(run, "Cancelled", False)
-
-    def _end_notebook(self, run: Run, status: str, dead_kernel: bool) -> None:
-        """The notebook's status follows its last run, once none of its runs is left."""
-        others = any(
-            r.notebook_id == run.notebook_id and r.execution_id != run.execution_id and not r.cancel_requested
-            for r in self._runs.values()
-        )
-        row = self.store.get_notebook(run.scope.tenant_id, run.scope.project_id, run.notebook_id)
-        info = run.runner.spec.nb.metadata.get("language_info", {})
-        changes = notebook_after_run(row, status, dead_kernel, info, others_remain=others) if row else {}
-        if changes:
-            self.store.update_notebook(run.notebook_id, changes)
+        end_notebook(self.store, self._runs.values(), run, "Cancelled", False)
 
     # -- progress, batched ---------------------------------------------------------------------
 

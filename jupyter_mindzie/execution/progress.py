@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import stamp
 from jupyter_mindzie.errors import StoreUnavailable
+from jupyter_mindzie.execution.lifecycle import RunLifecycle, RunNews
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.storage.interface import Store
@@ -54,10 +55,16 @@ class ProgressWriter:
     """Writes runs' changes to the store, batched, and wakes whoever waits for news of them."""
 
     def __init__(
-        self, store: Store, notifier: ChangeNotifier, flush_interval: float, owner: str | None = None
+        self,
+        store: Store,
+        notifier: ChangeNotifier,
+        flush_interval: float,
+        owner: str | None = None,
+        lifecycle: RunLifecycle | None = None,
     ) -> None:
         self.store = store
         self.notifier = notifier
+        self.lifecycle = lifecycle or RunLifecycle()
         self.flush_interval = flush_interval
         self.owner = owner  # this server's lease id: writes stop once a peer has taken a run over
 
@@ -109,9 +116,19 @@ class ProgressWriter:
             # outage): its state is the peer's now. Stop the run; write nothing more of it.
             run.taken_over = True
             run.runner.stop()
+        news = RunNews(
+            run.execution_id,
+            run.changes.get("status") if written else None,
+            run.changes.get("phase") if written else None,
+            tuple(run.dirty_cells) if written else (),
+            scope=run.scope,
+            notebook_id=run.notebook_id,
+        )
         run.changes, run.dirty_cells = {}, set()
         run.last_flush = time.monotonic()
         self.notifier.announce(run.execution_id)
+        if written:
+            self.lifecycle.publish(news)
         return True
 
     async def written(self, run: Run, give_up: Callable[[], bool]) -> None:
@@ -125,6 +142,20 @@ class ProgressWriter:
                     run.flush_handle.cancel()
                 raise StoreUnavailable("the store did not answer before the server stopped", retry_after=None)
             await asyncio.sleep(backoff(run.failed_flushes))
+
+
+def end_notebook(store: Store, runs: Iterable[Run], run: Run, status: str, dead_kernel: bool) -> None:
+    """The notebook's status follows its last run, once none of its runs (`runs`, this
+    server's) is left."""
+    others = any(
+        r.notebook_id == run.notebook_id and r.execution_id != run.execution_id and not r.cancel_requested
+        for r in runs
+    )
+    row = store.get_notebook(run.scope.tenant_id, run.scope.project_id, run.notebook_id)
+    info = run.runner.spec.nb.metadata.get("language_info", {})
+    changes = notebook_after_run(row, status, dead_kernel, info, others_remain=others) if row else {}
+    if changes:
+        store.update_notebook(run.notebook_id, changes)
 
 
 def notebook_after_run(
