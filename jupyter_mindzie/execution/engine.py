@@ -199,16 +199,7 @@ class MindzieEngine(LoggingConfigurable):
                 await self._requeue(execution)
             else:
                 error_type, message, status = ending
-                end_abandoned(
-                    self.store,
-                    self.notifier,
-                    execution,
-                    error_type,
-                    message,
-                    self.log,
-                    status,
-                    self.lifecycle,
-                )
+                end_abandoned(self.progress, execution, error_type, message, self.log, status=status)
 
     async def _requeue(self, execution: dict[str, Any]) -> None:
         scope, request = resubmission(execution)
@@ -222,13 +213,11 @@ class MindzieEngine(LoggingConfigurable):
             )
         except MindzieError as error:
             end_abandoned(
-                self.store,
-                self.notifier,
+                self.progress,
                 execution,
                 "RequeueError",
                 f"could not be queued again after a restart: {error.detail}",
                 self.log,
-                lifecycle=self.lifecycle,
             )
             return
         self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])

@@ -11,24 +11,23 @@ import psutil
 from jupyter_mindzie.access import Scope
 from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.execution.leases import MindzieLease
-from jupyter_mindzie.execution.lifecycle import RunLifecycle, RunNews
-from jupyter_mindzie.execution.news import ChangeNotifier
+from jupyter_mindzie.execution.lifecycle import RunNews
+from jupyter_mindzie.execution.progress import ProgressWriter
 from jupyter_mindzie.storage.interface import Store
 
 
 def end_abandoned(
-    store: Store,
-    notifier: ChangeNotifier,
+    writer: ProgressWriter,
     execution: dict[str, Any],
     error_type: str,
     message: str,
     log: logging.Logger | logging.LoggerAdapter[Any],
+    *,
     status: str = "Error",
-    lifecycle: RunLifecycle | None = None,
 ) -> None:
     """End an execution nobody drives any more (as Error, or Cancelled when it was asked to
     be before it started), its kernel stopped, its notebook mended."""
-    execution_id = execution["execution_id"]
+    store, execution_id = writer.store, execution["execution_id"]
     stop_orphaned_kernel(execution.get("kernel_pid"), execution.get("kernel_id"))
     cells = []
     for cell in store.cell_results(execution_id):
@@ -51,12 +50,10 @@ def end_abandoned(
         },
         cells,
     )
-    notifier.announce(execution_id)
-    if lifecycle is not None:
-        scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
-        lifecycle.publish(
-            RunNews(execution_id, status, status, scope=scope, notebook_id=execution["notebook_id"])
-        )
+    writer.notifier.announce(execution_id)
+    scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
+    news = RunNews(execution_id, status, status, scope=scope, notebook_id=execution["notebook_id"])
+    writer.lifecycle.publish(news)
     still_active = [e for e in store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
     if not still_active:
         store.update_notebook(execution["notebook_id"], {"status": "Error" if status == "Error" else "Ready"})
