@@ -98,3 +98,32 @@ async def test_metrics_move_with_runs_and_need_the_token(
     # no label names a tenant, a project or a notebook
     mine = {labels for (name, labels) in after if name.startswith("mindzie_")}
     assert {key for labels in mine for key, _ in labels} <= {"status", "outcome", "le"}
+
+
+def test_news_a_peer_wrote_is_not_counted_again() -> None:
+    """Several servers on one store: each counts the runs it drove, never a peer's it heard of."""
+    from jupyter_mindzie.execution.lifecycle import RunNews
+    from jupyter_mindzie.metrics import EXECUTIONS, QUEUE_SECONDS, RUN_SECONDS, RunMetrics
+
+    def counts() -> tuple[float, ...]:
+        families = {
+            m.name: m for m in (*EXECUTIONS.collect(), *RUN_SECONDS.collect(), *QUEUE_SECONDS.collect())
+        }
+        completed = next(
+            s.value for s in families["mindzie_executions"].samples if s.labels == {"status": "Completed"}
+        )
+        histograms = [
+            s.value
+            for name in ("mindzie_execution_duration_seconds", "mindzie_execution_queue_wait_seconds")
+            for s in families[name].samples
+            if s.name.endswith("_count")
+        ]
+        return (completed, *histograms)
+
+    listener, before = RunMetrics(), counts()
+    for phase, status in (("Queued", "Running"), ("Starting", None), ("Completed", "Completed")):
+        listener(RunNews("peer-run", status, phase, local=False))
+    assert counts() == before
+    for phase, status in (("Queued", "Running"), ("Starting", None), ("Completed", "Completed")):
+        listener(RunNews("own-run", status, phase))
+    assert counts() == tuple(n + 1 for n in before)
