@@ -1,4 +1,4 @@
-"""Run the benchmarks (P1–P5 and P7–P9, or some of them) and write the results.
+"""Run the benchmarks (P1–P9, or some of them) and write the results.
 
     python bench/run.py [--quick] [--only P1,P3] [--out bench/results]
 
@@ -24,6 +24,7 @@ BENCHES = {
     "P3": "p3_list",
     "P4": "p4_queue",
     "P5": "p5_memory",
+    "P6": "p6_scale",
     "P7": "p7_starter",
     "P8": "p8_datasets",
     "P9": "p9_big_results",

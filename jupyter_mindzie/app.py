@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Instance, Int, Type, Unicode
 
-from jupyter_mindzie import __version__
+from jupyter_mindzie import __version__, metrics
 from jupyter_mindzie.access import MindzieAccess
 from jupyter_mindzie.api.datasets import dataset_routes
 from jupyter_mindzie.api.executions import execution_routes
@@ -122,6 +122,7 @@ class MindzieApp(ExtensionApp):
             pool=pool,
             lease=self.lease,
         )
+        metrics.watch(self.engine)  # served at the server's own /metrics
         pool.default_size = self.engine.slots  # one warm kernel per slot unless configured
         # warm kernels' clients read no message a run could not keep
         pool.max_message_bytes = message_limit(
@@ -162,6 +163,7 @@ class MindzieApp(ExtensionApp):
             await self.scheduler.stop()
         if self.engine is not None:
             await self.engine.stop()
+            metrics.forget(self.engine)
         if self.lease is not None:
             await self.lease.stop()
         if self.store is not None:

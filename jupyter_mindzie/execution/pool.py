@@ -111,6 +111,7 @@ class MindzieKernelPool(LoggingConfigurable):
         self._preload_seconds: dict[str, float] = {}
         self._failing: dict[str, int] = {}  # failed attempts in a row
         self.warm_failures = 0  # every failed warm-up since the server started
+        self.hits = self.misses = 0  # takes of a pooled kernelspec: a warm kernel or none (metrics)
         self.learned = LearnedImports(self.learned_imports)
         self._nice = priority.lowering_allowed(self.warm_nice)
         self._last_ready = 0.0  # when a warm kernel last became ready
@@ -174,15 +175,18 @@ class MindzieKernelPool(LoggingConfigurable):
                     if alive:
                         self._restore_priority(warm.pid)
                         self._own.discard(warm.kernel_id)  # the run's now: it shuts it down
+                        self.hits += 1
                         return warm
                     await self._shutdown(warm)
                 wait = self._worth_waiting(kernel_name)
                 if wait is None:
+                    self.misses += 1
                     return None
                 self._restore_priority(self._warming.get(kernel_name, (0.0, None, None))[1])  # someone waits
                 try:
                     await asyncio.wait_for(asyncio.shield(self._arrival(kernel_name)), wait)
                 except TimeoutError:
+                    self.misses += 1
                     return None
         finally:
             if self.refill_delay > 0:
