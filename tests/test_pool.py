@@ -259,7 +259,8 @@ class TestPriority:
         while not (pid := pool._warming.get("python3", (0, None))[1]):
             assert time.monotonic() < end, "no refill started while the run ran"
             await asyncio.sleep(0.01)
-        assert psutil.Process(pid).nice() == ours + pool.warm_nice, "the refill yields the CPU"
+        expected = min(19, ours + pool.warm_nice)  # Linux caps niceness at 19 (a test run under `nice`)
+        assert psutil.Process(pid).nice() == expected, "the refill yields the CPU"
         done = await wait_for(api, notebook["notebookId"], accepted["executionId"])
         assert done["status"] == "Completed"
         assert mindzie_app.store.get_execution(accepted["executionId"])["kernel_id"] in pooled
