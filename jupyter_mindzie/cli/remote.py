@@ -311,7 +311,7 @@ def _status_lines(status: dict[str, Any]) -> Iterator[str]:
         [
             c["cellId"],
             c["status"],
-            c.get("executionTime"),
+            duration_text(c.get("executionTime")),
             c.get("outputType"),
             f"{c['errorType']}: {c['errorMessage']}" if c.get("errorType") else None,
         ]
