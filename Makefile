@@ -118,7 +118,7 @@ LOCALE_DIR := jupyter_mindzie/locale
 SERVER_DOMAIN := jupyter_mindzie_server
 i18n: install
 	$(BIN)/jupyterlab-translate update . jupyter_mindzie $(addprefix -l ,$(LOCALES))
-	$(BIN)/pybabel extract --no-default-keywords -k Message --no-wrap --no-location --sort-output \
+	$(BIN)/pybabel extract --no-default-keywords -k Message -k _ --no-wrap --no-location --sort-output \
 		--project=jupyter_mindzie -o $(LOCALE_DIR)/$(SERVER_DOMAIN).pot jupyter_mindzie
 	for locale in $(LOCALES); do \
 		$(BIN)/pybabel update --no-wrap --no-fuzzy-matching -D $(SERVER_DOMAIN) -d $(LOCALE_DIR) \

@@ -19,6 +19,7 @@ from jupyter_mindzie.execution.kernel_client import message_limit
 from jupyter_mindzie.execution.leases import MindzieLease, follow_other_servers
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.following import ContentsFollower
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.projects import ProjectDirectory
@@ -92,9 +93,12 @@ class MindzieApp(ExtensionApp):
         except Exception as error:
             # Loudly, and with the routes kept: every endpoint then answers 503 saying why, not
             # Jupyter's HTML 404 of an extension that silently failed to load.
-            reason = (
-                f"the mindzie store cannot be opened: {error}. "
-                "Check it with `jupyter mindzie db check` (and `jupyter mindzie db upgrade`)."
+            reason = Message(
+                "the mindzie store cannot be opened: {error}. "
+                "Check it with `jupyter mindzie db check` (and `jupyter mindzie db upgrade`).",
+                error=error.args[0]
+                if len(error.args) == 1 and isinstance(error.args[0], str)
+                else str(error),
             )
             self.log.error("mindzie: %s", reason, exc_info=True)
             self.settings[UNAVAILABLE_KEY] = reason

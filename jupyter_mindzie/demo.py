@@ -12,6 +12,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from jupyter_mindzie.cli.texts import _
 from mindzie_sdk.synthetic import COLUMNS, generate_loan_log
 
 DEMO_TENANT_ID = "5a4d1e2f-0000-4000-8000-00000000de40"
@@ -106,8 +107,14 @@ def main(argv: list[str] | None = None) -> None:
     root = Path((argv if argv is not None else sys.argv[1:] or ["demo"])[0]).resolve()
     path = asyncio.run(seed_demo(root))
     (root / ".mindzie" / "demo-notebook-path").write_text(path, encoding="utf-8")
-    print(f"mindzie demo: tenant {DEMO_TENANT_ID}, project {DEMO_PROJECT_ID}")
-    print(f"mindzie demo: starter notebook at {root / path}")
+    print(
+        _(
+            "mindzie demo: tenant {tenant_id}, project {project_id}",
+            tenant_id=DEMO_TENANT_ID,
+            project_id=DEMO_PROJECT_ID,
+        )
+    )
+    print(_("mindzie demo: starter notebook at {path}", path=root / path))
 
 
 if __name__ == "__main__":

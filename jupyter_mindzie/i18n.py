@@ -94,6 +94,11 @@ def translate_problem(problem: Mapping[str, Any], language: str) -> dict[str, An
     return out
 
 
+def translate_warnings(warnings: Iterable[Mapping[str, Any]], language: str) -> list[dict[str, Any]]:
+    """A response's `validation.warnings` with each `message` in `language`; codes and fields unchanged."""
+    return [{**warning, "message": translate(warning.get("message"), language)} for warning in warnings]
+
+
 def status_title(status: int) -> Message:
     """The HTTP reason phrase as a problem `title`."""
     try:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from jupyter_mindzie.i18n import Message
+
 MAX_DEPTH = 64  # far deeper than any parameter, setting or notebook metadata needs
 
 
@@ -21,16 +23,16 @@ def first_problem(data: Any, root: str = "", max_depth: int = MAX_DEPTH) -> tupl
     while stack:
         value, path, depth = stack.pop()
         if depth > max_depth:
-            return path or "body", f"is nested more than {max_depth} levels deep"
+            return path or "body", Message("is nested more than {depth} levels deep", depth=max_depth)
         if isinstance(value, float) and not math.isfinite(value):
-            return path or "body", "must be a finite number"
+            return path or "body", Message("must be a finite number")
         if isinstance(value, str) and not _encodable(value):
-            return path or "body", "holds a lone surrogate (\\ud800–\\udfff), which is not text"
+            return path or "body", Message("holds a lone surrogate (\\ud800–\\udfff), which is not text")
         if isinstance(value, dict):
             for key, item in value.items():
                 child = f"{path}.{key}" if path else str(key)
                 if not _encodable(str(key)):
-                    return path or "body", "has a key with a lone surrogate, which is not text"
+                    return path or "body", Message("has a key with a lone surrogate, which is not text")
                 stack.append((item, child, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))

@@ -26,7 +26,14 @@ from jupyter_mindzie.errors import (
     TooLarge,
 )
 from jupyter_mindzie.guids import GUID_PATTERN, parse_guid
-from jupyter_mindzie.i18n import Message, joined, negotiate, status_title, translate_problem
+from jupyter_mindzie.i18n import (
+    Message,
+    joined,
+    negotiate,
+    status_title,
+    translate_problem,
+    translate_warnings,
+)
 from jupyter_mindzie.jsonvalues import first_problem
 from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.retry import RETRY_AFTER_SECONDS, is_transient
@@ -190,7 +197,9 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             return None
         tags = [tag.strip() for tag in header.split(",") if tag.strip()]
         if not tags:
-            raise InvalidRequest.for_field("If-Match", 'must name a version ("1.4.0") or be *; it is empty')
+            raise InvalidRequest.for_field(
+                "If-Match", Message('must name a version ("1.4.0") or be *; it is empty')
+            )
         return [re.sub(r'^(W/)?"?(.*?)"?$', r"\2", tag) for tag in tags]
 
     def preferred_wait(self) -> int:
@@ -203,7 +212,8 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
                 value = value.strip().strip('"')
                 if not value.isdigit():
                     raise InvalidRequest.for_field(
-                        "Prefer", f"wait must be a whole number of seconds, got {value!r}"
+                        "Prefer",
+                        Message("wait must be a whole number of seconds, got {value!r}", value=value),
                     )
                 return int(value)
         return 0
@@ -214,6 +224,10 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
     def language(self) -> str:
         """The caller's language for problem texts (`Accept-Language`; English without it)."""
         return negotiate(self.request.headers.get("Accept-Language"))
+
+    def warnings(self, warnings: list[dict[str, Any]]) -> dict[str, Any]:
+        """A response's `validation` block, its warnings in the caller's language."""
+        return {"warnings": translate_warnings(warnings, self.language)}
 
     def write_json(self, data: Any, status: int = HTTPStatus.OK) -> None:
         self.set_status(status)

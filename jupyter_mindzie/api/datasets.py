@@ -108,7 +108,7 @@ class DatasetCreateHandler(DatasetBaseHandler):
         row = await self.datasets.store_staged(scope, dataset_id, form.filename, fields.get("name"))
         self.set_header("Location", self.dataset_url(row))
         view = dataset_view(row, row["column_types"], encoding=row["encoding"])
-        view.update(delimiter=row["delimiter"], validation={"warnings": row["warnings"]})
+        view.update(delimiter=row["delimiter"], validation=self.warnings(row["warnings"]))
         self.write_json(view, status=HTTPStatus.CREATED)
 
     def check_parts(self, form: StreamedForm) -> None:

@@ -26,6 +26,7 @@ from jupyter_mindzie.errors import ArtifactNotFound
 from jupyter_mindzie.execution.news import wait_for_news
 from jupyter_mindzie.execution.records import open_no_follow
 from jupyter_mindzie.guids import parse_guid
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.results.archive import zip_artifacts
 from jupyter_mindzie.results.views import results_view
 
@@ -242,7 +243,7 @@ async def stream_file(handler: MindzieHandler, path: Path) -> None:
     try:
         handle = open_no_follow(path)
     except OSError:
-        raise ArtifactNotFound(f"no artifact {path.name!r}") from None
+        raise ArtifactNotFound(Message("no artifact {name!r}", name=path.name)) from None
     with handle:
         handler.set_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
         while chunk := await asyncio.to_thread(handle.read, CHUNK):

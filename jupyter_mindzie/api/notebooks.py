@@ -24,7 +24,7 @@ from jupyter_mindzie.api.views import (
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import InvalidRequest
 from jupyter_mindzie.guids import parse_guid
-from jupyter_mindzie.i18n import negotiate
+from jupyter_mindzie.i18n import Message, negotiate
 from jupyter_mindzie.notebooks.parameters import infer_parameters
 
 NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
@@ -68,7 +68,7 @@ class NotebookCreateHandler(MindzieHandler):
         self.set_header("Location", self.notebook_url(row))
         self.set_header("ETag", f'"{row["version"]}"')
         self.write_json(
-            {**notebook_view(row, nb), "validation": {"warnings": warnings}}, status=HTTPStatus.CREATED
+            {**notebook_view(row, nb), "validation": self.warnings(warnings)}, status=HTTPStatus.CREATED
         )
 
     def notebook_url(self, row: dict[str, Any]) -> str:
@@ -86,11 +86,13 @@ class NotebookUploadHandler(NotebookCreateHandler):
         content_type = self.request.headers.get("Content-Type", "")
         if not content_type.lower().startswith("multipart/form-data"):
             raise InvalidRequest.for_field(
-                "file", "send the notebook as multipart/form-data with a 'file' part"
+                "file", Message("send the notebook as multipart/form-data with a 'file' part")
             )
         files = self.request.files.get("file") or []
         if len(files) != 1:
-            raise InvalidRequest.for_field("file", "is required: exactly one .ipynb file part named 'file'")
+            raise InvalidRequest.for_field(
+                "file", Message("is required: exactly one .ipynb file part named 'file'")
+            )
         fields = {
             name: values[-1].decode("utf-8", errors="replace")
             for name, values in self.request.body_arguments.items()
@@ -103,7 +105,7 @@ class NotebookUploadHandler(NotebookCreateHandler):
         self.set_header("Location", self.notebook_url(row))
         self.set_header("ETag", f'"{row["version"]}"')
         self.write_json(
-            {**notebook_view(row, nb), "validation": {"warnings": warnings}}, status=HTTPStatus.CREATED
+            {**notebook_view(row, nb), "validation": self.warnings(warnings)}, status=HTTPStatus.CREATED
         )
 
 
@@ -147,7 +149,7 @@ class NotebookHandler(NotebookBaseHandler):
         self.set_header("ETag", f'"{row["version"]}"')
         view = notebook_view(row, nb)
         if warnings:
-            view["validation"] = {"warnings": warnings}
+            view["validation"] = self.warnings(warnings)
         self.write_json(view)
 
     @web.authenticated

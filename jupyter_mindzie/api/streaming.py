@@ -20,6 +20,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from jupyter_mindzie.errors import InvalidRequest, MindzieError, TooLarge
+from jupyter_mindzie.i18n import Message
 
 FLUSH_BYTES = 1 << 20
 MAX_FIELD_BYTES = 64 * 1024
@@ -33,7 +34,9 @@ class StreamedForm:
         _, options = parse_options_header(content_type)
         boundary = options.get(b"boundary")
         if not boundary:
-            raise InvalidRequest.for_field(file_field, "the multipart/form-data body has no boundary")
+            raise InvalidRequest.for_field(
+                file_field, Message("the multipart/form-data body has no boundary")
+            )
         self.target = target
         self.file_field = file_field
         self.max_bytes = max_bytes
@@ -77,7 +80,7 @@ class StreamedForm:
             self._parser.write(chunk)
         except MultipartParseError as error:
             self.error = InvalidRequest.for_field(
-                self.file_field, f"is not valid multipart/form-data: {error}"
+                self.file_field, Message("is not valid multipart/form-data: {error}", error=str(error))
             )
         except MindzieError as error:
             self.error = error
@@ -91,7 +94,7 @@ class StreamedForm:
                 self._parser.finalize()
             except MultipartParseError as error:
                 self.error = InvalidRequest.for_field(
-                    self.file_field, f"is not valid multipart/form-data: {error}"
+                    self.file_field, Message("is not valid multipart/form-data: {error}", error=str(error))
                 )
         await self._flush()
         if self._file is not None:
@@ -139,7 +142,9 @@ class StreamedForm:
             self._part = "skip"
         else:
             if sum(len(v) for v in self.fields.values()) >= MAX_FIELDS:
-                raise InvalidRequest.for_field(name, f"too many form fields (at most {MAX_FIELDS})")
+                raise InvalidRequest.for_field(
+                    name, Message("too many form fields (at most {limit})", limit=MAX_FIELDS)
+                )
             self._field_name = name
             self._field = bytearray()
             self._part = "field"
@@ -151,7 +156,9 @@ class StreamedForm:
         elif self._part == "field":
             self._field.extend(data[start:end])
             if len(self._field) > MAX_FIELD_BYTES:
-                raise InvalidRequest.for_field(self._field_name, f"must be at most {MAX_FIELD_BYTES} bytes")
+                raise InvalidRequest.for_field(
+                    self._field_name, Message("must be at most {limit} bytes", limit=MAX_FIELD_BYTES)
+                )
 
     def _part_end(self) -> None:
         if self._part == "field":
@@ -166,10 +173,13 @@ class StreamedForm:
 
 
 def too_large(size: int, limit: int, field: str, *, at_least: bool = False) -> TooLarge:
-    amount = f"more than {limit}" if at_least else str(size)
+    detail = (
+        Message("the upload is more than {limit} bytes; the limit is {limit} bytes", limit=limit)
+        if at_least
+        else Message("the upload is {size} bytes; the limit is {limit} bytes", size=size, limit=limit)
+    )
     return TooLarge(
-        f"the upload is {amount} bytes; the limit is {limit} bytes",
-        errors=[{"field": field, "message": f"must be at most {limit} bytes"}],
+        detail, errors=[{"field": field, "message": Message("must be at most {limit} bytes", limit=limit)}]
     )
 
 

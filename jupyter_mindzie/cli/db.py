@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mindzie.cli.errors import FAILED, OK, CommandFailed, UsageError
-from jupyter_mindzie.cli.output import table
+from jupyter_mindzie.cli.output import labelled, table
 from jupyter_mindzie.cli.parser import PROG, Parser
+from jupyter_mindzie.cli.texts import _, local_size, moment
 
 if TYPE_CHECKING:
     from jupyter_mindzie.cli.parser import Commands
@@ -27,55 +28,64 @@ if TYPE_CHECKING:
 def add_commands(commands: Commands) -> None:
     db = commands.add_parser(
         "db",
-        help="check, upgrade or prune the metadata store",
-        description="Housekeeping of the store the server keeps (SQLite or PostgreSQL).",
+        help=_("check, upgrade or prune the metadata store"),
+        description=_("Housekeeping of the store the server keeps (SQLite or PostgreSQL)."),
     )
-    db.set_defaults(handler=lambda _: db.error("choose check, upgrade or prune"), prog=f"{PROG} db")
+    db.set_defaults(handler=lambda _o: db.error(_("choose check, upgrade or prune")), prog=f"{PROG} db")
     where = Parser(add_help=False)
-    group = where.add_argument_group("store")
-    group.add_argument("--root", default=".", help="the server's root directory (default: the current one)")
-    group.add_argument("--db", metavar="PATH", help="the store file (default: ROOT/.mindzie/mindzie.db)")
+    group = where.add_argument_group(_("store"))
+    group.add_argument(
+        "--root", default=".", help=_("the server's root directory (default: the current one)")
+    )
+    group.add_argument("--db", metavar="PATH", help=_("the store file (default: ROOT/.mindzie/mindzie.db)"))
     group.add_argument(
         "--db-url",
         metavar="URL",
-        help="the store as the server's MindzieApp.db_url names it: sqlite:///PATH or postgresql://…",
+        help=_("the store as the server's MindzieApp.db_url names it: sqlite:///PATH or postgresql://…"),
     )
-    actions = db.add_subparsers(title="actions", metavar="ACTION", parser_class=Parser)
+    actions = db.add_subparsers(title=_("actions"), metavar="ACTION", parser_class=Parser)
     check = actions.add_parser(
         "check",
         parents=[where],
-        help="schema version, integrity and row counts",
-        description="Report the store's schema version, SQLite's integrity_check and "
-        "row counts (PostgreSQL: version and counts), without changing anything. Exit code 1 when the store needs "
-        "an upgrade or is damaged.",
+        help=_("schema version, integrity and row counts"),
+        description=_(
+            "Report the store's schema version, SQLite's integrity_check and row counts (PostgreSQL: "
+            "version and counts), without changing anything. Exit code 1 when the store needs an "
+            "upgrade or is damaged."
+        ),
     )
-    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     check.set_defaults(handler=cmd_db_check, prog=f"{PROG} db check")
     upgrade = actions.add_parser(
         "upgrade",
         parents=[where],
-        help="migrate the store to this version's schema",
-        description="Migrate the store to the schema of this jupyter-mindzie "
-        "(the server also does it when it starts).",
+        help=_("migrate the store to this version's schema"),
+        description=_(
+            "Migrate the store to the schema of this jupyter-mindzie (the server also does it when it starts)."
+        ),
     )
     upgrade.set_defaults(handler=cmd_db_upgrade, prog=f"{PROG} db upgrade")
     prune = actions.add_parser(
         "prune",
         parents=[where],
-        help="forget old executions and their artifacts",
-        description="Forget executions that ended before the given age, with their "
-        "cell results and artifact folders. Running executions are kept.",
+        help=_("forget old executions and their artifacts"),
+        description=_(
+            "Forget executions that ended before the given age, with their cell results and artifact "
+            "folders. Running executions are kept."
+        ),
     )
     prune.add_argument(
-        "--older-than", required=True, type=_age, metavar="AGE", help="an age such as 30d, 12h, 2w, 90m"
+        "--older-than", required=True, type=_age, metavar="AGE", help=_("an age such as 30d, 12h, 2w, 90m")
     )
     prune.add_argument(
         "--artifacts-dir",
         metavar="PATH",
-        help="the executions' artifacts folder (default: executions/ beside the SQLite file, "
-        "ROOT/.mindzie/executions with PostgreSQL)",
+        help=_(
+            "the executions' artifacts folder (default: executions/ beside the SQLite file, "
+            "ROOT/.mindzie/executions with PostgreSQL)"
+        ),
     )
-    prune.add_argument("--dry-run", action="store_true", help="only list what would be pruned")
+    prune.add_argument("--dry-run", action="store_true", help=_("only list what would be pruned"))
     prune.set_defaults(handler=cmd_db_prune, prog=f"{PROG} db prune")
 
 
@@ -87,7 +97,7 @@ def _age(text: str) -> timedelta:
     match = _AGE.match(text.strip().lower())
     if match is None:
         raise argparse.ArgumentTypeError(
-            f"must be a number and a unit (s, m, h, d, w) such as 30d, got {text!r}"
+            _("must be a number and a unit (s, m, h, d, w) such as 30d, got {text!r}", text=text)
         )
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
@@ -105,7 +115,7 @@ def store_path(options: argparse.Namespace) -> Path:
         path = Path(options.db) if options.db else Path(options.root) / ".mindzie" / "mindzie.db"
     path = path.expanduser().resolve()
     if not path.is_file():
-        raise UsageError(f"no store at {path} (give --root, --db or --db-url)")
+        raise UsageError(_("no store at {path} (give --root, --db or --db-url)", path=path))
     return path
 
 
@@ -127,7 +137,7 @@ def inspect_postgres(url: str) -> dict[str, Any]:
         from psycopg.rows import dict_row
     except ImportError:
         raise CommandFailed(
-            "a postgresql:// store needs psycopg: pip install 'jupyter-mindzie[postgres]'"
+            _("a postgresql:// store needs psycopg: pip install 'jupyter-mindzie[postgres]'")
         ) from None
     from jupyter_mindzie.storage import pg_migrations
     from jupyter_mindzie.storage.postgres import redacted
@@ -154,7 +164,9 @@ def inspect_postgres(url: str) -> dict[str, Any]:
             )
             size = count(conn, "SELECT pg_database_size(current_database()) AS n")
     except psycopg.Error as error:
-        raise CommandFailed(f"{redacted(url)} is not a reachable PostgreSQL store: {error}") from None
+        raise CommandFailed(
+            _("{url} is not a reachable PostgreSQL store: {error}", url=redacted(url), error=str(error))
+        ) from None
     return {
         "path": redacted(url),
         "size": size,
@@ -192,7 +204,9 @@ def inspect_store(path: Path) -> dict[str, Any]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
-        raise CommandFailed(f"{path} is not a readable SQLite store: {error}") from None
+        raise CommandFailed(
+            _("{path} is not a readable SQLite store: {error}", path=path, error=str(error))
+        ) from None
     return {
         "path": str(path),
         "size": path.stat().st_size,
@@ -205,26 +219,38 @@ def inspect_store(path: Path) -> dict[str, Any]:
 
 
 def cmd_db_check(options: argparse.Namespace) -> int:
-    from jupyter_mindzie.humanize import size
-
     report = inspect(options)
     healthy = report["integrity"] == ["ok"] and report["schemaVersion"] == report["currentSchemaVersion"]
     if options.json:
         print(json.dumps({**report, "healthy": healthy}, indent=2))
         return OK if healthy else FAILED
     version, current = report["schemaVersion"], report["currentSchemaVersion"]
-    advice = (
-        ""
-        if version == current
-        else f"; run `{PROG} db upgrade`"
-        if version < current
-        else "; written by a newer jupyter-mindzie"
-    )
-    print(f"store      {report['path']} ({size(report['size'])})")
-    print(f"schema     {version} (this jupyter-mindzie: {current}){advice}")
-    print(f"integrity  {'; '.join(report['integrity'][:5])}")
-    print(f"running    {report['runningExecutions']} executions")
-    for line in table(["TABLE", "ROWS"], [[name, count] for name, count in report["counts"].items()]):
+    if version == current:
+        schema = _("{version} (this jupyter-mindzie: {current})", version=version, current=current)
+    elif version < current:
+        schema = _(
+            "{version} (this jupyter-mindzie: {current}); run `{prog} db upgrade`",
+            version=version,
+            current=current,
+            prog=PROG,
+        )
+    else:
+        schema = _(
+            "{version} (this jupyter-mindzie: {current}); written by a newer jupyter-mindzie",
+            version=version,
+            current=current,
+        )
+    for line in labelled(
+        [
+            (_("store"), _("{path} ({size})", path=report["path"], size=local_size(report["size"]))),
+            (_("schema"), schema),
+            (_("integrity"), "; ".join(report["integrity"][:5])),
+            (_("running"), _("{count} executions", count=report["runningExecutions"])),
+        ]
+    ):
+        print(line)
+    rows = [[name, count] for name, count in report["counts"].items()]
+    for line in table([_("TABLE"), _("ROWS")], rows):
         print(line)
     return OK if healthy else FAILED
 
@@ -236,7 +262,9 @@ def cmd_db_upgrade(options: argparse.Namespace) -> int:
     after = store.schema_version
     store.close()
     print(
-        f"{label}: schema {before} -> {after}" if after != before else f"{label}: already at schema {after}"
+        _("{label}: schema {before} -> {after}", label=label, before=before, after=after)
+        if after != before
+        else _("{label}: already at schema {after}", label=label, after=after)
     )
     return OK
 
@@ -253,12 +281,11 @@ def open_store(options: argparse.Namespace) -> SqlStore:
             return open_url(url, data_path=str(data))
         return open_url(f"sqlite:///{store_path(options)}")
     except StoreTooNew as error:
-        raise CommandFailed(str(error)) from None
+        raise CommandFailed(*error.args) from None  # a Message: translated when printed
 
 
 def cmd_db_prune(options: argparse.Namespace) -> int:
     from jupyter_mindzie.clock import stamp, to_iso, utcnow
-    from jupyter_mindzie.humanize import size
 
     cutoff = utcnow() - options.older_than
     store = open_store(options)
@@ -275,15 +302,26 @@ def cmd_db_prune(options: argparse.Namespace) -> int:
         for execution_id in ids:
             print(execution_id)
         print(
-            f"would prune {len(ids)} executions that ended before {to_iso(cutoff)} "
-            f"and {len(folders)} artifact folders ({size(freed)})"
+            _(
+                "would prune {count} executions that ended before {cutoff} "
+                "and {folders} artifact folders ({size})",
+                count=len(ids),
+                cutoff=moment(to_iso(cutoff)),
+                folders=len(folders),
+                size=local_size(freed),
+            )
         )
         return OK
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     print(
-        f"pruned {len(ids)} executions that ended before {to_iso(cutoff)}; "
-        f"removed {len(folders)} artifact folders ({size(freed)})"
+        _(
+            "pruned {count} executions that ended before {cutoff}; removed {folders} artifact folders ({size})",
+            count=len(ids),
+            cutoff=moment(to_iso(cutoff)),
+            folders=len(folders),
+            size=local_size(freed),
+        )
     )
     return OK
 

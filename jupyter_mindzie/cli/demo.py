@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from jupyter_mindzie.cli.errors import OK
 from jupyter_mindzie.cli.parser import PROG
+from jupyter_mindzie.cli.texts import _
 
 if TYPE_CHECKING:
     from jupyter_mindzie.cli.parser import Commands
@@ -15,11 +16,13 @@ if TYPE_CHECKING:
 def add_commands(commands: Commands) -> None:
     demo = commands.add_parser(
         "demo",
-        help="seed a demo project (event log + starter notebook)",
-        description="Seed ROOT with the demo tenant's project: the demo event log "
-        "and the process-mining starter notebook (what `make demo` uses).",
+        help=_("seed a demo project (event log + starter notebook)"),
+        description=_(
+            "Seed ROOT with the demo tenant's project: the demo event log "
+            "and the process-mining starter notebook (what `make demo` uses)."
+        ),
     )
-    demo.add_argument("root", nargs="?", default="demo", help="folder to seed (default: demo)")
+    demo.add_argument("root", nargs="?", default="demo", help=_("folder to seed (default: demo)"))
     demo.set_defaults(handler=cmd_demo, prog=f"{PROG} demo")
 
 

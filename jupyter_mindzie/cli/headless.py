@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mindzie.cli.errors import SIGNAL_EXIT
+from jupyter_mindzie.cli.output import labelled
 from jupyter_mindzie.cli.parser import PROG
+from jupyter_mindzie.cli.texts import _, duration
 
 if TYPE_CHECKING:
     import logging
@@ -37,7 +39,9 @@ async def execute(spec: RunSpec, progress: bool | None) -> tuple[Outcome, Notebo
         stopped_by.append(signum)
         for handled in SIGNAL_EXIT:
             loop.remove_signal_handler(handled)  # a second signal interrupts at once
-        bar.write("stopping: cancelling the run and shutting the kernel down (Ctrl-C again to quit at once)")
+        bar.write(
+            _("stopping: cancelling the run and shutting the kernel down (Ctrl-C again to quit at once)")
+        )
         runner.cancel()
 
     for signum in SIGNAL_EXIT:
@@ -60,7 +64,7 @@ def _run_log() -> logging.Logger:
     log = logging.getLogger(__name__)
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(f"{PROG} run: %(message)s"))
+        handler.setFormatter(logging.Formatter(f"{PROG} run: %(message)s"))  # the runner's log stays English
         log.addHandler(handler)
         log.propagate = False
     return log
@@ -98,29 +102,32 @@ def local_kernel_manager() -> AsyncMultiKernelManager:
 class CellProgress:
     """The runner's observer for a terminal: a tqdm bar of the run's cells."""
 
-    PHASES = {"Starting": "starting kernel", "Executing": "running", "Finishing": "saving results"}
-
     def __init__(self, total: int, enabled: bool | None) -> None:
         from tqdm import tqdm
 
+        self.phases = {
+            "Starting": _("starting kernel"),
+            "Executing": _("running"),
+            "Finishing": _("saving results"),
+        }
         # disable=None: tqdm shows the bar only on a terminal
         self.bar = tqdm(
             total=total,
-            unit="cell",
+            unit=_("cell"),
             file=sys.stderr,
             disable=None if enabled is None else not enabled,
             dynamic_ncols=True,
-            desc="starting kernel",
+            desc=self.phases["Starting"],
         )
 
     def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
-        if changes.get("phase") in self.PHASES:
-            self.bar.set_description_str(self.PHASES[changes["phase"]], refresh=False)
+        if changes.get("phase") in self.phases:
+            self.bar.set_description_str(self.phases[changes["phase"]], refresh=False)
         counts = runner.counts()
         current = changes.get("current_cell")
         postfix = [current] if current else []
         if counts["failed_cells"]:
-            postfix.append(f"{counts['failed_cells']} failed")
+            postfix.append(_("{count} failed", count=counts["failed_cells"]))
         if postfix:
             self.bar.set_postfix_str(", ".join(postfix), refresh=False)
         self.bar.update(counts["completed_cells"] - self.bar.n)
@@ -186,25 +193,49 @@ def _camel(name: str) -> str:
 
 
 def print_run_summary(manifest: dict[str, Any], folder: Path) -> None:
-    from jupyter_mindzie.humanize import duration
-
     counts = manifest["counts"]
     skipped = sum(1 for cell in manifest["cells"] if cell["status"] == "Skipped")
     kinds = [artifact["kind"] for artifact in manifest["artifacts"]]
-    line = (
-        f"{manifest['status']} in {duration(manifest['durationSeconds'])}: "
-        f"{counts['successfulCells']} cells ok, {counts['failedCells']} failed"
-    )
-    print(line + (f", {skipped} skipped" if skipped else ""))
+    summary = {
+        "status": manifest["status"],
+        "duration": duration(manifest["durationSeconds"]),
+        "ok": counts["successfulCells"],
+        "failed": counts["failedCells"],
+    }
+    if skipped:
+        print(
+            _(
+                "{status} in {duration}: {ok} cells ok, {failed} failed, {skipped} skipped",
+                **summary,
+                skipped=skipped,
+            )
+        )
+    else:
+        print(_("{status} in {duration}: {ok} cells ok, {failed} failed", **summary))
     if manifest["status"] != "Completed" and manifest["errorMessage"]:
         print(f"  {manifest['errorType']}: {manifest['errorMessage']}")
     for cell in manifest["cells"]:
         if cell["status"] == "Error" and cell["errorType"] not in ("Cancelled",):
-            print(f"  {cell['cellId']} failed: {cell['errorType']}: {cell['errorMessage']}")
-    report = " + report.html" if "report" in kinds else ""
-    print(
-        f"  outputs {kinds.count('output')}, enriched datasets {kinds.count('enriched')}, "
-        f"models {kinds.count('model')}{report}"
-    )
-    print(f"  executed notebook: {folder / 'executed.ipynb'}")
-    print(f"  artifacts:         {folder}{os.sep}")
+            print(
+                "  "
+                + _(
+                    "{cell_id} failed: {error}",
+                    cell_id=cell["cellId"],
+                    error=f"{cell['errorType']}: {cell['errorMessage']}",
+                )
+            )
+    made = {
+        "outputs": kinds.count("output"),
+        "enriched": kinds.count("enriched"),
+        "models": kinds.count("model"),
+    }
+    if "report" in kinds:
+        print(
+            "  " + _("outputs {outputs}, enriched datasets {enriched}, models {models} + report.html", **made)
+        )
+    else:
+        print("  " + _("outputs {outputs}, enriched datasets {enriched}, models {models}", **made))
+    for line in labelled(
+        [(_("executed notebook:"), folder / "executed.ipynb"), (_("artifacts:"), f"{folder}{os.sep}")]
+    ):
+        print("  " + line)

@@ -22,7 +22,7 @@ from pathlib import Path
 from jupyter_mindzie.cli import db, demo, remote, run
 from jupyter_mindzie.cli.errors import FAILED, INTERRUPTED, USAGE, CommandFailed, UsageError
 from jupyter_mindzie.cli.parser import PROG, Parser
-from jupyter_mindzie.i18n import Message, environment_language, translate
+from jupyter_mindzie.cli.texts import _, local
 
 COMMANDS = ("run", "list", "executions", "status", "results", "datasets", "db", "demo")
 
@@ -43,7 +43,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args and (guess := _mistyped_command(args[0])):
         # the server would take it as a file to open and start anyway
         print(
-            f"{PROG}: error: unknown command {args[0]!r}; did you mean {guess!r}? (see {PROG} --help)",
+            f"{PROG}: "
+            + _(
+                "error: unknown command {word!r}; did you mean {guess!r}? (see {prog} --help)",
+                word=args[0],
+                guess=guess,
+                prog=PROG,
+            ),
             file=sys.stderr,
         )
         sys.exit(USAGE)
@@ -72,27 +78,28 @@ def run_command(argv: Sequence[str]) -> int:
     except CommandFailed as error:
         return _complain(options, error, FAILED)
     except KeyboardInterrupt:
-        print(f"{options.prog}: {translate(Message('interrupted'), environment_language())}", file=sys.stderr)
+        print(f"{options.prog}: " + _("interrupted"), file=sys.stderr)
         return INTERRUPTED
 
 
 def _complain(options: argparse.Namespace, error: Exception, code: int) -> int:
-    language = environment_language()  # LANG, as gettext reads it
-    detail = translate(error.args[0], language) if error.args else str(error)
+    detail = local(error.args[0]) if error.args else str(error)  # LANG, as gettext reads it
     message = " ".join(str(detail).split())  # one line, whatever the message held
-    line = translate(Message("error: {message}", message=message), language)
-    print(f"{options.prog}: {line}", file=sys.stderr)
+    print(f"{options.prog}: " + _("error: {message}", message=message), file=sys.stderr)
     return code
 
 
 def build_parser() -> Parser:
     parser = Parser(
         prog=PROG,
-        description="Process-mining notebooks as a service. Without a subcommand, start a Jupyter "
-        "server with the mindzie extension; every Jupyter Server option applies "
-        f"(see `{PROG} --help-all`).",
+        description=_(
+            "Process-mining notebooks as a service. Without a subcommand, start a Jupyter "
+            "server with the mindzie extension; every Jupyter Server option applies "
+            "(see `{prog} --help-all`).",
+            prog=PROG,
+        ),
     )
-    commands = parser.add_subparsers(title="subcommands", metavar="COMMAND", parser_class=Parser)
+    commands = parser.add_subparsers(title=_("subcommands"), metavar="COMMAND", parser_class=Parser)
     for family in (run, remote, db, demo):
         family.add_commands(commands)
     return parser

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from jupyter_mindzie.cli.errors import OK
+from jupyter_mindzie.cli.texts import _
 
 Column = tuple[str, str | Callable[[dict[str, Any]], Any]]
 
@@ -23,16 +24,35 @@ def show(options: argparse.Namespace, answer: Any, render: Callable[[Any], Itera
     return OK
 
 
-def page_lines(answer: dict[str, Any], key: str, columns: list[Column], page: int) -> Iterator[str]:
-    """One page of a listing as a table; a column is a JSON field or a function of the item."""
+def page_lines(
+    answer: dict[str, Any], key: str, columns: list[Column], page: int, items_name: str
+) -> Iterator[str]:
+    """One page of a listing as a table; a column is a JSON field or a function of the item.
+
+    `items_name` is what the items are called in the user's language ("notebooks").
+    """
     items = answer[key]
     if not items:
-        yield f"no {key}" + (f" on page {page}" if page > 1 else "")
+        yield (
+            _("no {items} on page {page}", items=items_name, page=page)
+            if page > 1
+            else _("no {items}", items=items_name)
+        )
         return
-    rows = [[field(item) if callable(field) else item.get(field) for _, field in columns] for item in items]
-    yield from table([title for title, _ in columns], rows)
-    more = f"; next: --page {page + 1}" if answer.get("hasNextPage") else ""
-    yield f"{len(items)} of {answer['totalCount']} {key} (page {page}){more}"
+    rows = [[field(item) if callable(field) else item.get(field) for _t, field in columns] for item in items]
+    yield from table([title for title, _f in columns], rows)
+    shown = {"shown": len(items), "total": answer["totalCount"], "items": items_name, "page": page}
+    if answer.get("hasNextPage"):
+        yield _("{shown} of {total} {items} (page {page}); next: --page {next}", **shown, next=page + 1)
+    else:
+        yield _("{shown} of {total} {items} (page {page})", **shown)
+
+
+def labelled(pairs: list[tuple[str, Any]]) -> Iterator[str]:
+    """`label  value` lines with the values in one column (wide characters count twice)."""
+    width = max(_width(label) for label, _v in pairs) + 2
+    for label, value in pairs:
+        yield (label + " " * (width - _width(label)) + str(value)).rstrip()
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> Iterator[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mindzie.cli.errors import UsageError
+from jupyter_mindzie.cli.texts import _
 
 
 def resolve_type(value: str) -> Any:
@@ -29,7 +30,7 @@ def collect_parameters(options: argparse.Namespace) -> dict[str, Any]:
     """Every parameter source, merged in papermill's order: files, YAML strings, -p, -r."""
     parameters: dict[str, Any] = {}
     for path in options.parameters_file:
-        parameters.update(_yaml_mapping(read_text(Path(path), "parameters file"), path))
+        parameters.update(_yaml_mapping(read_text(Path(path), _("parameters file")), path))
     for text in options.parameters_yaml:
         parameters.update(_yaml_mapping(text, "-y"))
     for name, value in options.parameter:
@@ -53,13 +54,22 @@ def _yaml_mapping(text: str, origin: str) -> dict[str, Any]:
         value = yaml.load(text, Loader=NoDatesSafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise UsageError(f"{origin} is not valid YAML: {problem}{where}") from None
+        if mark is not None:
+            raise UsageError(
+                _(
+                    "{origin} is not valid YAML: {problem} at line {line}, column {column}",
+                    origin=origin,
+                    problem=problem,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                )
+            ) from None
+        raise UsageError(_("{origin} is not valid YAML: {problem}", origin=origin, problem=problem)) from None
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
-        raise UsageError(f"{origin} must be a mapping of parameter names to values")
+        raise UsageError(_("{origin} must be a mapping of parameter names to values", origin=origin))
     return value
 
 
@@ -67,6 +77,8 @@ def read_text(path: Path, what: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"{what} {path} does not exist") from None
+        raise UsageError(_("{what} {path} does not exist", what=what, path=path)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{what} {path} cannot be read: {error}") from None
+        raise UsageError(
+            _("{what} {path} cannot be read: {error}", what=what, path=path, error=str(error))
+        ) from None

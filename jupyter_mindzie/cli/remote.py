@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mindzie.cli.errors import OK, CommandFailed, UsageError
-from jupyter_mindzie.cli.output import page_lines, show, table
+from jupyter_mindzie.cli.output import labelled, page_lines, show, table
 from jupyter_mindzie.cli.parser import PROG, Parser
+from jupyter_mindzie.cli.texts import _, duration_text, moment
 from jupyter_mindzie.contract.enums import NOTEBOOK_STATUSES
 from jupyter_mindzie.errors import MindzieError
 from jupyter_mindzie.i18n import environment_language
@@ -28,68 +29,90 @@ DEFAULT_URL = "http://localhost:8888"
 
 def add_commands(commands: Commands) -> None:
     server = Parser(add_help=False)
-    group = server.add_argument_group("server")
+    group = server.add_argument_group(_("server"))
     group.add_argument(
         "--url",
         default=os.environ.get("MINDZIE_URL") or DEFAULT_URL,
-        help=f"the server's URL with its base_url (env MINDZIE_URL; default {DEFAULT_URL})",
+        help=_("the server's URL with its base_url (env MINDZIE_URL; default {url})", url=DEFAULT_URL),
     )
     group.add_argument(
         "--token",
         default=os.environ.get("MINDZIE_TOKEN") or os.environ.get("JUPYTER_TOKEN"),
-        help="the server's token (env MINDZIE_TOKEN or JUPYTER_TOKEN)",
+        help=_("the server's token (env MINDZIE_TOKEN or JUPYTER_TOKEN)"),
     )
     group.add_argument(
-        "--tenant", default=os.environ.get("MINDZIE_TENANT"), help="tenant id (env MINDZIE_TENANT)"
+        "--tenant", default=os.environ.get("MINDZIE_TENANT"), help=_("tenant id (env MINDZIE_TENANT)")
     )
     group.add_argument(
-        "--project", default=os.environ.get("MINDZIE_PROJECT"), help="project id (env MINDZIE_PROJECT)"
+        "--project", default=os.environ.get("MINDZIE_PROJECT"), help=_("project id (env MINDZIE_PROJECT)")
     )
     group.add_argument(
-        "--json", action="store_true", help="print the server's JSON answer instead of a table"
+        "--json", action="store_true", help=_("print the server's JSON answer instead of a table")
     )
 
-    def add(name: str, help: str, handler: Callable[[argparse.Namespace], int]) -> Parser:
-        sub: Parser = commands.add_parser(
-            name, help=help, description=help[0].upper() + help[1:] + ".", parents=[server]
-        )
+    def add(name: str, help: str, description: str, handler: Callable[[argparse.Namespace], int]) -> Parser:
+        sub: Parser = commands.add_parser(name, help=help, description=description, parents=[server])
         sub.set_defaults(handler=handler, prog=f"{PROG} {name}")
         return sub
 
-    listing = add("list", "list the project's notebooks on a running server", cmd_list)
+    listing = add(
+        "list",
+        _("list the project's notebooks on a running server"),
+        _("List the project's notebooks on a running server."),
+        cmd_list,
+    )
     listing.add_argument("--status", choices=NOTEBOOK_STATUSES)
-    listing.add_argument("--kernel", metavar="NAME", help="only notebooks of this kernel type")
+    listing.add_argument("--kernel", metavar="NAME", help=_("only notebooks of this kernel type"))
     _add_paging(listing)
-    executions = add("executions", "list a notebook's executions, newest first", cmd_executions)
+    executions = add(
+        "executions",
+        _("list a notebook's executions, newest first"),
+        _("List a notebook's executions, newest first."),
+        cmd_executions,
+    )
     executions.add_argument("notebook_id", metavar="NOTEBOOK_ID")
     _add_paging(executions)
-    status = add("status", "show an execution's status and per-cell results", cmd_status)
+    status = add(
+        "status",
+        _("show an execution's status and per-cell results"),
+        _("Show an execution's status and per-cell results."),
+        cmd_status,
+    )
     status.add_argument("notebook_id", metavar="NOTEBOOK_ID")
     status.add_argument("execution_id", metavar="EXECUTION_ID")
-    results = add("results", "show an execution's results, or download them all as a zip", cmd_results)
+    results = add(
+        "results",
+        _("show an execution's results, or download them all as a zip"),
+        _("Show an execution's results, or download them all as a zip."),
+        cmd_results,
+    )
     results.add_argument("notebook_id", metavar="NOTEBOOK_ID")
     results.add_argument("execution_id", metavar="EXECUTION_ID")
     results.add_argument(
         "--output-type", default="all", choices=["all", "data", "plots", "models", "reports"]
     )
-    results.add_argument("--detailed", action="store_true", help="with --json: inline the outputs' content")
     results.add_argument(
-        "--download", metavar="PATH", help="write every artifact as one zip to PATH (a file or folder)"
+        "--detailed", action="store_true", help=_("with --json: inline the outputs' content")
     )
-    datasets = add("datasets", "list the project's datasets", cmd_datasets)
+    results.add_argument(
+        "--download", metavar="PATH", help=_("write every artifact as one zip to PATH (a file or folder)")
+    )
+    datasets = add(
+        "datasets", _("list the project's datasets"), _("List the project's datasets."), cmd_datasets
+    )
     _add_paging(datasets)
 
 
 def _add_paging(parser: Parser) -> None:
-    parser.add_argument("--page", type=_positive_int, default=1, help="page number (default 1)")
+    parser.add_argument("--page", type=_positive_int, default=1, help=_("page number (default 1)"))
     parser.add_argument(
-        "--page-size", type=_positive_int, default=20, help="items per page, 1-100 (default 20)"
+        "--page-size", type=_positive_int, default=20, help=_("items per page, 1-100 (default 20)")
     )
 
 
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
+        raise argparse.ArgumentTypeError(_("must be a positive whole number, got {text!r}", text=text))
     return int(text)
 
 
@@ -101,7 +124,7 @@ def remote(options: argparse.Namespace) -> MindzieClient:
     from jupyter_mindzie.client import MindzieClient
 
     if not (options.tenant and options.project):
-        raise UsageError("give --tenant and --project (or set MINDZIE_TENANT and MINDZIE_PROJECT)")
+        raise UsageError(_("give --tenant and --project (or set MINDZIE_TENANT and MINDZIE_PROJECT)"))
     client = MindzieClient(options.url, options.tenant, options.project, options.token)
     # the server's problems in the user's language (LANG); data, and so --json, never changes
     client.session.headers["Accept-Language"] = environment_language()
@@ -116,15 +139,20 @@ def call(options: argparse.Namespace, request: Callable[[MindzieClient], Any]) -
         try:
             return request(client)
         except MindzieError as error:
-            raise CommandFailed(f"{error} (HTTP {error.status})") from None
+            # the detail is already in the user's language: the client sent Accept-Language
+            raise CommandFailed(
+                _("{detail} (HTTP {status})", detail=str(error), status=error.status)
+            ) from None
         except requests.ConnectionError:
             raise CommandFailed(
-                f"cannot reach a server at {options.url}: is `{PROG}` running there?"
+                _("cannot reach a server at {url}: is `{prog}` running there?", url=options.url, prog=PROG)
             ) from None
         except requests.Timeout:
-            raise CommandFailed(f"the server at {options.url} did not answer in time") from None
+            raise CommandFailed(_("the server at {url} did not answer in time", url=options.url)) from None
         except requests.RequestException as error:
-            raise CommandFailed(f"request to {options.url} failed: {error}") from None
+            raise CommandFailed(
+                _("request to {url} failed: {error}", url=options.url, error=str(error))
+            ) from None
 
 
 def cmd_list(options: argparse.Namespace) -> int:
@@ -141,15 +169,16 @@ def cmd_list(options: argparse.Namespace) -> int:
             a,
             "notebooks",
             [
-                ("NOTEBOOK ID", "notebookId"),
-                ("NAME", "notebookName"),
-                ("STATUS", "status"),
-                ("KERNEL", "kernelType"),
-                ("CELLS", "cellCount"),
-                ("VERSION", "notebookVersion"),
-                ("LAST RUN", "lastExecutionDate"),
+                (_("NOTEBOOK ID"), "notebookId"),
+                (_("NAME"), "notebookName"),
+                (_("STATUS"), "status"),
+                (_("KERNEL"), "kernelType"),
+                (_("CELLS"), "cellCount"),
+                (_("VERSION"), "notebookVersion"),
+                (_("LAST RUN"), lambda n: moment(n.get("lastExecutionDate"))),
             ],
             options.page,
+            _("notebooks"),
         ),
     )
 
@@ -163,21 +192,27 @@ def cmd_executions(options: argparse.Namespace) -> int:
             a,
             "executions",
             [
-                ("EXECUTION ID", "executionId"),
-                ("STATUS", "status"),
-                ("STARTED", "startTime"),
-                ("DURATION", "totalDuration"),
-                ("CELLS", _cell_counts),
-                ("SOURCE", "source"),
+                (_("EXECUTION ID"), "executionId"),
+                (_("STATUS"), "status"),
+                (_("STARTED"), lambda e: moment(e.get("startTime"))),
+                (_("DURATION"), lambda e: duration_text(e.get("totalDuration"))),
+                (_("CELLS"), _cell_counts),
+                (_("SOURCE"), "source"),
             ],
             options.page,
+            _("executions"),
         ),
     )
 
 
 def _cell_counts(item: dict[str, Any]) -> str:
     progress = item["progress"]
-    return f"{progress['successfulCells']} ok, {progress['failedCells']} failed of {progress['totalCells']}"
+    return _(
+        "{ok} ok, {failed} failed of {total}",
+        ok=progress["successfulCells"],
+        failed=progress["failedCells"],
+        total=progress["totalCells"],
+    )
 
 
 def cmd_status(options: argparse.Namespace) -> int:
@@ -189,11 +224,11 @@ def cmd_results(options: argparse.Namespace) -> int:
     if options.download:
         destination = Path(options.download).expanduser()
         if not destination.is_dir() and not destination.parent.is_dir():
-            raise UsageError(f"--download: folder {destination.parent} does not exist")
+            raise UsageError(_("--download: folder {folder} does not exist", folder=destination.parent))
         target = call(
             options, lambda c: c.download_results(options.notebook_id, options.execution_id, destination)
         )
-        print(f"wrote {target} ({target.stat().st_size} bytes)")
+        print(_("wrote {path} ({size} bytes)", path=target, size=target.stat().st_size))
         return OK
     fmt = "detailed" if options.detailed else "summary"
     answer = call(
@@ -214,35 +249,69 @@ def cmd_datasets(options: argparse.Namespace) -> int:
             a,
             "datasets",
             [
-                ("DATASET ID", "datasetId"),
-                ("NAME", "name"),
-                ("FORMAT", "format"),
-                ("RECORDS", "recordCount"),
-                ("COLUMNS", "columns"),
-                ("CREATED", "dateCreated"),
+                (_("DATASET ID"), "datasetId"),
+                (_("NAME"), "name"),
+                (_("FORMAT"), "format"),
+                (_("RECORDS"), "recordCount"),
+                (_("COLUMNS"), "columns"),
+                (_("CREATED"), lambda d: moment(d.get("dateCreated"))),
             ],
             options.page,
+            _("datasets"),
         ),
     )
 
 
 def _status_lines(status: dict[str, Any]) -> Iterator[str]:
     progress = status["progress"]
-    phase = f" ({status['phase']})" if status.get("phase") not in (None, status["status"]) else ""
-    yield f"execution  {status['executionId']}  of notebook {status['notebookId']}"
-    yield f"status     {status['status']}{phase}, {progress['percentComplete']}%"
-    yield f"time       {status['startTime']} to {status.get('endTime') or 'now'} ({status.get('totalDuration') or '-'})"
-    yield (
-        f"cells      {progress['completedCells']}/{progress['totalCells']} done, "
-        f"{progress['successfulCells']} ok, {progress['failedCells']} failed"
+    state = (
+        _(
+            "{status} ({phase}), {percent}%",
+            status=status["status"],
+            phase=status["phase"],
+            percent=progress["percentComplete"],
+        )
+        if status.get("phase") not in (None, status["status"])
+        else _("{status}, {percent}%", status=status["status"], percent=progress["percentComplete"])
     )
+    pairs: list[tuple[str, Any]] = [
+        (
+            _("execution"),
+            _(
+                "{execution_id}  of notebook {notebook_id}",
+                execution_id=status["executionId"],
+                notebook_id=status["notebookId"],
+            ),
+        ),
+        (_("status"), state),
+        (
+            _("time"),
+            _(
+                "{start} to {end} ({duration})",
+                start=moment(status["startTime"]),
+                end=moment(status.get("endTime")) or _("now"),
+                duration=duration_text(status.get("totalDuration")) or "-",
+            ),
+        ),
+        (
+            _("cells"),
+            _(
+                "{done}/{total} done, {ok} ok, {failed} failed",
+                done=progress["completedCells"],
+                total=progress["totalCells"],
+                ok=progress["successfulCells"],
+                failed=progress["failedCells"],
+            ),
+        ),
+    ]
     if status.get("errorType"):
-        yield f"error      {status['errorType']}: {status.get('errorMessage')}"
+        pairs.append((_("error"), f"{status['errorType']}: {status.get('errorMessage')}"))
+    yield from labelled(pairs)
     rows = [
         [
             c["cellId"],
             c["status"],
-            c.get("executionTime"),
+            duration_text(c.get("executionTime")),
             c.get("outputType"),
             f"{c['errorType']}: {c['errorMessage']}" if c.get("errorType") else None,
         ]
@@ -250,28 +319,34 @@ def _status_lines(status: dict[str, Any]) -> Iterator[str]:
     ]
     if rows:
         yield ""
-        yield from table(["CELL", "STATUS", "TIME", "OUTPUT", "ERROR"], rows)
+        yield from table([_("CELL"), _("STATUS"), _("TIME"), _("OUTPUT"), _("ERROR")], rows)
 
 
 def _results_lines(results: dict[str, Any]) -> Iterator[str]:
-    yield f"execution {results['executionId']}: {results['status']}"
+    yield _(
+        "execution {execution_id}: {status}", execution_id=results["executionId"], status=results["status"]
+    )
     sections: list[tuple[str, list[str], Callable[[dict[str, Any]], list[Any]]]] = [
         (
             "outputs",
-            ["CELL", "OUTPUT TYPE", "CONTENT TYPE", "TITLE"],
+            [_("CELL"), _("OUTPUT TYPE"), _("CONTENT TYPE"), _("TITLE")],
             lambda o: [o["cellId"], o["outputType"], o["contentType"], o.get("title")],
         ),
         (
             "enrichedDatasets",
-            ["ENRICHED DATASET", "RECORDS", "NEW COLUMNS", "DOWNLOAD"],
+            [_("ENRICHED DATASET"), _("RECORDS"), _("NEW COLUMNS"), _("DOWNLOAD")],
             lambda d: [d["name"], d["recordCount"], d["newColumns"], d["downloadUrl"]],
         ),
         (
             "models",
-            ["MODEL", "TYPE", "ACCURACY", "DOWNLOAD"],
+            [_("MODEL"), _("TYPE"), _("ACCURACY"), _("DOWNLOAD")],
             lambda m: [m["name"], m["modelType"], m["accuracy"], m["downloadUrl"]],
         ),
-        ("reports", ["REPORT", "FORMAT", "DOWNLOAD"], lambda r: [r["name"], r["format"], r["downloadUrl"]]),
+        (
+            "reports",
+            [_("REPORT"), _("FORMAT"), _("DOWNLOAD")],
+            lambda r: [r["name"], r["format"], r["downloadUrl"]],
+        ),
     ]
     for key, headers, row in sections:
         if results.get(key):
@@ -280,4 +355,4 @@ def _results_lines(results: dict[str, Any]) -> Iterator[str]:
     notebook = results.get("executedNotebook")
     if notebook:
         yield ""
-        yield f"executed notebook: {notebook['downloadUrl']}"
+        yield _("executed notebook: {url}", url=notebook["downloadUrl"])

@@ -17,7 +17,9 @@ from jupyter_mindzie.cli.errors import FAILED, OK, SIGNAL_EXIT, UsageError
 from jupyter_mindzie.cli.headless import execute, print_run_summary, run_manifest
 from jupyter_mindzie.cli.parameters import collect_parameters
 from jupyter_mindzie.cli.parser import PROG
+from jupyter_mindzie.cli.texts import _, local
 from jupyter_mindzie.errors import MindzieError
+from jupyter_mindzie.i18n import Message
 
 if TYPE_CHECKING:
     from jupyter_client.kernelspec import KernelSpec
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
 MANIFEST = "run.json"
 NO_LIMIT = 10.0**9  # seconds: `--timeout 0` (a run has to end some day for call_later)
 
-RUN_HELP = """\
+RUN_HELP = Message(
+    """\
 Run a notebook headless on a fresh kernel, the way the server runs an execution (same
 parameter injection, same results), and write the executed notebook and its artifacts.
 
@@ -51,16 +54,17 @@ Exit code: 0 when the run completed with no failed cell; 1 when a cell failed or
 ended in Error; 2 for a mistake in the command; 130 when stopped with Ctrl-C (the kernel
 is shut down and what ran so far is written).
 """
+)
 
 
 def add_commands(commands: Commands) -> None:
     run = commands.add_parser(
         "run",
-        help="run a notebook headless and write its results",
-        description=RUN_HELP,
+        help=_("run a notebook headless and write its results"),
+        description=local(RUN_HELP),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file to run")
+    run.add_argument("notebook", metavar="NOTEBOOK", help=_("the .ipynb file to run"))
     run.add_argument(
         "-p",
         "--parameter",
@@ -68,7 +72,7 @@ def add_commands(commands: Commands) -> None:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="a parameter, typed like papermill's -p (repeatable)",
+        help=_("a parameter, typed like papermill's -p (repeatable)"),
     )
     run.add_argument(
         "-r",
@@ -77,7 +81,7 @@ def add_commands(commands: Commands) -> None:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="a parameter kept as text (repeatable)",
+        help=_("a parameter kept as text (repeatable)"),
     )
     run.add_argument(
         "-f",
@@ -85,7 +89,7 @@ def add_commands(commands: Commands) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a YAML (or JSON) file of parameters (repeatable)",
+        help=_("a YAML (or JSON) file of parameters (repeatable)"),
     )
     run.add_argument(
         "-y",
@@ -93,34 +97,36 @@ def add_commands(commands: Commands) -> None:
         action="append",
         default=[],
         metavar="YAML",
-        help="a YAML mapping of parameters given inline (repeatable)",
+        help=_("a YAML mapping of parameters given inline (repeatable)"),
     )
     run.add_argument(
-        "-o", "--output", metavar="FOLDER", help="folder for the executed notebook and artifacts"
+        "-o", "--output", metavar="FOLDER", help=_("folder for the executed notebook and artifacts")
     )
     run.add_argument(
         "--timeout",
         type=_seconds,
         default=1800.0,
         metavar="S",
-        help="seconds for the whole run, 0 for no limit (default: 1800)",
+        help=_("seconds for the whole run, 0 for no limit (default: 1800)"),
     )
     run.add_argument(
         "--cells",
         metavar="START:END",
-        help="run only these cells, inclusive: cell ids or 1-based cell numbers; "
-        "either end may be left out (cell-003:, :5)",
+        help=_(
+            "run only these cells, inclusive: cell ids or 1-based cell numbers; "
+            "either end may be left out (cell-003:, :5)"
+        ),
     )
-    run.add_argument("--stop-on-error", action="store_true", help="stop at the first failing cell")
-    run.add_argument("--report", action="store_true", help="also render report.html (nbconvert)")
+    run.add_argument("--stop-on-error", action="store_true", help=_("stop at the first failing cell"))
+    run.add_argument("--report", action="store_true", help=_("also render report.html (nbconvert)"))
     run.add_argument(
-        "-k", "--kernel", metavar="NAME", help="kernel to use (default: the notebook's kernelspec)"
+        "-k", "--kernel", metavar="NAME", help=_("kernel to use (default: the notebook's kernelspec)")
     )
     run.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="show a progress bar (default: only on a terminal)",
+        help=_("show a progress bar (default: only on a terminal)"),
     )
     run.set_defaults(handler=cmd_run, prog=f"{PROG} run")
 
@@ -129,10 +135,10 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(_("not a number of seconds: {text!r}", text=text)) from None
     if not 0 <= value < NO_LIMIT:
         raise argparse.ArgumentTypeError(
-            f"must be 0 (no limit) or a positive number of seconds, got {text!r}"
+            _("must be 0 (no limit) or a positive number of seconds, got {text!r}", text=text)
         )
     return value or NO_LIMIT
 
@@ -143,9 +149,9 @@ def _seconds(text: str) -> float:
 def notebook_file(text: str) -> Path:
     path = Path(text).expanduser()
     if not path.exists():
-        raise UsageError(f"notebook {path} does not exist")
+        raise UsageError(_("notebook {path} does not exist", path=path))
     if not path.is_file():
-        raise UsageError(f"notebook {path} is not a file")
+        raise UsageError(_("notebook {path} is not a file", path=path))
     return path.resolve()
 
 
@@ -153,14 +159,18 @@ def output_folder(source: Path, option: str | None) -> Path:
     """The run's folder: --output, else `<stem>-run/` beside the notebook; never the input's own."""
     if option and option.lower().endswith(".ipynb"):
         raise UsageError(
-            f"--output names a folder (the executed notebook is written as FOLDER/executed.ipynb), "
-            f"got {option}"
+            _(
+                "--output names a folder (the executed notebook is written as FOLDER/executed.ipynb), got {option}",
+                option=option,
+            )
         )
     folder = Path(option).expanduser().resolve() if option else source.with_name(f"{source.stem}-run")
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--output {folder} exists and is not a folder")
+        raise UsageError(_("--output {folder} exists and is not a folder", folder=folder))
     if folder == source.parent:
-        raise UsageError(f"the output folder {folder} holds the input notebook; choose another --output")
+        raise UsageError(
+            _("the output folder {folder} holds the input notebook; choose another --output", folder=folder)
+        )
     return folder
 
 
@@ -171,11 +181,15 @@ def read_notebook(source: Path) -> NotebookNode:
     try:
         data = source.read_bytes()
     except OSError as error:
-        raise UsageError(f"notebook {source} cannot be read: {error}") from None
+        raise UsageError(
+            _("notebook {path} cannot be read: {error}", path=source, error=str(error))
+        ) from None
     try:
         nb, _warnings = read_upload(data)
     except MindzieError as error:
-        raise UsageError(f"{source.name} {_field_message(error)}") from None
+        raise UsageError(
+            _("{name} {message}", name=source.name, message=local(_field_message(error)))
+        ) from None
     return nb
 
 
@@ -191,8 +205,10 @@ def kernel_spec(kernel_name: str) -> KernelSpec:
     try:
         return manager.get_kernel_spec(kernel_name)
     except NoSuchKernel:
-        known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
-        raise UsageError(f"unknown kernel {kernel_name!r}; installed kernels: {known}") from None
+        known = ", ".join(sorted(manager.find_kernel_specs())) or _("none")
+        raise UsageError(
+            _("unknown kernel {name!r}; installed kernels: {known}", name=kernel_name, known=known)
+        ) from None
 
 
 def select_cells(nb: NotebookNode, cells: str | None) -> tuple[list[str], list[str]]:
@@ -203,15 +219,17 @@ def select_cells(nb: NotebookNode, cells: str | None) -> tuple[list[str], list[s
         return cells_to_run(nb, "all", None)
     start, colon, end = cells.partition(":")
     if not colon:
-        raise UsageError(f"--cells takes START:END (cell ids or 1-based cell numbers), got {cells!r}")
+        raise UsageError(
+            _("--cells takes START:END (cell ids or 1-based cell numbers), got {cells!r}", cells=cells)
+        )
     ids = [cell.get("id") for cell in nb.cells]
     if not ids:
-        raise UsageError("--cells: the notebook has no cells")
+        raise UsageError(_("--cells: the notebook has no cells"))
     cell_range = {"startCell": _cell_ref(start, ids, ids[0]), "endCell": _cell_ref(end, ids, ids[-1])}
     try:
         return cells_to_run(nb, "range", cell_range)
     except CellRangeError as error:
-        raise UsageError(f"--cells: {error.message}") from None
+        raise UsageError(_("--cells: {message}", message=local(error.message))) from None
 
 
 def _cell_ref(text: str, ids: list[str], default: str) -> str:
@@ -221,7 +239,11 @@ def _cell_ref(text: str, ids: list[str], default: str) -> str:
     if text.isdigit():
         if not 1 <= int(text) <= len(ids):
             raise UsageError(
-                f"--cells: cell number {text} is out of range; the notebook has {len(ids)} cells"
+                _(
+                    "--cells: cell number {number} is out of range; the notebook has {count} cells",
+                    number=text,
+                    count=len(ids),
+                )
             )
         return ids[int(text) - 1]
     return text
@@ -233,7 +255,7 @@ def inject(nb: NotebookNode, parameters: dict[str, Any], kernel_name: str, langu
     try:
         return inject_parameters(nb, parameters, kernel_name=kernel_name, language=language)
     except MindzieError as error:
-        raise UsageError(f"bad parameter: {_field_message(error)}") from None
+        raise UsageError(_("bad parameter: {message}", message=local(_field_message(error)))) from None
 
 
 def prepare_folder(folder: Path) -> None:
@@ -242,8 +264,12 @@ def prepare_folder(folder: Path) -> None:
         earlier = _earlier_files(folder)
         if earlier is None:
             raise UsageError(
-                f"the output folder {folder} is not empty and holds no earlier run "
-                f"(no {MANIFEST}); choose another --output"
+                _(
+                    "the output folder {folder} is not empty and holds no earlier run "
+                    "(no {manifest}); choose another --output",
+                    folder=folder,
+                    manifest=MANIFEST,
+                )
             )
         for name in earlier:
             if (folder / name).is_file() and not (folder / name).is_symlink():

@@ -21,6 +21,7 @@ from traitlets import Float
 from traitlets.config import LoggingConfigurable
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message
 
 # Runs inside the kernel's interpreter, isolated (`-I`: neither the working folder nor PYTHON*
 # variables on sys.path) and never importing what it looks for: a requirement is present when
@@ -98,9 +99,14 @@ class MindzieKernelCatalog(LoggingConfigurable):
         specs = await self.specs()
         resolved = resolve_name(name, specs)
         if resolved is None:
-            available = ", ".join(sorted(specs)) or "none"
+            available = ", ".join(sorted(specs)) or Message("none")
             raise InvalidRequest.for_field(
-                field, f"kernel {name!r} is not available on this server; available: {available}"
+                field,
+                Message(
+                    "kernel {name!r} is not available on this server; available: {available}",
+                    name=name,
+                    available=available,
+                ),
             )
         return self.summary(resolved, specs[resolved])
 
@@ -159,7 +165,9 @@ class MindzieKernelCatalog(LoggingConfigurable):
                 {
                     "code": "requirements-unchecked",
                     "field": "environment",
-                    "message": f"the packages of kernel {name!r} cannot be checked from the server",
+                    "message": Message(
+                        "the packages of kernel {name!r} cannot be checked from the server", name=name
+                    ),
                 }
             ]
         try:
@@ -170,7 +178,11 @@ class MindzieKernelCatalog(LoggingConfigurable):
                 {
                     "code": "requirements-unchecked",
                     "field": "environment",
-                    "message": f"the packages of kernel {name!r} could not be checked: {error}",
+                    "message": Message(
+                        "the packages of kernel {name!r} could not be checked: {error}",
+                        name=name,
+                        error=str(error),
+                    ),
                 }
             ]
         warnings = []
@@ -178,15 +190,28 @@ class MindzieKernelCatalog(LoggingConfigurable):
             if requirement in report["missing"]:
                 code, message = (
                     "missing-package",
-                    f"{requirement!r} is not installed in the environment of kernel {name!r}",
+                    Message(
+                        "{requirement!r} is not installed in the environment of kernel {name!r}",
+                        requirement=requirement,
+                        name=name,
+                    ),
                 )
             elif requirement in report["mismatched"]:
                 installed = report["mismatched"][requirement]
                 code = "package-version-mismatch"
-                message = f"{requirement!r} is not met in the environment of kernel {name!r}: version {installed} is installed"
+                message = Message(
+                    "{requirement!r} is not met in the environment of kernel {name!r}: version {installed} is installed",
+                    requirement=requirement,
+                    name=name,
+                    installed=installed,
+                )
             elif requirement in report["unchecked"]:
                 code = "package-version-unchecked"
-                message = f"the version of {requirement!r} cannot be checked: kernel {name!r} has no 'packaging' module"
+                message = Message(
+                    "the version of {requirement!r} cannot be checked: kernel {name!r} has no 'packaging' module",
+                    requirement=requirement,
+                    name=name,
+                )
             else:
                 continue
             warnings.append({"code": code, "field": field, "message": message})

@@ -80,7 +80,10 @@ async def plan_run(
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
         raise NotebookInvalid(
-            f"the notebook's file is not a valid notebook {invalid_part(nb, error)}; fix it in JupyterLab"
+            Message(
+                "the notebook's file is not a valid notebook {where}; fix it in JupyterLab",
+                where=invalid_part(nb, error),
+            )
         ) from None
     prepared = inject_parameters(nb, parameters, kernel_name=kernel_name, language=language)
     output_options = {
@@ -170,17 +173,18 @@ def cells_to_run(
     """
     ids = [cell.get("id") for cell in nb.cells]
     if execution_mode == "range" and not cell_range:
-        raise CellRangeError("cellRange", "is required when executionMode is 'range'")
+        raise CellRangeError("cellRange", Message("is required when executionMode is 'range'"))
     start, end = 0, len(ids) - 1
     if cell_range:
         for key in ("startCell", "endCell"):
             if cell_range[key] not in ids:
                 raise CellRangeError(
-                    f"cellRange.{key}", f"{cell_range[key]!r} is not a cell of this notebook"
+                    f"cellRange.{key}",
+                    Message("{cell!r} is not a cell of this notebook", cell=cell_range[key]),
                 )
         start, end = ids.index(cell_range["startCell"]), ids.index(cell_range["endCell"])
         if end < start:
-            raise CellRangeError("cellRange.endCell", "comes before startCell")
+            raise CellRangeError("cellRange.endCell", Message("comes before startCell"))
     code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     run = [cell.get("id") for i, cell in code if start <= i <= end and is_executable(cell)]
     return run, [cell.get("id") for _, cell in code if cell.get("id") not in run]
@@ -188,7 +192,7 @@ def cells_to_run(
 
 class CellRangeError(ValueError):
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(Message("{field}: {message}", field=field, message=message))
         self.field, self.message = field, message
 
 

@@ -19,6 +19,7 @@ from jupyter_mindzie.errors import StoreUnavailable
 from jupyter_mindzie.execution.lifecycle import RunLifecycle, RunNews
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.runner import NotebookRunner
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.retry import backoff, is_transient
 
@@ -140,7 +141,9 @@ class ProgressWriter:
             if give_up():
                 if run.flush_handle is not None:
                     run.flush_handle.cancel()
-                raise StoreUnavailable("the store did not answer before the server stopped", retry_after=None)
+                raise StoreUnavailable(
+                    Message("the store did not answer before the server stopped"), retry_after=None
+                )
             await asyncio.sleep(backoff(run.failed_flushes))
 
 

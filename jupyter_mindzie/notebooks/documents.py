@@ -17,6 +17,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.jsonvalues import first_problem
 from jupyter_mindzie.notebooks.cells import TemplateCell
 
@@ -74,7 +75,9 @@ def replace_cells(nb: NotebookNode, requested: list[dict[str, Any]]) -> Notebook
     seen: set[str] = set()
     for index, cell_id in enumerate(named):
         if cell_id in seen:
-            raise InvalidRequest.for_field(f"cells[{index}].cellId", f"{cell_id!r} is used twice")
+            raise InvalidRequest.for_field(
+                f"cells[{index}].cellId", Message("{cell_id!r} is used twice", cell_id=cell_id)
+            )
         seen.add(cell_id)
     taken = set(named)
     cells = []
@@ -171,26 +174,33 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
         text = data.decode("utf-8-sig")
         raw = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidRequest.for_field("file", f"is not a JSON notebook: {error}") from None
+        raise InvalidRequest.for_field(
+            "file", Message("is not a JSON notebook: {error}", error=str(error))
+        ) from None
     except RecursionError:
-        raise InvalidRequest.for_field("file", "is nested too deeply to be a notebook") from None
+        raise InvalidRequest.for_field("file", Message("is nested too deeply to be a notebook")) from None
     problem = first_problem(raw, max_depth=MAX_FILE_DEPTH)
     if problem is not None:
         where, reason = problem
-        raise InvalidRequest.for_field("file", f"is not a notebook we can keep: {where} {reason}")
+        raise InvalidRequest.for_field(
+            "file", Message("is not a notebook we can keep: {where} {reason}", where=where, reason=reason)
+        )
     if not isinstance(raw, dict) or "nbformat" not in raw:
-        raise InvalidRequest.for_field("file", "is JSON but not a notebook (no 'nbformat' field)")
+        raise InvalidRequest.for_field("file", Message("is JSON but not a notebook (no 'nbformat' field)"))
     original = (raw.get("nbformat"), raw.get("nbformat_minor"))
     if not isinstance(original[0], int) or original[0] < 3 or original[0] > 4:
         raise InvalidRequest.for_field(
-            "file", f"has nbformat {original[0]!r}; versions 3 and 4 are supported"
+            "file",
+            Message("has nbformat {version!r}; versions 3 and 4 are supported", version=original[0]),
         )
     try:
         # Read and convert without nbformat's validate-and-repair: it warns about the ids
         # `_ensure_cell_ids` repairs below (and reports), and `validate` runs after that.
         nb = nbformat.convert(nbformat.reader.reads(text), 4)
     except Exception as error:  # nbformat raises many kinds for broken documents
-        raise InvalidRequest.for_field("file", f"is not a valid notebook: {error}") from None
+        raise InvalidRequest.for_field(
+            "file", Message("is not a valid notebook: {error}", error=str(error))
+        ) from None
     warnings: list[dict[str, str]] = []
     nbformat.v4.rwbase.strip_transient(nb)  # a file must not bring its own trust
     if (nb.nbformat, nb.get("nbformat_minor", 0)) < (4, 5):
@@ -198,7 +208,9 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
             {
                 "code": "upgraded",
                 "field": "file",
-                "message": f"upgraded from nbformat {original[0]}.{original[1]} to 4.5",
+                "message": Message(
+                    "upgraded from nbformat {major}.{minor} to 4.5", major=original[0], minor=original[1]
+                ),
             }
         )
         nb.nbformat_minor = 5
@@ -214,7 +226,9 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
-        raise InvalidRequest.for_field("file", f"is not a valid notebook {invalid_part(nb, error)}") from None
+        raise InvalidRequest.for_field(
+            "file", Message("is not a valid notebook {where}", where=invalid_part(nb, error))
+        ) from None
     if partial is not None:
         nb.metadata["kernelspec"] = partial
     if not has_parameters_cell(nb):
@@ -222,8 +236,9 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
             {
                 "code": "no-parameters-cell",
                 "field": "file",
-                "message": "no cell is tagged 'parameters'; run parameters will be injected "
-                "as the first cell",
+                "message": Message(
+                    "no cell is tagged 'parameters'; run parameters will be injected as the first cell"
+                ),
             }
         )
     return nb, warnings
@@ -233,16 +248,23 @@ def read_upload(data: bytes) -> tuple[NotebookNode, list[dict[str, str]]]:
 MAX_FILE_DEPTH = 200
 
 
-def invalid_part(nb: NotebookNode, error: nbformat.ValidationError) -> str:
-    """Where nbformat's complaint is, naming the cell (its id and number) when it is in one."""
+def invalid_part(nb: NotebookNode, error: nbformat.ValidationError) -> Message:
+    """Where nbformat's complaint is, naming the cell (its id and number) when it is in one.
+
+    nbformat's own wording (`error.message`, jsonschema's) stays as it is: it is not ours.
+    """
     path = list(error.absolute_path)
-    where = "/".join(str(part) for part in path) or "top level"
+    where: str = "/".join(str(part) for part in path) or Message("top level")
     if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int) and path[1] < len(nb.cells):
         cell = nb.cells[path[1]]
-        where = f"in cell {cell.get('id') or '?'} (number {path[1] + 1}) at {where}"
-    else:
-        where = f"at {where}"
-    return f"{where}: {error.message}"
+        return Message(
+            "in cell {cell_id} (number {number}) at {path}: {reason}",
+            cell_id=cell.get("id") or "?",
+            number=path[1] + 1,
+            path=where,
+            reason=error.message,
+        )
+    return Message("at {path}: {reason}", path=where, reason=error.message)
 
 
 def _ensure_cell_ids(nb: NotebookNode, raw_cells: list[Any]) -> list[dict[str, str]]:
@@ -274,7 +296,7 @@ def _ensure_cell_ids(nb: NotebookNode, raw_cells: list[Any]) -> list[dict[str, s
             {
                 "code": "cell-ids-assigned",
                 "field": "file",
-                "message": f"{assigned} cells had no id and were given one",
+                "message": Message("{count} cells had no id and were given one", count=assigned),
             }
         )
     if repaired:
@@ -282,7 +304,9 @@ def _ensure_cell_ids(nb: NotebookNode, raw_cells: list[Any]) -> list[dict[str, s
             {
                 "code": "cell-ids-repaired",
                 "field": "file",
-                "message": f"{repaired} cells had an invalid or repeated id and were given a new one",
+                "message": Message(
+                    "{count} cells had an invalid or repeated id and were given a new one", count=repaired
+                ),
             }
         )
     return warnings

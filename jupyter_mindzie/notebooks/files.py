@@ -14,6 +14,7 @@ from tornado.web import HTTPError
 
 from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.errors import Conflict
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.jsonvalues import scrub_surrogates
 from jupyter_mindzie.storage.interface import Store
 
@@ -39,8 +40,11 @@ class NotebookFiles:
         except HTTPError as error:
             if error.status_code != 404:
                 raise Conflict(
-                    f"the file {row['path']} cannot be read as a notebook ({error.log_message}); "
-                    "fix or restore it in JupyterLab"
+                    Message(
+                        "the file {path} cannot be read as a notebook ({reason}); fix or restore it in JupyterLab",
+                        path=row["path"],
+                        reason=error.log_message,
+                    )
                 ) from None
         latest = self.store.latest_version(row["notebook_id"])
         assert latest is not None  # every notebook is inserted with its first version
@@ -56,7 +60,11 @@ class NotebookFiles:
             text = json.dumps(scrub_surrogates(json.loads(model["content"])))
             nb = nbformat.reads(text, as_version=4)  # rejoins multi-line strings, as the server's read does
         except (ValueError, RecursionError, nbformat.reader.NotJSONError) as error:
-            raise Conflict(f"the file {path} cannot be read as a notebook ({error})") from None
+            raise Conflict(
+                Message(
+                    "the file {path} cannot be read as a notebook ({reason})", path=path, reason=str(error)
+                )
+            ) from None
         self.log.warning("mindzie: %s holds lone surrogates; they are read as escapes", path)
         return {**model, "type": "notebook", "format": "json", "content": nb}
 

@@ -188,7 +188,11 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 continue  # another request took this name a moment ago
             break
         else:  # pragma: no cover - a thousand notebooks of one name
-            raise Conflict(f"too many notebooks are named {settings['notebookName']!r} in this project")
+            raise Conflict(
+                Message(
+                    "too many notebooks are named {name!r} in this project", name=settings["notebookName"]
+                )
+            )
         try:
             model = await self.files.write(path, nb)
         except Exception:
@@ -270,7 +274,9 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         self, scope: Scope, notebook_id: str, version: str
     ) -> tuple[dict[str, Any], NotebookNode, dict[str, Any]]:
         if versions.parse(version) is None:
-            raise InvalidRequest.for_field("version", f"must be a version like 1.2.0, got {version!r}")
+            raise InvalidRequest.for_field(
+                "version", Message("must be a version like 1.2.0, got {version!r}", version=version)
+            )
         row, _ = await self.get(scope, notebook_id)
         snapshot = self.store.get_version(notebook_id, version)
         if snapshot is None:

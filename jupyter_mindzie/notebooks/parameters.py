@@ -18,6 +18,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
@@ -114,8 +115,12 @@ def _translate(parameters: dict[str, Any], *, kernel_name: str, language: str) -
     except PapermillException:
         raise InvalidRequest.for_field(
             "parameters",
-            f"cannot be passed to a {language} kernel ({kernel_name}): papermill "
-            "has no parameter translator for it; run without parameters",
+            Message(
+                "cannot be passed to a {language} kernel ({kernel_name}): papermill has no parameter "
+                "translator for it; run without parameters",
+                language=language,
+                kernel_name=kernel_name,
+            ),
         ) from None
     for name, value in parameters.items():
         _check_name(name, language)
@@ -124,7 +129,12 @@ def _translate(parameters: dict[str, Any], *, kernel_name: str, language: str) -
         except NotImplementedError:
             raise InvalidRequest.for_field(
                 "parameters",
-                f"{name}: a {type(value).__name__} value cannot be passed to a {language} kernel",
+                Message(
+                    "{name}: a {kind} value cannot be passed to a {language} kernel",
+                    name=name,
+                    kind=type(value).__name__,
+                    language=language,
+                ),
             ) from None
     return str(translator.codify(parameters, COMMENT))
 
@@ -133,7 +143,10 @@ def _check_name(name: str, language: str) -> None:
     """Names become assignments in kernel code: only identifiers, so a name cannot inject code."""
     if not name.isidentifier() or (language == "python" and keyword.iskeyword(name)):
         raise InvalidRequest.for_field(
-            "parameters", f"{name!r} is not a valid variable name for a {language} kernel"
+            "parameters",
+            Message(
+                "{name!r} is not a valid variable name for a {language} kernel", name=name, language=language
+            ),
         )
 
 

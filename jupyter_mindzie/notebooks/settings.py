@@ -12,7 +12,7 @@ from nbformat import NotebookNode
 
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import Forbidden, InvalidRequest
-from jupyter_mindzie.i18n import Message
+from jupyter_mindzie.i18n import Message, joined
 
 DEFAULT_INTEGRATION: dict[str, Any] = {
     "enrichmentMode": False,
@@ -48,18 +48,24 @@ def merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict[
         if len(cron.split(" ")) != 5 or not croniter.is_valid(cron):
             raise InvalidRequest.for_field(
                 "integration.scheduleExecution",
-                f"must be a 5-field cron expression (minute hour day month weekday), got {cron!r}",
+                Message(
+                    "must be a 5-field cron expression (minute hour day month weekday), got {cron!r}",
+                    cron=cron,
+                ),
             )
         if next_firing(cron) is None:
             raise InvalidRequest.for_field(
                 "integration.scheduleExecution",
-                f"{cron!r} never fires (no such date, e.g. 30 February); choose a date that exists",
+                Message(
+                    "{cron!r} never fires (no such date, e.g. 30 February); choose a date that exists",
+                    cron=cron,
+                ),
             )
     merged["scheduleExecution"] = cron
     merged["scheduleTimezone"] = checked_zone(merged.get("scheduleTimezone") or "UTC")
     if merged["autoExecution"] and not cron:
         raise InvalidRequest.for_field(
-            "integration.scheduleExecution", "is required when autoExecution is true"
+            "integration.scheduleExecution", Message("is required when autoExecution is true")
         )
     return merged
 
@@ -85,9 +91,11 @@ def schedule_of(integration: dict[str, Any]) -> str | None:
 def schedule_forbidden(field: str) -> Forbidden:
     """A schedule runs as whoever set it or changed its cells: that needs the execute grant."""
     return Forbidden(
-        "a scheduled notebook runs its cells as whoever set the schedule or changed its cells: "
-        "that needs the grant to run notebooks in this tenant",
-        errors=[{"field": field, "message": "needs the execute grant on a scheduled notebook"}],
+        Message(
+            "a scheduled notebook runs its cells as whoever set the schedule or changed its cells: "
+            "that needs the grant to run notebooks in this tenant"
+        ),
+        errors=[{"field": field, "message": Message("needs the execute grant on a scheduled notebook")}],
     )
 
 
@@ -110,8 +118,11 @@ def file_environment(nb: NotebookNode) -> tuple[dict[str, Any], list[dict[str, s
     problems = schemas.definition_problems("environment", declared)
     if not problems:
         return declared, []
-    reasons = "; ".join(f"{p['field'] or 'environment'}: {p['message']}" for p in problems[:3])
-    message = f"metadata.mindzie.environment is ignored ({reasons})"
+    reasons = joined(
+        Message("{field}: {message}", field=p["field"] or "environment", message=p["message"])
+        for p in problems[:3]
+    )
+    message = Message("metadata.mindzie.environment is ignored ({reasons})", reasons=reasons)
     return {}, [{"code": "environment-ignored", "field": "file", "message": message}]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from nbformat import NotebookNode
 
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog, for_language, resolve_name
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.settings import DEFAULT_INTEGRATION, file_environment, merge_environment
 
 
@@ -25,8 +26,11 @@ def resolve_kernel(nb: NotebookNode, specs: dict[str, Any]) -> tuple[str, list[d
             {
                 "code": "kernel-from-language",
                 "field": "file",
-                "message": f"the notebook's kernelspec names only its language ({language}); "
-                f"{by_language} is used",
+                "message": Message(
+                    "the notebook's kernelspec names only its language ({language}); {kernel} is used",
+                    language=language,
+                    kernel=by_language,
+                ),
             }
         )
     if not kernel_type:
@@ -35,7 +39,7 @@ def resolve_kernel(nb: NotebookNode, specs: dict[str, Any]) -> tuple[str, list[d
             {
                 "code": "no-kernelspec",
                 "field": "file",
-                "message": "the notebook names no kernel; python3 is used",
+                "message": Message("the notebook names no kernel; python3 is used"),
             }
         )
     if kernel_type in specs:
@@ -45,8 +49,12 @@ def resolve_kernel(nb: NotebookNode, specs: dict[str, Any]) -> tuple[str, list[d
             {
                 "code": "unknown-kernel",
                 "field": "file",
-                "message": f"kernel {kernel_type!r} is not available on this server "
-                f"(available: {', '.join(sorted(specs)) or 'none'}); runs will fail until it is",
+                "message": Message(
+                    "kernel {kernel!r} is not available on this server (available: {available}); "
+                    "runs will fail until it is",
+                    kernel=kernel_type,
+                    available=", ".join(sorted(specs)) or Message("none"),
+                ),
             }
         )
         nb.metadata["kernelspec"] = {"display_name": kernel_type, **declared, "name": kernel_type}

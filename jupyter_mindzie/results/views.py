@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.results.extraction import (
     DATA_TYPES,
     FORMATS,
@@ -83,7 +84,9 @@ def results_view(
 
 def _check_choice(field: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise InvalidRequest.for_field(field, f"must be one of: {', '.join(allowed)}")
+        raise InvalidRequest.for_field(
+            field, Message("must be one of: {allowed}", allowed=", ".join(allowed))
+        )
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage.interface import StoreTooNew
 
 
@@ -236,8 +237,13 @@ def migrate(db: sqlite_utils.Database, label: str) -> list[int]:
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise StoreTooNew(
-            f"{label} has schema version {current}; this jupyter-mindzie knows "
-            f"up to {SCHEMA_VERSION}. Upgrade jupyter-mindzie."
+            Message(
+                "{label} has schema version {current}; this jupyter-mindzie knows up to {known}. "
+                "Upgrade jupyter-mindzie.",
+                label=label,
+                current=current,
+                known=SCHEMA_VERSION,
+            )
         )
     reached = []
     for number in range(current, SCHEMA_VERSION):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage.interface import StoreTooNew
 
 _LOCK = 0x6D696E647A6965  # "mindzie": one advisory lock for every migrating server
@@ -199,8 +200,13 @@ def migrate(conn: Any, label: str) -> list[int]:
         current = schema_version(conn)
         if current > SCHEMA_VERSION:
             raise StoreTooNew(
-                f"{label} has schema version {current}; this jupyter-mindzie knows "
-                f"up to {SCHEMA_VERSION}. Upgrade jupyter-mindzie."
+                Message(
+                    "{label} has schema version {current}; this jupyter-mindzie knows up to {known}. "
+                    "Upgrade jupyter-mindzie.",
+                    label=label,
+                    current=current,
+                    known=SCHEMA_VERSION,
+                )
             )
         for number in range(current, SCHEMA_VERSION):
             conn.execute(MIGRATIONS[number])

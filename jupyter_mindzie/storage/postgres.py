@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from traitlets import Float, Int, Unicode, default
 
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage import pg_migrations
 from jupyter_mindzie.storage.interface import ChangeListener, Row, Store, StoreUnreachable
 from jupyter_mindzie.storage.sql import SqlStore
@@ -163,7 +164,13 @@ class MindziePostgresStore(SqlStore):
         try:
             yield
         except psycopg.OperationalError as error:
-            raise StoreUnreachable(f"the database {self.location} cannot be reached: {error}") from error
+            raise StoreUnreachable(
+                Message(
+                    "the database {location} cannot be reached: {error}",
+                    location=self.location,
+                    error=str(error),
+                )
+            ) from error
 
     # -- the dialect ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.storage.sql import SqlStore
 
 SQLITE = "sqlite:///"
@@ -22,7 +23,9 @@ def is_postgres(url: str) -> bool:
 def sqlite_path(url: str) -> str:
     """The file of a `sqlite:///…` URL."""
     if not url.startswith(SQLITE) or len(url) == len(SQLITE):
-        raise InvalidRequest.for_field("db_url", f"must be sqlite:///PATH or postgresql://…, got {url!r}")
+        raise InvalidRequest.for_field(
+            "db_url", Message("must be sqlite:///PATH or postgresql://…, got {url!r}", url=url)
+        )
     return url[len(SQLITE) :]
 
 
