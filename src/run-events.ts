@@ -5,7 +5,8 @@
  * The server sends every event to every subscriber of `/api/events/subscribe`, so an event
  * carries only ids, the status, the phase and the ETag of the status: a watcher reads the
  * status itself through the REST API, where tenancy is checked. However many runs are
- * followed, they share JupyterLab's one events websocket.
+ * followed, they share JupyterLab's one events websocket. Before relying on it, a check
+ * is posted to `/api/events` and must come back on the socket.
  */
 import { Event } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
@@ -15,6 +16,18 @@ import { ISignal, Signal } from '@lumino/signaling';
  * The `$id` of the server's execution events (jupyter_mindzie/events/schemas/execution/v1.yaml).
  */
 export const EXECUTION_EVENTS = 'https://events.mindzie.dev/execution/v1';
+
+/**
+ * The `$id` of the check the panel posts and expects back on its socket (ping/v1.yaml).
+ */
+export const PING_EVENTS = 'https://events.mindzie.dev/ping/v1';
+
+/**
+ * How long a posted check may take to come back, and how many are tried, before the events
+ * are deemed not to arrive (the socket may still be connecting right after the page loads).
+ */
+export const PING_TIMEOUT = 3000;
+export const PING_ATTEMPTS = 3;
 
 /**
  * One execution event, as the schema has it.
@@ -75,6 +88,9 @@ export class RunEvents implements IDisposable {
       this._listeners.set(executionId, listeners);
     }
     listeners.add(listener);
+    if (!this._checking) {
+      this._checking = this._check();
+    }
     let disposed = false;
     return {
       get isDisposed() {
@@ -119,7 +135,43 @@ export class RunEvents implements IDisposable {
     Signal.clearData(this);
   }
 
+  /**
+   * Post a check and hear it back, a few times; the events fail when none comes back.
+   */
+  private async _check(): Promise<void> {
+    const manager = this._manager;
+    for (let attempt = 0; manager && attempt < PING_ATTEMPTS; attempt++) {
+      if (this._isDisposed || this._failed) {
+        return;
+      }
+      const nonce = Math.random().toString(36).slice(2);
+      const heard = new Promise<boolean>(resolve => {
+        this._pings.set(nonce, () => resolve(true));
+        window.setTimeout(() => resolve(false), PING_TIMEOUT);
+      });
+      try {
+        await manager.emit({
+          schema_id: PING_EVENTS,
+          version: '1',
+          data: { nonce }
+        });
+      } catch {
+        // not sent: wait out the timeout, then try again
+      }
+      const back = await heard;
+      this._pings.delete(nonce);
+      if (back) {
+        return;
+      }
+    }
+    this.fail();
+  }
+
   private _onEmission(_: Event.IManager, emission: Event.Emission): void {
+    if (emission.schema_id === PING_EVENTS) {
+      this._pings.get(String(emission.nonce))?.();
+      return;
+    }
     if (emission.schema_id !== EXECUTION_EVENTS) {
       return;
     }
@@ -137,6 +189,8 @@ export class RunEvents implements IDisposable {
   private _manager: Event.IManager | null;
   private _listeners = new Map<string, Set<(event: IRunEvent) => void>>();
   private _failed = false;
+  private _checking: Promise<void> | null = null;
+  private _pings = new Map<string, () => void>();
   private _isDisposed = false;
   private _failedSignal = new Signal<this, void>(this);
 }

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 EVENTS_URI = "https://events.mindzie.dev"
 EXECUTION_EVENTS = f"{EVENTS_URI}/execution/v1"
 NOTEBOOK_EVENTS = f"{EVENTS_URI}/notebook/v1"
+PING_EVENTS = f"{EVENTS_URI}/ping/v1"
+"""Posted by the panel to `/api/events` and heard back: its check that the socket delivers."""
 SCHEMAS = Path(__file__).parent / "schemas"
 
 REMEMBERED = 4096
@@ -39,7 +41,7 @@ NotebookAction = Literal["created", "updated", "deleted"]
 
 def register_schemas(event_logger: EventLogger) -> None:
     """Register our schemas with the server's logger (once, however many apps share it)."""
-    for schema_id in (EXECUTION_EVENTS, NOTEBOOK_EVENTS):
+    for schema_id in (EXECUTION_EVENTS, NOTEBOOK_EVENTS, PING_EVENTS):
         if schema_id not in event_logger.schemas.schema_ids:
             relative = schema_id.removeprefix(f"{EVENTS_URI}/")
             event_logger.register_event_schema(SCHEMAS / f"{relative}.yaml")
