@@ -13,7 +13,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from jupyter_mindzie.events import EXECUTION_EVENTS, NOTEBOOK_EVENTS
+from jupyter_mindzie.events import EXECUTION_EVENTS, NOTEBOOK_EVENTS, PING_EVENTS
 
 from .support import (
     PROJECT,
@@ -172,3 +172,18 @@ async def test_a_peer_servers_run_reaches_the_subscribers_of_another(tmp_path: P
         assert not a.tracebacks() and not b.tracebacks()
     finally:
         await asyncio.gather(asyncio.to_thread(a.stop), asyncio.to_thread(b.stop))
+
+
+async def test_the_panels_check_posted_to_api_events_comes_back_on_the_socket(
+    api: Any, jp_ws_fetch: Any
+) -> None:
+    socket = await jp_ws_fetch("api", "events", "subscribe")
+    check = {"schema_id": PING_EVENTS, "version": "1", "data": {"nonce": "n0nce"}}
+    posted = await api("POST", "api/events", check)
+    assert posted.status == 204, posted.body
+    heard = await events_until(socket, lambda e: e["schema_id"] == PING_EVENTS, deadline=30)
+    assert heard[-1] == {"schema_id": PING_EVENTS, "nonce": "n0nce"}
+    # anything else in a check is refused (while somebody listens: jupyter_events validates then)
+    posted = await api("POST", "api/events", {**check, "data": {"nonce": "n", "path": SECRET}})
+    socket.close()
+    assert posted.status == 400, posted.body
