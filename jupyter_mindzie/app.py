@@ -13,10 +13,12 @@ from jupyter_mindzie.api.info import info_routes
 from jupyter_mindzie.api.notebooks import fallback_routes, notebook_routes
 from jupyter_mindzie.api.openapi import openapi_routes
 from jupyter_mindzie.authorizer import MindzieAuthorizer
+from jupyter_mindzie.events import MindzieEvents
 from jupyter_mindzie.execution.catalog import MindzieKernelCatalog
 from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.execution.kernel_client import message_limit
 from jupyter_mindzie.execution.leases import MindzieLease, follow_other_servers
+from jupyter_mindzie.execution.peer_news import PeerNews
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.i18n import Message
@@ -136,7 +138,14 @@ class MindzieApp(ExtensionApp):
         # Runs a killed or stopped server left behind are mended before anything new starts,
         # and again whenever a peer sharing the store stops renewing its lease.
         self.lease.start(self.engine.recover, self.engine.cancel_requested_elsewhere)
-        follow_other_servers(self.store, self.engine.notifier, self.engine.cancel_requested_elsewhere)
+        # Server events of every run and notebook change, peers' writes included.
+        events = MindzieEvents(server.event_logger, self.engine) if server.event_logger else None
+        if events is not None:
+            events.listen()
+        peers = PeerNews(self.store, self.engine.lifecycle, self.lease.server_id)
+        follow_other_servers(
+            self.store, self.engine.notifier, self.engine.cancel_requested_elsewhere, peers.heard
+        )
         self.scheduler = MindzieScheduler(
             parent=self, store=self.store, engine=self.engine, access=self.access
         )
@@ -149,6 +158,7 @@ class MindzieApp(ExtensionApp):
             engine=self.engine,
             max_request_body=self.max_request_body,
             projects=ProjectDirectory(self.store),
+            events=events,
         )
         self.log.info("mindzie %s: store at %s", __version__, self.store.location)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jupyter_mindzie.access import MindzieAccess
+from jupyter_mindzie.events import MindzieEvents
 from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.projects import ProjectDirectory
@@ -29,3 +30,5 @@ class Services:
     engine: MindzieEngine
     max_request_body: int
     projects: ProjectDirectory
+    events: MindzieEvents | None = None
+    """Server events (`jupyter_events`) of notebook changes; the runs' are told by the engine."""

@@ -14,6 +14,7 @@ import {
 } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { Event } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator } from '@jupyterlab/translation';
@@ -24,6 +25,8 @@ import { setFormatLocale } from './format';
 import { loadLocale } from './i18n';
 import { DEFAULT_SETTINGS, IPanelSettings, MindzieModel } from './model';
 import { OpenNotebooks } from './open-notebooks';
+import { RunEvents } from './run-events';
+import { RunNotifier } from './run-notifications';
 import { MindzieService } from './service';
 import { IMindzieService } from './tokens';
 import { ExecutionView } from './widgets/execution';
@@ -71,14 +74,23 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
       serverSettings: app.serviceManager.serverSettings,
       language: locale.language
     });
-    const model = new MindzieModel({ service, state, trans });
+    // Runs are followed by the server's events where the frontend has them.
+    const events = new RunEvents(Private.eventManager(app));
+    const model = new MindzieModel({ service, state, trans, events });
+    const notifier = new RunNotifier({
+      model,
+      commands: app.commands,
+      openCommand: CommandIDs.openExecution
+    });
 
     if (settingRegistry) {
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
-          const apply = () =>
+          const apply = () => {
             model.updateSettings(Private.readSettings(settings));
+            notifier.enabled = settings.composite.notifyRuns !== false;
+          };
           apply();
           settings.changed.connect(apply);
         })
@@ -153,6 +165,13 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
 };
 
 namespace Private {
+  /**
+   * JupyterLab's event manager, or null in a frontend without one.
+   */
+  export function eventManager(app: JupyterFrontEnd): Event.IManager | null {
+    return (app.serviceManager as { events?: Event.IManager }).events ?? null;
+  }
+
   export function readSettings(
     settings: ISettingRegistry.ISettings
   ): IPanelSettings {

@@ -21,6 +21,7 @@ import {
   IServerInfo
 } from './tokens';
 import { defaultLocale } from './i18n';
+import { RunEvents } from './run-events';
 import { ExecutionWatcher } from './watcher';
 
 /**
@@ -85,7 +86,13 @@ export class MindzieModel {
     this.service = options.service;
     this._state = options.state ?? null;
     this.trans = options.trans ?? defaultLocale.trans;
+    this.events = options.events ?? null;
   }
+
+  /**
+   * The server's execution events the watchers follow runs by (null: waiting requests).
+   */
+  readonly events: RunEvents | null;
 
   readonly service: IMindzieService;
 
@@ -106,6 +113,22 @@ export class MindzieModel {
    */
   get executionFinished(): ISignal<this, ExecutionWatcher> {
     return this._executionFinished;
+  }
+
+  /**
+   * Emitted when a run is started from the panel's run form (or "Run with mindzie").
+   */
+  get runStarted(): ISignal<this, MindzieModel.IRunStarted> {
+    return this._runStarted;
+  }
+
+  /**
+   * A run this user just started: watch it and tell whoever listens (notifications).
+   */
+  started(run: MindzieModel.IRunStarted): ExecutionWatcher {
+    const watcher = this.watch(run.project, run.notebookId, run.executionId);
+    this._runStarted.emit(run);
+    return watcher;
   }
 
   get settings(): IPanelSettings {
@@ -471,6 +494,7 @@ export class MindzieModel {
         project,
         notebookId,
         executionId,
+        events: this.events,
         minInterval: this._settings.pollInterval,
         maxInterval: Math.max(4000, this._settings.pollInterval * 8)
       });
@@ -751,6 +775,7 @@ export class MindzieModel {
   };
   private _changed = new Signal<this, void>(this);
   private _executionFinished = new Signal<this, ExecutionWatcher>(this);
+  private _runStarted = new Signal<this, MindzieModel.IRunStarted>(this);
 }
 
 export namespace MindzieModel {
@@ -764,6 +789,21 @@ export namespace MindzieModel {
      * Our strings (`translator.load('jupyter_mindzie')`); English without it.
      */
     trans?: TranslationBundle;
+    /**
+     * The server's execution events (`serviceManager.events`); without them runs are
+     * followed by waiting requests.
+     */
+    events?: RunEvents | null;
+  }
+
+  /**
+   * A run started by this user.
+   */
+  export interface IRunStarted {
+    project: IProjectRef;
+    notebookId: string;
+    executionId: string;
+    notebookName: string;
   }
 }
 

@@ -1,11 +1,13 @@
 /**
- * ExecutionWatcher: follows one execution until it ends, polling its status with backoff.
+ * ExecutionWatcher: follows one execution until it ends, by the server's events or by
+ * polling its status with backoff.
  */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { MindzieRequestError } from './request';
 import { isTerminal } from './contract';
+import { IRunEvent, RunEvents } from './run-events';
 import { IExecution, IMindzieService, IProjectRef } from './tokens';
 
 /**
@@ -14,11 +16,23 @@ import { IExecution, IMindzieService, IProjectRef } from './tokens';
 export const MAX_WAITING = 2;
 
 /**
+ * While events arrive: milliseconds between reads no event asked for (a safety net), and
+ * before a second look at a phase no event announced yet.
+ */
+export const EVENTS_SAFETY_INTERVAL = 15000;
+export const EVENTS_CONFIRM_INTERVAL = 3000;
+
+/**
  * Follows `GET …/execution/{id}` while the execution runs. Each read sends the last ETag back
  * with `Prefer: wait`, so the server answers when the status changes: news arrives at once,
  * and a quiet run costs one request every `waitSeconds`. Only `MAX_WAITING` watchers hold
  * such a request at a time (a browser opens six connections per server, and JupyterLab needs
  * them); the others, and a hidden page, poll with backoff. Failures slow the reads down.
+ *
+ * With the server's events (`RunEvents`), a watcher sends no waiting request at all: it reads
+ * the status when an event names its run with an ETag it does not hold, and otherwise only
+ * every `EVENTS_SAFETY_INTERVAL`. A read that finds a phase no event told, and still untold a
+ * moment later, means the events are not arriving: every watcher then waits on the server.
  */
 export class ExecutionWatcher implements IDisposable {
   constructor(options: ExecutionWatcher.IOptions) {
@@ -33,6 +47,7 @@ export class ExecutionWatcher implements IDisposable {
     );
     this._waitSeconds = Math.max(0, Math.floor(options.waitSeconds ?? 25));
     this._interval = this._minInterval;
+    this._events = options.events ?? null;
   }
 
   readonly service: IMindzieService;
@@ -87,7 +102,21 @@ export class ExecutionWatcher implements IDisposable {
       return;
     }
     this._started = true;
+    const events = this._events;
+    if (events?.active) {
+      this._following = events.follow(this.executionId, event =>
+        this._onEvent(event)
+      );
+      events.failed.connect(this._onEventsFailed, this);
+    }
     void this._tick();
+  }
+
+  /**
+   * Whether this watcher follows its run by the server's events (no waiting requests).
+   */
+  get byEvents(): boolean {
+    return this._following !== null && !!this._events?.active;
   }
 
   /**
@@ -112,6 +141,8 @@ export class ExecutionWatcher implements IDisposable {
     this._isDisposed = true;
     window.clearTimeout(this._timer);
     this._abort?.abort();
+    this._following?.dispose();
+    this._following = null;
     Signal.clearData(this);
   }
 
@@ -143,7 +174,11 @@ export class ExecutionWatcher implements IDisposable {
       const changed = news.execution
         ? this._accept(news.execution)
         : this._recovered();
-      if (wait && news.waited) {
+      if (this.byEvents) {
+        this._interval = this._confirm(news.execution)
+          ? EVENTS_SAFETY_INTERVAL
+          : EVENTS_CONFIRM_INTERVAL;
+      } else if (wait && news.waited) {
         // The server waited for this answer: ask again at once (a little later after news,
         // so a burst of changes is read as one).
         this._interval = changed ? 50 : 0;
@@ -179,6 +214,7 @@ export class ExecutionWatcher implements IDisposable {
    */
   private _mayWait(): boolean {
     return (
+      !this.byEvents &&
       this._waitSeconds > 0 &&
       this._etag !== null &&
       !document.hidden &&
@@ -216,11 +252,60 @@ export class ExecutionWatcher implements IDisposable {
     return changed;
   }
 
+  /**
+   * An event of this run: read the status unless the event's ETag is the one held.
+   */
+  private _onEvent(event: IRunEvent): void {
+    this._told.add(`${event.status}/${event.phase}`);
+    if (this._done || this._isDisposed || event.etag === this._etag) {
+      return;
+    }
+    // A burst of events (a phase and its cells) is read once.
+    window.clearTimeout(this._timer);
+    this._timer = window.setTimeout(() => void this._tick(), 50);
+  }
+
+  /**
+   * Whether the events told the phase this read found; false asks for a second look soon,
+   * and a phase still untold at the second look means the events are not arriving.
+   */
+  private _confirm(execution: IExecution | null): boolean {
+    if (!execution) {
+      return this._unconfirmed === null;
+    }
+    const state = `${execution.status}/${execution.phase}`;
+    if (!this._seen) {
+      this._seen = true; // the run's first state may have been told before we listened
+      this._told.add(state);
+    }
+    if (this._told.has(state)) {
+      this._unconfirmed = null;
+      return true;
+    }
+    if (this._unconfirmed === state) {
+      this._events?.fail();
+      return true;
+    }
+    this._unconfirmed = state;
+    return false;
+  }
+
+  private _onEventsFailed(): void {
+    this._following?.dispose();
+    this._following = null;
+    this._interval = this._minInterval;
+    if (!this._done && this._started) {
+      void this._tick();
+    }
+  }
+
   private _finish(): void {
     if (this._done) {
       return;
     }
     this._done = true;
+    this._following?.dispose();
+    this._following = null;
     window.clearTimeout(this._timer);
     this._abort?.abort();
     this._finished.emit(this._execution);
@@ -231,11 +316,17 @@ export class ExecutionWatcher implements IDisposable {
       return;
     }
     // A hidden page needs no fast updates; it catches up when shown.
-    const interval = document.hidden ? this._maxInterval : this._interval;
+    const interval =
+      document.hidden && !this.byEvents ? this._maxInterval : this._interval;
     this._timer = window.setTimeout(() => void this._tick(), interval);
   }
 
   private static _waiting = 0;
+  private _events: RunEvents | null;
+  private _following: IDisposable | null = null;
+  private _told = new Set<string>();
+  private _unconfirmed: string | null = null;
+  private _seen = false;
   private _execution: IExecution | null = null;
   private _etag: string | null = null;
   private _abort: AbortController | null = null;
@@ -272,5 +363,9 @@ export namespace ExecutionWatcher {
      * Seconds the server may hold a read for news (`Prefer: wait`; default 25, 0 to poll).
      */
     waitSeconds?: number;
+    /**
+     * The server's events; when active, the watcher follows the run by them.
+     */
+    events?: RunEvents | null;
   }
 }

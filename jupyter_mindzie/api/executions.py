@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import os
 import tempfile
 from http import HTTPStatus
@@ -15,6 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_mindzie.api.base import ANY_ID, PROJECT, TENANT, MindzieHandler, authorized_to_execute
+from jupyter_mindzie.api.status import status_body, status_etag
 from jupyter_mindzie.api.views import (
     execution_accepted_view,
     execution_item_view,
@@ -118,8 +117,8 @@ class ExecutionHandler(ExecutionHandlerBase):
             # After a quiet spell, only a changed row (another server's write) is worth a new body.
             if written or state != seen:
                 seen = state
-                body = self.status_body(execution, include_cells)
-                self.set_header("ETag", f'"{hashlib.sha1(body).hexdigest()}"')
+                body = status_body(self.engine, execution, include_cells)
+                self.set_header("ETag", status_etag(body))
             done = is_terminal(execution["status"]) or self._gone or not self.awaits_news()
             return body, done
 
@@ -140,13 +139,6 @@ class ExecutionHandler(ExecutionHandlerBase):
     def awaits_news(self) -> bool:
         """The client names the status it has (not `*`), and it is the current one."""
         return self.request.headers.get("If-None-Match", "").strip() != "*" and self.check_etag_header()
-
-    def status_body(self, execution: dict[str, Any], include_cells: bool) -> bytes:
-        execution_id = execution["execution_id"]
-        cells = self.records.cell_results(execution_id) if include_cells else None
-        artifacts = self.records.artifacts(execution_id)
-        view = execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id))
-        return json.dumps(view, ensure_ascii=False).encode()
 
 
 class CancelHandler(ExecutionHandlerBase):

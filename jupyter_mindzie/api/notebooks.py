@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -23,11 +23,22 @@ from jupyter_mindzie.api.views import (
 )
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import InvalidRequest
+from jupyter_mindzie.events import NotebookAction
 from jupyter_mindzie.guids import parse_guid
 from jupyter_mindzie.i18n import Message, negotiate
 from jupyter_mindzie.notebooks.parameters import infer_parameters
 
+if TYPE_CHECKING:
+    from jupyter_mindzie.access import Scope
+    from jupyter_mindzie.services import Services
+
 NOTEBOOK = rf"(?P<notebook_id>{ANY_ID})"
+
+
+def notebook_changed(services: Services, scope: Scope, row: dict[str, Any], action: NotebookAction) -> None:
+    """Tell the server's event subscribers (ids and the new version's ETag only)."""
+    if services.events is not None:
+        services.events.notebook_changed(scope, row["notebook_id"], action, row.get("version"))
 
 
 class NotebooksHandler(MindzieHandler):
@@ -65,6 +76,7 @@ class NotebookCreateHandler(MindzieHandler):
         (row, nb), warnings = await self.library.create(
             scope, request, locale, may_execute=self.may_execute(scope)
         )
+        notebook_changed(self.services, scope, row, "created")
         self.set_header("Location", self.notebook_url(row))
         self.set_header("ETag", f'"{row["version"]}"')
         self.write_json(
@@ -102,6 +114,7 @@ class NotebookUploadHandler(NotebookCreateHandler):
         (row, nb), warnings = await self.library.upload(
             scope, upload["body"], upload.get("filename") or "", fields
         )
+        notebook_changed(self.services, scope, row, "created")
         self.set_header("Location", self.notebook_url(row))
         self.set_header("ETag", f'"{row["version"]}"')
         self.write_json(
@@ -146,6 +159,7 @@ class NotebookHandler(NotebookBaseHandler):
         (row, nb), warnings = await self.library.update(
             scope, notebook_id, request, self.if_match(), may_execute=self.may_execute(scope)
         )
+        notebook_changed(self.services, scope, row, "updated")
         self.set_header("ETag", f'"{row["version"]}"')
         view = notebook_view(row, nb)
         if warnings:
@@ -158,6 +172,7 @@ class NotebookHandler(NotebookBaseHandler):
         scope = self.scope(tenant_id, project_id)
         notebook_id = self.notebook_id(notebook_id)
         await self.services.engine.delete_notebook(scope, notebook_id)
+        notebook_changed(self.services, scope, {"notebook_id": notebook_id}, "deleted")
         self.set_status(HTTPStatus.NO_CONTENT)
         self.finish()
 

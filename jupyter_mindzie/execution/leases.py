@@ -135,9 +135,15 @@ class MindzieLease(LoggingConfigurable):
             self.store.forget_server(self.server_id)
 
 
-def follow_other_servers(store: Store, notifier: ChangeNotifier, cancel: Callable[[list[str]], None]) -> bool:
-    """Wake waiting status requests, and act on cancel requests, the moment another server
-    writes them, where the store can tell (PostgreSQL); False where readers poll (SQLite)."""
+def follow_other_servers(
+    store: Store,
+    notifier: ChangeNotifier,
+    cancel: Callable[[list[str]], None],
+    peers: Callable[[str], None] | None = None,
+) -> bool:
+    """Wake waiting status requests, act on cancel requests and tell `peers` (run news of
+    other servers' writes) the moment another server writes them, where the store can tell
+    (PostgreSQL); False where readers poll (SQLite)."""
     loop = asyncio.get_event_loop()
 
     def heard(kind: str, execution_id: str) -> None:  # in the store's listening thread
@@ -147,5 +153,7 @@ def follow_other_servers(store: Store, notifier: ChangeNotifier, cancel: Callabl
             loop.call_soon_threadsafe(cancel, [execution_id])
         else:
             loop.call_soon_threadsafe(notifier.announce, execution_id)
+            if peers is not None:
+                loop.call_soon_threadsafe(peers, execution_id)
 
     return store.listen(heard)

@@ -138,7 +138,12 @@ export function RunForm(
         notebook.notebookId,
         request
       );
-      model.watch(project, notebook.notebookId, accepted.executionId);
+      model.started({
+        project,
+        notebookId: notebook.notebookId,
+        executionId: accepted.executionId,
+        notebookName: notebook.notebookName
+      });
       void commands.execute(CommandIDs.openExecution, {
         ...project,
         notebookId: notebook.notebookId,
