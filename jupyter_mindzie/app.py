@@ -25,6 +25,7 @@ from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.following import ContentsFollower
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.projects import ProjectDirectory
+from jupyter_mindzie.notify.notifier import MindzieNotifier
 from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
@@ -56,6 +57,7 @@ class MindzieApp(ExtensionApp):
         MindzieEngine,
         MindzieScheduler,
         MindzieAuthorizer,
+        MindzieNotifier,
     ]
 
     db_url = Unicode(
@@ -84,6 +86,7 @@ class MindzieApp(ExtensionApp):
     datasets = Instance(MindzieDatasetLibrary, allow_none=True)
     engine = Instance(MindzieEngine, allow_none=True)
     scheduler = Instance(MindzieScheduler, allow_none=True)
+    notifier = Instance(MindzieNotifier, allow_none=True)
 
     def initialize_settings(self) -> None:
         server = self.serverapp
@@ -135,6 +138,10 @@ class MindzieApp(ExtensionApp):
             self.engine.max_cell_output_bytes, self.engine.max_output_bytes
         )
         pool.warm()
+        # Webhooks: each run's news becomes deliveries in the store's outbox, sent from there.
+        self.notifier = MindzieNotifier(parent=self, store=store, server_id=self.lease.server_id)
+        self.engine.lifecycle.subscribe(self.notifier.hear)
+        self.notifier.start()
         # Runs a killed or stopped server left behind are mended before anything new starts,
         # and again whenever a peer sharing the store stops renewing its lease.
         self.lease.start(self.engine.recover, self.engine.cancel_requested_elsewhere)
@@ -159,6 +166,7 @@ class MindzieApp(ExtensionApp):
             max_request_body=self.max_request_body,
             projects=ProjectDirectory(self.store),
             events=events,
+            notifier=self.notifier,
         )
         self.log.info("mindzie %s: store at %s", __version__, self.store.location)
 
@@ -178,6 +186,8 @@ class MindzieApp(ExtensionApp):
         if self.engine is not None:
             await self.engine.stop()
             metrics.forget(self.engine)
+        if self.notifier is not None:
+            await self.notifier.stop()  # after the engine: the runs it ended are in the outbox
         if self.lease is not None:
             await self.lease.stop()
         if self.store is not None:

@@ -500,6 +500,27 @@ export interface IIntegration {
    * The IANA time zone the cron's times are in (Europe/Berlin, America/New_York, ...); UTC by default. A slot that a daylight-saving change skips or repeats runs once.
    */
   scheduleTimezone?: string;
+  /**
+   * Webhooks of this notebook's runs, as Databricks jobs have them: signed JSON POSTs (see the README). Replaced as a whole; null or {} for none. Every URL's host must be in the server's MindzieNotifier.allowed_hosts (else 400).
+   */
+  notifications?: {
+    /**
+     * Told when a run starts (execution.started).
+     */
+    onStart?: string[];
+    /**
+     * Told when a run ends Completed (execution.succeeded), failed cells or not.
+     */
+    onSuccess?: string[];
+    /**
+     * Told when a run ends in Error (execution.failed), and when it is still running after onDurationWarningSeconds (execution.duration_warning).
+     */
+    onFailure?: string[];
+    /**
+     * A run still running this many seconds after it started sends execution.duration_warning to the onFailure URLs; null for no warning.
+     */
+    onDurationWarningSeconds?: number | null;
+  } | null;
 }
 /**
  * What the notebook needs from its kernel's environment; nothing is installed.
@@ -751,6 +772,15 @@ export interface IIntegrationSettings {
    * The IANA time zone of the cron's times (UTC by default).
    */
   scheduleTimezone: string;
+  /**
+   * The run webhooks, when the notebook has any (every field present).
+   */
+  notifications?: {
+    onStart: string[];
+    onSuccess: string[];
+    onFailure: string[];
+    onDurationWarningSeconds: number | null;
+  };
 }
 export interface IEnvironmentSettings {
   /**

@@ -71,6 +71,7 @@ class NotebookCreateHandler(MindzieHandler):
     async def post(self, tenant_id: str, project_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         request = self.read_json("notebook-create")
+        self.services.notifier.check(request.get("integration"))
         # The templates' prose: the body's `locale`, else the caller's Accept-Language.
         locale = negotiate(request["locale"]) if request.get("locale") else self.language
         (row, nb), warnings = await self.library.create(
@@ -156,6 +157,7 @@ class NotebookHandler(NotebookBaseHandler):
         scope = self.scope(tenant_id, project_id)
         notebook_id = self.notebook_id(notebook_id)
         request = self.read_json("notebook-update")
+        self.services.notifier.check(request.get("integration"))
         (row, nb), warnings = await self.library.update(
             scope, notebook_id, request, self.if_match(), may_execute=self.may_execute(scope)
         )

@@ -6,7 +6,8 @@ positional ids are awkward in traitlets) and import what they need only when the
 server, nbclient and pandas cost seconds and `--help` or `list` needs none of them.
 
 One module per command family adds its commands to the parser: `run` (with `parameters` and
-`headless`), `remote` (list, executions, status, results, datasets), `db` and `demo`.
+`headless`), `remote` (list, executions, status, results, datasets), `db`, `demo` and `webhooks`
+(webhook-secret).
 
 Exit codes: 0 done; 1 the run or the server reported a failure; 2 a mistake in the command
 (one line on stderr, never a traceback); 130/143 stopped by Ctrl-C/SIGTERM.
@@ -19,12 +20,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jupyter_mindzie.cli import db, demo, remote, run
+from jupyter_mindzie.cli import db, demo, remote, run, webhooks
 from jupyter_mindzie.cli.errors import FAILED, INTERRUPTED, USAGE, CommandFailed, UsageError
 from jupyter_mindzie.cli.parser import PROG, Parser
 from jupyter_mindzie.cli.texts import _, local
 
-COMMANDS = ("run", "list", "executions", "status", "results", "datasets", "db", "demo")
+COMMANDS = ("run", "list", "executions", "status", "results", "datasets", "db", "demo", "webhook-secret")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -100,7 +101,7 @@ def build_parser() -> Parser:
         ),
     )
     commands = parser.add_subparsers(title=_("subcommands"), metavar="COMMAND", parser_class=Parser)
-    for family in (run, remote, db, demo):
+    for family in (run, remote, db, demo, webhooks):
         family.add_commands(commands)
     return parser
 

@@ -161,6 +161,7 @@ X_ERRORS = (
     Message("must be a kernelspec name (letters, digits, '.', '_', '-')"),
     Message("must be a package name, optionally with a version specifier (e.g. 'pandas>=2')"),
     Message("must be a variable name (letters, digits, '_', not starting with a digit)"),
+    Message("must be an http:// or https:// URL"),
     Message("must be an importable module name (e.g. 'process_mining_utils')"),
     Message("must contain a visible character"),
 )

@@ -23,6 +23,13 @@ DEFAULT_INTEGRATION: dict[str, Any] = {
     "scheduleTimezone": "UTC",
 }
 
+NO_NOTIFICATIONS: dict[str, Any] = {
+    "onStart": [],
+    "onSuccess": [],
+    "onFailure": [],
+    "onDurationWarningSeconds": None,
+}
+
 
 def settings_of(row: dict[str, Any]) -> dict[str, Any]:
     """The settings kept with each version and in the file's `metadata.mindzie`."""
@@ -63,6 +70,11 @@ def merge_integration(current: dict[str, Any], changes: dict[str, Any]) -> dict[
             )
     merged["scheduleExecution"] = cron
     merged["scheduleTimezone"] = checked_zone(merged.get("scheduleTimezone") or "UTC")
+    # Webhooks are replaced as a whole; none set is no key at all (notebooks made before them).
+    if merged.get("notifications"):
+        merged["notifications"] = {**NO_NOTIFICATIONS, **merged["notifications"]}
+    else:
+        merged.pop("notifications", None)
     if merged["autoExecution"] and not cron:
         raise InvalidRequest.for_field(
             "integration.scheduleExecution", Message("is required when autoExecution is true")

@@ -211,6 +211,43 @@ def _migrate_8(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_9(db: sqlite_utils.Database) -> None:
+    """The webhook outbox (a delivery per run, event and URL, claimed by one server at a time)
+    and each project's signing secret."""
+    db.table("webhook_deliveries").create(
+        {
+            "delivery_id": str,
+            "tenant_id": str,
+            "project_id": str,
+            "notebook_id": str,
+            "execution_id": str,
+            "event": str,
+            "url": str,
+            "body": str,
+            "state": str,
+            "attempts": int,
+            "next_attempt": str,
+            "claimed_by": str,
+            "claimed_until": str,
+            "last_status": int,
+            "last_error": str,
+            "date_created": str,
+            "date_finished": str,
+        },
+        pk="delivery_id",
+        not_null={"tenant_id", "project_id", "execution_id", "event", "url", "body", "state", "next_attempt"},
+        defaults={"state": "pending", "attempts": 0},
+    )
+    deliveries = db.table("webhook_deliveries")
+    deliveries.create_index(["execution_id", "event", "url"], unique=True)
+    deliveries.create_index(["state", "next_attempt"])
+    db.table("webhook_secrets").create(
+        {"tenant_id": str, "project_id": str, "secret": str, "date_created": str},
+        pk=("tenant_id", "project_id"),
+        not_null={"secret"},
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -220,6 +257,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_6,
     _migrate_7,
     _migrate_8,
+    _migrate_9,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

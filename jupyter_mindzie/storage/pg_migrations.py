@@ -178,7 +178,41 @@ CREATE TABLE servers (
 );
 """
 
-MIGRATIONS: list[str] = [SCHEMA_1]
+SCHEMA_2 = """
+CREATE TABLE webhook_deliveries (
+    rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    delivery_id text PRIMARY KEY,
+    tenant_id text NOT NULL,
+    project_id text NOT NULL,
+    notebook_id text,
+    execution_id text NOT NULL,
+    event text NOT NULL,
+    url text NOT NULL,
+    body text NOT NULL,
+    state text NOT NULL DEFAULT 'pending',
+    attempts integer DEFAULT 0,
+    next_attempt text NOT NULL,
+    claimed_by text,
+    claimed_until text,
+    last_status integer,
+    last_error text,
+    date_created text,
+    date_finished text,
+    UNIQUE (execution_id, event, url)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt);
+
+CREATE TABLE webhook_secrets (
+    tenant_id text NOT NULL,
+    project_id text NOT NULL,
+    secret text NOT NULL,
+    date_created text,
+    PRIMARY KEY (tenant_id, project_id)
+);
+"""
+"""The webhook outbox and the projects' signing secrets (SQLite's migration 9)."""
+
+MIGRATIONS: list[str] = [SCHEMA_1, SCHEMA_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

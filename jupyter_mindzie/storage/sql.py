@@ -25,12 +25,13 @@ from jupyter_mindzie.storage.interface import (
 )
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS
 from jupyter_mindzie.storage.sql_base import SqlBase, quoted
+from jupyter_mindzie.storage.sql_outbox import SqlOutbox
 
 _VERSION_ORDER = "major DESC, minor DESC, patch DESC"
 _NEWEST = "date_created DESC, rowid DESC"
 
 
-class SqlStore(SqlBase):
+class SqlStore(SqlOutbox, SqlBase):
     """Every query of the store; subclasses bring the connection, the schema and the dialect."""
 
     # -- notebooks ----------------------------------------------------------------------------------
