@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from jupyter_mindzie.cli.errors import OK
 from jupyter_mindzie.cli.parser import PROG
+from jupyter_mindzie.cli.texts import _
 
 if TYPE_CHECKING:
     from jupyter_mindzie.cli.parser import Commands
@@ -21,17 +22,21 @@ if TYPE_CHECKING:
 def add_commands(commands: Commands) -> None:
     command = commands.add_parser(
         "webhook-secret",
-        help="print (or rotate) the secret a project's webhooks are signed with",
-        description="Print the secret the project's webhook deliveries are signed with "
-        "(Standard Webhooks: whsec_…), making it on first use. --rotate replaces it: deliveries "
-        "from then on, retries included, are signed with the new one.",
+        help=_("print (or rotate) the secret a project's webhooks are signed with"),
+        description=_(
+            "Print the secret the project's webhook deliveries are signed with "
+            "(Standard Webhooks: whsec_…), making it on first use. --rotate replaces it: deliveries "
+            "from then on, retries included, are signed with the new one."
+        ),
     )
-    command.add_argument("tenant", metavar="TENANT", help="the tenant's GUID")
-    command.add_argument("project", metavar="PROJECT", help="the project's GUID")
-    command.add_argument("--rotate", action="store_true", help="replace the secret with a new one")
-    command.add_argument("--root", default=".", help="the server's root directory (default: the current one)")
-    command.add_argument("--db", metavar="PATH", help="the store file (default: ROOT/.mindzie/mindzie.db)")
-    command.add_argument("--db-url", metavar="URL", help="the server's MindzieApp.db_url")
+    command.add_argument("tenant", metavar="TENANT", help=_("the tenant's GUID"))
+    command.add_argument("project", metavar="PROJECT", help=_("the project's GUID"))
+    command.add_argument("--rotate", action="store_true", help=_("replace the secret with a new one"))
+    command.add_argument(
+        "--root", default=".", help=_("the server's root directory (default: the current one)")
+    )
+    command.add_argument("--db", metavar="PATH", help=_("the store file (default: ROOT/.mindzie/mindzie.db)"))
+    command.add_argument("--db-url", metavar="URL", help=_("the server's MindzieApp.db_url"))
     command.set_defaults(handler=cmd_webhook_secret, prog=f"{PROG} webhook-secret")
 
 
