@@ -131,7 +131,9 @@ class MindzieApp(ExtensionApp):
         # Runs a killed or stopped server left behind are mended before anything new starts,
         # and again whenever a peer sharing the store stops renewing its lease.
         self.lease.start(self.engine.recover, self.engine.cancel_requested_elsewhere)
-        follow_other_servers(self.store, self.engine.notifier, self.engine.cancel_requested_elsewhere)
+        follow_other_servers(
+            self.store, self.engine.notifier, self.engine.cancel_requested_elsewhere, self.engine.wakeup.wake
+        )
         self.scheduler = MindzieScheduler(
             parent=self, store=self.store, engine=self.engine, access=self.access
         )

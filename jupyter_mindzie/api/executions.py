@@ -113,7 +113,7 @@ class ExecutionHandler(ExecutionHandlerBase):
         async def read(written: bool) -> tuple[bytes, bool]:
             nonlocal seen, body
             execution = self.records.get(scope, notebook_id, execution_id)
-            state = (execution, self.engine.queue_position(execution_id))
+            state = (execution, self.engine.queue_position(execution_id, execution))
             # After a quiet spell, only a changed row (another server's write) is worth a new body.
             if written or state != seen:
                 seen = state
@@ -144,7 +144,9 @@ class ExecutionHandler(ExecutionHandlerBase):
         execution_id = execution["execution_id"]
         cells = self.records.cell_results(execution_id) if include_cells else None
         artifacts = self.records.artifacts(execution_id)
-        view = execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id))
+        view = execution_view(
+            execution, cells, artifacts, self.engine.queue_position(execution_id, execution)
+        )
         return json.dumps(view, ensure_ascii=False).encode()
 
 

@@ -24,7 +24,7 @@ from jupyter_mindzie.storage.retry import backoff, is_transient
 
 @dataclass
 class Run:
-    """One execution in this server: its runner, its place in the queue, its unsaved progress."""
+    """One execution this server claimed: its runner, its priority, its unsaved progress."""
 
     execution_id: str
     notebook_id: str
@@ -43,11 +43,6 @@ class Run:
     @property
     def cancel_requested(self) -> bool:
         return self.runner.cancel_requested
-
-    @property
-    def waiting(self) -> bool:
-        """Queued, and not cancelled while it waited."""
-        return self.task is None and not self.cancel_requested
 
 
 class ProgressWriter:

@@ -18,6 +18,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
+from jupyter_mindzie.storage.interface_queue import QueueStore
+
 Row = dict[str, Any]
 Page = tuple[list[Row], int]
 """One page of rows and the total count of rows matching the same filters."""
@@ -78,7 +80,7 @@ ChangeListener = Callable[[str, str], None]
 """Called with a kind ("execution", "cancel") and an execution id when another server wrote."""
 
 
-class Store(Protocol):
+class Store(QueueStore, Protocol):
     """Notebooks, versions, executions, artifacts, datasets and schedules of every tenant."""
 
     # -- the store itself -----------------------------------------------------------------
@@ -295,6 +297,7 @@ class Store(Protocol):
     def take_orphans(self, owner: str, expired_before: str) -> list[Row]:
         """Make `owner` the owner of every Running execution whose owner is missing or whose
         heartbeat is older than `expired_before`; return those rows (with `previous_owner`).
+        A waiting execution (Queued, no owner) is no orphan: any server claims it.
 
         Exactly one of several servers calling at once gets each execution.
         """

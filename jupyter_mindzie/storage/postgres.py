@@ -186,6 +186,9 @@ class MindziePostgresStore(SqlStore):
         constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
         return constraint == f"{table}_{column}_key"
 
+    def _skip_locked(self) -> str:
+        return " FOR UPDATE SKIP LOCKED"
+
     def _json_true(self, column: str, key: str) -> str:
         return f"({column}::jsonb -> '{key}') = 'true'::jsonb"
 
