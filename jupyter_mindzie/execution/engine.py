@@ -22,26 +22,25 @@ from traitlets import Float, Instance, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from jupyter_mindzie.access import Scope
-from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.contract.enums import is_terminal
 from jupyter_mindzie.errors import ExecutionFinished, MindzieError
 from jupyter_mindzie.execution.claims import Claimer, Wakeup
+from jupyter_mindzie.execution.endings import RunEndings
 from jupyter_mindzie.execution.leases import MindzieLease
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, check_parameters_size, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
-from jupyter_mindzie.execution.progress import ProgressWriter, Run, notebook_after_run
-from jupyter_mindzie.execution.publishing import register_published
+from jupyter_mindzie.execution.progress import ProgressWriter, Run
 from jupyter_mindzie.execution.queue import check_queue_room
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned, orphans_to_mend, resubmission
-from jupyter_mindzie.execution.runner import NotebookRunner, Outcome
+from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
-from jupyter_mindzie.storage.retry import retrying
+from jupyter_mindzie.storage.retry import backoff, is_transient
 from jupyter_mindzie.storage.sql import SqlStore
 
 
@@ -120,6 +119,9 @@ class MindzieEngine(LoggingConfigurable):
         self.claimer = Claimer(self.store, self.identity, self.log)
         self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval, owner)
         self.records = ExecutionRecords(self.store, self.artifacts_root)
+        self.endings = RunEndings(
+            self.store, self.datasets, self.records, self.progress, self.log, self.stopping
+        )
 
     def stopping(self) -> bool:
         """The server is stopping: slots take no new work (a call, as it changes while a slot waits)."""
@@ -203,22 +205,30 @@ class MindzieEngine(LoggingConfigurable):
         """The run of an execution this server claimed, from the notebook version it was
         submitted with (it may have been queued on another server)."""
         scope, request = resubmission(row)
-        execution_id = row["execution_id"]
-        try:
-            runner, _ = await self._prepare(
-                scope, row["notebook_id"], request, execution_id, version=row.get("notebook_version")
-            )
-        except MindzieError as error:
-            message = f"could not be started: {error.detail}"
-            end_abandoned(self.store, self.notifier, row, "QueueError", message, self.log)
-            return None
-        except asyncio.CancelledError:  # the server stops: a peer (or this one, later) runs it
-            self.claimer.release(execution_id)
-            raise
+        execution_id, attempt = row["execution_id"], 0
+        while True:
+            try:
+                runner, _ = await self._prepare(
+                    scope, row["notebook_id"], request, execution_id, version=row.get("notebook_version")
+                )
+                break
+            except MindzieError as error:
+                message = f"could not be started: {error.detail}"
+                end_abandoned(self.store, self.notifier, row, "QueueError", message, self.log)
+                return None
+            except Exception as error:  # the store away: the claim is ours, so try again
+                if not is_transient(error) or self.stopping():
+                    self.claimer.release(execution_id)
+                    raise
+                attempt += 1
+                await asyncio.sleep(backoff(attempt))
+            except asyncio.CancelledError:  # the server stops: a peer (or this one, later) runs it
+                self.claimer.release(execution_id)
+                raise
         run = Run(execution_id, row["notebook_id"], scope, runner, row.get("priority_rank") or 1, 0)
         self._runs[execution_id] = run
-        if (self.store.get_execution(execution_id) or row).get("cancel_requested"):
-            self._cancel_run(run)  # cancelled on some server while this one prepared it
+        if row.get("cancel_requested"):  # asked before a server that let it go claimed it
+            self._cancel_run(run)  # (asked while this one prepares it: the lease's poll tells)
             return None
         return run
 
@@ -290,7 +300,11 @@ class MindzieEngine(LoggingConfigurable):
         while not self.stopping():
             ticket = self.wakeup.ticket()
             row = self.claimer.next()
-            run = await self._adopt(row) if row is not None else None
+            try:
+                run = await self._adopt(row) if row is not None else None
+            except Exception:  # a slot never dies: a peer's recovery or this one's mends the run
+                self.log.exception("mindzie: a queued execution could not be started")
+                continue
             if run is None:
                 if row is None:
                     await self.wakeup.wait(ticket, self.queue_poll_seconds)
@@ -331,8 +345,8 @@ class MindzieEngine(LoggingConfigurable):
     async def _execute(self, run: Run) -> None:
         outcome = await run.runner.run()
         try:
-            if self.progress.still_ours(run):
-                await self._record_end(run, outcome)
+            if await self.endings.still_ours(run):
+                await self.endings.record(run, outcome)
             else:
                 self.log.warning("mindzie: execution %s was taken over by another server", run.execution_id)
         finally:  # a store that never answered must not keep the kernel, or the slot
@@ -345,64 +359,6 @@ class MindzieEngine(LoggingConfigurable):
                     spec.kernel_name, [c.source for c in spec.nb.cells if c.get("id") in ran]
                 )
             self.pool.warm()  # top up whatever a take could not refill yet
-
-    async def _record_end(self, run: Run, outcome: Outcome) -> None:
-        """The terminal state, retried until the store takes it (a lock must not leave it Running)."""
-        artifacts = [{**row, "execution_id": run.execution_id} for row in outcome.artifacts]
-        await retrying(
-            self.store.insert_artifacts,
-            artifacts,
-            what="save the artifacts",
-            log=self.log,
-            give_up=self.stopping,
-        )
-        if outcome.status == "Completed":
-            await register_published(
-                self.datasets,
-                run,
-                outcome.artifacts,
-                options=(self.store.get_execution(run.execution_id) or {}).get("options") or {},
-                artifacts_dir=self.records.artifacts_dir(run.execution_id),
-                log=self.log,
-            )
-        end = utcnow()
-        row = self.store.get_execution(run.execution_id)
-        started = from_stamp(row["start_time"]) if row is not None else None
-        self.changed(
-            run.runner,
-            {
-                "status": outcome.status,
-                "phase": outcome.status,
-                "error_type": outcome.error_type,
-                "error_message": outcome.error_message,
-                "end_time": stamp(end),
-                "total_seconds": round((end - started).total_seconds(), 3) if started else None,
-                "current_cell": None,
-                "resources": outcome.resources,
-            },
-            [],
-            force=True,
-        )
-        await self.progress.written(run, give_up=self.stopping)
-        await retrying(
-            self._end_notebook,
-            run,
-            outcome.status,
-            outcome.dead_kernel,
-            what="update the notebook",
-            log=self.log,
-            give_up=self.stopping,
-        )
-        self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
-
-    def _end_notebook(self, run: Run, status: str, dead_kernel: bool) -> None:
-        """The notebook's status follows its last run, once none of its runs is left."""
-        others = self.store.notebook_busy(run.notebook_id, besides=run.execution_id)  # on any server
-        row = self.store.get_notebook(run.scope.tenant_id, run.scope.project_id, run.notebook_id)
-        info = run.runner.spec.nb.metadata.get("language_info", {})
-        changes = notebook_after_run(row, status, dead_kernel, info, others_remain=others) if row else {}
-        if changes:
-            self.store.update_notebook(run.notebook_id, changes)
 
     # -- progress, batched ---------------------------------------------------------------------
 

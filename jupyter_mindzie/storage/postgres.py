@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ except ImportError as error:  # the optional extra: the class is still listed in
     MISSING = error
 
 CHANNEL = "mindzie"
+AWAY_WAIT_SECONDS = 0.05
 
 
 @lru_cache(maxsize=512)
@@ -91,6 +92,7 @@ class MindziePostgresStore(SqlStore):
         self._local = threading.local()
         self._closed = threading.Event()
         self._listener: threading.Thread | None = None
+        self._away = False  # the last call found the database away: the next ones fail fast
         self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             self.url,
             min_size=1,
@@ -138,7 +140,7 @@ class MindziePostgresStore(SqlStore):
                 with conn.transaction():
                     yield
                 return
-            with self.pool.connection() as conn:
+            with self._pooled() as conn:
                 self._local.conn = conn
                 try:
                     with conn.transaction():
@@ -153,8 +155,16 @@ class MindziePostgresStore(SqlStore):
         if conn is not None:
             yield conn
             return
-        with self._reachable(), self.pool.connection() as conn:
+        with self._reachable(), self._pooled() as conn:
             yield conn
+
+    def _pooled(self) -> AbstractContextManager[psycopg.Connection[Row]]:
+        """A connection of the pool. While the database is away, a call waits only a moment for
+        one: store calls are made on the event loop, and a dozen of them each waiting
+        `wait_seconds` would keep every request, even the 503 that says so, waiting in line.
+        The pool reconnects in its own threads; the first call that gets a connection again
+        ends the fast failing."""
+        return self.pool.connection(timeout=AWAY_WAIT_SECONDS if self._away else self.wait_seconds)
 
     @contextmanager
     def _reachable(self) -> Iterator[None]:
@@ -163,7 +173,9 @@ class MindziePostgresStore(SqlStore):
         try:
             yield
         except psycopg.OperationalError as error:
+            self._away = True
             raise StoreUnreachable(f"the database {self.location} cannot be reached: {error}") from error
+        self._away = False
 
     # -- the dialect ----------------------------------------------------------------------
 
