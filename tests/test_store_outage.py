@@ -79,7 +79,9 @@ async def test_a_postgresql_restart_mid_run_loses_no_run_no_write_and_no_slot(ap
     accepted = [await execute(api, notebook) for _ in range(engine.slots + 1)]  # one waits its turn
     ids = [execution["executionId"] for execution in accepted]
     for execution_id in ids[: engine.slots]:
-        await wait_for(api, notebook["notebookId"], execution_id, lambda s: s["progress"]["currentCellIndex"] >= 2)
+        await wait_for(
+            api, notebook["notebookId"], execution_id, lambda s: s["progress"]["currentCellIndex"] >= 2
+        )
     followers = [asyncio.ensure_future(follow(api, notebook["notebookId"], eid)) for eid in ids]
 
     own_postgres.stop()
