@@ -151,7 +151,11 @@ class MindzieApp(ExtensionApp):
             events.listen()
         peers = PeerNews(self.store, self.engine.lifecycle, self.lease.server_id)
         follow_other_servers(
-            self.store, self.engine.notifier, self.engine.cancel_requested_elsewhere, peers.heard
+            self.store,
+            self.engine.notifier,
+            self.engine.cancel_requested_elsewhere,
+            peers=peers.heard,
+            queued=self.engine.wakeup.wake,
         )
         self.scheduler = MindzieScheduler(
             parent=self, store=self.store, engine=self.engine, access=self.access

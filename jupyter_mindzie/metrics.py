@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from jupyter_mindzie.contract.enums import TERMINAL_STATUSES, is_terminal
 from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.execution.lifecycle import RunNews
+from jupyter_mindzie.storage.interface import StoreUnreachable
 
 EXECUTIONS = Counter(
     "mindzie_executions", "Executions that reached a terminal state on this server, by status.", ["status"]
@@ -102,7 +103,7 @@ class EngineCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         queued = GaugeMetricFamily(
-            "mindzie_executions_queued", "Executions waiting for a slot on this server."
+            "mindzie_executions_queued", "Executions waiting for a slot, on every server sharing the store."
         )
         running = GaugeMetricFamily(
             "mindzie_executions_running",
@@ -117,7 +118,8 @@ class EngineCollector(Collector):
         )
         failures = CounterMetricFamily("mindzie_kernel_pool_warm_failures", "Pool warm-ups that failed.")
         waiting, busy = _counts(self.engines)
-        queued.add_metric([], waiting)
+        if waiting is not None:
+            queued.add_metric([], waiting)
         running.add_metric([], busy)
         pools = [engine.pool for engine in self.engines if engine.pool is not None]
         ready.add_metric([], sum(len(pool.kernel_ids()) for pool in pools))
@@ -128,10 +130,16 @@ class EngineCollector(Collector):
         yield from (queued, running, ready, target, hits, misses, failures)
 
 
-def _counts(engines: Iterable[MindzieEngine]) -> tuple[int, int]:
-    """(waiting, running) executions of these engines: the one place that reads their runs."""
+def _counts(engines: Iterable[MindzieEngine]) -> tuple[int | None, int]:
+    """(waiting on every server sharing the store, running here): the one place that reads the
+    engines' runs. Waiting is None while the store cannot answer: a scrape never fails for it."""
     runs: list[Any] = [run for engine in engines for run in engine._runs.values()]
-    return sum(1 for run in runs if run.waiting), sum(1 for run in runs if run.task is not None)
+    stores = {id(engine.store): engine.store for engine in engines}.values()
+    try:
+        waiting: int | None = sum(store.queue_counts("", "")["server"] for store in stores)
+    except StoreUnreachable:
+        waiting = None
+    return waiting, sum(1 for run in runs if run.task is not None)
 
 
 COLLECTOR = EngineCollector()

@@ -330,3 +330,24 @@ async def run_uploaded(api: Any, nb: Any, **body: Any) -> tuple[dict[str, Any], 
     executed = await api("GET", f"{url}/artifacts/executed.ipynb")
     assert executed.status == 200, executed.body
     return final, nbformat.reads(executed.body.decode("utf-8"), as_version=4)
+
+
+class OwnPostgres:
+    """A PostgreSQL of a test's own (pgserver's), which the test may stop and start again on the
+    same data folder: the same URL serves again, with every row kept."""
+
+    def __init__(self, folder: Path) -> None:
+        import pgserver
+
+        self.folder = folder
+        self.server: Any = pgserver.get_server(folder, cleanup_mode="stop")
+        self.url: str = self.server.get_uri()
+
+    def stop(self) -> None:
+        self.server.cleanup()
+
+    def start(self) -> None:
+        import pgserver
+
+        self.server = pgserver.get_server(self.folder, cleanup_mode="stop")
+        assert self.server.get_uri() == self.url

@@ -756,7 +756,9 @@ def test_only_runs_of_dead_or_expired_owners_are_taken_each_by_one_server(backen
     alive = add_execution(store, notebook, owner="alive", queued=at(1))
     expired = add_execution(store, notebook, owner="expired", queued=at(2))
     vanished = add_execution(store, notebook, owner="vanished", queued=at(3))
-    legacy = add_execution(store, notebook, queued=at(4))  # written before owners were recorded
+    # running since before owners were recorded (a waiting row with no owner is anyone's to claim)
+    legacy = add_execution(store, notebook, queued=at(4), phase="Executing")
+    add_execution(store, notebook, queued=at(4.5))  # waiting: no orphan
     mine = add_execution(store, notebook, owner="taker-0", queued=at(5))
     add_execution(store, notebook, owner="expired", status="Completed", phase="Completed", end_time=at(6))
     store.heartbeat("alive")

@@ -113,7 +113,7 @@ class ExecutionHandler(ExecutionHandlerBase):
         async def read(written: bool) -> tuple[bytes, bool]:
             nonlocal seen, body
             execution = self.records.get(scope, notebook_id, execution_id)
-            state = (execution, self.engine.queue_position(execution_id))
+            state = (execution, self.engine.queue_position(execution_id, execution))
             # After a quiet spell, only a changed row (another server's write) is worth a new body.
             if written or state != seen:
                 seen = state

@@ -1,8 +1,9 @@
-"""MindzieEngine: a fair queue feeding a fixed number of slots; each execution runs with nbclient
-on a fresh kernel from the server's own kernel manager, and leaves typed results behind.
+"""MindzieEngine: a fixed number of slots taking executions from the store's queue; each runs
+with nbclient on a fresh kernel from the server's own kernel manager, and leaves typed results.
 
-Tenants with waiting work take turns for the slots (execution/queue.py); each tenant, and the
-server as a whole, may only have so many executions waiting.
+Queued executions are rows, shared by every server on the store: a slot that frees claims the
+next (tenants take turns, then priority, then first come; execution/claims.py), whichever
+server queued it. Each tenant, and the service as a whole, may only have so many waiting.
 
 The notebook file is never written by a run: the executed copy is an artifact of the execution.
 Progress is kept in memory by the runner and written to the store in small batches, so a run
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +22,26 @@ from traitlets import Float, Instance, Int, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from jupyter_mindzie.access import Scope
-from jupyter_mindzie.clock import from_stamp, stamp, utcnow
-from jupyter_mindzie.contract.enums import PRIORITY_RANK, is_terminal
+from jupyter_mindzie.contract.enums import is_terminal
 from jupyter_mindzie.errors import ExecutionFinished, MindzieError
+from jupyter_mindzie.execution.claims import Claimer, Wakeup
+from jupyter_mindzie.execution.endings import RunEndings
 from jupyter_mindzie.execution.leases import MindzieLease
 from jupyter_mindzie.execution.lifecycle import RunLifecycle, RunNews
 from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, check_parameters_size, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
-from jupyter_mindzie.execution.progress import ProgressWriter, Run, end_notebook
-from jupyter_mindzie.execution.publishing import register_published
-from jupyter_mindzie.execution.queue import FairQueue, check_queue_room
+from jupyter_mindzie.execution.progress import ProgressWriter, Run
+from jupyter_mindzie.execution.queue import check_queue_room
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned, orphans_to_mend, resubmission
-from jupyter_mindzie.execution.runner import NotebookRunner, Outcome
+from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
-from jupyter_mindzie.storage.retry import retrying
+from jupyter_mindzie.storage.retry import backoff, is_transient
 from jupyter_mindzie.storage.sql import SqlStore
 
 
@@ -81,6 +81,12 @@ class MindzieEngine(LoggingConfigurable):
     longest_status_wait = Float(
         60.0, config=True, help="Most seconds a status request may wait for a change (`Prefer: wait=N`)."
     )
+    queue_poll_seconds = Float(
+        1.0,
+        config=True,
+        help="How often an idle slot looks for queued executions besides being woken (how "
+        "servers sharing a SQLite file see each other's runs; PostgreSQL tells them at once).",
+    )
     status_recheck_seconds = Float(
         1.0,
         config=True,
@@ -104,16 +110,20 @@ class MindzieEngine(LoggingConfigurable):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._queue = FairQueue()
         self._workers: list[asyncio.Task[None]] = []
         self._runs: dict[str, Run] = {}
-        self._seq = itertools.count()
         self._stopping = False
         self.notifier = ChangeNotifier()
         self.lifecycle = RunLifecycle()  # server events, webhooks and metrics listen here
+        self.wakeup = Wakeup()
         owner = self.lease.server_id if self.lease is not None else None
+        self.identity = owner or f"local:{new_guid()[:8]}"  # whose claim a row is
+        self.claimer = Claimer(self.store, self.identity, self.log)
         self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval, owner, self.lifecycle)
         self.records = ExecutionRecords(self.store, self.artifacts_root)
+        self.endings = RunEndings(
+            self.store, self.datasets, self.records, self.progress, self.log, self.stopping
+        )
 
     def stopping(self) -> bool:
         """The server is stopping: slots take no new work (a call, as it changes while a slot waits)."""
@@ -125,7 +135,7 @@ class MindzieEngine(LoggingConfigurable):
         """Queue an execution of the notebook as it is now; answer the seed's 202 body."""
         check_parameters_size(request.get("parameters") or {}, self.max_parameters_bytes)
         check_queue_room(
-            list(self._runs.values()),
+            self.store,
             scope,
             project=self.max_queued_per_project,
             tenant=self.max_queued_per_tenant,
@@ -135,15 +145,13 @@ class MindzieEngine(LoggingConfigurable):
         execution_id = new_guid()
         runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
         cells = [*runner.cells.values(), *runner.skipped.values()]
-        owner = self.lease.server_id if self.lease is not None else None
-        self.store.insert_execution(
-            {**execution, "owner": owner}, [{**cell, "execution_id": execution_id} for cell in cells]
-        )
+        self.store.queue_execution(execution, [{**cell, "execution_id": execution_id} for cell in cells])
         self.store.update_notebook(notebook_id, {"status": "Running"})
         self.lifecycle.publish(
             RunNews(execution_id, "Running", "Queued", scope=scope, notebook_id=notebook_id)
         )
-        self._enqueue(execution_id, notebook_id, scope, runner, execution["priority"])
+        self._ensure_workers()
+        self.wakeup.wake()  # whichever slot of any server is free claims it; peers hear NOTIFY
         return {**execution, "estimated_duration": self.records.estimate(notebook_id)}
 
     async def _prepare(
@@ -171,64 +179,72 @@ class MindzieEngine(LoggingConfigurable):
             execution_id=execution_id,
             artifacts_dir=self.records.artifacts_dir(execution_id),
             datasets_dir=Path(self.datasets.datasets_dir),
-            os_working_dir=self._os_folder(str(Path(row["path"]).parent)),
+            os_working_dir=str(Path(self._contents_root, row["path"]).parent),
             limits=RunLimits(self.startup_timeout, self.max_cell_output_bytes, self.max_output_bytes),
         )
         pool = self.pool if plan.language == "python" else None  # warm kernels take Python set-up code
         return NotebookRunner(plan.spec, self.kernel_manager, self, self.log, pool=pool), plan.execution
 
-    def _enqueue(
-        self, execution_id: str, notebook_id: str, scope: Scope, runner: NotebookRunner, priority: str
-    ) -> None:
-        run = Run(execution_id, notebook_id, scope, runner, PRIORITY_RANK[priority], next(self._seq))
-        self._runs[execution_id] = run
-        self._ensure_workers()
-        self._queue.put(execution_id, scope.tenant_id, run.rank, run.seq)
-
     # -- after a restart -----------------------------------------------------------------------
 
     async def recover(self) -> None:
-        """Mend what a stopped or killed server left: re-queue waiting executions, end the
-        running ones as Error, stop their orphaned kernels, and mend their notebooks.
+        """Start the slots (or replace one that died), and mend what a stopped or killed server
+        left: what it claimed but never started goes back in the queue; what it ran ends as
+        Error, its orphaned kernel stopped and its notebook mended.
 
         With a lease, only executions of servers that are gone or let their lease expire are
         taken (each by one server); a live peer's runs and kernels are never touched.
         """
+        self._ensure_workers()
         for execution, ending in orphans_to_mend(self.store, self.lease, set(self._runs)):
             if ending is None:
-                await self._requeue(execution)
+                self.claimer.release(execution["execution_id"])
+                self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
             else:
                 error_type, message, status = ending
                 end_abandoned(self.progress, execution, error_type, message, self.log, status=status)
 
-    async def _requeue(self, execution: dict[str, Any]) -> None:
-        scope, request = resubmission(execution)
-        try:
-            runner, _ = await self._prepare(
-                scope,
-                execution["notebook_id"],
-                request,
-                execution["execution_id"],
-                version=execution.get("notebook_version"),
-            )
-        except MindzieError as error:
-            end_abandoned(
-                self.progress,
-                execution,
-                "RequeueError",
-                f"could not be queued again after a restart: {error.detail}",
-                self.log,
-            )
-            return
-        self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])
-        self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
+    async def _adopt(self, row: dict[str, Any]) -> Run | None:
+        """The run of an execution this server claimed, from the notebook version it was
+        submitted with (it may have been queued on another server)."""
+        scope, request = resubmission(row)
+        execution_id, attempt = row["execution_id"], 0
+        while True:
+            try:
+                runner, _ = await self._prepare(
+                    scope, row["notebook_id"], request, execution_id, version=row.get("notebook_version")
+                )
+                break
+            except MindzieError as error:
+                message = f"could not be started: {error.detail}"
+                end_abandoned(self.progress, row, "QueueError", message, self.log)
+                return None
+            except Exception as error:  # the store away: the claim is ours, so try again
+                if not is_transient(error) or self.stopping():
+                    self.claimer.release(execution_id)
+                    raise
+                attempt += 1
+                await asyncio.sleep(backoff(attempt))
+            except asyncio.CancelledError:  # the server stops: a peer (or this one, later) runs it
+                self.claimer.release(execution_id)
+                raise
+        run = Run(execution_id, row["notebook_id"], scope, runner, row.get("priority_rank") or 1, 0)
+        self._runs[execution_id] = run
+        if row.get("cancel_requested"):  # asked before a server that let it go claimed it
+            self._cancel_run(run)  # (asked while this one prepares it: the lease's poll tells)
+            return None
+        return run
 
     async def cancel(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
         """Stop a queued or running execution: interrupt, then shut its kernel down."""
         execution = self.records.get(scope, notebook_id, execution_id)
         run = self._runs.get(execution_id)
-        if run is None and not is_terminal(execution["status"]) and self.store.request_cancel(execution_id):
-            return execution  # another server drives it: it hears of the request through the store
+        if run is None and not is_terminal(execution["status"]):
+            if self.store.take_waiting(execution_id, self.identity):  # still queued: it never starts
+                self._end_waiting(execution)
+                return self.records.get(scope, notebook_id, execution_id)
+            if self.store.request_cancel(execution_id):
+                return execution  # another server drives it: it hears of the request through the store
         if is_terminal(execution["status"]) or run is None:
             raise ExecutionFinished(
                 Message(
@@ -244,10 +260,14 @@ class MindzieEngine(LoggingConfigurable):
         if run.cancel_requested:  # a second cancel must not cut the first one's clean-up short
             return
         run.runner.cancel()
-        if run.task is None:  # still queued: it ends here, and the slot skips it
-            self._end_queued(run)
-            self._queue.remove(run.execution_id)
+        if run.task is None:  # claimed, not started: it ends here
             self._runs.pop(run.execution_id, None)
+            if (row := self.store.get_execution(run.execution_id)) is not None:
+                self._end_waiting(row)
+
+    def _end_waiting(self, execution: dict[str, Any]) -> None:
+        message = "cancelled before it started"
+        end_abandoned(self.progress, execution, "Cancelled", message, self.log, status="Cancelled")
 
     def cancel_requested_elsewhere(self, execution_ids: list[str]) -> None:
         """Cancel requests other servers recorded in the store for runs of this one."""
@@ -263,12 +283,12 @@ class MindzieEngine(LoggingConfigurable):
         await self.library.delete(scope, notebook_id)
         await self.records.remove_artifacts(executions)
 
-    def queue_position(self, execution_id: str) -> int | None:
-        """1 for the tenant's next to start, among its own waiting runs only; None when not waiting."""
-        run = self._runs.get(execution_id)
-        if run is None or run.task is not None:
+    def queue_position(self, execution_id: str, execution: dict[str, Any] | None = None) -> int | None:
+        """1 for the tenant's next to start, among its own waiting runs only, on every server;
+        None when not waiting (known without a query when the caller has the row)."""
+        if execution is not None and (execution["phase"] != "Queued" or execution.get("owner")):
             return None
-        return self._queue.position(execution_id)
+        return self.store.queue_position(execution_id)
 
     # -- slots ---------------------------------------------------------------------------------
 
@@ -279,14 +299,20 @@ class MindzieEngine(LoggingConfigurable):
 
     async def _work(self) -> None:
         while not self.stopping():
-            execution_id = await self._queue.get()
-            run = self._runs.get(execution_id)
-            if run is None or run.cancel_requested:
+            ticket = self.wakeup.ticket()
+            row = self.claimer.next()
+            try:
+                run = await self._adopt(row) if row is not None else None
+            except Exception:  # a slot never dies: a peer's recovery or this one's mends the run
+                self.log.exception("mindzie: a queued execution could not be started")
                 continue
+            if run is None:
+                if row is None:
+                    await self.wakeup.wait(ticket, self.queue_poll_seconds)
+                continue
+            self.wakeup.wake()  # another idle slot may find more waiting
+            execution_id = run.execution_id
             run.task = asyncio.create_task(self._execute(run), name=f"mindzie-execution-{execution_id}")
-            self.notifier.announce(
-                *(r.execution_id for r in self._runs.values() if r.task is None)
-            )  # moved up the queue
             try:
                 await asyncio.shield(run.task)
             except asyncio.CancelledError:
@@ -320,8 +346,8 @@ class MindzieEngine(LoggingConfigurable):
     async def _execute(self, run: Run) -> None:
         outcome = await run.runner.run()
         try:
-            if self.progress.still_ours(run):
-                await self._record_end(run, outcome)
+            if await self.endings.still_ours(run):
+                await self.endings.record(run, outcome)
             else:
                 self.log.warning("mindzie: execution %s was taken over by another server", run.execution_id)
         finally:  # a store that never answered must not keep the kernel, or the slot
@@ -335,75 +361,6 @@ class MindzieEngine(LoggingConfigurable):
                 )
             self.pool.warm()  # top up whatever a take could not refill yet
 
-    async def _record_end(self, run: Run, outcome: Outcome) -> None:
-        """The terminal state, retried until the store takes it (a lock must not leave it Running)."""
-        artifacts = [{**row, "execution_id": run.execution_id} for row in outcome.artifacts]
-        await retrying(
-            self.store.insert_artifacts,
-            artifacts,
-            what="save the artifacts",
-            log=self.log,
-            give_up=self.stopping,
-        )
-        if outcome.status == "Completed":
-            await register_published(
-                self.datasets,
-                run,
-                outcome.artifacts,
-                options=(self.store.get_execution(run.execution_id) or {}).get("options") or {},
-                artifacts_dir=self.records.artifacts_dir(run.execution_id),
-                log=self.log,
-            )
-        end = utcnow()
-        row = self.store.get_execution(run.execution_id)
-        started = from_stamp(row["start_time"]) if row is not None else None
-        self.changed(
-            run.runner,
-            {
-                "status": outcome.status,
-                "phase": outcome.status,
-                "error_type": outcome.error_type,
-                "error_message": outcome.error_message,
-                "end_time": stamp(end),
-                "total_seconds": round((end - started).total_seconds(), 3) if started else None,
-                "current_cell": None,
-                "resources": outcome.resources,
-            },
-            [],
-            force=True,
-        )
-        await self.progress.written(run, give_up=self.stopping)
-        await retrying(
-            end_notebook,
-            self.store,
-            self._runs.values(),
-            run,
-            outcome.status,
-            outcome.dead_kernel,
-            what="update the notebook",
-            log=self.log,
-            give_up=self.stopping,
-        )
-        self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
-
-    def _end_queued(self, run: Run) -> None:
-        for cell_id in run.runner.cells:
-            run.runner.set_cell(cell_id, "Skipped")
-        self.changed(
-            run.runner,
-            {
-                "status": "Cancelled",
-                "phase": "Cancelled",
-                "error_type": "Cancelled",
-                "error_message": "cancelled before it started",
-                "end_time": stamp(),
-                "total_seconds": 0.0,
-            },
-            list(run.runner.cells),
-            force=True,
-        )
-        end_notebook(self.store, self._runs.values(), run, "Cancelled", False)
-
     # -- progress, batched ---------------------------------------------------------------------
 
     def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
@@ -412,6 +369,6 @@ class MindzieEngine(LoggingConfigurable):
         if run is not None:
             self.progress.record(run, changes, cells, force)
 
-    def _os_folder(self, api_folder: str) -> str:
-        root = getattr(self.library.contents_manager, "root_dir", None) or "."
-        return str(Path(root, api_folder))
+    @property
+    def _contents_root(self) -> str:
+        return getattr(self.library.contents_manager, "root_dir", None) or "."

@@ -2,8 +2,9 @@
 other's runs while both live.
 
 Each server registers (id, host, pid) and renews a heartbeat. A run belongs to the server that
-queued it (`executions.owner`); only runs whose owner is gone or let its lease expire are taken
-over (`Store.take_orphans`, one taker per run), at start and after every heartbeat. A peer on
+claimed it from the store's queue (`executions.owner`); only runs whose owner is gone or let its
+lease expire are taken over (`Store.take_orphans`, one taker per run), at start and after every
+heartbeat. A queued run nobody claimed yet is no one's: any server's free slot takes it. A peer on
 the same host whose process is gone is dead at once, without waiting for its lease to run out.
 Cancel requests made on another server reach the owner through the store: polled here, and
 pushed at once where the store can (PostgreSQL's NOTIFY, `Store.listen`).
@@ -140,10 +141,12 @@ def follow_other_servers(
     notifier: ChangeNotifier,
     cancel: Callable[[list[str]], None],
     peers: Callable[[str], None] | None = None,
+    queued: Callable[[], None] = lambda: None,
 ) -> bool:
-    """Wake waiting status requests, act on cancel requests and tell `peers` (run news of
-    other servers' writes) the moment another server writes them, where the store can tell
-    (PostgreSQL); False where readers poll (SQLite)."""
+    """Wake waiting status requests, act on cancel requests, wake idle slots for runs queued on
+    other servers, and tell `peers` (run news of other servers' writes), the moment another
+    server writes them, where the store can tell (PostgreSQL); False where readers and slots
+    poll (SQLite)."""
     loop = asyncio.get_event_loop()
 
     def heard(kind: str, execution_id: str) -> None:  # in the store's listening thread
@@ -151,6 +154,8 @@ def follow_other_servers(
             return
         if kind == "cancel":
             loop.call_soon_threadsafe(cancel, [execution_id])
+        elif kind == "queued":
+            loop.call_soon_threadsafe(queued)
         else:
             loop.call_soon_threadsafe(notifier.announce, execution_id)
             if peers is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from jupyter_mindzie.storage.retry import backoff, is_transient
 
 @dataclass
 class Run:
-    """One execution in this server: its runner, its place in the queue, its unsaved progress."""
+    """One execution this server claimed: its runner, its priority, its unsaved progress."""
 
     execution_id: str
     notebook_id: str
@@ -45,11 +45,6 @@ class Run:
     @property
     def cancel_requested(self) -> bool:
         return self.runner.cancel_requested
-
-    @property
-    def waiting(self) -> bool:
-        """Queued, and not cancelled while it waited."""
-        return self.task is None and not self.cancel_requested
 
 
 class ProgressWriter:
@@ -145,20 +140,6 @@ class ProgressWriter:
                     Message("the store did not answer before the server stopped"), retry_after=None
                 )
             await asyncio.sleep(backoff(run.failed_flushes))
-
-
-def end_notebook(store: Store, runs: Iterable[Run], run: Run, status: str, dead_kernel: bool) -> None:
-    """The notebook's status follows its last run, once none of its runs (`runs`, this
-    server's) is left."""
-    others = any(
-        r.notebook_id == run.notebook_id and r.execution_id != run.execution_id and not r.cancel_requested
-        for r in runs
-    )
-    row = store.get_notebook(run.scope.tenant_id, run.scope.project_id, run.notebook_id)
-    info = run.runner.spec.nb.metadata.get("language_info", {})
-    changes = notebook_after_run(row, status, dead_kernel, info, others_remain=others) if row else {}
-    if changes:
-        store.update_notebook(run.notebook_id, changes)
 
 
 def notebook_after_run(

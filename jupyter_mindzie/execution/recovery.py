@@ -54,8 +54,7 @@ def end_abandoned(
     scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
     news = RunNews(execution_id, status, status, scope=scope, notebook_id=execution["notebook_id"])
     writer.lifecycle.publish(news)
-    still_active = [e for e in store.active_executions() if e["notebook_id"] == execution["notebook_id"]]
-    if not still_active:
+    if not store.notebook_busy(execution["notebook_id"], besides=execution_id):
         store.update_notebook(execution["notebook_id"], {"status": "Error" if status == "Error" else "Ready"})
     log.warning("mindzie: execution %s ended: %s", execution_id, message)
 
@@ -102,7 +101,7 @@ def orphans_to_mend(
     store: Store, lease: MindzieLease | None, running_here: set[str]
 ) -> Iterator[tuple[dict[str, Any], tuple[str, str, str] | None]]:
     """The executions this server must mend now, each with how it ends (error type, message,
-    status), or None when it waited and is queued again.
+    status), or None when it was claimed but never started: it goes back in the queue.
 
     With a lease, only executions of servers that are gone or let their lease expire are taken
     (each by one server); a live peer's runs and kernels are never touched.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
 from jupyter_mindzie.storage.interface_outbox import OutboxStore
+from jupyter_mindzie.storage.interface_queue import QueueStore
 
 Row = dict[str, Any]
 Page = tuple[list[Row], int]
@@ -80,7 +81,7 @@ ChangeListener = Callable[[str, str], None]
 """Called with a kind ("execution", "cancel") and an execution id when another server wrote."""
 
 
-class Store(OutboxStore, Protocol):
+class Store(OutboxStore, QueueStore, Protocol):
     """Notebooks, versions, executions, artifacts, datasets and schedules of every tenant."""
 
     # -- the store itself -----------------------------------------------------------------
@@ -297,6 +298,7 @@ class Store(OutboxStore, Protocol):
     def take_orphans(self, owner: str, expired_before: str) -> list[Row]:
         """Make `owner` the owner of every Running execution whose owner is missing or whose
         heartbeat is older than `expired_before`; return those rows (with `previous_owner`).
+        A waiting execution (Queued, no owner) is no orphan: any server claims it.
 
         Exactly one of several servers calling at once gets each execution.
         """

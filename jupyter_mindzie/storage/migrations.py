@@ -248,6 +248,25 @@ def _migrate_9(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_10(db: sqlite_utils.Database) -> None:
+    """The queue in the store: each tenant's turn for the slots, and an index for claims.
+
+    Rows queued by a release that kept its queue in memory have an owner: they stay that
+    server's (or a peer takes them over when it dies) and are never claimed twice.
+    """
+    db.execute(QUEUE_TURNS)
+    db.execute(QUEUE_INDEX)
+    db.execute(QUEUE_TURNS_BACKFILL)
+
+
+QUEUE_TURNS = "CREATE TABLE queue_turns (tenant_id TEXT PRIMARY KEY, turn INTEGER NOT NULL DEFAULT 0)"
+QUEUE_INDEX = "CREATE INDEX executions_queue ON executions (tenant_id, status, phase, priority_rank)"
+QUEUE_TURNS_BACKFILL = (
+    "INSERT INTO queue_turns (tenant_id, turn) SELECT DISTINCT tenant_id, 0 FROM executions "
+    "WHERE status = 'Running' ON CONFLICT DO NOTHING"
+)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -258,6 +277,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_7,
     _migrate_8,
     _migrate_9,
+    _migrate_10,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -212,7 +212,16 @@ CREATE TABLE webhook_secrets (
 """
 """The webhook outbox and the projects' signing secrets (SQLite's migration 9)."""
 
-MIGRATIONS: list[str] = [SCHEMA_1, SCHEMA_2]
+
+SCHEMA_3 = """
+CREATE TABLE queue_turns (tenant_id text PRIMARY KEY, turn bigint NOT NULL DEFAULT 0);
+CREATE INDEX executions_queue ON executions (tenant_id, status, phase, priority_rank);
+INSERT INTO queue_turns (tenant_id, turn)
+    SELECT DISTINCT tenant_id, 0 FROM executions WHERE status = 'Running' ON CONFLICT DO NOTHING;
+"""
+"""The queue in the store: each tenant's turn for the slots (SQLite's migration 10)."""
+
+MIGRATIONS: list[str] = [SCHEMA_1, SCHEMA_2, SCHEMA_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ except ImportError as error:  # the optional extra: the class is still listed in
     MISSING = error
 
 CHANNEL = "mindzie"
+AWAY_WAIT_SECONDS = 0.05
 
 
 @lru_cache(maxsize=512)
@@ -92,6 +93,7 @@ class MindziePostgresStore(SqlStore):
         self._local = threading.local()
         self._closed = threading.Event()
         self._listener: threading.Thread | None = None
+        self._away = False  # the last call found the database away: the next ones fail fast
         self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             self.url,
             min_size=1,
@@ -139,7 +141,7 @@ class MindziePostgresStore(SqlStore):
                 with conn.transaction():
                     yield
                 return
-            with self.pool.connection() as conn:
+            with self._pooled() as conn:
                 self._local.conn = conn
                 try:
                     with conn.transaction():
@@ -154,8 +156,16 @@ class MindziePostgresStore(SqlStore):
         if conn is not None:
             yield conn
             return
-        with self._reachable(), self.pool.connection() as conn:
+        with self._reachable(), self._pooled() as conn:
             yield conn
+
+    def _pooled(self) -> AbstractContextManager[psycopg.Connection[Row]]:
+        """A connection of the pool. While the database is away, a call waits only a moment for
+        one: store calls are made on the event loop, and a dozen of them each waiting
+        `wait_seconds` would keep every request, even the 503 that says so, waiting in line.
+        The pool reconnects in its own threads; the first call that gets a connection again
+        ends the fast failing."""
+        return self.pool.connection(timeout=AWAY_WAIT_SECONDS if self._away else self.wait_seconds)
 
     @contextmanager
     def _reachable(self) -> Iterator[None]:
@@ -164,6 +174,7 @@ class MindziePostgresStore(SqlStore):
         try:
             yield
         except psycopg.OperationalError as error:
+            self._away = True
             raise StoreUnreachable(
                 Message(
                     "the database {location} cannot be reached: {error}",
@@ -171,6 +182,7 @@ class MindziePostgresStore(SqlStore):
                     error=str(error),
                 )
             ) from error
+        self._away = False
 
     # -- the dialect ----------------------------------------------------------------------
 
@@ -192,6 +204,9 @@ class MindziePostgresStore(SqlStore):
     def _is_unique_violation(self, error: Exception, table: str, column: str) -> bool:
         constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
         return constraint == f"{table}_{column}_key"
+
+    def _skip_locked(self) -> str:
+        return " FOR UPDATE SKIP LOCKED"
 
     def _json_true(self, column: str, key: str) -> str:
         return f"({column}::jsonb -> '{key}') = 'true'::jsonb"

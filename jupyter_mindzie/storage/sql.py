@@ -24,14 +24,15 @@ from jupyter_mindzie.storage.interface import (
     Store,
 )
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS
-from jupyter_mindzie.storage.sql_base import SqlBase, quoted
+from jupyter_mindzie.storage.sql_base import quoted
 from jupyter_mindzie.storage.sql_outbox import SqlOutbox
+from jupyter_mindzie.storage.sql_queue import SqlQueue
 
 _VERSION_ORDER = "major DESC, minor DESC, patch DESC"
 _NEWEST = "date_created DESC, rowid DESC"
 
 
-class SqlStore(SqlOutbox, SqlBase):
+class SqlStore(SqlOutbox, SqlQueue):
     """Every query of the store; subclasses bring the connection, the schema and the dialect."""
 
     # -- notebooks ----------------------------------------------------------------------------------
@@ -310,6 +311,7 @@ class SqlStore(SqlOutbox, SqlBase):
             "SELECT e.execution_id, e.owner FROM executions AS e "
             "LEFT JOIN servers AS s ON s.server_id = e.owner "
             "WHERE e.status = 'Running' AND (e.owner IS NULL OR e.owner <> ?) "
+            "AND (e.owner IS NOT NULL OR e.phase <> 'Queued') "  # a waiting row is anyone's to claim
             "AND (s.server_id IS NULL OR s.heartbeat < ?) "
             "ORDER BY e.date_queued, e.rowid",
             [owner, expired_before],

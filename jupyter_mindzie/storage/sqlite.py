@@ -102,6 +102,9 @@ class MindzieStore(SqlStore):
     def _is_unique_violation(self, error: Exception, table: str, column: str) -> bool:
         return f"{table}.{column}" in str(error)
 
+    def _skip_locked(self) -> str:
+        return ""  # the claim's BEGIN IMMEDIATE holds the database: claims run one at a time
+
     def _json_true(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}') = 1"
 
