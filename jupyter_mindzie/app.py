@@ -7,6 +7,7 @@ from traitlets import Instance, Int, Type, Unicode
 
 from jupyter_mindzie import __version__
 from jupyter_mindzie.access import MindzieAccess
+from jupyter_mindzie.api.dataset_files import dataset_file_routes
 from jupyter_mindzie.api.datasets import dataset_routes
 from jupyter_mindzie.api.executions import execution_routes
 from jupyter_mindzie.api.info import info_routes
@@ -153,6 +154,7 @@ class MindzieApp(ExtensionApp):
             + notebook_routes()
             + execution_routes()
             + dataset_routes()
+            + dataset_file_routes()
             + openapi_routes()
             + fallback_routes()
         )

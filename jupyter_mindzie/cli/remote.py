@@ -1,5 +1,8 @@
 """The commands that talk to a running server through the client: list, executions, status, results, datasets.
 
+`datasets` lists by default; `datasets preview ID` shows the first rows, `datasets download ID`
+streams the file to disk.
+
 Each is one request (`call`): the server's problem, or why it could not be reached, becomes one
 line and exit code 1. `requests` and the client are imported only when a command runs.
 """
@@ -76,7 +79,27 @@ def add_commands(commands: Commands) -> None:
     results.add_argument(
         "--download", metavar="PATH", help="write every artifact as one zip to PATH (a file or folder)"
     )
-    datasets = add("datasets", "list the project's datasets", cmd_datasets)
+    datasets = add("datasets", "list the project's datasets, or preview or download one", cmd_datasets)
+    datasets.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        choices=("list", "preview", "download"),
+        help="list (default), preview DATASET_ID, or download DATASET_ID",
+    )
+    datasets.add_argument("dataset_id", nargs="?", metavar="DATASET_ID")
+    datasets.add_argument(
+        "--rows", type=_positive_int, help="preview: how many of the first rows (1-500, default 20)"
+    )
+    datasets.add_argument(
+        "--output",
+        metavar="PATH",
+        default=".",
+        help="download: the file or folder to write (default: the dataset's name in this folder)",
+    )
+    datasets.add_argument(
+        "--format", choices=("csv", "parquet"), help="download: convert a Parquet dataset to CSV"
+    )
     _add_paging(datasets)
 
 
@@ -206,6 +229,14 @@ def cmd_results(options: argparse.Namespace) -> int:
 
 
 def cmd_datasets(options: argparse.Namespace) -> int:
+    if options.action != "list":
+        if not options.dataset_id:
+            raise UsageError(f"datasets {options.action}: give the DATASET_ID")
+        return _dataset_preview(options) if options.action == "preview" else _dataset_download(options)
+    if options.dataset_id:
+        raise UsageError(
+            f"datasets list takes no DATASET_ID (did you mean: datasets preview {options.dataset_id}?)"
+        )
     answer = call(options, lambda c: c.list_datasets(options.page, options.page_size))
     return show(
         options,
@@ -224,6 +255,27 @@ def cmd_datasets(options: argparse.Namespace) -> int:
             options.page,
         ),
     )
+
+
+def _dataset_preview(options: argparse.Namespace) -> int:
+    answer = call(options, lambda c: c.preview_dataset(options.dataset_id, options.rows))
+    return show(options, answer, _preview_lines)
+
+
+def _preview_lines(preview: dict[str, Any]) -> Iterator[str]:
+    shown = len(preview["rows"])
+    yield f"dataset {preview['datasetId']}  {preview['name']} ({preview['format']})"
+    yield from table([f"{c['name']} ({c['type']})" for c in preview["columns"]], preview["rows"])
+    yield f"{shown} of {preview['recordCount']} rows" + ("; more with --rows" if preview["truncated"] else "")
+
+
+def _dataset_download(options: argparse.Namespace) -> int:
+    destination = Path(options.output).expanduser()
+    if not destination.is_dir() and not destination.parent.is_dir():
+        raise UsageError(f"--output: folder {destination.parent} does not exist")
+    target = call(options, lambda c: c.download_dataset(options.dataset_id, destination, options.format))
+    print(f"wrote {target} ({target.stat().st_size} bytes)")
+    return OK
 
 
 def _status_lines(status: dict[str, Any]) -> Iterator[str]:
