@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Instance, Int, Type, Unicode
 
@@ -23,6 +25,7 @@ from jupyter_mindzie.execution.scheduler import MindzieScheduler
 from jupyter_mindzie.notebooks.following import ContentsFollower
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.projects import ProjectDirectory
+from jupyter_mindzie.offload import MindzieOffload
 from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
@@ -54,6 +57,7 @@ class MindzieApp(ExtensionApp):
         MindzieEngine,
         MindzieScheduler,
         MindzieAuthorizer,
+        MindzieOffload,
     ]
 
     db_url = Unicode(
@@ -82,6 +86,7 @@ class MindzieApp(ExtensionApp):
     datasets = Instance(MindzieDatasetLibrary, allow_none=True)
     engine = Instance(MindzieEngine, allow_none=True)
     scheduler = Instance(MindzieScheduler, allow_none=True)
+    offload = Instance(MindzieOffload, allow_none=True)
 
     def initialize_settings(self) -> None:
         server = self.serverapp
@@ -104,8 +109,10 @@ class MindzieApp(ExtensionApp):
         self.lease.register()
         self.access = self.access_class(parent=self)
         kernels = MindzieKernelCatalog(parent=self, kernel_spec_manager=server.kernel_spec_manager)
+        self.offload = MindzieOffload(parent=self)
         self.library = MindzieNotebookLibrary(
             parent=self,
+            offload=self.offload,
             store=self.store,
             kernels=kernels,
             contents_manager=server.contents_manager,
@@ -145,6 +152,7 @@ class MindzieApp(ExtensionApp):
             engine=self.engine,
             max_request_body=self.max_request_body,
             projects=ProjectDirectory(self.store),
+            offload=self.offload,
         )
         self.log.info("mindzie %s: store at %s", __version__, self.store.location)
 
@@ -166,6 +174,8 @@ class MindzieApp(ExtensionApp):
             await self.engine.stop()
         if self.lease is not None:
             await self.lease.stop()
+        if self.offload is not None:
+            await asyncio.to_thread(self.offload.close)  # waits for the worker to exit
         if self.store is not None:
             self.store.close()
 

@@ -12,6 +12,7 @@ from jupyter_mindzie.access import MindzieAccess
 from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.projects import ProjectDirectory
+from jupyter_mindzie.offload import MindzieOffload
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 
 SETTINGS_KEY = "mindzie_services"
@@ -29,3 +30,4 @@ class Services:
     engine: MindzieEngine
     max_request_body: int
     projects: ProjectDirectory
+    offload: MindzieOffload
