@@ -43,10 +43,12 @@ class MindzieOffload(LoggingConfigurable):
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool(), function, *args)
-        except BrokenProcessPool:  # the worker died (killed, out of memory): a new one, once
-            self.log.warning("mindzie: the offload worker died; starting another")
-            self.close()
-            return await loop.run_in_executor(self._pool(), function, *args)
+        except (BrokenProcessPool, OSError) as error:
+            # The worker died (killed, out of memory) or could not start: the request is still
+            # answered, here, and the next large one starts a new worker.
+            self.log.warning("mindzie: the offload worker failed (%s); working on the event loop", error)
+            await asyncio.to_thread(self.close)
+            return function(*args)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

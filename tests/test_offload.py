@@ -104,3 +104,17 @@ async def test_the_worker_stops_with_the_offload(api, mindzie_app):
         "PUT", project_path("notebook", notebook["notebookId"]), {"cells": large_cells(2 * MB, "x")}
     )
     assert again.status == 200 and mindzie_app.offload._executor is not executor
+
+
+async def test_a_killed_worker_costs_no_request(api, mindzie_app):
+    notebook = await create(api, {"notebookName": "large"})
+    path = project_path("notebook", notebook["notebookId"])
+    assert (await api("PUT", path, {"cells": large_cells(2 * MB, "a")})).status == 200
+    for pid in mindzie_app.offload._executor._processes:
+        psutil.Process(pid).kill()  # as the OOM killer would
+    reply = await api("PUT", path, {"cells": large_cells(2 * MB, "b")})
+    assert reply.status == 200, reply.body[:500]
+    got = (await api("GET", path, params={"includeContent": "true"})).json
+    assert got["cells"][0]["content"].endswith("b")
+    assert (await api("PUT", path, {"cells": large_cells(2 * MB, "c")})).status == 200  # a new worker
+    assert mindzie_app.offload._executor is not None
