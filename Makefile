@@ -117,7 +117,15 @@ LOCALES := ja_JP
 LOCALE_DIR := jupyter_mindzie/locale
 SERVER_DOMAIN := jupyter_mindzie_server
 i18n: install
-	$(BIN)/jupyterlab-translate update . jupyter_mindzie $(addprefix -l ,$(LOCALES))
+	@# The panel's catalog comes from src/, the settings schema and package.json only:
+	@# jupyterlab-translate would also take every `_(` of the Python package (the CLI's).
+	rm -rf $(STAMP)/i18n && mkdir -p $(STAMP)/i18n/jupyter_mindzie
+	cp -r package.json src schema $(STAMP)/i18n/ && cp -r $(LOCALE_DIR) $(STAMP)/i18n/jupyter_mindzie/
+	cd $(STAMP)/i18n && $(BIN)/jupyterlab-translate update . jupyter_mindzie $(addprefix -l ,$(LOCALES))
+	cp $(STAMP)/i18n/$(LOCALE_DIR)/jupyter_mindzie.pot $(LOCALE_DIR)/
+	for locale in $(LOCALES); do \
+		cp $(STAMP)/i18n/$(LOCALE_DIR)/$$locale/LC_MESSAGES/jupyter_mindzie.po $(LOCALE_DIR)/$$locale/LC_MESSAGES/; \
+	done
 	$(BIN)/pybabel extract --no-default-keywords -k Message -k _ --no-wrap --no-location --sort-output \
 		--project=jupyter_mindzie -o $(LOCALE_DIR)/$(SERVER_DOMAIN).pot jupyter_mindzie
 	for locale in $(LOCALES); do \

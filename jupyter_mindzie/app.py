@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Instance, Int, Type, Unicode
 
 from jupyter_mindzie import __version__, metrics
 from jupyter_mindzie.access import MindzieAccess
+from jupyter_mindzie.api.dataset_files import dataset_file_routes
 from jupyter_mindzie.api.datasets import dataset_routes
 from jupyter_mindzie.api.executions import execution_routes
 from jupyter_mindzie.api.info import info_routes
@@ -26,6 +29,7 @@ from jupyter_mindzie.notebooks.following import ContentsFollower
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.projects import ProjectDirectory
 from jupyter_mindzie.notify.notifier import MindzieNotifier
+from jupyter_mindzie.offload import MindzieOffload
 from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
@@ -58,6 +62,7 @@ class MindzieApp(ExtensionApp):
         MindzieScheduler,
         MindzieAuthorizer,
         MindzieNotifier,
+        MindzieOffload,
     ]
 
     db_url = Unicode(
@@ -87,6 +92,7 @@ class MindzieApp(ExtensionApp):
     engine = Instance(MindzieEngine, allow_none=True)
     scheduler = Instance(MindzieScheduler, allow_none=True)
     notifier = Instance(MindzieNotifier, allow_none=True)
+    offload = Instance(MindzieOffload, allow_none=True)
 
     def initialize_settings(self) -> None:
         server = self.serverapp
@@ -112,8 +118,10 @@ class MindzieApp(ExtensionApp):
         self.lease.register()
         self.access = self.access_class(parent=self)
         kernels = MindzieKernelCatalog(parent=self, kernel_spec_manager=server.kernel_spec_manager)
+        self.offload = MindzieOffload(parent=self)
         self.library = MindzieNotebookLibrary(
             parent=self,
+            offload=self.offload,
             store=self.store,
             kernels=kernels,
             contents_manager=server.contents_manager,
@@ -171,6 +179,7 @@ class MindzieApp(ExtensionApp):
             projects=ProjectDirectory(self.store),
             events=events,
             notifier=self.notifier,
+            offload=self.offload,
         )
         self.log.info("mindzie %s: store at %s", __version__, self.store.location)
 
@@ -180,6 +189,7 @@ class MindzieApp(ExtensionApp):
             + notebook_routes()
             + execution_routes()
             + dataset_routes()
+            + dataset_file_routes()
             + openapi_routes()
             + fallback_routes()
         )
@@ -194,6 +204,8 @@ class MindzieApp(ExtensionApp):
             await self.notifier.stop()  # after the engine: the runs it ended are in the outbox
         if self.lease is not None:
             await self.lease.stop()
+        if self.offload is not None:
+            await asyncio.to_thread(self.offload.close)  # waits for the worker to exit
         if self.store is not None:
             self.store.close()
 

@@ -14,6 +14,7 @@ from jupyter_mindzie.execution.engine import MindzieEngine
 from jupyter_mindzie.notebooks.library import MindzieNotebookLibrary
 from jupyter_mindzie.notebooks.projects import ProjectDirectory
 from jupyter_mindzie.notify.notifier import MindzieNotifier
+from jupyter_mindzie.offload import MindzieOffload
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 
 SETTINGS_KEY = "mindzie_services"
@@ -32,5 +33,6 @@ class Services:
     max_request_body: int
     projects: ProjectDirectory
     notifier: MindzieNotifier
+    offload: MindzieOffload
     events: MindzieEvents | None = None
     """Server events (`jupyter_events`) of notebook changes; the runs' are told by the engine."""

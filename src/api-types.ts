@@ -63,7 +63,10 @@ export type ICellSummary =
  * Every schema of schema/api, by file name.
  */
 export interface IApiSchemas {
+  'dataset-download-query': IDatasetDownloadQuery;
   'dataset-list': IDatasetList;
+  'dataset-preview-query': IDatasetPreviewQuery;
+  'dataset-preview': IDatasetPreview;
   'dataset-upload': IDatasetUpload;
   dataset: IDataset;
   'execute-request': IExecuteRequest;
@@ -86,6 +89,16 @@ export interface IApiSchemas {
   projects: IProjects;
   'results-query': IResultsQuery;
   results: IResults;
+}
+/**
+ * Query of GET …/dataset/{datasetId}/download.
+ */
+export interface IDatasetDownloadQuery {
+  /**
+   * The file format to send; default the stored one. A Parquet dataset can be sent as CSV (converted in batches); a CSV dataset only as CSV.
+   */
+  format?: 'csv' | 'parquet';
+  [k: string]: unknown | undefined;
 }
 /**
  * Answer of GET /api/{tenantId}/{projectId}/datasets: one page, newest first.
@@ -191,6 +204,45 @@ export interface IWarning {
   code: string;
   field: string;
   message: string;
+}
+/**
+ * Query of GET …/dataset/{datasetId}/preview.
+ */
+export interface IDatasetPreviewQuery {
+  /**
+   * How many of the first rows to answer (default 20).
+   */
+  rows?: number;
+  [k: string]: unknown | undefined;
+}
+/**
+ * Answer of GET …/dataset/{datasetId}/preview: the columns with their types and the first rows.
+ */
+export interface IDatasetPreview {
+  /**
+   * A GUID as the server writes it: lower case.
+   */
+  datasetId: string;
+  name: string;
+  format: 'csv' | 'parquet';
+  recordCount: number;
+  /**
+   * In file order, each with the pandas dtype a kernel's load_dataset gives it (inferred from the whole file at upload).
+   */
+  columns: {
+    name: string;
+    type: string;
+  }[];
+  /**
+   * The first rows, one array per row in the order of `columns`; a missing value is null, a date-time an ISO 8601 string.
+   *
+   * @maxItems 500
+   */
+  rows: (string | number | boolean | null)[][];
+  /**
+   * Whether the dataset has more rows than `rows` holds.
+   */
+  truncated: boolean;
 }
 /**
  * The text fields of the multipart/form-data body of POST /api/{tenantId}/{projectId}/dataset; the `file` part holds a CSV (UTF-8, comma-separated, header row) or Parquet file. Without `name`, the file name without its extension is used.

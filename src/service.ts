@@ -8,6 +8,7 @@ import { requestAPI, requestBlob, requestTagged } from './request';
 import {
   IDataset,
   IDatasetList,
+  IDatasetPreview,
   IExecuteRequest,
   IExecution,
   IExecutionAccepted,
@@ -215,6 +216,24 @@ export class MindzieService implements IMindzieService {
 
   getDataset(project: IProjectRef, datasetId: string): Promise<IDataset> {
     return this._get<IDataset>(Private.path(project, 'dataset', datasetId));
+  }
+
+  previewDataset(
+    project: IProjectRef,
+    datasetId: string,
+    rows?: number
+  ): Promise<IDatasetPreview> {
+    return this._get<IDatasetPreview>(
+      Private.path(project, 'dataset', datasetId, 'preview'),
+      rows ? { rows } : {}
+    );
+  }
+
+  downloadDataset(project: IProjectRef, datasetId: string): Promise<Blob> {
+    return requestBlob(
+      Private.path(project, 'dataset', datasetId, 'download'),
+      this.serverSettings
+    );
   }
 
   deleteDataset(project: IProjectRef, datasetId: string): Promise<void> {

@@ -8,6 +8,7 @@ import type {
   ICellSummary,
   IDataset,
   IDatasetList,
+  IDatasetPreview,
   IEnrichedDatasetItem,
   IExecuteRequest,
   IExecution,
@@ -186,6 +187,20 @@ export interface IMindzieService {
   ): Promise<IDataset>;
 
   getDataset(project: IProjectRef, datasetId: string): Promise<IDataset>;
+
+  /**
+   * The dataset's columns with their types and its first `rows` rows (server default 20).
+   */
+  previewDataset(
+    project: IProjectRef,
+    datasetId: string,
+    rows?: number
+  ): Promise<IDatasetPreview>;
+
+  /**
+   * The dataset's file (a CSV with a UTF-8 BOM, for Excel; a Parquet file as stored).
+   */
+  downloadDataset(project: IProjectRef, datasetId: string): Promise<Blob>;
 
   deleteDataset(project: IProjectRef, datasetId: string): Promise<void>;
 

@@ -220,6 +220,14 @@ async def test_a_whole_workflow_answers_as_documented(call, api):
     assert reply.status == 200 and listed["datasets"][0]["datasetId"] == dataset["datasetId"]
     reply, fetched = await call("GET", f"{PROJECT_PATH}/dataset/{{datasetId}}", ids=dataset_ids)
     assert reply.status == 200 and "columnTypes" in fetched
+    reply, preview = await call("GET", f"{PROJECT_PATH}/dataset/{{datasetId}}/preview", ids=dataset_ids)
+    assert reply.status == 200 and preview["rows"]
+    reply, _ = await call(
+        "GET", f"{PROJECT_PATH}/dataset/{{datasetId}}/preview", ids=dataset_ids, params={"rows": 0}
+    )
+    assert reply.status == 400
+    reply, data = await call("GET", f"{PROJECT_PATH}/dataset/{{datasetId}}/download", ids=dataset_ids)
+    assert reply.status == 200 and data.startswith(b"\xef\xbb\xbf")
 
     # notebooks: create (with warnings), update, versions, parameters, reads
     reply, notebook = await call(

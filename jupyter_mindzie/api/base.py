@@ -15,6 +15,7 @@ from tornado import web
 from tornado.web import HTTPError
 
 from jupyter_mindzie.access import Scope
+from jupyter_mindzie.bodies import parse_json_body, parse_json_body_outcome, raise_outcome
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import (
     Forbidden,
@@ -34,7 +35,6 @@ from jupyter_mindzie.i18n import (
     translate_problem,
     translate_warnings,
 )
-from jupyter_mindzie.jsonvalues import first_problem
 from jupyter_mindzie.services import SETTINGS_KEY, UNAVAILABLE_KEY, Services
 from jupyter_mindzie.storage.retry import RETRY_AFTER_SECONDS, is_transient
 
@@ -122,26 +122,16 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
                 ),
                 errors=[{"field": "body", "message": Message("must be at most {limit} bytes", limit=limit)}],
             )
-        if not body.strip():
-            raise InvalidRequest.for_field("body", Message("must be a JSON object; the body is empty"))
-        try:
-            data = json.loads(body, parse_constant=_not_json)
-        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, NaN or Infinity
-            raise InvalidRequest.for_field(
-                "body", Message("is not valid JSON: {error}", error=error)
-            ) from None
-        except RecursionError:
-            raise InvalidRequest.for_field("body", Message("is nested too deeply")) from None
-        if not isinstance(data, dict):
-            raise InvalidRequest.for_field("body", Message("must be a JSON object"))
-        problem = first_problem(data)  # 1e400, "\ud800", nesting no store or response can keep
-        if problem is not None:
-            raise InvalidRequest.for_field(*problem)
-        try:
-            schemas.validate(schema_name, data)
-        except RecursionError:
-            raise InvalidRequest.for_field("body", Message("is nested too deeply")) from None
-        return data
+        return parse_json_body(body, schema_name)
+
+    async def read_large_json(self, schema_name: str) -> dict[str, Any]:
+        """`read_json`, with a large body parsed and validated in the offload worker (`offload.py`):
+        json.loads and the schema walk of a 15 MB body would hold the event loop for a second."""
+        body = self.request.body
+        offload = self.services.offload
+        if not offload.large(len(body)) or len(body) > self.services.max_request_body:
+            return self.read_json(schema_name)
+        return raise_outcome(await offload.run(parse_json_body_outcome, body, schema_name))
 
     def flag(self, name: str, default: bool = False) -> bool:
         """A true/false query argument; anything else is a 400 naming it."""
@@ -292,11 +282,6 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
             self.log.debug("%d %s: %s", value.status, self._request_summary(), value.detail)
             return
         super().log_exception(typ, value, tb)
-
-
-def _not_json(name: str) -> Any:
-    """Python's json reads NaN and Infinity; they are not JSON and would be echoed back as invalid JSON."""
-    raise ValueError(f"{name} is not a JSON value")
 
 
 class UnknownEndpointHandler(MindzieHandler):

@@ -156,7 +156,7 @@ class NotebookHandler(NotebookBaseHandler):
     async def put(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
         scope = self.scope(tenant_id, project_id)
         notebook_id = self.notebook_id(notebook_id)
-        request = self.read_json("notebook-update")
+        request = await self.read_large_json("notebook-update")
         self.services.notifier.check(request.get("integration"))
         (row, nb), warnings = await self.library.update(
             scope, notebook_id, request, self.if_match(), may_execute=self.may_execute(scope)

@@ -1,5 +1,8 @@
 """The commands that talk to a running server through the client: list, executions, status, results, datasets.
 
+`datasets` lists by default; `datasets preview ID` shows the first rows, `datasets download ID`
+streams the file to disk.
+
 Each is one request (`call`): the server's problem, or why it could not be reached, becomes one
 line and exit code 1. `requests` and the client are imported only when a command runs.
 """
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_mindzie.cli.errors import OK, CommandFailed, UsageError
 from jupyter_mindzie.cli.output import labelled, page_lines, show, table
 from jupyter_mindzie.cli.parser import PROG, Parser
-from jupyter_mindzie.cli.texts import _, duration_text, moment
+from jupyter_mindzie.cli.texts import _, duration_text, local_size, moment
 from jupyter_mindzie.contract.enums import NOTEBOOK_STATUSES
 from jupyter_mindzie.errors import MindzieError
 from jupyter_mindzie.i18n import environment_language
@@ -98,7 +101,30 @@ def add_commands(commands: Commands) -> None:
         "--download", metavar="PATH", help=_("write every artifact as one zip to PATH (a file or folder)")
     )
     datasets = add(
-        "datasets", _("list the project's datasets"), _("List the project's datasets."), cmd_datasets
+        "datasets",
+        _("list the project's datasets, or preview or download one"),
+        _("List the project's datasets, or preview or download one."),
+        cmd_datasets,
+    )
+    datasets.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        choices=("list", "preview", "download"),
+        help=_("list (default), preview DATASET_ID, or download DATASET_ID"),
+    )
+    datasets.add_argument("dataset_id", nargs="?", metavar="DATASET_ID")
+    datasets.add_argument(
+        "--rows", type=_positive_int, help=_("preview: how many of the first rows (1-500, default 20)")
+    )
+    datasets.add_argument(
+        "--output",
+        metavar="PATH",
+        default=".",
+        help=_("download: the file or folder to write (default: the dataset's name in this folder)"),
+    )
+    datasets.add_argument(
+        "--format", choices=("csv", "parquet"), help=_("download: convert a Parquet dataset to CSV")
     )
     _add_paging(datasets)
 
@@ -241,6 +267,17 @@ def cmd_results(options: argparse.Namespace) -> int:
 
 
 def cmd_datasets(options: argparse.Namespace) -> int:
+    if options.action != "list":
+        if not options.dataset_id:
+            raise UsageError(_("datasets {action}: give the DATASET_ID", action=options.action))
+        return _dataset_preview(options) if options.action == "preview" else _dataset_download(options)
+    if options.dataset_id:
+        raise UsageError(
+            _(
+                "datasets list takes no DATASET_ID (did you mean: datasets preview {dataset_id}?)",
+                dataset_id=options.dataset_id,
+            )
+        )
     answer = call(options, lambda c: c.list_datasets(options.page, options.page_size))
     return show(
         options,
@@ -260,6 +297,35 @@ def cmd_datasets(options: argparse.Namespace) -> int:
             _("datasets"),
         ),
     )
+
+
+def _dataset_preview(options: argparse.Namespace) -> int:
+    answer = call(options, lambda c: c.preview_dataset(options.dataset_id, options.rows))
+    return show(options, answer, _preview_lines)
+
+
+def _preview_lines(preview: dict[str, Any]) -> Iterator[str]:
+    shown = len(preview["rows"])
+    yield _(
+        "dataset {dataset_id}  {name} ({format})",
+        dataset_id=preview["datasetId"],
+        name=preview["name"],
+        format=preview["format"],
+    )
+    yield from table([f"{c['name']} ({c['type']})" for c in preview["columns"]], preview["rows"])
+    if preview["truncated"]:
+        yield _("{shown} of {total} rows; more with --rows", shown=shown, total=preview["recordCount"])
+    else:
+        yield _("{shown} of {total} rows", shown=shown, total=preview["recordCount"])
+
+
+def _dataset_download(options: argparse.Namespace) -> int:
+    destination = Path(options.output).expanduser()
+    if not destination.is_dir() and not destination.parent.is_dir():
+        raise UsageError(_("--output: folder {folder} does not exist", folder=destination.parent))
+    target = call(options, lambda c: c.download_dataset(options.dataset_id, destination, options.format))
+    print(_("wrote {path} ({size})", path=target, size=local_size(target.stat().st_size)))
+    return OK
 
 
 def _status_lines(status: dict[str, Any]) -> Iterator[str]:

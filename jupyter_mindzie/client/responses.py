@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import requests
 
@@ -62,7 +63,13 @@ def save_download(response: requests.Response, path: str | os.PathLike[str], url
 
 
 def attachment_name(response: requests.Response, url: str) -> str:
-    """The file name the server suggests, else the URL's last segment; never a path."""
-    match = re.search(r'filename="?([^";]+)"?', response.headers.get("Content-Disposition", ""))
-    name = match.group(1) if match else url.rstrip("/").rsplit("/", 1)[-1]
-    return Path(name).name or "download"
+    """The file name the server suggests (RFC 5987's `filename*` first), else the URL's last segment; never a path."""
+    disposition = response.headers.get("Content-Disposition", "")
+    extended = re.search(r"filename\*\s*=\s*UTF-8''([^;\s]+)", disposition, re.IGNORECASE)
+    match = re.search(r'filename\s*=\s*"?([^";]+)"?', disposition)
+    if extended:
+        name = unquote(extended.group(1), encoding="utf-8")
+    else:
+        name = match.group(1) if match else url.rstrip("/").rsplit("/", 1)[-1]
+    name = Path(name.replace("\\", "/")).name
+    return name if name not in ("", ".", "..") else "download"

@@ -367,6 +367,20 @@ class MindzieClient:
     def delete_dataset(self, dataset_id: str) -> None:
         self.request("DELETE", self.url("dataset", dataset_id))
 
+    def preview_dataset(self, dataset_id: str, rows: int | None = None) -> dict[str, Any]:
+        """The columns (name, type) and the first `rows` rows (server default 20, at most 500)."""
+        return self._json("GET", "dataset", dataset_id, "preview", params=_without_none({"rows": rows}))
+
+    def download_dataset(
+        self, dataset_id: str, path: str | os.PathLike[str], format_type: str | None = None
+    ) -> Path:
+        """The dataset's file streamed to `path` (a folder: the dataset's name in it); a CSV has a BOM.
+
+        `format_type="csv"` converts a Parquet dataset to CSV on the server.
+        """
+        url = self.url("dataset", dataset_id, "download")
+        return self.download(url, path, params=_without_none({"format": format_type}))
+
 
 # Code ported from the seed's example keeps its class name.
 NotebookManager = MindzieClient

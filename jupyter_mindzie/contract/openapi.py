@@ -24,6 +24,7 @@ from typing import Any
 
 from jupyter_mindzie import __version__
 from jupyter_mindzie.contract.components import build_components, component_name, load_schemas, ref, rewrite
+from jupyter_mindzie.contract.dataset_routes import DATASET_FILE_ROUTES
 from jupyter_mindzie.contract.examples import RETRY_AFTER
 from jupyter_mindzie.contract.project_routes import PROJECT_ROUTES
 from jupyter_mindzie.contract.routes import ALWAYS, ARTIFACT_NAME, ERROR_DESCRIPTIONS, PATH_PARAMETERS, ROUTES
@@ -43,7 +44,7 @@ def build_document(schemas: dict[str, dict[str, Any]] | None = None, server_url:
     schemas = schemas if schemas is not None else load_schemas()
     components = build_components(schemas)
     paths: dict[str, dict[str, Any]] = {}
-    for route in [*ROUTES, *PROJECT_ROUTES]:
+    for route in [*ROUTES, *DATASET_FILE_ROUTES, *PROJECT_ROUTES]:
         operation = _operation(route, schemas, components)
         paths.setdefault(route["path"], {})[route["method"]] = operation
         parameters = [_path_parameter(name) for name in re.findall(r"{(\w+)}", route["path"])]

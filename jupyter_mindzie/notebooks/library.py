@@ -8,7 +8,6 @@ version, so the API and the editor never disagree about what a notebook is.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import weakref
 from pathlib import Path, PurePosixPath
@@ -44,10 +43,10 @@ from jupyter_mindzie.notebooks.documents import (
     changed_cell_ids,
     fingerprint,
     read_upload,
-    replace_cells,
     safe_stem,
     set_settings,
 )
+from jupyter_mindzie.notebooks.edits import edit_off_loop
 from jupyter_mindzie.notebooks.files import NotebookFiles, modified_stamp
 from jupyter_mindzie.notebooks.rows import new_notebook_row
 from jupyter_mindzie.notebooks.settings import (
@@ -61,6 +60,7 @@ from jupyter_mindzie.notebooks.settings import (
 )
 from jupyter_mindzie.notebooks.templates import template_cells
 from jupyter_mindzie.notebooks.uploads import resolve_kernel, upload_settings
+from jupyter_mindzie.offload import MindzieOffload
 from jupyter_mindzie.storage.interface import PathTaken, ProjectCounts, Store
 from jupyter_mindzie.storage.sql import SqlStore
 
@@ -83,6 +83,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
     store: Instance[Store] = Instance(SqlStore)
     kernels = Instance(MindzieKernelCatalog)
     contents_manager = AnyTrait(help="The server's ContentsManager.")
+    offload = Instance(MindzieOffload, allow_none=True)
 
     @validate("notebooks_dir")
     def _check_notebooks_dir(self, proposal: Any) -> str:
@@ -322,10 +323,8 @@ class MindzieNotebookLibrary(LoggingConfigurable):
             versions.check_if_match(row["version"], if_match)
             old = settings_of(row)
             new = updated_settings(old, request)
-            updated = nb
-            if "cells" in request:
-                updated = replace_cells(copy.deepcopy(nb), request["cells"])
-            cells_changed = fingerprint(updated) != row["cells_hash"]
+            edited = await edit_off_loop(self.offload, nb, request.get("cells"), new)
+            updated, cells_changed = edited.notebook, edited.cells_hash != row["cells_hash"]
             if not cells_changed and new == old:
                 return (row, nb), []
             schedule = schedule_of(new["integration"])
@@ -336,10 +335,9 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 schedule_by = scope.username
             now = stamp()
             next_version = versions.bump(row["version"], cells_changed=cells_changed)
-            set_settings(updated, new)
             model = await self.files.write(row["path"], updated)
             cell_times = dict(row.get("cell_times") or {})
-            cell_times.update(dict.fromkeys(changed_cell_ids(nb, updated), now))
+            cell_times.update(dict.fromkeys(edited.changed_ids, now))
             changes = {
                 "name": new["notebookName"],
                 "description": new["notebookDescription"],
@@ -348,7 +346,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 "enrichment_mode": int(bool(new["integration"]["enrichmentMode"])),
                 "version": str(next_version),
                 "date_modified": now,
-                "cells_hash": fingerprint(updated),
+                "cells_hash": edited.cells_hash,
                 "cell_count": len(updated.cells),
                 "cell_times": {cell.id: cell_times.get(cell.id, now) for cell in updated.cells},
                 "file_modified": modified_stamp(model),
@@ -361,7 +359,7 @@ class MindzieNotebookLibrary(LoggingConfigurable):
                 scope.author,
                 now,
                 new,
-                json.dumps(updated, ensure_ascii=False),
+                edited.text,
             )
             if not self.store.update_notebook(
                 notebook_id, changes, version=version, expected_version=row["version"]

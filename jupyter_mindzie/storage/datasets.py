@@ -32,6 +32,7 @@ from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.limits import check_upload_size
 from jupyter_mindzie.storage.interface import Store
 from jupyter_mindzie.storage.sql import SqlStore
+from jupyter_mindzie.storage.table_reads import TableHead, read_head
 from jupyter_mindzie.storage.tables import (
     FORMAT_FILES,
     detect_file_format,
@@ -252,9 +253,7 @@ class MindzieDatasetLibrary(LoggingConfigurable):
     def get(self, scope: Scope, dataset_id: str) -> dict[str, Any]:
         row = self.store.get_dataset(scope.tenant_id, scope.project_id, dataset_id)
         if row is None:
-            raise DatasetNotFound(
-                Message("dataset {dataset_id} not found, or you have no access to it", dataset_id=dataset_id)
-            )
+            raise not_found(dataset_id)
         return row
 
     def list_datasets(
@@ -282,6 +281,22 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         types = meta.get("columnTypes")
         return types if isinstance(types, dict) else {}
 
+    def file_path(self, row: dict[str, Any]) -> Path:
+        """The stored file of a dataset row (`get` checked the scope)."""
+        return self.folder(row["dataset_id"]) / str(row["file"])
+
+    async def preview(self, scope: Scope, dataset_id: str, rows: int) -> tuple[dict[str, Any], TableHead]:
+        """The dataset's row and its first `rows` rows; the types are the whole file's, from meta.json."""
+        row = self.get(scope, dataset_id)
+        try:
+            head = await asyncio.to_thread(read_head, self.file_path(row), row["format"], rows)
+        except FileNotFoundError:  # deleted while we looked
+            raise not_found(dataset_id) from None
+        types = self.column_types(dataset_id)
+        return row, head._replace(
+            column_types={c: types.get(c) or head.column_types[c] for c in head.columns}
+        )
+
     async def delete(self, scope: Scope, dataset_id: str) -> None:
         """The row first (the API stops showing it), then the files."""
         self.get(scope, dataset_id)
@@ -296,6 +311,13 @@ class MindzieDatasetLibrary(LoggingConfigurable):
         doomed = folder.with_name(f".deleted-{dataset_id}")
         os.replace(folder, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
+
+
+def not_found(dataset_id: str) -> DatasetNotFound:
+    """The one 404 of a dataset, whether it is missing or another tenant's."""
+    return DatasetNotFound(
+        Message("dataset {dataset_id} not found, or you have no access to it", dataset_id=dataset_id)
+    )
 
 
 def _copy_as_utf8(source: Path, target: Path) -> None:

@@ -1,10 +1,12 @@
 /**
- * The project's datasets: upload, see their size and columns, delete.
+ * The project's datasets: upload, see their size and columns, preview, download, delete.
  */
 import {
   deleteIcon,
+  downloadIcon,
   fileUploadIcon,
-  spreadsheetIcon
+  spreadsheetIcon,
+  tableRowsIcon
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
@@ -12,12 +14,14 @@ import { CommandIDs } from '../commands';
 import { formatBytes, formatCount, shortId, timeAgo } from '../format';
 import { IDataset } from '../tokens';
 import { EmptyState, ErrorBox, IconButton, Section, Spinner } from './common';
+import { DatasetPreview, downloadDataset } from './dataset-preview';
 import { IPanelProps } from './panel';
 
 export function DatasetList(props: IPanelProps): JSX.Element {
   const { model, commands } = props;
   const { trans } = model;
   const datasets = model.datasets;
+  const [previewed, setPreviewed] = React.useState<string | null>(null);
   return (
     <Section
       title={trans.__('Datasets')}
@@ -104,8 +108,47 @@ export function DatasetList(props: IPanelProps): JSX.Element {
                     timeAgo(dataset.dateCreated)
                   )}
                 </div>
+                {previewed === dataset.datasetId && model.project ? (
+                  <DatasetPreview
+                    service={model.service}
+                    project={model.project}
+                    dataset={dataset}
+                  />
+                ) : null}
               </div>
               <div className="jp-mindzie-ListItem-actions">
+                <IconButton
+                  icon={tableRowsIcon}
+                  title={
+                    previewed === dataset.datasetId
+                      ? trans.__('Hide the preview')
+                      : trans.__('Preview the first rows')
+                  }
+                  testId="mindzie-preview-dataset"
+                  onClick={() =>
+                    setPreviewed(
+                      previewed === dataset.datasetId ? null : dataset.datasetId
+                    )
+                  }
+                />
+                <IconButton
+                  icon={downloadIcon}
+                  title={
+                    dataset.format === 'csv'
+                      ? trans.__('Download as CSV (UTF-8, opens in Excel)')
+                      : trans.__('Download the Parquet file')
+                  }
+                  testId="mindzie-download-dataset"
+                  onClick={() => {
+                    if (model.project) {
+                      void downloadDataset(
+                        model.service,
+                        model.project,
+                        dataset
+                      );
+                    }
+                  }}
+                />
                 <IconButton
                   icon={deleteIcon}
                   title={trans.__('Delete…')}
