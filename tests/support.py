@@ -121,8 +121,15 @@ async def wait_for(
         await asyncio.sleep(0.05)
 
 
-async def kernel_ids(api: Any) -> set[str]:
-    return {kernel["id"] for kernel in (await api("GET", "api/kernels")).json}
+async def kernel_ids(api: Any, deadline: float = 10) -> set[str]:
+    """The server's kernels. jupyter_server lists a kernel it is still starting before it sets
+    the kernel's `last_activity`, and answers that moment with a 500 (its own race, which the
+    pool's background starts make likelier): such an answer is asked again."""
+    end = time.monotonic() + deadline
+    while (reply := await api("GET", "api/kernels")).status == 500 and time.monotonic() < end:
+        await asyncio.sleep(0.05)
+    assert reply.status == 200, reply.body
+    return {kernel["id"] for kernel in reply.json}
 
 
 def multipart(

@@ -144,7 +144,8 @@ async def test_a_peer_servers_run_reaches_the_subscribers_of_another(tmp_path: P
     root = tmp_path / "root"
     root.mkdir()
     common = [f"--MindzieApp.db_url={pg_url}", "--MindzieKernelPool.size=0"]
-    a, b = Server(root, *common, name="a"), Server(root, *common, name="b")
+    # B has no slot, so the run is A's (the store's queue would let either claim it).
+    a, b = Server(root, *common, name="a"), Server(root, *common, "--MindzieEngine.slots=0", name="b")
     try:
         await asyncio.gather(asyncio.to_thread(a.start), asyncio.to_thread(b.start))
         request = HTTPRequest(
@@ -165,7 +166,7 @@ async def test_a_peer_servers_run_reaches_the_subscribers_of_another(tmp_path: P
         runs = of(heard, EXECUTION_EVENTS, executionId=execution_id)
         assert all(e["local"] is False and e["notebookId"] == notebook_id for e in runs), runs
         assert runs[-1]["status"] == "Completed", runs
-        # a queued run waits in the memory of the server that took it: peers hear it start
+        # a peer's progress writes are retold (its queueing is told by the server it was sent to)
         assert [e["action"] for e in runs].count("ended") == 1 and len(runs) >= 2, runs
         on_b = await asyncio.to_thread(b.call, "GET", f"notebook/{notebook_id}/execution/{execution_id}")
         assert runs[-1]["etag"] == on_b.headers["ETag"]
