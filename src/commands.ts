@@ -114,10 +114,22 @@ export function addCommands(context: ICommandContext): void {
     label: trans.__('Open mindzie Project…'),
     caption: trans.__('Open a project by its tenant and project ids'),
     execute: async () => {
+      const tenantNames: Record<string, string> = {};
+      for (const known of model.projects.data ?? []) {
+        if (known.tenantName) {
+          tenantNames[known.tenantId.toLowerCase()] = known.tenantName;
+        }
+      }
       const project = await addProjectDialog({
         tenants: model.tenants,
         suggestedTenant: model.project?.tenantId ?? null,
-        submit: async project => project
+        tenantNames,
+        submit: async ({ projectName, ...project }) => {
+          if (projectName) {
+            await service.nameProject(project, { projectName });
+          }
+          return project;
+        }
       });
       if (project) {
         context.showPanel();

@@ -158,6 +158,13 @@ export class MindzieModel {
     return this._history;
   }
 
+  /**
+   * How many runs the selected notebook has, as its history counted them (null before).
+   */
+  get historyTotal(): number | null {
+    return this._history.data ? this._historyTotal : null;
+  }
+
   get detailTab(): DetailTab {
     return this._detailTab;
   }
@@ -245,7 +252,7 @@ export class MindzieModel {
         projectId: project.projectId.toLowerCase()
       }
     ];
-    await this.selectProject(project);
+    await Promise.all([this.selectProject(project), this._loadProjects()]);
   }
 
   /**
@@ -399,6 +406,7 @@ export class MindzieModel {
         return;
       }
       this._history = { data: list.executions, loading: false, error: null };
+      this._historyTotal = list.totalCount;
       // Follow the runs that are still going, so their rows update live.
       for (const row of list.executions) {
         if (row.status === 'Running') {
@@ -739,6 +747,7 @@ export class MindzieModel {
   private _notebook: ILoadable<INotebook> = Private.empty();
   private _parameters: ILoadable<INotebookParameters> = Private.empty();
   private _history: ILoadable<IExecutionSummary[]> = Private.empty();
+  private _historyTotal = 0;
   private _detailTab: DetailTab = 'run';
   private _watchers = new Map<string, ExecutionWatcher>();
   private _listTimer = 0;

@@ -12,6 +12,7 @@ import { CommandIDs } from '../commands';
 import { formatBytes, formatCount, shortId, timeAgo } from '../format';
 import { IDataset } from '../tokens';
 import { EmptyState, ErrorBox, IconButton, Section, Spinner } from './common';
+import { Named } from './named';
 import { IPanelProps } from './panel';
 
 export function DatasetList(props: IPanelProps): JSX.Element {
@@ -81,9 +82,14 @@ export function DatasetList(props: IPanelProps): JSX.Element {
               />
               <div className="jp-mindzie-ListItem-body">
                 <div className="jp-mindzie-ListItem-title">
-                  <span className="jp-mindzie-ListItem-name">
-                    {dataset.name}
-                  </span>
+                  <Named
+                    className="jp-mindzie-ListItem-name"
+                    name={dataset.name}
+                    id={dataset.datasetId}
+                    kind={trans.__('Dataset')}
+                    copyLabel={trans.__('Copy the dataset id')}
+                    testId="mindzie-dataset-name"
+                  />
                 </div>
                 {dataset.source ? (
                   <Lineage dataset={dataset} {...props} />
@@ -108,7 +114,7 @@ export function DatasetList(props: IPanelProps): JSX.Element {
               <div className="jp-mindzie-ListItem-actions">
                 <IconButton
                   icon={deleteIcon}
-                  title={trans.__('Delete…')}
+                  title={trans.__('Delete “%1”…', dataset.name)}
                   testId="mindzie-delete-dataset"
                   onClick={() =>
                     void commands.execute(CommandIDs.deleteDataset, {

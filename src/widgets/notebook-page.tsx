@@ -37,6 +37,7 @@ import {
   statusLabel
 } from './common';
 import { IntegrationForm } from './integration-form';
+import { CopyId } from './named';
 import { IPanelProps } from './panel';
 import { RunForm } from './run-form';
 
@@ -104,9 +105,9 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
               {
                 id: 'history',
                 label: trans._p('notebook tab', 'History'),
-                badge: history.length ? (
+                badge: model.historyTotal ? (
                   <span className="jp-mindzie-Tab-count">
-                    {model.history.data?.length}
+                    {formatCount(model.historyTotal)}
                   </span>
                 ) : undefined
               }
@@ -152,18 +153,41 @@ function NotebookHeader(
   const binding = notebook.integration.datasetBinding;
   const dataset = model.datasets.data?.find(d => d.datasetId === binding);
   const codeCells = notebook.cells.filter(c => c.cellType === 'code').length;
+  const runs = model.historyTotal ?? notebook.executionCount;
+  // A row chosen with Enter or a click is gone: the keyboard lands on the notebook's name.
+  const heading = React.useRef<HTMLHeadingElement>(null);
+  React.useEffect(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body) {
+      heading.current?.focus();
+    }
+  }, [notebook.notebookId]);
   return (
     <div
       className="jp-mindzie-NotebookHeader"
       data-testid="mindzie-notebook-header"
     >
       <div className="jp-mindzie-NotebookHeader-title">
-        <span
+        <h3
           className="jp-mindzie-NotebookHeader-name"
           data-testid="mindzie-notebook-name"
+          data-id={notebook.notebookId}
+          tabIndex={-1}
+          ref={heading}
+          title={trans._p(
+            'name on hover: kind, id',
+            '%1 %2',
+            trans.__('Notebook'),
+            notebook.notebookId
+          )}
         >
           {notebook.notebookName}
-        </span>
+        </h3>
+        <CopyId
+          id={notebook.notebookId}
+          label={trans.__('Copy the notebook id')}
+          testId="mindzie-copy-notebook-id"
+        />
         <StatusBadge status={notebook.status} />
       </div>
       {notebook.notebookDescription && (
@@ -183,12 +207,7 @@ function NotebookHeader(
             codeCells,
             formatCount(codeCells)
           ),
-          trans._n(
-            '%2 run',
-            '%2 runs',
-            notebook.executionCount,
-            formatCount(notebook.executionCount)
-          )
+          trans._n('%2 run', '%2 runs', runs, formatCount(runs))
         )}
       </div>
       <div
@@ -316,12 +335,12 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
     <div className="jp-mindzie-History" data-testid="mindzie-history">
       <div className="jp-mindzie-History-toolbar">
         <span className="jp-mindzie-Muted">
-          {history.data
+          {model.historyTotal !== null
             ? trans._n(
                 '%2 run',
                 '%2 runs',
-                history.data.length,
-                formatCount(history.data.length)
+                model.historyTotal,
+                formatCount(model.historyTotal)
               )
             : ''}
         </span>
@@ -496,6 +515,8 @@ function sourceLabel(source: string | null): string {
       return trans._p('run source', 'scheduled');
     case 'api':
       return trans._p('run source', 'API');
+    case 'panel':
+      return trans._p('run source', 'panel');
     case 'cli':
       return trans._p('run source', 'command line');
     default:

@@ -1,0 +1,118 @@
+/**
+ * The panel for everyday use (issue 21): names instead of GUIDs, schedules in the analyst's
+ * time zone, a run form that remembers, cells by their headings, one tab per notebook's runs,
+ * the default 300 px sidebar, validation before submit, the keyboard alone and axe-core.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+
+import {
+  MindziePanelHelper,
+  createNotebookThroughApi,
+  newProject
+} from './helpers/mindzie-panel';
+
+test.use({ viewport: { width: 1400, height: 900 } });
+
+/**
+ * Give a project display names through the API (setup: the panel's own renaming is tested).
+ */
+async function nameProject(
+  page: Page,
+  project: { tenantId: string; projectId: string },
+  names: { tenantName?: string; projectName?: string }
+): Promise<void> {
+  const response = await page.request.put(
+    `/api/mindzie/projects/${project.tenantId}/${project.projectId}`,
+    { data: names }
+  );
+  expect(response.status(), await response.text()).toBe(200);
+}
+
+test('projects, tenants, notebooks and datasets show by name, with the id on hover and a copy button', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Weekly throughput',
+    initialCells: [{ cellType: 'code', content: 'x = 1' }]
+  });
+  await nameProject(page, project, { tenantName: 'Contoso Bank', projectName: 'Loan approvals' });
+  await mindzie.open();
+  await page.evaluate(() => window.jupyterapp.commands.execute('mindzie:refresh'));
+  await mindzie.pickProject(project);
+
+  // The picker and the line below it say the names; the GUIDs are on hover.
+  const select = mindzie.byTestId('mindzie-project-select');
+  const option = select.locator(`option[value="${project.tenantId}/${project.projectId}"]`);
+  await expect(option).toHaveText(/Loan approvals/);
+  await expect(option).not.toHaveText(new RegExp(project.projectId));
+  await expect(select).toHaveAttribute('title', new RegExp(project.projectId));
+  const tenant = mindzie.byTestId('mindzie-tenant-name');
+  await expect(tenant).toHaveText('Contoso Bank');
+  await expect(tenant).toHaveAttribute('title', new RegExp(project.tenantId));
+  await expect(mindzie.byTestId('mindzie-project-detail')).not.toContainText(
+    project.tenantId.split('-')[0]
+  );
+  await expect(mindzie.byTestId('mindzie-copy-project-id')).toHaveAttribute(
+    'title',
+    new RegExp(project.projectId)
+  );
+
+  // Renamed from the panel: the picker follows at once, the id stays.
+  await mindzie.byTestId('mindzie-rename-project').click();
+  await mindzie.dialog.getByTestId('mindzie-project-name-input').fill('Loan approvals 2026');
+  await mindzie.acceptDialog('Save');
+  await expect(mindzie.dialog).toHaveCount(0);
+  await expect(option).toHaveText(/Loan approvals 2026/);
+  await expect(select).toHaveValue(`${project.tenantId}/${project.projectId}`);
+
+  // A notebook's page: its name, its id on hover and to copy.
+  await mindzie.selectNotebook('Weekly throughput');
+  const name = mindzie.byTestId('mindzie-notebook-name');
+  await expect(name).toHaveAttribute('title', /Notebook [0-9a-f-]{36}/);
+  await expect(mindzie.byTestId('mindzie-copy-notebook-id')).toBeVisible();
+});
+
+test('a new project opened with a name shows by that name', async ({ page }) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await mindzie.open();
+  await mindzie.byTestId('mindzie-add-project').click();
+  await mindzie.dialog.getByTestId('mindzie-tenant-input').fill(project.tenantId);
+  await mindzie.dialog.getByTestId('mindzie-project-input').fill(project.projectId);
+  await mindzie.dialog.getByTestId('mindzie-new-project-name').fill('Claims handling');
+  await mindzie.acceptDialog('Open');
+  const select = mindzie.byTestId('mindzie-project-select');
+  await expect(select).toHaveValue(`${project.tenantId}/${project.projectId}`);
+  await expect(
+    select.locator(`option[value="${project.tenantId}/${project.projectId}"]`)
+  ).toHaveText(/Claims handling/);
+});
+
+test('a notebook row keeps its facts apart: kernel, cells, last run and enrichment', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Enriching',
+    integration: { enrichmentMode: true },
+    initialCells: [{ cellType: 'code', content: 'x = 1' }]
+  });
+  await mindzie.open();
+  await mindzie.openProject(project);
+  const facts = mindzie.notebookItems.first().getByTestId('mindzie-notebook-facts');
+  await expect(facts.locator('.jp-mindzie-Fact')).toHaveCount(4);
+  await expect(facts.locator('.jp-mindzie-Fact').nth(2)).toHaveText('never run');
+  await expect(facts.locator('.jp-mindzie-Fact').nth(3)).toHaveText('enrichment');
+  // Each fact is its own box, with a separator drawn between them.
+  const separator = await facts
+    .locator('.jp-mindzie-Fact')
+    .nth(3)
+    .evaluate(node => getComputedStyle(node, '::before').content);
+  expect(separator).toContain('·');
+});
