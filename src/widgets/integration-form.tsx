@@ -6,7 +6,7 @@ import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
-import { checkCron, formatRunTime } from '../cron';
+import { browserTimezone, checkCron, formatRunTime, timezones } from '../cron';
 import { formatLocale } from '../format';
 import { MindzieRequestError, errorMessage } from '../request';
 import {
@@ -40,14 +40,28 @@ interface ISettingsState {
 }
 
 function initialState(notebook: INotebook): ISettingsState {
+  const saved = notebook.integration;
   return {
     notebookName: notebook.notebookName,
     notebookDescription: notebook.notebookDescription ?? '',
     integration: {
-      ...notebook.integration,
-      scheduleExecution: notebook.integration.scheduleExecution ?? ''
+      ...saved,
+      scheduleExecution: saved.scheduleExecution ?? '',
+      // A first schedule runs on the analyst's own clock unless they pick another zone.
+      scheduleTimezone: saved.scheduleExecution
+        ? (saved.scheduleTimezone ?? 'UTC')
+        : saved.scheduleTimezone && saved.scheduleTimezone !== 'UTC'
+          ? saved.scheduleTimezone
+          : browserTimezone()
     }
   };
+}
+
+/**
+ * The zone of a schedule; the server's default is UTC.
+ */
+function zoneOf(integration: IIntegrationSettings): string {
+  return integration.scheduleTimezone || 'UTC';
 }
 
 export function IntegrationForm(
@@ -66,7 +80,10 @@ export function IntegrationForm(
 
   const cronText = integration.scheduleExecution ?? '';
   const cron =
-    cronText.trim() || integration.autoExecution ? checkCron(cronText) : null;
+    cronText.trim() || integration.autoExecution
+      ? checkCron(cronText, 3, new Date(), zoneOf(integration))
+      : null;
+  const zone = zoneOf(integration);
   const nameError = state.notebookName.trim()
     ? null
     : trans.__('A notebook needs a name.');
@@ -226,7 +243,30 @@ export function IntegrationForm(
         onChange={autoExecution => set({ autoExecution })}
       />
       <Field
-        label={trans.__('Cron (minute hour day month weekday, UTC)')}
+        label={trans.__('Time zone')}
+        htmlFor="jp-mindzie-set-timezone"
+        hint={trans.__(
+          'The schedule follows this zone’s clock, daylight saving included.'
+        )}
+      >
+        <Select
+          id="jp-mindzie-set-timezone"
+          value={zone}
+          data-testid="mindzie-settings-timezone"
+          onChange={event => set({ scheduleTimezone: event.target.value })}
+        >
+          {(timezones().includes(zone)
+            ? timezones()
+            : [zone, ...timezones()]
+          ).map(name => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field
+        label={trans.__('Cron (minute hour day month weekday)')}
         htmlFor="jp-mindzie-set-cron"
         error={cronError}
       >
@@ -266,10 +306,16 @@ export function IntegrationForm(
             data-testid="mindzie-cron-description"
           >
             {integration.autoExecution
-              ? trans.__('%1 (UTC)', cron.description)
+              ? trans._p(
+                  'schedule: description, zone',
+                  '%1 (%2)',
+                  cron.description,
+                  zone
+                )
               : trans.__(
-                  '%1 (UTC) — turn on “Run automatically” to use it.',
-                  cron.description
+                  '%1 (%2) — turn on “Run automatically” to use it.',
+                  cron.description,
+                  zone
                 )}
           </div>
           <div className="jp-mindzie-CronInfo-label">
@@ -280,7 +326,7 @@ export function IntegrationForm(
             data-testid="mindzie-cron-next"
           >
             {cron.nextRuns.map(date => (
-              <li key={date.toISOString()}>{formatRunTime(date)}</li>
+              <li key={date.toISOString()}>{formatRunTime(date, zone)}</li>
             ))}
           </ul>
         </div>
@@ -361,6 +407,11 @@ function diff(
   const schedule = (next.scheduleExecution ?? '').trim() ? cron : null;
   if (schedule !== (saved.scheduleExecution || null)) {
     integration.scheduleExecution = schedule;
+  }
+  // The zone is saved with a schedule (a first one takes the browser's zone).
+  const zone = next.scheduleTimezone || 'UTC';
+  if (schedule && zone !== (saved.scheduleTimezone || 'UTC')) {
+    integration.scheduleTimezone = zone;
   }
   if (Object.keys(integration).length) {
     changes.integration = integration;

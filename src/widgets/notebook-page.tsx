@@ -11,6 +11,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commands';
 import { DEFAULT_PRIORITY } from '../contract';
+import { checkCron } from '../cron';
 import {
   formatBytes,
   formatCount,
@@ -231,8 +232,14 @@ function NotebookHeader(
           <span data-testid="mindzie-notebook-schedule">
             {' · '}
             {trans.__(
-              'scheduled (%1 UTC)',
-              notebook.integration.scheduleExecution
+              'scheduled: %1 (%2)',
+              checkCron(
+                notebook.integration.scheduleExecution,
+                1,
+                new Date(),
+                notebook.integration.scheduleTimezone || 'UTC'
+              ).description ?? notebook.integration.scheduleExecution,
+              notebook.integration.scheduleTimezone || 'UTC'
             )}
           </span>
         ) : null}

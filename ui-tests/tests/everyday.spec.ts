@@ -116,3 +116,55 @@ test('a notebook row keeps its facts apart: kernel, cells, last run and enrichme
     .evaluate(node => getComputedStyle(node, '::before').content);
   expect(separator).toContain('·');
 });
+
+test.describe('in Berlin', () => {
+  test.use({ timezoneId: 'Europe/Berlin' });
+
+  test('a first schedule takes the browser’s zone; it is described, listed and saved in the zone chosen', async ({
+    page,
+    request
+  }) => {
+    const mindzie = new MindziePanelHelper(page);
+    const project = newProject();
+    const notebook = await createNotebookThroughApi(request, project, {
+      notebookName: 'Morning report'
+    });
+    await mindzie.open();
+    await mindzie.openProject(project);
+    await mindzie.selectNotebook('Morning report');
+    await mindzie.byTestId('mindzie-tab-settings').click();
+
+    const zone = mindzie.byTestId('mindzie-settings-timezone');
+    await expect(zone).toHaveValue('Europe/Berlin');
+    await mindzie.byTestId('mindzie-settings-auto').check();
+    await mindzie.byTestId('mindzie-settings-cron').fill('30 7 * * *');
+    await expect(mindzie.byTestId('mindzie-cron-description')).toHaveText(
+      'At 07:30 (Europe/Berlin)'
+    );
+    const next = mindzie.byTestId('mindzie-cron-next').locator('li');
+    await expect(next).toHaveCount(3);
+    await expect(next.first()).toContainText('07:30 Europe/Berlin');
+
+    // Another zone: the next runs follow its clock, the browser's beside them.
+    await zone.selectOption('America/New_York');
+    await expect(mindzie.byTestId('mindzie-cron-description')).toHaveText(
+      'At 07:30 (America/New_York)'
+    );
+    await expect(next.first()).toContainText('07:30 America/New_York');
+    await expect(next.first()).toContainText('local');
+    await mindzie.byTestId('mindzie-settings-save').click();
+    await expect(mindzie.byTestId('mindzie-notebook-schedule')).toContainText(
+      'scheduled: At 07:30 (America/New_York)'
+    );
+    const saved = await (
+      await request.get(
+        `/api/${project.tenantId}/${project.projectId}/notebook/${notebook.notebookId}`
+      )
+    ).json();
+    expect(saved.integration).toMatchObject({
+      autoExecution: true,
+      scheduleExecution: '30 7 * * *',
+      scheduleTimezone: 'America/New_York'
+    });
+  });
+});

@@ -379,7 +379,7 @@ test('settings: a bad cron is refused before saving, a good one is described and
   await screenshot(mindzie.panel, 'settings.png');
   await save.click();
   await expect(mindzie.byTestId('mindzie-notebook-header')).toContainText(
-    'scheduled (0 6 * * 1-5 UTC)'
+    /scheduled: At 06:00, Monday through Friday \(.+\)/
   );
   const saved = await request.get(
     `/api/${project.tenantId}/${project.projectId}/notebooks`
