@@ -21,6 +21,7 @@ import {
   IServerInfo
 } from './tokens';
 import { defaultLocale } from './i18n';
+import { RunDrafts } from './run-drafts';
 import { ExecutionWatcher } from './watcher';
 
 /**
@@ -85,7 +86,13 @@ export class MindzieModel {
     this.service = options.service;
     this._state = options.state ?? null;
     this.trans = options.trans ?? defaultLocale.trans;
+    this.drafts = new RunDrafts(this._state);
   }
+
+  /**
+   * What the analyst typed into each notebook's run form.
+   */
+  readonly drafts: RunDrafts;
 
   readonly service: IMindzieService;
 

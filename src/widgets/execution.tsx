@@ -53,6 +53,8 @@ import {
 import { ResultsBrowser } from './results';
 import { paramText } from './notebook-page';
 import { firstLine } from './run-form';
+import { SourceAround, failingLine } from './cell-source';
+import { cellHeading } from '../cells';
 
 /**
  * The ids of an execution.
@@ -252,6 +254,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             index={index}
             current={!terminal && execution.currentCell === cell.cellId}
             source={cellsById.get(cell.cellId)?.content}
+            heading={cellHeading(notebook?.cells ?? [], cell.cellId)}
             path={path}
             commands={commands}
             trans={trans}
@@ -435,6 +438,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               cell={cell}
               index={cellResults.indexOf(cell)}
               source={cellsById.get(cell.cellId)?.content}
+              heading={cellHeading(notebook?.cells ?? [], cell.cellId)}
               path={path}
               traceback={results?.outputs.find(
                 o => o.cellId === cell.cellId && o.outputType === 'error'
@@ -596,6 +600,7 @@ function CellRow(props: {
   index: number;
   current: boolean;
   source: string | undefined;
+  heading: string;
   path: string | null;
   commands: CommandRegistry;
   trans: TranslationBundle;
@@ -648,9 +653,18 @@ function CellRow(props: {
       ) : (
         <span className="jp-mindzie-CellRow-id">{cell.cellId}</span>
       )}
-      <code className="jp-mindzie-CellRow-source">
-        {firstLine(props.source, 60)}
-      </code>
+      {props.heading ? (
+        <span
+          className="jp-mindzie-CellRow-heading"
+          data-testid="mindzie-cell-heading"
+        >
+          {props.heading}
+        </span>
+      ) : (
+        <code className="jp-mindzie-CellRow-source">
+          {firstLine(props.source, 60)}
+        </code>
+      )}
       <span className="jp-mindzie-CellRow-time">
         {cell.status === 'Error'
           ? cell.errorType
@@ -671,6 +685,7 @@ function FailedCell(
     cell: ICellResult;
     index: number;
     source: string | undefined;
+    heading: string;
     path: string | null;
     traceback: IResultOutput | undefined;
   }
@@ -687,7 +702,15 @@ function FailedCell(
     >
       <div className="jp-mindzie-FailedCell-header">
         <span className="jp-mindzie-FailedCell-where">
-          {trans.__('Cell [%1]', props.index + 1)} <code>{cell.cellId}</code>
+          {props.heading
+            ? trans._p(
+                'failed cell: position, heading',
+                'Cell [%1] · %2',
+                props.index + 1,
+                props.heading
+              )
+            : trans.__('Cell [%1]', props.index + 1)}{' '}
+          <code className="jp-mindzie-CellId">{cell.cellId}</code>
         </span>
         {path && (
           <button
@@ -715,10 +738,12 @@ function FailedCell(
         />
       </div>
       {props.source ? (
-        <pre className="jp-mindzie-FailedCell-source">
-          {lines.slice(0, 6).join('\n')}
-          {lines.length > 6 ? '\n…' : ''}
-        </pre>
+        <SourceAround
+          lines={lines}
+          failing={failingLine(
+            typeof traceback?.content === 'string' ? traceback.content : null
+          )}
+        />
       ) : null}
       {traceback && typeof traceback.content === 'string' ? (
         <>

@@ -119,7 +119,7 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
           <div className="jp-mindzie-TabBody">
             {model.detailTab === 'run' && (
               <RunForm
-                key={`${notebook.notebookId}:${notebook.notebookVersion}`}
+                key={notebook.notebookId}
                 notebook={notebook}
                 {...props}
               />

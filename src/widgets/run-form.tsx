@@ -7,6 +7,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { cellHeading } from '../cells';
 import { CommandIDs } from '../commands';
 import { DEFAULT_PRIORITY, PRIORITIES } from '../contract';
 import {
@@ -55,9 +56,8 @@ export function RunForm(
     () => parameterFields(parameters.data?.parameters ?? []),
     [parameters.data]
   );
-  const [texts, setTexts] = React.useState<Record<string, string>>({});
   const codeCells = notebook.cells.filter(cell => cell.cellType === 'code');
-  const [options, setOptions] = React.useState<IOptionsState>(() => ({
+  const defaults = (): IOptionsState => ({
     priority: DEFAULT_PRIORITY,
     timeoutMinutes: '30',
     stopOnError: false,
@@ -65,7 +65,51 @@ export function RunForm(
     startCell: codeCells[0]?.cellId ?? '',
     endCell: codeCells[codeCells.length - 1]?.cellId ?? '',
     generateReport: model.settings.generateReport
-  }));
+  });
+  // What the analyst left here last time (this page, or the state database after a reload).
+  const draft = model.drafts.peek(notebook.notebookId);
+  const [texts, setTextsState] = React.useState<Record<string, string>>(
+    () => draft?.texts ?? {}
+  );
+  const [options, setOptionsState] = React.useState<IOptionsState>(() =>
+    restoreOptions(defaults(), draft?.options)
+  );
+  const edited = React.useRef(false);
+  const remember = (next: {
+    texts?: Record<string, string>;
+    options?: IOptionsState;
+  }) => {
+    edited.current = true;
+    model.drafts.save(notebook.notebookId, {
+      texts: next.texts ?? texts,
+      options: {
+        ...(next.options ?? options)
+      } as unknown as Record<string, string | boolean>
+    });
+  };
+  const setTexts = (next: Record<string, string>) => {
+    setTextsState(next);
+    remember({ texts: next });
+  };
+  const setOptions = (next: IOptionsState) => {
+    setOptionsState(next);
+    remember({ options: next });
+  };
+  React.useEffect(() => {
+    if (draft) {
+      return;
+    }
+    let live = true;
+    void model.drafts.load(notebook.notebookId).then(saved => {
+      if (live && saved && !edited.current) {
+        setTextsState(saved.texts);
+        setOptionsState(restoreOptions(defaults(), saved.options));
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [notebook.notebookId]);
   const runnable = model.info.data?.executeTenants;
   const mayRun =
     runnable === undefined ||
@@ -288,6 +332,7 @@ export function RunForm(
             <CellSelect
               id="jp-mindzie-range-start"
               cells={codeCells}
+              all={notebook.cells}
               value={options.startCell}
               testId="mindzie-range-start"
               onChange={startCell => setOptions({ ...options, startCell })}
@@ -301,6 +346,7 @@ export function RunForm(
             <CellSelect
               id="jp-mindzie-range-end"
               cells={codeCells}
+              all={notebook.cells}
               value={options.endCell}
               testId="mindzie-range-end"
               onChange={endCell => setOptions({ ...options, endCell })}
@@ -468,6 +514,7 @@ function ParameterInput(
 function CellSelect(props: {
   id: string;
   cells: INotebookCell[];
+  all: INotebookCell[];
   value: string;
   testId: string;
   onChange: (cellId: string) => void;
@@ -480,24 +527,27 @@ function CellSelect(props: {
       data-testid={props.testId}
       onChange={event => props.onChange(event.target.value)}
     >
-      {props.cells.map((cell, index) => (
-        <option key={cell.cellId} value={cell.cellId}>
-          {firstLine(cell.content)
-            ? trans._p(
-                'cell choice: position, id, first line',
-                '%1. %2 — %3',
-                index + 1,
-                cell.cellId,
-                firstLine(cell.content)
-              )
-            : trans._p(
-                'cell choice: position, id',
-                '%1. %2',
-                index + 1,
-                cell.cellId
-              )}
-        </option>
-      ))}
+      {props.cells.map((cell, index) => {
+        const name =
+          cellHeading(props.all, cell.cellId) || firstLine(cell.content);
+        return (
+          <option key={cell.cellId} value={cell.cellId} title={cell.cellId}>
+            {name
+              ? trans._p(
+                  'cell choice: position, heading',
+                  '%1. %2',
+                  index + 1,
+                  name
+                )
+              : trans._p(
+                  'cell choice: position, id',
+                  '%1. %2',
+                  index + 1,
+                  cell.cellId
+                )}
+          </option>
+        );
+      })}
     </Select>
   );
 }
@@ -525,4 +575,24 @@ function datasetName(
     return null;
   }
   return datasets?.find(d => d.datasetId === value.toLowerCase())?.name ?? null;
+}
+
+/**
+ * Saved options over the defaults, each only when it still has the right type (a cell of a
+ * range that is gone falls back to the default).
+ */
+function restoreOptions(
+  defaults: IOptionsState,
+  saved: Record<string, string | boolean> | undefined
+): IOptionsState {
+  if (!saved) {
+    return defaults;
+  }
+  const result = { ...defaults } as unknown as Record<string, string | boolean>;
+  for (const [name, value] of Object.entries(defaults)) {
+    if (typeof saved[name] === typeof value) {
+      result[name] = saved[name];
+    }
+  }
+  return result as unknown as IOptionsState;
 }
