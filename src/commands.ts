@@ -376,10 +376,23 @@ export function addCommands(context: ICommandContext): void {
       if (!ids) {
         return;
       }
-      const existing = context.executions.find(
-        widget => widget.content.executionId === ids.executionId
-      );
+      // One tab per notebook's runs: the run is picked in it, unless a new tab is asked for.
+      const newTab = !!args.newTab;
+      const existing =
+        context.executions.find(
+          widget =>
+            widget.content.executionId === ids.executionId &&
+            (!newTab || widget.content.detached)
+        ) ??
+        (newTab
+          ? undefined
+          : context.executions.find(
+              widget =>
+                widget.content.notebookId === ids.notebookId &&
+                !widget.content.detached
+            ));
       if (existing) {
+        existing.content.showExecution(ids.executionId);
         app.shell.activateById(existing.id);
         return existing;
       }
@@ -388,10 +401,13 @@ export function addCommands(context: ICommandContext): void {
         notebookName: (args.notebookName as string) || undefined,
         model,
         rendermime: context.rendermime,
-        commands
+        commands,
+        detached: newTab
       });
       const widget = new MainAreaWidget({ content });
-      widget.id = `jp-mindzie-execution-${ids.executionId}`;
+      widget.id = newTab
+        ? `jp-mindzie-execution-${ids.executionId}`
+        : `jp-mindzie-runs-${ids.notebookId}`;
       widget.title.icon = mindzieIcon;
       widget.title.closable = true;
       widget.addClass('jp-mindzie-ExecutionTab');

@@ -51,6 +51,7 @@ import {
   useSignal
 } from './common';
 import { ResultsBrowser } from './results';
+import { RunPicker } from './run-picker';
 import { paramText } from './notebook-page';
 import { firstLine } from './run-form';
 import { SourceAround, failingLine } from './cell-source';
@@ -68,7 +69,7 @@ export class ExecutionView extends ReactWidget {
   constructor(options: ExecutionView.IOptions) {
     super();
     this.addClass('jp-mindzie-ExecutionView');
-    this.ids = {
+    this._ids = {
       tenantId: options.tenantId,
       projectId: options.projectId,
       notebookId: options.notebookId,
@@ -80,10 +81,38 @@ export class ExecutionView extends ReactWidget {
     this.setNotebookName(options.notebookName ?? null);
   }
 
-  readonly ids: IExecutionIds;
+  /**
+   * The run shown; one tab follows one notebook's runs, so it changes.
+   */
+  get ids(): IExecutionIds {
+    return this._ids;
+  }
 
   get executionId(): string {
-    return this.ids.executionId;
+    return this._ids.executionId;
+  }
+
+  get notebookId(): string {
+    return this._ids.notebookId;
+  }
+
+  /**
+   * Opened as a tab of its own: other runs of the notebook do not replace it.
+   */
+  get detached(): boolean {
+    return !!this._options.detached;
+  }
+
+  /**
+   * Show another run of the same notebook in this tab.
+   */
+  showExecution(executionId: string): void {
+    if (executionId === this._ids.executionId) {
+      return;
+    }
+    this._ids = { ...this._ids, executionId };
+    this.setNotebookName(this._name ?? null);
+    this.update();
   }
 
   /**
@@ -98,27 +127,37 @@ export class ExecutionView extends ReactWidget {
   setNotebookName(name: string | null): void {
     this._name = name ?? undefined;
     const trans = this._options.model.trans;
-    const run = shortId(this.ids.executionId);
-    this.title.label = name
-      ? trans._p('execution tab label', '%1 · run %2', name, run)
-      : trans._p('execution tab label', 'mindzie run %1', run);
+    const run = shortId(this._ids.executionId);
+    // The notebook's name alone reads at the default width; the runs are picked inside.
+    this.title.label =
+      name ?? trans._p('execution tab label', 'mindzie run %1', run);
     this.title.caption = name
-      ? trans.__('mindzie execution %1 of “%2”', this.ids.executionId, name)
-      : trans.__('mindzie execution %1', this.ids.executionId);
+      ? trans.__('mindzie execution %1 of “%2”', this._ids.executionId, name)
+      : trans.__('mindzie execution %1', this._ids.executionId);
   }
 
   render(): JSX.Element {
     return (
-      <ExecutionPage
-        ids={this.ids}
-        model={this._options.model}
-        rendermime={this._options.rendermime}
-        commands={this._options.commands}
-        onNotebook={notebook => this.setNotebookName(notebook.notebookName)}
-      />
+      <>
+        <RunPicker
+          ids={this._ids}
+          model={this._options.model}
+          commands={this._options.commands}
+          onPick={executionId => this.showExecution(executionId)}
+        />
+        <ExecutionPage
+          key={this._ids.executionId}
+          ids={this._ids}
+          model={this._options.model}
+          rendermime={this._options.rendermime}
+          commands={this._options.commands}
+          onNotebook={notebook => this.setNotebookName(notebook.notebookName)}
+        />
+      </>
     );
   }
 
+  private _ids: IExecutionIds;
   private _options: ExecutionView.IOptions;
   private _name: string | undefined;
 }
@@ -126,6 +165,10 @@ export class ExecutionView extends ReactWidget {
 export namespace ExecutionView {
   export interface IOptions extends IExecutionIds {
     notebookName?: string;
+    /**
+     * A tab of its own (asked for), not the notebook's shared run tab.
+     */
+    detached?: boolean;
     model: MindzieModel;
     rendermime: IRenderMimeRegistry;
     commands: CommandRegistry;

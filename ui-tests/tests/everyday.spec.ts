@@ -293,3 +293,55 @@ test('cells are chosen and shown by their headings; a failed cell shows the line
   await expect(source).toContainText('e = 5');
   await expect(source).not.toContainText('g = 7');
 });
+
+test('runs of one notebook share one tab, the run picked from a list; a new tab only when asked', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Quick one',
+    initialCells: [{ cellType: 'code', content: 'x = 1' }]
+  });
+  await mindzie.open();
+  await mindzie.openProject(project);
+  await mindzie.selectNotebook('Quick one');
+  const tabs = page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+    hasText: 'Quick one'
+  });
+
+  const first = await mindzie.run();
+  await expect(first).toHaveAttribute('data-status', 'Completed', {
+    timeout: 120_000
+  });
+  const firstId = await page
+    .locator(
+      '.jp-mindzie-ExecutionTab:not(.lm-mod-hidden) [data-testid="mindzie-run-select"]'
+    )
+    .inputValue();
+  const second = await mindzie.run();
+  await expect(second).toHaveAttribute('data-status', 'Completed', {
+    timeout: 120_000
+  });
+  await expect(tabs).toHaveCount(1);
+  await expect(tabs.first()).toHaveText('Quick one');
+
+  // The list has both runs; picking the first shows it in the same tab.
+  const picker = page.locator(
+    '.jp-mindzie-ExecutionTab:not(.lm-mod-hidden) [data-testid="mindzie-run-select"]'
+  );
+  await expect(picker.locator('option')).toHaveCount(2);
+  expect(await picker.inputValue()).not.toBe(firstId);
+  await picker.selectOption(firstId);
+  await expect(picker).toHaveValue(firstId);
+  await expect(tabs).toHaveCount(1);
+
+  // Asked for: a tab of its own.
+  await page
+    .locator(
+      '.jp-mindzie-ExecutionTab:not(.lm-mod-hidden) [data-testid="mindzie-run-new-tab"]'
+    )
+    .click();
+  await expect(tabs).toHaveCount(2);
+});
