@@ -319,7 +319,11 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           <h2 className="jp-mindzie-Execution-title">
             {notebook?.notebookName ?? trans.__('Execution')}
           </h2>
-          <span data-testid="mindzie-execution-status">
+          <span
+            data-testid="mindzie-execution-status"
+            role="status"
+            aria-live="polite"
+          >
             {failedCellsOfCompleted(execution) > 0 ? (
               <CompletedWithFailures
                 failed={failed.length || failedCellsOfCompleted(execution)}

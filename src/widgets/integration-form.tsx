@@ -8,6 +8,7 @@ import * as React from 'react';
 import { CommandIDs } from '../commands';
 import { browserTimezone, checkCron, formatRunTime, timezones } from '../cron';
 import { formatLocale } from '../format';
+import { fieldError, problemFields } from '../problems';
 import { MindzieRequestError, errorMessage } from '../request';
 import {
   IDataset,
@@ -84,17 +85,29 @@ export function IntegrationForm(
       ? checkCron(cronText, 3, new Date(), zoneOf(integration))
       : null;
   const zone = zoneOf(integration);
-  const nameError = state.notebookName.trim()
-    ? null
-    : trans.__('A notebook needs a name.');
+  const refused = problemFields(error);
+  const nameError = !state.notebookName.trim()
+    ? trans.__('A notebook needs a name.')
+    : state.notebookName.trim().length > 200
+      ? trans.__('At most %1 characters.', 200)
+      : (fieldError(refused, 'notebookName') ?? null);
+  const descriptionError =
+    state.notebookDescription.trim().length > 4000
+      ? trans.__('At most %1 characters.', 4000)
+      : (fieldError(refused, 'notebookDescription') ?? null);
   const cronError =
     cron && !cron.valid
       ? (cron.error ?? trans.__('Not a valid schedule.'))
-      : null;
+      : (fieldError(refused, 'integration.scheduleExecution') ?? null);
+  const zoneError = fieldError(refused, 'integration.scheduleTimezone') ?? null;
 
   const changes = diff(notebook, state, cron?.valid ? cron.expression : null);
   const dirty = Object.keys(changes).length > 0;
-  const invalid = !!nameError || !!cronError;
+  const invalid =
+    !state.notebookName.trim() ||
+    state.notebookName.trim().length > 200 ||
+    state.notebookDescription.trim().length > 4000 ||
+    (!!cron && !cron.valid);
 
   const save = async () => {
     if (!dirty || invalid || !model.project) {
@@ -176,6 +189,7 @@ export function IntegrationForm(
       <Field
         label={trans.__('Description')}
         htmlFor="jp-mindzie-set-description"
+        error={descriptionError}
       >
         <input
           id="jp-mindzie-set-description"
@@ -245,6 +259,7 @@ export function IntegrationForm(
       <Field
         label={trans.__('Time zone')}
         htmlFor="jp-mindzie-set-timezone"
+        error={zoneError}
         hint={trans.__(
           'The schedule follows this zone’s clock, daylight saving included.'
         )}

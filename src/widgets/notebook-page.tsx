@@ -115,8 +115,15 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
             ]}
             current={model.detailTab}
             onChange={tab => model.setDetailTab(tab)}
+            panelId="jp-mindzie-notebook-tabpanel"
+            label={trans.__('Run, settings and history')}
           />
-          <div className="jp-mindzie-TabBody">
+          <div
+            className="jp-mindzie-TabBody"
+            role="tabpanel"
+            id="jp-mindzie-notebook-tabpanel"
+            aria-labelledby={`jp-mindzie-notebook-tabpanel-tab-${model.detailTab}`}
+          >
             {model.detailTab === 'run' && (
               <RunForm
                 key={notebook.notebookId}
@@ -300,7 +307,7 @@ function RunningBanner(
       className="jp-mindzie-RunningBanner"
       data-testid="mindzie-running-banner"
     >
-      <div className="jp-mindzie-RunningBanner-text">
+      <div className="jp-mindzie-RunningBanner-text" role="status">
         <strong>
           {statusLabel(phase === 'Queued' ? 'Queued' : 'Running')}
         </strong>
@@ -406,7 +413,11 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
               )}
               onClick={open}
               onKeyDown={event => {
-                if (event.key === 'Enter') {
+                if (
+                  event.target === event.currentTarget &&
+                  (event.key === 'Enter' || event.key === ' ')
+                ) {
+                  event.preventDefault();
                   open();
                 }
               }}

@@ -178,18 +178,36 @@ function PanelRoot(props: IPanelProps): JSX.Element {
 }
 
 /**
- * The project's label in the picker: its name, and its tenant's when the user reaches several.
+ * The projects by tenant, in the order the server listed them.
  */
-function pickerLabel(project: IProjectSummary, tenants: number): string {
+function tenantGroups(projects: IProjectSummary[]): IProjectSummary[][] {
+  const groups = new Map<string, IProjectSummary[]>();
+  for (const project of projects) {
+    const group = groups.get(project.tenantId) ?? [];
+    group.push(project);
+    groups.set(project.tenantId, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * A project in the picker: its name, its ids on hover.
+ */
+function ProjectOption(props: { project: IProjectSummary }): JSX.Element {
+  const { project } = props;
   const { trans } = formatLocale();
-  return tenants > 1
-    ? trans._p(
-        'project in the picker: project, tenant',
-        '%1 (%2)',
-        projectLabel(project),
-        tenantLabel(project)
-      )
-    : projectLabel(project);
+  return (
+    <option
+      value={`${project.tenantId}/${project.projectId}`}
+      title={trans.__(
+        'Tenant %1\nProject %2',
+        project.tenantId,
+        project.projectId
+      )}
+    >
+      {projectLabel(project)}
+    </option>
+  );
 }
 
 /**
@@ -219,6 +237,14 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
         >
           {trans.__('Project')}
         </label>
+        <IconButton
+          icon={addIcon}
+          title={trans.__('Open another project…')}
+          testId="mindzie-add-project"
+          onClick={() => void commands.execute(CommandIDs.addProject)}
+        />
+      </div>
+      <div className="jp-mindzie-ProjectPicker-row">
         <Select
           id="jp-mindzie-project-select"
           className="jp-mindzie-ProjectPicker-select"
@@ -240,26 +266,18 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
                 : trans.__('No projects yet')}
             </option>
           )}
-          {projects.map(project => (
-            <option
-              key={`${project.tenantId}/${project.projectId}`}
-              value={`${project.tenantId}/${project.projectId}`}
-              title={trans.__(
-                'Tenant %1\nProject %2',
-                project.tenantId,
-                project.projectId
-              )}
-            >
-              {pickerLabel(project, tenantCount)}
-            </option>
-          ))}
+          {tenantCount > 1
+            ? tenantGroups(projects).map(group => (
+                <optgroup key={group[0].tenantId} label={tenantLabel(group[0])}>
+                  {group.map(project => (
+                    <ProjectOption key={project.projectId} project={project} />
+                  ))}
+                </optgroup>
+              ))
+            : projects.map(project => (
+                <ProjectOption key={project.projectId} project={project} />
+              ))}
         </Select>
-        <IconButton
-          icon={addIcon}
-          title={trans.__('Open another project…')}
-          testId="mindzie-add-project"
-          onClick={() => void commands.execute(CommandIDs.addProject)}
-        />
       </div>
       {current && (
         <div

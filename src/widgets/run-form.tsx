@@ -17,6 +17,7 @@ import {
   parameterFields
 } from '../parameters';
 import { formatCount, formatLocale } from '../format';
+import { fieldError, problemFields } from '../problems';
 import { errorMessage } from '../request';
 import {
   IDataset,
@@ -141,8 +142,13 @@ export function RunForm(
       ? trans.__('The last cell must come after the first.')
       : null;
   const changed = fields.filter(field => isChanged(field, textOf(field)));
-  const invalid =
-    Object.keys(fieldErrors).length > 0 || !!timeoutError || !!rangeError;
+  const invalidCount =
+    Object.keys(fieldErrors).length +
+    (timeoutError ? 1 : 0) +
+    (rangeError ? 1 : 0);
+  const invalid = invalidCount > 0;
+  // What the server refused, next to the field it names.
+  const refused = problemFields(error);
 
   const submit = async () => {
     setShowErrors(true);
@@ -254,9 +260,9 @@ export function RunForm(
           text={textOf(field)}
           changed={isChanged(field, textOf(field))}
           error={
-            showErrors || texts[field.name] !== undefined
+            (showErrors || texts[field.name] !== undefined
               ? fieldErrors[field.name]
-              : undefined
+              : undefined) ?? fieldError(refused, `parameters.${field.name}`)
           }
           onChange={text => setTexts({ ...texts, [field.name]: text })}
           {...props}
@@ -288,7 +294,7 @@ export function RunForm(
         <Field
           label={trans.__('Timeout (minutes)')}
           htmlFor="jp-mindzie-run-timeout"
-          error={timeoutError}
+          error={timeoutError ?? fieldError(refused, 'timeout')}
         >
           <input
             id="jp-mindzie-run-timeout"
@@ -341,7 +347,7 @@ export function RunForm(
           <Field
             label={trans._p('cell range', 'To')}
             htmlFor="jp-mindzie-range-end"
-            error={rangeError}
+            error={rangeError ?? fieldError(refused, 'cellRange')}
           >
             <CellSelect
               id="jp-mindzie-range-end"
@@ -360,7 +366,8 @@ export function RunForm(
           type="submit"
           className="jp-mod-styled jp-mod-accept jp-mindzie-Button jp-mindzie-RunButton"
           data-testid="mindzie-run-submit"
-          disabled={!mayRun || submitting || (showErrors && invalid)}
+          disabled={!mayRun || submitting || invalid}
+          aria-describedby="jp-mindzie-run-why"
           title={
             mayRun
               ? undefined
@@ -370,17 +377,29 @@ export function RunForm(
           <runIcon.react tag="span" className="jp-mindzie-Button-icon" />
           {submitting ? trans.__('Starting…') : trans.__('Run with mindzie')}
         </button>
-        <span className="jp-mindzie-Muted">
+        <span
+          className={`jp-mindzie-Muted${invalid ? ' jp-mindzie-RunWhy-invalid' : ''}`}
+          id="jp-mindzie-run-why"
+          data-testid="mindzie-run-why"
+          aria-live="polite"
+        >
           {!mayRun
             ? trans.__('You may read this project but not run its notebooks')
-            : changed.length
+            : invalid
               ? trans._n(
-                  '%2 parameter changed',
-                  '%2 parameters changed',
-                  changed.length,
-                  formatCount(changed.length)
+                  'Fix the field marked above to run.',
+                  'Fix the %2 fields marked above to run.',
+                  invalidCount,
+                  formatCount(invalidCount)
                 )
-              : trans.__('Runs with the defaults')}
+              : changed.length
+                ? trans._n(
+                    '%2 parameter changed',
+                    '%2 parameters changed',
+                    changed.length,
+                    formatCount(changed.length)
+                  )
+                : trans.__('Runs with the defaults')}
         </span>
       </div>
     </form>

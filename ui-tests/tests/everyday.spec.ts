@@ -345,3 +345,264 @@ test('runs of one notebook share one tab, the run picked from a list; a new tab 
     .click();
   await expect(tabs).toHaveCount(2);
 });
+
+/**
+ * Make the left sidebar `width` pixels wide, as JupyterLab's default sidebar is.
+ */
+async function sidebarWidth(page: Page, width: number): Promise<void> {
+  await page.evaluate(target => {
+    const shell = window.jupyterapp.shell as any;
+    const split = shell._hsplitPanel ?? shell['_hsplitPanel'];
+    const total = split.node.getBoundingClientRect().width;
+    const sizes = split.relativeSizes();
+    const right = sizes.length > 2 ? sizes[2] * total : 0;
+    split.setRelativeSizes(
+      sizes.length > 2
+        ? [target, total - target - right, right]
+        : [target, total - target]
+    );
+  }, width);
+  await expect
+    .poll(async () =>
+      Math.round(
+        (await page.locator('#jp-mindzie-panel').boundingBox())?.width ?? 0
+      )
+    )
+    .toBeGreaterThanOrEqual(width - 4);
+}
+
+/**
+ * Whatever of `root` is cut off: horizontal scroll, buttons or selects past its right edge,
+ * select texts wider than their select.
+ */
+async function clipped(page: Page, root: string): Promise<string[]> {
+  return page.evaluate(selector => {
+    const problems: string[] = [];
+    const panel = document.querySelector(selector) as HTMLElement;
+    const box = panel.getBoundingClientRect();
+    for (const node of Array.from(panel.querySelectorAll<HTMLElement>('*'))) {
+      if (
+        node.scrollWidth > node.clientWidth + 1 &&
+        getComputedStyle(node).overflowX === 'auto'
+      ) {
+        problems.push(`scrolls: ${node.className}`);
+      }
+    }
+    const canvas = document.createElement('canvas').getContext('2d')!;
+    for (const node of Array.from(
+      panel.querySelectorAll<HTMLElement>('button, select, input, a')
+    )) {
+      const rect = node.getBoundingClientRect();
+      if (!rect.width || getComputedStyle(node).visibility === 'hidden') {
+        continue;
+      }
+      if (rect.right > box.right + 1 || rect.left < box.left - 1) {
+        problems.push(`outside: ${node.outerHTML.slice(0, 80)}`);
+      }
+      if (node instanceof HTMLSelectElement && node.selectedOptions[0]) {
+        const style = getComputedStyle(node);
+        canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const text = canvas.measureText(node.selectedOptions[0].text).width;
+        const room =
+          node.clientWidth -
+          parseFloat(style.paddingLeft) -
+          parseFloat(style.paddingRight);
+        if (text > room + 1) {
+          problems.push(
+            `cut: "${node.selectedOptions[0].text}" (${Math.round(text)} > ${room})`
+          );
+        }
+      }
+    }
+    return problems;
+  }, root);
+}
+
+/**
+ * axe-core's serious and critical violations under `selector` (axe-core injected into Lab).
+ */
+async function axeViolations(page: Page, selector: string): Promise<string[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async target => {
+    const axe = (window as any).axe;
+    const result = await axe.run(target, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v: any) =>
+          `${v.id} (${v.impact}): ${v.nodes
+            .slice(0, 3)
+            .map((n: any) => n.target.join(' '))
+            .join(', ')}`
+      );
+  }, selector);
+}
+
+test('the panel fits the default 300 px sidebar: no horizontal scroll, no clipped button or label', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'A notebook with a rather long name for a narrow sidebar',
+    template: 'process_mining_starter'
+  });
+  await nameProject(page, project, {
+    tenantName: 'Contoso Bank',
+    projectName: 'Loan approvals in the retail business'
+  });
+  await mindzie.open();
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('mindzie:refresh')
+  );
+  await mindzie.pickProject(project);
+  await sidebarWidth(page, 300);
+  await expect(mindzie.notebookItems).toHaveCount(1);
+  expect(await clipped(page, '#jp-mindzie-panel')).toEqual([]);
+  await mindzie.panel.screenshot({
+    path: test.info().outputPath('panel-300.png')
+  });
+  if (process.env.MINDZIE_SCREENSHOTS) {
+    await mindzie.panel.screenshot({
+      path: require('path').resolve(
+        __dirname,
+        '..',
+        '..',
+        'docs',
+        'screenshots',
+        'panel-300.png'
+      )
+    });
+  }
+
+  await mindzie.selectNotebook(
+    'A notebook with a rather long name for a narrow sidebar'
+  );
+  for (const tab of ['run', 'settings', 'history']) {
+    await mindzie.byTestId(`mindzie-tab-${tab}`).click();
+    expect(await clipped(page, '#jp-mindzie-panel'), tab).toEqual([]);
+  }
+});
+
+test('the analyst path by keyboard: rows, tabs with arrow keys, a row’s Delete; axe finds nothing serious', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Keyboard only',
+    initialCells: [
+      { cellType: 'markdown', content: '# Keyboard' },
+      { cellType: 'code', content: 'x = 1' }
+    ]
+  });
+  const upload = await request.post(
+    `/api/${project.tenantId}/${project.projectId}/dataset`,
+    {
+      multipart: {
+        name: 'tiny log',
+        file: {
+          name: 'tiny.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from(
+            'case_id,activity,timestamp\n1,a,2024-01-01T00:00:00Z\n'
+          )
+        }
+      }
+    }
+  );
+  expect(upload.status(), await upload.text()).toBe(201);
+  await mindzie.open();
+  await mindzie.openProject(project);
+  await expect(mindzie.datasetItems).toHaveCount(1);
+
+  // A dataset row's Delete is a Tab stop, visible when reached, and names its dataset.
+  const copy = mindzie.datasetItems
+    .first()
+    .getByTestId('mindzie-dataset-name-copy');
+  await copy.focus();
+  await page.keyboard.press('Tab');
+  const remove = mindzie.datasetItems
+    .first()
+    .getByTestId('mindzie-delete-dataset');
+  await expect(remove).toBeFocused();
+  await expect(remove).toHaveAttribute('aria-label', 'Delete “tiny log”…');
+  expect(
+    await remove.evaluate(node => getComputedStyle(node.parentElement!).opacity)
+  ).toBe('1');
+
+  expect(await axeViolations(page, '#jp-mindzie-panel')).toEqual([]);
+
+  // Enter on a notebook row opens its page and the keyboard lands on its name.
+  await mindzie.notebookItems
+    .first()
+    .getByTestId('mindzie-notebook-select')
+    .focus();
+  await page.keyboard.press('Enter');
+  await expect(mindzie.byTestId('mindzie-notebook-name')).toBeFocused();
+
+  // The tabs: arrow keys move and select, one tab stop, a tabpanel they control.
+  const run = mindzie.byTestId('mindzie-tab-run');
+  await run.focus();
+  await page.keyboard.press('ArrowRight');
+  const settings = mindzie.byTestId('mindzie-tab-settings');
+  await expect(settings).toBeFocused();
+  await expect(settings).toHaveAttribute('aria-selected', 'true');
+  await expect(mindzie.byTestId('mindzie-settings-form')).toBeVisible();
+  await expect(mindzie.panel.getByRole('tabpanel')).toHaveCount(1);
+  await page.keyboard.press('End');
+  await expect(mindzie.byTestId('mindzie-tab-history')).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(run).toBeFocused();
+  expect(await axeViolations(page, '#jp-mindzie-panel')).toEqual([]);
+
+  // Run by keyboard; the status is announced; the run view passes axe too.
+  await mindzie.byTestId('mindzie-run-submit').focus();
+  await page.keyboard.press('Enter');
+  await expect(mindzie.execution).toHaveAttribute('data-status', 'Completed', {
+    timeout: 120_000
+  });
+  await expect(
+    mindzie.execution.getByTestId('mindzie-execution-status')
+  ).toHaveAttribute('aria-live', 'polite');
+  expect(
+    await axeViolations(page, '.jp-mindzie-ExecutionTab:not(.lm-mod-hidden)')
+  ).toEqual([]);
+});
+
+test('a whole number set to 2.5 disables Run and says why', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Validated',
+    template: 'process_mining_starter'
+  });
+  await mindzie.open();
+  await mindzie.openProject(project);
+  await mindzie.selectNotebook('Validated');
+  const submit = mindzie.byTestId('mindzie-run-submit');
+  await expect(submit).toBeEnabled();
+  await mindzie.byTestId('mindzie-param-top_n_bottlenecks').fill('2.5');
+  await expect(mindzie.panel.locator('.jp-mindzie-Field-error')).toContainText(
+    'whole number'
+  );
+  await expect(submit).toBeDisabled();
+  await expect(mindzie.byTestId('mindzie-run-why')).toHaveText(
+    'Fix the field marked above to run.'
+  );
+  await mindzie.byTestId('mindzie-param-top_n_bottlenecks').fill('4');
+  await expect(submit).toBeEnabled();
+
+  // The schemas' rules in the settings too: a name over 200 characters is refused before saving.
+  await mindzie.byTestId('mindzie-tab-settings').click();
+  await mindzie.byTestId('mindzie-settings-name').fill('x'.repeat(201));
+  await expect(mindzie.panel.locator('.jp-mindzie-Field-error')).toContainText(
+    '200'
+  );
+  await expect(mindzie.byTestId('mindzie-settings-save')).toBeDisabled();
+});
