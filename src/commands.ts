@@ -427,11 +427,12 @@ export function addCommands(context: ICommandContext): void {
         return false;
       }
       const ok = await confirmDialog({
-        title: trans.__('Cancel execution'),
+        title: trans.__('Stop this run?'),
         body: trans.__(
           'Stop this execution? Its kernel is interrupted and shut down; cells already run keep their results.'
         ),
-        acceptLabel: trans.__('Cancel execution'),
+        acceptLabel: trans._p('cancel dialog', 'Stop run'),
+        rejectLabel: trans._p('cancel dialog', 'Keep running'),
         trans
       });
       if (!ok) {

@@ -115,6 +115,10 @@ export async function confirmDialog(options: {
   body: string;
   acceptLabel: string;
   /**
+   * The button that keeps things as they are ("Cancel" by default).
+   */
+  rejectLabel?: string;
+  /**
    * Our strings; JupyterLab's language by default.
    */
   trans?: TranslationBundle;
@@ -124,7 +128,9 @@ export async function confirmDialog(options: {
     title: options.title,
     body: options.body,
     buttons: [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.cancelButton({
+        label: options.rejectLabel ?? trans.__('Cancel')
+      }),
       Dialog.warnButton({ label: options.acceptLabel })
     ]
   });

@@ -577,15 +577,27 @@ function phaseText(trans: TranslationBundle, execution: IExecution): string {
     formatCount(p.completedCells),
     formatCount(p.totalCells)
   );
+  // A cell the cancel interrupted is cancelled, not failed.
+  const cancelled = (execution.cellResults ?? []).filter(
+    cell => cell.status === 'Error' && cell.errorType === 'Cancelled'
+  ).length;
+  const failed = Math.max(0, (p.failedCells ?? 0) - cancelled);
   const withOutcome = (text: string) =>
     p.successfulCells !== undefined
       ? joinFacts(
           text,
-          trans.__(
-            '%1 succeeded, %2 failed',
-            formatCount(p.successfulCells),
-            formatCount(p.failedCells ?? 0)
-          )
+          cancelled
+            ? trans.__(
+                '%1 succeeded, %2 failed, %3 cancelled',
+                formatCount(p.successfulCells),
+                formatCount(failed),
+                formatCount(cancelled)
+              )
+            : trans.__(
+                '%1 succeeded, %2 failed',
+                formatCount(p.successfulCells),
+                formatCount(failed)
+              )
         )
       : text;
   switch (execution.phase) {

@@ -3,7 +3,7 @@
  * time zone, a run form that remembers, cells by their headings, one tab per notebook's runs,
  * the default 300 px sidebar, validation before submit, the keyboard alone and axe-core.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
 import {
@@ -605,4 +605,62 @@ test('a whole number set to 2.5 disables Run and says why', async ({
     '200'
   );
   await expect(mindzie.byTestId('mindzie-settings-save')).toBeDisabled();
+});
+
+test.describe('in Japanese', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      '@jupyterlab/translation-extension:plugin': { locale: 'ja_JP' }
+    },
+    waitForApplication: async ({}, use) => {
+      await use(async (page: Page) => {
+        await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+        await page
+          .getByRole('main')
+          .getByRole('tab', { name: 'ランチャー' })
+          .waitFor();
+      });
+    }
+  });
+
+  test('a notebook row’s last run and enrichment are separate phrases, not "未実行強化"', async ({
+    page,
+    request
+  }) => {
+    const mindzie = new MindziePanelHelper(page);
+    const project = newProject();
+    await createNotebookThroughApi(request, project, {
+      notebookName: '強化ノートブック',
+      integration: { enrichmentMode: true },
+      initialCells: [{ cellType: 'code', content: 'x = 1' }]
+    });
+    await mindzie.open();
+    await mindzie.byTestId('mindzie-add-project').click();
+    await mindzie.dialog
+      .getByTestId('mindzie-tenant-input')
+      .fill(project.tenantId);
+    await mindzie.dialog
+      .getByTestId('mindzie-project-input')
+      .fill(project.projectId);
+    await mindzie.dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
+    const facts = mindzie.notebookItems
+      .first()
+      .getByTestId('mindzie-notebook-facts');
+    await expect(facts.locator('.jp-mindzie-Fact').nth(2)).toHaveText('未実行');
+    await expect(facts.locator('.jp-mindzie-Fact').nth(3)).toHaveText('強化');
+    const separator = await facts
+      .locator('.jp-mindzie-Fact')
+      .nth(3)
+      .evaluate(node => getComputedStyle(node, '::before').content);
+    expect(separator).toContain('·');
+    const box = async (n: number) =>
+      (await facts.locator('.jp-mindzie-Fact').nth(n).boundingBox())!;
+    // Apart on the screen: a separator between them, or the tag on a line of its own.
+    const last = await box(2);
+    const tag = await box(3);
+    expect(
+      tag.x > last.x + last.width || tag.y >= last.y + last.height - 1
+    ).toBe(true);
+  });
 });
