@@ -114,10 +114,22 @@ export function addCommands(context: ICommandContext): void {
     label: trans.__('Open mindzie Project…'),
     caption: trans.__('Open a project by its tenant and project ids'),
     execute: async () => {
+      const tenantNames: Record<string, string> = {};
+      for (const known of model.projects.data ?? []) {
+        if (known.tenantName) {
+          tenantNames[known.tenantId.toLowerCase()] = known.tenantName;
+        }
+      }
       const project = await addProjectDialog({
         tenants: model.tenants,
         suggestedTenant: model.project?.tenantId ?? null,
-        submit: async project => project
+        tenantNames,
+        submit: async ({ projectName, ...project }) => {
+          if (projectName) {
+            await service.nameProject(project, { projectName });
+          }
+          return project;
+        }
       });
       if (project) {
         context.showPanel();
@@ -364,10 +376,23 @@ export function addCommands(context: ICommandContext): void {
       if (!ids) {
         return;
       }
-      const existing = context.executions.find(
-        widget => widget.content.executionId === ids.executionId
-      );
+      // One tab per notebook's runs: the run is picked in it, unless a new tab is asked for.
+      const newTab = !!args.newTab;
+      const existing =
+        context.executions.find(
+          widget =>
+            widget.content.executionId === ids.executionId &&
+            (!newTab || widget.content.detached)
+        ) ??
+        (newTab
+          ? undefined
+          : context.executions.find(
+              widget =>
+                widget.content.notebookId === ids.notebookId &&
+                !widget.content.detached
+            ));
       if (existing) {
+        existing.content.showExecution(ids.executionId);
         app.shell.activateById(existing.id);
         return existing;
       }
@@ -376,10 +401,13 @@ export function addCommands(context: ICommandContext): void {
         notebookName: (args.notebookName as string) || undefined,
         model,
         rendermime: context.rendermime,
-        commands
+        commands,
+        detached: newTab
       });
       const widget = new MainAreaWidget({ content });
-      widget.id = `jp-mindzie-execution-${ids.executionId}`;
+      widget.id = newTab
+        ? `jp-mindzie-execution-${ids.executionId}`
+        : `jp-mindzie-runs-${ids.notebookId}`;
       widget.title.icon = mindzieIcon;
       widget.title.closable = true;
       widget.addClass('jp-mindzie-ExecutionTab');
@@ -399,11 +427,12 @@ export function addCommands(context: ICommandContext): void {
         return false;
       }
       const ok = await confirmDialog({
-        title: trans.__('Cancel execution'),
+        title: trans.__('Stop this run?'),
         body: trans.__(
           'Stop this execution? Its kernel is interrupted and shut down; cells already run keep their results.'
         ),
-        acceptLabel: trans.__('Cancel execution'),
+        acceptLabel: trans._p('cancel dialog', 'Stop run'),
+        rejectLabel: trans._p('cancel dialog', 'Keep running'),
         trans
       });
       if (!ok) {

@@ -1,6 +1,7 @@
 /**
- * Cron schedules as the server reads them (5 fields, UTC): checked, described in words and
- * their next run times, so a bad schedule is refused before it is saved.
+ * Cron schedules as the server reads them (5 fields, on the wall clock of the notebook's
+ * `scheduleTimezone`): checked, described in words and their next run times in that zone, so a
+ * bad schedule is refused before it is saved.
  */
 import { Cron } from 'croner';
 import cronstrue from 'cronstrue';
@@ -32,18 +33,42 @@ export interface ICronCheck {
    */
   description?: string;
   /**
-   * The next run times (UTC instants).
+   * The next run times (instants; shown in the schedule's zone).
    */
   nextRuns: Date[];
 }
 
 /**
- * Check a 5-field cron expression and describe it; `count` next runs after `from`.
+ * The browser's own time zone (an IANA name), UTC when it cannot say.
+ */
+export function browserTimezone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/**
+ * The IANA time zones this browser knows, for a schedule's zone picker.
+ */
+export function timezones(): string[] {
+  const intl = Intl as unknown as {
+    supportedValuesOf?: (key: string) => string[];
+  };
+  const zones = intl.supportedValuesOf?.('timeZone') ?? [];
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+}
+
+/**
+ * Check a 5-field cron expression and describe it; `count` next runs after `from`, on the
+ * wall clock of `timezone` (as the server's scheduler reads it).
  */
 export function checkCron(
   text: string,
   count = 3,
-  from: Date = new Date()
+  from: Date = new Date(),
+  timezone = 'UTC'
 ): ICronCheck {
   const { trans } = formatLocale();
   const expression = text.trim().split(/\s+/).join(' ');
@@ -69,7 +94,7 @@ export function checkCron(
   try {
     // The server's croniter combines day-of-month and day-of-week with OR, like Vixie cron.
     const cron = new Cron(expression, {
-      timezone: 'UTC',
+      timezone,
       paused: true,
       mode: '5-part',
       domAndDow: false
@@ -98,26 +123,35 @@ export function checkCron(
 }
 
 /**
- * A run time for people: "Mon 1 Dec, 06:00 UTC (07:00 local)".
+ * A run time for people, in the schedule's zone: "Mon 1 Dec, 06:00 Europe/Berlin", and the
+ * browser's own clock beside it when that differs ("(05:00 local)").
  */
-export function formatRunTime(date: Date): string {
+export function formatRunTime(date: Date, timezone = 'UTC'): string {
   const { language, trans } = formatLocale();
-  const utc = new Intl.DateTimeFormat(language, {
+  const options: Intl.DateTimeFormatOptions = {
     weekday: 'short',
     day: 'numeric',
     month: 'short',
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
-    timeZone: 'UTC'
-  }).format(date);
-  const local = new Intl.DateTimeFormat(language, {
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
     hour12: false
+  };
+  const there = new Intl.DateTimeFormat(language, {
+    ...options,
+    timeZone: timezone
   }).format(date);
-  return date.getTimezoneOffset() === 0
-    ? trans.__('%1 UTC', utc)
-    : trans.__('%1 UTC (%2 local)', utc, local);
+  const here = new Intl.DateTimeFormat(language, options).format(date);
+  return here === there
+    ? trans._p('run time: time, zone', '%1 %2', there, timezone)
+    : trans.__(
+        '%1 %2 (%3 local)',
+        there,
+        timezone,
+        new Intl.DateTimeFormat(language, {
+          weekday: 'short',
+          hour: '2-digit',
+          minute: '2-digit',
+          hour12: false
+        }).format(date)
+      );
 }

@@ -22,6 +22,7 @@ import {
 } from './tokens';
 import { defaultLocale } from './i18n';
 import { RunEvents } from './run-events';
+import { RunDrafts } from './run-drafts';
 import { ExecutionWatcher } from './watcher';
 
 /**
@@ -87,12 +88,18 @@ export class MindzieModel {
     this._state = options.state ?? null;
     this.trans = options.trans ?? defaultLocale.trans;
     this.events = options.events ?? null;
+    this.drafts = new RunDrafts(this._state);
   }
 
   /**
    * The server's execution events the watchers follow runs by (null: waiting requests).
    */
   readonly events: RunEvents | null;
+
+  /**
+   * What the analyst typed into each notebook's run form.
+   */
+  readonly drafts: RunDrafts;
 
   readonly service: IMindzieService;
 
@@ -179,6 +186,13 @@ export class MindzieModel {
 
   get history(): ILoadable<IExecutionSummary[]> {
     return this._history;
+  }
+
+  /**
+   * How many runs the selected notebook has, as its history counted them (null before).
+   */
+  get historyTotal(): number | null {
+    return this._history.data ? this._historyTotal : null;
   }
 
   get detailTab(): DetailTab {
@@ -268,7 +282,7 @@ export class MindzieModel {
         projectId: project.projectId.toLowerCase()
       }
     ];
-    await this.selectProject(project);
+    await Promise.all([this.selectProject(project), this._loadProjects()]);
   }
 
   /**
@@ -422,6 +436,7 @@ export class MindzieModel {
         return;
       }
       this._history = { data: list.executions, loading: false, error: null };
+      this._historyTotal = list.totalCount;
       // Follow the runs that are still going, so their rows update live.
       for (const row of list.executions) {
         if (row.status === 'Running') {
@@ -763,6 +778,7 @@ export class MindzieModel {
   private _notebook: ILoadable<INotebook> = Private.empty();
   private _parameters: ILoadable<INotebookParameters> = Private.empty();
   private _history: ILoadable<IExecutionSummary[]> = Private.empty();
+  private _historyTotal = 0;
   private _detailTab: DetailTab = 'run';
   private _watchers = new Map<string, ExecutionWatcher>();
   private _listTimer = 0;

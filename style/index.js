@@ -1,2 +1,3 @@
 import './base.css';
 import './process-map.css';
+import './panel.css';

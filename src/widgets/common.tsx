@@ -336,28 +336,63 @@ export function IconButton(props: {
 }
 
 /**
- * A row of tabs (Lab's look) that switch the view below them.
+ * A row of tabs (Lab's look) that switch the view below them: arrow keys, Home and End move
+ * between them (one tab stop for the row), and `panelId` names the tabpanel they control.
  */
 export function Tabs<T extends string>(props: {
   tabs: Array<{ id: T; label: string; badge?: React.ReactNode }>;
   current: T;
   onChange: (id: T) => void;
+  panelId?: string;
+  label?: string;
 }): JSX.Element {
+  const refs = React.useRef<Record<string, HTMLButtonElement | null>>({});
+  const move = (event: React.KeyboardEvent, index: number) => {
+    const count = props.tabs.length;
+    const next =
+      event.key === 'ArrowRight'
+        ? (index + 1) % count
+        : event.key === 'ArrowLeft'
+          ? (index - 1 + count) % count
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? count - 1
+              : -1;
+    if (next < 0) {
+      return;
+    }
+    event.preventDefault();
+    const tab = props.tabs[next];
+    props.onChange(tab.id);
+    refs.current[tab.id]?.focus();
+  };
   return (
-    <div className="jp-mindzie-Tabs" role="tablist">
-      {props.tabs.map(tab => (
-        <button
-          key={tab.id}
-          role="tab"
-          aria-selected={tab.id === props.current}
-          className={`jp-mindzie-Tab${tab.id === props.current ? ' jp-mod-current' : ''}`}
-          data-testid={`mindzie-tab-${tab.id}`}
-          onClick={() => props.onChange(tab.id)}
-        >
-          {tab.label}
-          {tab.badge}
-        </button>
-      ))}
+    <div className="jp-mindzie-Tabs" role="tablist" aria-label={props.label}>
+      {props.tabs.map((tab, index) => {
+        const current = tab.id === props.current;
+        return (
+          <button
+            key={tab.id}
+            ref={node => {
+              refs.current[tab.id] = node;
+            }}
+            type="button"
+            role="tab"
+            id={props.panelId ? `${props.panelId}-tab-${tab.id}` : undefined}
+            aria-selected={current}
+            aria-controls={current ? props.panelId : undefined}
+            tabIndex={current ? 0 : -1}
+            className={`jp-mindzie-Tab${current ? ' jp-mod-current' : ''}`}
+            data-testid={`mindzie-tab-${tab.id}`}
+            onClick={() => props.onChange(tab.id)}
+            onKeyDown={event => move(event, index)}
+          >
+            {tab.label}
+            {tab.badge}
+          </button>
+        );
+      })}
     </div>
   );
 }

@@ -15,6 +15,7 @@ import { formatBytes, formatCount, shortId, timeAgo } from '../format';
 import { IDataset } from '../tokens';
 import { EmptyState, ErrorBox, IconButton, Section, Spinner } from './common';
 import { DatasetPreview, downloadDataset } from './dataset-preview';
+import { Named } from './named';
 import { IPanelProps } from './panel';
 
 export function DatasetList(props: IPanelProps): JSX.Element {
@@ -85,9 +86,14 @@ export function DatasetList(props: IPanelProps): JSX.Element {
               />
               <div className="jp-mindzie-ListItem-body">
                 <div className="jp-mindzie-ListItem-title">
-                  <span className="jp-mindzie-ListItem-name">
-                    {dataset.name}
-                  </span>
+                  <Named
+                    className="jp-mindzie-ListItem-name"
+                    name={dataset.name}
+                    id={dataset.datasetId}
+                    kind={trans.__('Dataset')}
+                    copyLabel={trans.__('Copy the dataset id')}
+                    testId="mindzie-dataset-name"
+                  />
                 </div>
                 {dataset.source ? (
                   <Lineage dataset={dataset} {...props} />
@@ -151,7 +157,7 @@ export function DatasetList(props: IPanelProps): JSX.Element {
                 />
                 <IconButton
                   icon={deleteIcon}
-                  title={trans.__('Delete…')}
+                  title={trans.__('Delete “%1”…', dataset.name)}
                   testId="mindzie-delete-dataset"
                   onClick={() =>
                     void commands.execute(CommandIDs.deleteDataset, {

@@ -115,6 +115,10 @@ export async function confirmDialog(options: {
   body: string;
   acceptLabel: string;
   /**
+   * The button that keeps things as they are ("Cancel" by default).
+   */
+  rejectLabel?: string;
+  /**
    * Our strings; JupyterLab's language by default.
    */
   trans?: TranslationBundle;
@@ -124,7 +128,9 @@ export async function confirmDialog(options: {
     title: options.title,
     body: options.body,
     buttons: [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.cancelButton({
+        label: options.rejectLabel ?? trans.__('Cancel')
+      }),
       Dialog.warnButton({ label: options.acceptLabel })
     ]
   });
@@ -319,14 +325,22 @@ export function newGuid(): string {
 export function addProjectDialog(options: {
   tenants: string[] | '*';
   suggestedTenant?: string | null;
-  submit: (project: IProjectRef) => Promise<IProjectRef>;
+  /**
+   * Display names of the tenants the user reaches, by id.
+   */
+  tenantNames?: Record<string, string>;
+  submit: (
+    project: IProjectRef & { projectName: string }
+  ) => Promise<IProjectRef>;
 }): Promise<IProjectRef | null> {
+  const tenantNames = options.tenantNames ?? {};
   const tenants = options.tenants === '*' ? null : options.tenants;
   const { trans } = formatLocale();
   const initial = {
     tenantId:
       options.suggestedTenant ?? (tenants && tenants.length ? tenants[0] : ''),
-    projectId: newGuid()
+    projectId: newGuid(),
+    projectName: ''
   };
   return showFormDialog({
     title: trans.__('Open a mindzie project'),
@@ -349,8 +363,15 @@ export function addProjectDialog(options: {
               onChange={event => set({ tenantId: event.target.value })}
             >
               {tenants.map(tenant => (
-                <option key={tenant} value={tenant}>
-                  {tenant}
+                <option key={tenant} value={tenant} title={tenant}>
+                  {tenantNames[tenant.toLowerCase()]
+                    ? trans._p(
+                        'tenant choice: name, id',
+                        '%1 (%2)',
+                        tenantNames[tenant.toLowerCase()],
+                        tenant
+                      )
+                    : tenant}
                 </option>
               ))}
             </Select>
@@ -390,6 +411,19 @@ export function addProjectDialog(options: {
             </button>
           </div>
         </Field>
+        <Field
+          label={trans.__('Project name')}
+          htmlFor="jp-mindzie-new-project-name"
+          hint={trans.__('Optional: what the panel shows instead of the id.')}
+        >
+          <input
+            id="jp-mindzie-new-project-name"
+            className="jp-mod-styled jp-mindzie-Input"
+            value={values.projectName}
+            data-testid="mindzie-new-project-name"
+            onChange={event => set({ projectName: event.target.value })}
+          />
+        </Field>
       </>
     ),
     validate: values => {
@@ -408,7 +442,8 @@ export function addProjectDialog(options: {
     submit: values =>
       options.submit({
         tenantId: values.tenantId.trim().toLowerCase(),
-        projectId: values.projectId.trim().toLowerCase()
+        projectId: values.projectId.trim().toLowerCase(),
+        projectName: values.projectName.trim()
       })
   });
 }

@@ -51,8 +51,11 @@ import {
   useSignal
 } from './common';
 import { ResultsBrowser } from './results';
+import { RunPicker } from './run-picker';
 import { paramText } from './notebook-page';
 import { firstLine } from './run-form';
+import { SourceAround, failingLine } from './cell-source';
+import { cellHeading } from '../cells';
 
 /**
  * The ids of an execution.
@@ -66,7 +69,7 @@ export class ExecutionView extends ReactWidget {
   constructor(options: ExecutionView.IOptions) {
     super();
     this.addClass('jp-mindzie-ExecutionView');
-    this.ids = {
+    this._ids = {
       tenantId: options.tenantId,
       projectId: options.projectId,
       notebookId: options.notebookId,
@@ -78,10 +81,38 @@ export class ExecutionView extends ReactWidget {
     this.setNotebookName(options.notebookName ?? null);
   }
 
-  readonly ids: IExecutionIds;
+  /**
+   * The run shown; one tab follows one notebook's runs, so it changes.
+   */
+  get ids(): IExecutionIds {
+    return this._ids;
+  }
 
   get executionId(): string {
-    return this.ids.executionId;
+    return this._ids.executionId;
+  }
+
+  get notebookId(): string {
+    return this._ids.notebookId;
+  }
+
+  /**
+   * Opened as a tab of its own: other runs of the notebook do not replace it.
+   */
+  get detached(): boolean {
+    return !!this._options.detached;
+  }
+
+  /**
+   * Show another run of the same notebook in this tab.
+   */
+  showExecution(executionId: string): void {
+    if (executionId === this._ids.executionId) {
+      return;
+    }
+    this._ids = { ...this._ids, executionId };
+    this.setNotebookName(this._name ?? null);
+    this.update();
   }
 
   /**
@@ -96,27 +127,37 @@ export class ExecutionView extends ReactWidget {
   setNotebookName(name: string | null): void {
     this._name = name ?? undefined;
     const trans = this._options.model.trans;
-    const run = shortId(this.ids.executionId);
-    this.title.label = name
-      ? trans._p('execution tab label', '%1 · run %2', name, run)
-      : trans._p('execution tab label', 'mindzie run %1', run);
+    const run = shortId(this._ids.executionId);
+    // The notebook's name alone reads at the default width; the runs are picked inside.
+    this.title.label =
+      name ?? trans._p('execution tab label', 'mindzie run %1', run);
     this.title.caption = name
-      ? trans.__('mindzie execution %1 of “%2”', this.ids.executionId, name)
-      : trans.__('mindzie execution %1', this.ids.executionId);
+      ? trans.__('mindzie execution %1 of “%2”', this._ids.executionId, name)
+      : trans.__('mindzie execution %1', this._ids.executionId);
   }
 
   render(): JSX.Element {
     return (
-      <ExecutionPage
-        ids={this.ids}
-        model={this._options.model}
-        rendermime={this._options.rendermime}
-        commands={this._options.commands}
-        onNotebook={notebook => this.setNotebookName(notebook.notebookName)}
-      />
+      <>
+        <RunPicker
+          ids={this._ids}
+          model={this._options.model}
+          commands={this._options.commands}
+          onPick={executionId => this.showExecution(executionId)}
+        />
+        <ExecutionPage
+          key={this._ids.executionId}
+          ids={this._ids}
+          model={this._options.model}
+          rendermime={this._options.rendermime}
+          commands={this._options.commands}
+          onNotebook={notebook => this.setNotebookName(notebook.notebookName)}
+        />
+      </>
     );
   }
 
+  private _ids: IExecutionIds;
   private _options: ExecutionView.IOptions;
   private _name: string | undefined;
 }
@@ -124,6 +165,10 @@ export class ExecutionView extends ReactWidget {
 export namespace ExecutionView {
   export interface IOptions extends IExecutionIds {
     notebookName?: string;
+    /**
+     * A tab of its own (asked for), not the notebook's shared run tab.
+     */
+    detached?: boolean;
     model: MindzieModel;
     rendermime: IRenderMimeRegistry;
     commands: CommandRegistry;
@@ -252,6 +297,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
             index={index}
             current={!terminal && execution.currentCell === cell.cellId}
             source={cellsById.get(cell.cellId)?.content}
+            heading={cellHeading(notebook?.cells ?? [], cell.cellId)}
             path={path}
             commands={commands}
             trans={trans}
@@ -273,7 +319,11 @@ function ExecutionPage(props: IPageProps): JSX.Element {
           <h2 className="jp-mindzie-Execution-title">
             {notebook?.notebookName ?? trans.__('Execution')}
           </h2>
-          <span data-testid="mindzie-execution-status">
+          <span
+            data-testid="mindzie-execution-status"
+            role="status"
+            aria-live="polite"
+          >
             {failedCellsOfCompleted(execution) > 0 ? (
               <CompletedWithFailures
                 failed={failed.length || failedCellsOfCompleted(execution)}
@@ -435,6 +485,7 @@ function ExecutionPage(props: IPageProps): JSX.Element {
               cell={cell}
               index={cellResults.indexOf(cell)}
               source={cellsById.get(cell.cellId)?.content}
+              heading={cellHeading(notebook?.cells ?? [], cell.cellId)}
               path={path}
               traceback={results?.outputs.find(
                 o => o.cellId === cell.cellId && o.outputType === 'error'
@@ -526,15 +577,27 @@ function phaseText(trans: TranslationBundle, execution: IExecution): string {
     formatCount(p.completedCells),
     formatCount(p.totalCells)
   );
+  // A cell the cancel interrupted is cancelled, not failed.
+  const cancelled = (execution.cellResults ?? []).filter(
+    cell => cell.status === 'Error' && cell.errorType === 'Cancelled'
+  ).length;
+  const failed = Math.max(0, (p.failedCells ?? 0) - cancelled);
   const withOutcome = (text: string) =>
     p.successfulCells !== undefined
       ? joinFacts(
           text,
-          trans.__(
-            '%1 succeeded, %2 failed',
-            formatCount(p.successfulCells),
-            formatCount(p.failedCells ?? 0)
-          )
+          cancelled
+            ? trans.__(
+                '%1 succeeded, %2 failed, %3 cancelled',
+                formatCount(p.successfulCells),
+                formatCount(failed),
+                formatCount(cancelled)
+              )
+            : trans.__(
+                '%1 succeeded, %2 failed',
+                formatCount(p.successfulCells),
+                formatCount(failed)
+              )
         )
       : text;
   switch (execution.phase) {
@@ -596,6 +659,7 @@ function CellRow(props: {
   index: number;
   current: boolean;
   source: string | undefined;
+  heading: string;
   path: string | null;
   commands: CommandRegistry;
   trans: TranslationBundle;
@@ -648,9 +712,18 @@ function CellRow(props: {
       ) : (
         <span className="jp-mindzie-CellRow-id">{cell.cellId}</span>
       )}
-      <code className="jp-mindzie-CellRow-source">
-        {firstLine(props.source, 60)}
-      </code>
+      {props.heading ? (
+        <span
+          className="jp-mindzie-CellRow-heading"
+          data-testid="mindzie-cell-heading"
+        >
+          {props.heading}
+        </span>
+      ) : (
+        <code className="jp-mindzie-CellRow-source">
+          {firstLine(props.source, 60)}
+        </code>
+      )}
       <span className="jp-mindzie-CellRow-time">
         {cell.status === 'Error'
           ? cell.errorType
@@ -671,6 +744,7 @@ function FailedCell(
     cell: ICellResult;
     index: number;
     source: string | undefined;
+    heading: string;
     path: string | null;
     traceback: IResultOutput | undefined;
   }
@@ -687,7 +761,15 @@ function FailedCell(
     >
       <div className="jp-mindzie-FailedCell-header">
         <span className="jp-mindzie-FailedCell-where">
-          {trans.__('Cell [%1]', props.index + 1)} <code>{cell.cellId}</code>
+          {props.heading
+            ? trans._p(
+                'failed cell: position, heading',
+                'Cell [%1] · %2',
+                props.index + 1,
+                props.heading
+              )
+            : trans.__('Cell [%1]', props.index + 1)}{' '}
+          <code className="jp-mindzie-CellId">{cell.cellId}</code>
         </span>
         {path && (
           <button
@@ -715,10 +797,12 @@ function FailedCell(
         />
       </div>
       {props.source ? (
-        <pre className="jp-mindzie-FailedCell-source">
-          {lines.slice(0, 6).join('\n')}
-          {lines.length > 6 ? '\n…' : ''}
-        </pre>
+        <SourceAround
+          lines={lines}
+          failing={failingLine(
+            typeof traceback?.content === 'string' ? traceback.content : null
+          )}
+        />
       ) : null}
       {traceback && typeof traceback.content === 'string' ? (
         <>

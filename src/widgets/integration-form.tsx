@@ -6,8 +6,9 @@ import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
-import { checkCron, formatRunTime } from '../cron';
+import { browserTimezone, checkCron, formatRunTime, timezones } from '../cron';
 import { formatLocale } from '../format';
+import { fieldError, problemFields } from '../problems';
 import { MindzieRequestError, errorMessage } from '../request';
 import {
   IDataset,
@@ -40,14 +41,28 @@ interface ISettingsState {
 }
 
 function initialState(notebook: INotebook): ISettingsState {
+  const saved = notebook.integration;
   return {
     notebookName: notebook.notebookName,
     notebookDescription: notebook.notebookDescription ?? '',
     integration: {
-      ...notebook.integration,
-      scheduleExecution: notebook.integration.scheduleExecution ?? ''
+      ...saved,
+      scheduleExecution: saved.scheduleExecution ?? '',
+      // A first schedule runs on the analyst's own clock unless they pick another zone.
+      scheduleTimezone: saved.scheduleExecution
+        ? (saved.scheduleTimezone ?? 'UTC')
+        : saved.scheduleTimezone && saved.scheduleTimezone !== 'UTC'
+          ? saved.scheduleTimezone
+          : browserTimezone()
     }
   };
+}
+
+/**
+ * The zone of a schedule; the server's default is UTC.
+ */
+function zoneOf(integration: IIntegrationSettings): string {
+  return integration.scheduleTimezone || 'UTC';
 }
 
 export function IntegrationForm(
@@ -66,18 +81,33 @@ export function IntegrationForm(
 
   const cronText = integration.scheduleExecution ?? '';
   const cron =
-    cronText.trim() || integration.autoExecution ? checkCron(cronText) : null;
-  const nameError = state.notebookName.trim()
-    ? null
-    : trans.__('A notebook needs a name.');
+    cronText.trim() || integration.autoExecution
+      ? checkCron(cronText, 3, new Date(), zoneOf(integration))
+      : null;
+  const zone = zoneOf(integration);
+  const refused = problemFields(error);
+  const nameError = !state.notebookName.trim()
+    ? trans.__('A notebook needs a name.')
+    : state.notebookName.trim().length > 200
+      ? trans.__('At most %1 characters.', 200)
+      : (fieldError(refused, 'notebookName') ?? null);
+  const descriptionError =
+    state.notebookDescription.trim().length > 4000
+      ? trans.__('At most %1 characters.', 4000)
+      : (fieldError(refused, 'notebookDescription') ?? null);
   const cronError =
     cron && !cron.valid
       ? (cron.error ?? trans.__('Not a valid schedule.'))
-      : null;
+      : (fieldError(refused, 'integration.scheduleExecution') ?? null);
+  const zoneError = fieldError(refused, 'integration.scheduleTimezone') ?? null;
 
   const changes = diff(notebook, state, cron?.valid ? cron.expression : null);
   const dirty = Object.keys(changes).length > 0;
-  const invalid = !!nameError || !!cronError;
+  const invalid =
+    !state.notebookName.trim() ||
+    state.notebookName.trim().length > 200 ||
+    state.notebookDescription.trim().length > 4000 ||
+    (!!cron && !cron.valid);
 
   const save = async () => {
     if (!dirty || invalid || !model.project) {
@@ -159,6 +189,7 @@ export function IntegrationForm(
       <Field
         label={trans.__('Description')}
         htmlFor="jp-mindzie-set-description"
+        error={descriptionError}
       >
         <input
           id="jp-mindzie-set-description"
@@ -226,7 +257,31 @@ export function IntegrationForm(
         onChange={autoExecution => set({ autoExecution })}
       />
       <Field
-        label={trans.__('Cron (minute hour day month weekday, UTC)')}
+        label={trans.__('Time zone')}
+        htmlFor="jp-mindzie-set-timezone"
+        error={zoneError}
+        hint={trans.__(
+          'The schedule follows this zone’s clock, daylight saving included.'
+        )}
+      >
+        <Select
+          id="jp-mindzie-set-timezone"
+          value={zone}
+          data-testid="mindzie-settings-timezone"
+          onChange={event => set({ scheduleTimezone: event.target.value })}
+        >
+          {(timezones().includes(zone)
+            ? timezones()
+            : [zone, ...timezones()]
+          ).map(name => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field
+        label={trans.__('Cron (minute hour day month weekday)')}
         htmlFor="jp-mindzie-set-cron"
         error={cronError}
       >
@@ -266,10 +321,16 @@ export function IntegrationForm(
             data-testid="mindzie-cron-description"
           >
             {integration.autoExecution
-              ? trans.__('%1 (UTC)', cron.description)
+              ? trans._p(
+                  'schedule: description, zone',
+                  '%1 (%2)',
+                  cron.description,
+                  zone
+                )
               : trans.__(
-                  '%1 (UTC) — turn on “Run automatically” to use it.',
-                  cron.description
+                  '%1 (%2) — turn on “Run automatically” to use it.',
+                  cron.description,
+                  zone
                 )}
           </div>
           <div className="jp-mindzie-CronInfo-label">
@@ -280,7 +341,7 @@ export function IntegrationForm(
             data-testid="mindzie-cron-next"
           >
             {cron.nextRuns.map(date => (
-              <li key={date.toISOString()}>{formatRunTime(date)}</li>
+              <li key={date.toISOString()}>{formatRunTime(date, zone)}</li>
             ))}
           </ul>
         </div>
@@ -361,6 +422,11 @@ function diff(
   const schedule = (next.scheduleExecution ?? '').trim() ? cron : null;
   if (schedule !== (saved.scheduleExecution || null)) {
     integration.scheduleExecution = schedule;
+  }
+  // The zone is saved with a schedule (a first one takes the browser's zone).
+  const zone = next.scheduleTimezone || 'UTC';
+  if (schedule && zone !== (saved.scheduleTimezone || 'UTC')) {
+    integration.scheduleTimezone = zone;
   }
   if (Object.keys(integration).length) {
     changes.integration = integration;

@@ -14,7 +14,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commands';
 import { NOTEBOOK_STATUSES } from '../contract';
-import { formatLocale, timeAgo } from '../format';
+import { formatCount, formatLocale, timeAgo } from '../format';
 import { INotebookListItem, NotebookStatus } from '../tokens';
 import {
   EmptyState,
@@ -188,45 +188,57 @@ function NotebookRow(
       data-testid="mindzie-notebook-item"
       data-notebook-id={item.notebookId}
       data-status={item.status}
-      tabIndex={0}
-      role="button"
-      title={`${item.notebookName}\n${item.path ?? ''}`}
-      onClick={select}
-      onKeyDown={event => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          select();
-        }
-      }}
     >
-      <notebookIcon.react tag="span" className="jp-mindzie-ListItem-icon" />
-      <div className="jp-mindzie-ListItem-body">
-        <div className="jp-mindzie-ListItem-title">
-          <span className="jp-mindzie-ListItem-name">{item.notebookName}</span>
-          <StatusBadge status={item.status} />
-        </div>
-        <div className="jp-mindzie-ListItem-meta">
-          {trans._p(
-            'notebook facts: kernel, cells, last run',
-            '%1 · %2 · %3',
-            item.kernelType,
-            trans._n('%1 cell', '%1 cells', item.cellCount),
-            item.lastExecutionDate
-              ? trans.__('ran %1', timeAgo(item.lastExecutionDate))
-              : trans.__('never run')
-          )}
-          {item.enrichmentMode ? (
-            <span className="jp-mindzie-ListItem-tag">
-              {trans.__('enrichment')}
+      <button
+        type="button"
+        className="jp-mindzie-ListItem-main"
+        data-testid="mindzie-notebook-select"
+        title={trans.__(
+          'Show “%1”: run, settings and history\n%2',
+          item.notebookName,
+          item.path ?? ''
+        )}
+        onClick={select}
+      >
+        <notebookIcon.react tag="span" className="jp-mindzie-ListItem-icon" />
+        <span className="jp-mindzie-ListItem-body">
+          <span className="jp-mindzie-ListItem-title">
+            <span className="jp-mindzie-ListItem-name">
+              {item.notebookName}
             </span>
-          ) : null}
-        </div>
-      </div>
+            <StatusBadge status={item.status} />
+          </span>
+          <span
+            className="jp-mindzie-ListItem-meta jp-mindzie-Facts"
+            data-testid="mindzie-notebook-facts"
+          >
+            <span className="jp-mindzie-Fact">{item.kernelType}</span>
+            <span className="jp-mindzie-Fact">
+              {trans._n(
+                '%2 cell',
+                '%2 cells',
+                item.cellCount,
+                formatCount(item.cellCount)
+              )}
+            </span>
+            <span className="jp-mindzie-Fact">
+              {item.lastExecutionDate
+                ? trans.__('ran %1', timeAgo(item.lastExecutionDate))
+                : trans.__('never run')}
+            </span>
+            {item.enrichmentMode ? (
+              <span className="jp-mindzie-Fact jp-mindzie-ListItem-tag">
+                {trans.__('enrichment')}
+              </span>
+            ) : null}
+          </span>
+        </span>
+      </button>
       <div className="jp-mindzie-ListItem-actions">
         {item.path && (
           <IconButton
             icon={launchIcon}
-            title={trans.__('Open in JupyterLab')}
+            title={trans.__('Open “%1” in JupyterLab', item.notebookName)}
             testId="mindzie-open-notebook"
             onClick={() =>
               void commands.execute(CommandIDs.openNotebook, {
@@ -237,7 +249,7 @@ function NotebookRow(
         )}
         <IconButton
           icon={deleteIcon}
-          title={trans.__('Delete…')}
+          title={trans.__('Delete “%1”…', item.notebookName)}
           testId="mindzie-delete-notebook"
           onClick={() =>
             void commands.execute(CommandIDs.deleteNotebook, {

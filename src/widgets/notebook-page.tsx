@@ -11,6 +11,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commands';
 import { DEFAULT_PRIORITY } from '../contract';
+import { checkCron } from '../cron';
 import {
   formatBytes,
   formatCount,
@@ -37,6 +38,7 @@ import {
   statusLabel
 } from './common';
 import { IntegrationForm } from './integration-form';
+import { CopyId } from './named';
 import { IPanelProps } from './panel';
 import { RunForm } from './run-form';
 
@@ -104,20 +106,27 @@ export function NotebookPage(props: IPanelProps): JSX.Element {
               {
                 id: 'history',
                 label: trans._p('notebook tab', 'History'),
-                badge: history.length ? (
+                badge: model.historyTotal ? (
                   <span className="jp-mindzie-Tab-count">
-                    {model.history.data?.length}
+                    {formatCount(model.historyTotal)}
                   </span>
                 ) : undefined
               }
             ]}
             current={model.detailTab}
             onChange={tab => model.setDetailTab(tab)}
+            panelId="jp-mindzie-notebook-tabpanel"
+            label={trans.__('Run, settings and history')}
           />
-          <div className="jp-mindzie-TabBody">
+          <div
+            className="jp-mindzie-TabBody"
+            role="tabpanel"
+            id="jp-mindzie-notebook-tabpanel"
+            aria-labelledby={`jp-mindzie-notebook-tabpanel-tab-${model.detailTab}`}
+          >
             {model.detailTab === 'run' && (
               <RunForm
-                key={`${notebook.notebookId}:${notebook.notebookVersion}`}
+                key={notebook.notebookId}
                 notebook={notebook}
                 {...props}
               />
@@ -152,18 +161,41 @@ function NotebookHeader(
   const binding = notebook.integration.datasetBinding;
   const dataset = model.datasets.data?.find(d => d.datasetId === binding);
   const codeCells = notebook.cells.filter(c => c.cellType === 'code').length;
+  const runs = model.historyTotal ?? notebook.executionCount;
+  // A row chosen with Enter or a click is gone: the keyboard lands on the notebook's name.
+  const heading = React.useRef<HTMLHeadingElement>(null);
+  React.useEffect(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body) {
+      heading.current?.focus();
+    }
+  }, [notebook.notebookId]);
   return (
     <div
       className="jp-mindzie-NotebookHeader"
       data-testid="mindzie-notebook-header"
     >
       <div className="jp-mindzie-NotebookHeader-title">
-        <span
+        <h3
           className="jp-mindzie-NotebookHeader-name"
           data-testid="mindzie-notebook-name"
+          data-id={notebook.notebookId}
+          tabIndex={-1}
+          ref={heading}
+          title={trans._p(
+            'name on hover: kind, id',
+            '%1 %2',
+            trans.__('Notebook'),
+            notebook.notebookId
+          )}
         >
           {notebook.notebookName}
-        </span>
+        </h3>
+        <CopyId
+          id={notebook.notebookId}
+          label={trans.__('Copy the notebook id')}
+          testId="mindzie-copy-notebook-id"
+        />
         <StatusBadge status={notebook.status} />
       </div>
       {notebook.notebookDescription && (
@@ -183,12 +215,7 @@ function NotebookHeader(
             codeCells,
             formatCount(codeCells)
           ),
-          trans._n(
-            '%2 run',
-            '%2 runs',
-            notebook.executionCount,
-            formatCount(notebook.executionCount)
-          )
+          trans._n('%2 run', '%2 runs', runs, formatCount(runs))
         )}
       </div>
       <div
@@ -212,8 +239,14 @@ function NotebookHeader(
           <span data-testid="mindzie-notebook-schedule">
             {' · '}
             {trans.__(
-              'scheduled (%1 UTC)',
-              notebook.integration.scheduleExecution
+              'scheduled: %1 (%2)',
+              checkCron(
+                notebook.integration.scheduleExecution,
+                1,
+                new Date(),
+                notebook.integration.scheduleTimezone || 'UTC'
+              ).description ?? notebook.integration.scheduleExecution,
+              notebook.integration.scheduleTimezone || 'UTC'
             )}
           </span>
         ) : null}
@@ -274,7 +307,7 @@ function RunningBanner(
       className="jp-mindzie-RunningBanner"
       data-testid="mindzie-running-banner"
     >
-      <div className="jp-mindzie-RunningBanner-text">
+      <div className="jp-mindzie-RunningBanner-text" role="status">
         <strong>
           {statusLabel(phase === 'Queued' ? 'Queued' : 'Running')}
         </strong>
@@ -316,12 +349,12 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
     <div className="jp-mindzie-History" data-testid="mindzie-history">
       <div className="jp-mindzie-History-toolbar">
         <span className="jp-mindzie-Muted">
-          {history.data
+          {model.historyTotal !== null
             ? trans._n(
                 '%2 run',
                 '%2 runs',
-                history.data.length,
-                formatCount(history.data.length)
+                model.historyTotal,
+                formatCount(model.historyTotal)
               )
             : ''}
         </span>
@@ -380,7 +413,11 @@ function History(props: IPanelProps & { notebook: INotebook }): JSX.Element {
               )}
               onClick={open}
               onKeyDown={event => {
-                if (event.key === 'Enter') {
+                if (
+                  event.target === event.currentTarget &&
+                  (event.key === 'Enter' || event.key === ' ')
+                ) {
+                  event.preventDefault();
                   open();
                 }
               }}
@@ -496,6 +533,8 @@ function sourceLabel(source: string | null): string {
       return trans._p('run source', 'scheduled');
     case 'api':
       return trans._p('run source', 'API');
+    case 'panel':
+      return trans._p('run source', 'panel');
     case 'cli':
       return trans._p('run source', 'command line');
     default:

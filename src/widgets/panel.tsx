@@ -6,7 +6,8 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import {
   CommandToolbarButton,
   SidePanel,
-  addIcon
+  addIcon,
+  editIcon
 } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
@@ -15,7 +16,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { CommandIDs } from '../commands';
-import { shortId } from '../format';
+import { formatCount, formatLocale, shortId } from '../format';
 import { mindzieIcon } from '../icons';
 import { MindzieModel, sameProject } from '../model';
 import { IProjectSummary } from '../tokens';
@@ -31,6 +32,8 @@ import { DatasetList } from './dataset-list';
 import { NotebookList } from './notebook-list';
 import { OpenNotebooks } from '../open-notebooks';
 import { NotebookPage } from './notebook-page';
+import { CopyId, Named, projectLabel, tenantLabel } from './named';
+import { renameProject } from './project-names';
 
 /**
  * What every part of the panel needs.
@@ -175,14 +178,41 @@ function PanelRoot(props: IPanelProps): JSX.Element {
 }
 
 /**
- * The project's label in the picker.
+ * The projects by tenant, in the order the server listed them.
  */
-function projectLabel(project: IProjectSummary): string {
-  return project.projectId;
+function tenantGroups(projects: IProjectSummary[]): IProjectSummary[][] {
+  const groups = new Map<string, IProjectSummary[]>();
+  for (const project of projects) {
+    const group = groups.get(project.tenantId) ?? [];
+    group.push(project);
+    groups.set(project.tenantId, group);
+  }
+  return [...groups.values()];
 }
 
 /**
- * A select over the tenant/project pairs the user reaches, and "open another".
+ * A project in the picker: its name, its ids on hover.
+ */
+function ProjectOption(props: { project: IProjectSummary }): JSX.Element {
+  const { project } = props;
+  const { trans } = formatLocale();
+  return (
+    <option
+      value={`${project.tenantId}/${project.projectId}`}
+      title={trans.__(
+        'Tenant %1\nProject %2',
+        project.tenantId,
+        project.projectId
+      )}
+    >
+      {projectLabel(project)}
+    </option>
+  );
+}
+
+/**
+ * A select over the tenant/project pairs the user reaches (by name), "open another", and
+ * "rename"; the ids are on hover and a click away.
  */
 function ProjectPicker(props: IPanelProps): JSX.Element {
   const { model, commands } = props;
@@ -191,79 +221,112 @@ function ProjectPicker(props: IPanelProps): JSX.Element {
   const current = model.project;
   const value = current ? `${current.tenantId}/${current.projectId}` : '';
   const summary = projects.find(p => sameProject(p, current));
+  const tenantCount = new Set(projects.map(p => p.tenantId)).size;
+  const idsText = current
+    ? trans.__('Tenant %1\nProject %2', current.tenantId, current.projectId)
+    : trans.__('Choose a project');
   return (
     <div
       className="jp-mindzie-ProjectPicker"
       data-testid="mindzie-project-picker"
     >
-      <label
-        className="jp-mindzie-ProjectPicker-label"
-        htmlFor="jp-mindzie-project-select"
-      >
-        {trans.__('Project')}
-      </label>
-      <IconButton
-        icon={addIcon}
-        title={trans.__('Open another project (by its tenant and project ids)')}
-        testId="mindzie-add-project"
-        onClick={() => void commands.execute(CommandIDs.addProject)}
-      />
-      <Select
-        id="jp-mindzie-project-select"
-        value={value}
-        disabled={!projects.length}
-        data-testid="mindzie-project-select"
-        title={
-          current
-            ? trans.__(
-                'Tenant %1\nProject %2',
-                current.tenantId,
-                current.projectId
-              )
-            : trans.__('Choose a project')
-        }
-        onChange={event => {
-          const [tenantId, projectId] = event.target.value.split('/');
-          if (tenantId && projectId) {
-            void model.selectProject({ tenantId, projectId });
-          }
-        }}
-      >
-        {!current && (
-          <option value="">
-            {projects.length
-              ? trans.__('Choose a project…')
-              : trans.__('No projects yet')}
-          </option>
-        )}
-        {projects.map(project => (
-          <option
-            key={`${project.tenantId}/${project.projectId}`}
-            value={`${project.tenantId}/${project.projectId}`}
-          >
-            {projectLabel(project)}
-          </option>
-        ))}
-      </Select>
+      <div className="jp-mindzie-ProjectPicker-row">
+        <label
+          className="jp-mindzie-ProjectPicker-label"
+          htmlFor="jp-mindzie-project-select"
+        >
+          {trans.__('Project')}
+        </label>
+        <IconButton
+          icon={addIcon}
+          title={trans.__('Open another project…')}
+          testId="mindzie-add-project"
+          onClick={() => void commands.execute(CommandIDs.addProject)}
+        />
+      </div>
+      <div className="jp-mindzie-ProjectPicker-row">
+        <Select
+          id="jp-mindzie-project-select"
+          className="jp-mindzie-ProjectPicker-select"
+          value={value}
+          disabled={!projects.length}
+          data-testid="mindzie-project-select"
+          title={idsText}
+          onChange={event => {
+            const [tenantId, projectId] = event.target.value.split('/');
+            if (tenantId && projectId) {
+              void model.selectProject({ tenantId, projectId });
+            }
+          }}
+        >
+          {!current && (
+            <option value="">
+              {projects.length
+                ? trans.__('Choose a project…')
+                : trans.__('No projects yet')}
+            </option>
+          )}
+          {tenantCount > 1
+            ? tenantGroups(projects).map(group => (
+                <optgroup key={group[0].tenantId} label={tenantLabel(group[0])}>
+                  {group.map(project => (
+                    <ProjectOption key={project.projectId} project={project} />
+                  ))}
+                </optgroup>
+              ))
+            : projects.map(project => (
+                <ProjectOption key={project.projectId} project={project} />
+              ))}
+        </Select>
+      </div>
       {current && (
         <div
           className="jp-mindzie-ProjectPicker-detail"
           data-testid="mindzie-project-detail"
-          title={trans.__(
-            'Tenant %1\nProject %2',
-            current.tenantId,
-            current.projectId
-          )}
         >
-          {summary
-            ? trans._p(
-                'project facts: tenant, notebooks, datasets',
-                'tenant %1 · %2 · %3',
-                shortId(current.tenantId),
-                trans._n('%1 notebook', '%1 notebooks', summary.notebookCount),
-                trans._n('%1 dataset', '%1 datasets', summary.datasetCount)
-              )
-            : trans.__('tenant %1', shortId(current.tenantId))}
+          <span className="jp-mindzie-Facts">
+            <Named
+              name={summary ? tenantLabel(summary) : shortId(current.tenantId)}
+              id={current.tenantId}
+              kind={trans.__('Tenant')}
+              testId="mindzie-tenant-name"
+            />
+            {summary ? (
+              <>
+                <span className="jp-mindzie-Fact">
+                  {trans._n(
+                    '%2 notebook',
+                    '%2 notebooks',
+                    summary.notebookCount,
+                    formatCount(summary.notebookCount)
+                  )}
+                </span>
+                <span className="jp-mindzie-Fact">
+                  {trans._n(
+                    '%2 dataset',
+                    '%2 datasets',
+                    summary.datasetCount,
+                    formatCount(summary.datasetCount)
+                  )}
+                </span>
+              </>
+            ) : null}
+          </span>
+          <span className="jp-mindzie-ProjectPicker-actions">
+            <CopyId
+              id={current.projectId}
+              label={trans.__('Copy the project id')}
+              testId="mindzie-copy-project-id"
+            />
+            <IconButton
+              icon={editIcon}
+              title={trans.__('Rename this project…')}
+              testId="mindzie-rename-project"
+              onClick={() =>
+                void renameProject(model, current, summary ?? null)
+              }
+            />
+          </span>
         </div>
       )}
       {model.projects.error ? (

@@ -7,6 +7,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { cellHeading } from '../cells';
 import { CommandIDs } from '../commands';
 import { DEFAULT_PRIORITY, PRIORITIES } from '../contract';
 import {
@@ -16,6 +17,7 @@ import {
   parameterFields
 } from '../parameters';
 import { formatCount, formatLocale } from '../format';
+import { fieldError, problemFields } from '../problems';
 import { errorMessage } from '../request';
 import {
   IDataset,
@@ -55,9 +57,8 @@ export function RunForm(
     () => parameterFields(parameters.data?.parameters ?? []),
     [parameters.data]
   );
-  const [texts, setTexts] = React.useState<Record<string, string>>({});
   const codeCells = notebook.cells.filter(cell => cell.cellType === 'code');
-  const [options, setOptions] = React.useState<IOptionsState>(() => ({
+  const defaults = (): IOptionsState => ({
     priority: DEFAULT_PRIORITY,
     timeoutMinutes: '30',
     stopOnError: false,
@@ -65,7 +66,51 @@ export function RunForm(
     startCell: codeCells[0]?.cellId ?? '',
     endCell: codeCells[codeCells.length - 1]?.cellId ?? '',
     generateReport: model.settings.generateReport
-  }));
+  });
+  // What the analyst left here last time (this page, or the state database after a reload).
+  const draft = model.drafts.peek(notebook.notebookId);
+  const [texts, setTextsState] = React.useState<Record<string, string>>(
+    () => draft?.texts ?? {}
+  );
+  const [options, setOptionsState] = React.useState<IOptionsState>(() =>
+    restoreOptions(defaults(), draft?.options)
+  );
+  const edited = React.useRef(false);
+  const remember = (next: {
+    texts?: Record<string, string>;
+    options?: IOptionsState;
+  }) => {
+    edited.current = true;
+    model.drafts.save(notebook.notebookId, {
+      texts: next.texts ?? texts,
+      options: {
+        ...(next.options ?? options)
+      } as unknown as Record<string, string | boolean>
+    });
+  };
+  const setTexts = (next: Record<string, string>) => {
+    setTextsState(next);
+    remember({ texts: next });
+  };
+  const setOptions = (next: IOptionsState) => {
+    setOptionsState(next);
+    remember({ options: next });
+  };
+  React.useEffect(() => {
+    if (draft) {
+      return;
+    }
+    let live = true;
+    void model.drafts.load(notebook.notebookId).then(saved => {
+      if (live && saved && !edited.current) {
+        setTextsState(saved.texts);
+        setOptionsState(restoreOptions(defaults(), saved.options));
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [notebook.notebookId]);
   const runnable = model.info.data?.executeTenants;
   const mayRun =
     runnable === undefined ||
@@ -97,8 +142,13 @@ export function RunForm(
       ? trans.__('The last cell must come after the first.')
       : null;
   const changed = fields.filter(field => isChanged(field, textOf(field)));
-  const invalid =
-    Object.keys(fieldErrors).length > 0 || !!timeoutError || !!rangeError;
+  const invalidCount =
+    Object.keys(fieldErrors).length +
+    (timeoutError ? 1 : 0) +
+    (rangeError ? 1 : 0);
+  const invalid = invalidCount > 0;
+  // What the server refused, next to the field it names.
+  const refused = problemFields(error);
 
   const submit = async () => {
     setShowErrors(true);
@@ -215,9 +265,9 @@ export function RunForm(
           text={textOf(field)}
           changed={isChanged(field, textOf(field))}
           error={
-            showErrors || texts[field.name] !== undefined
+            (showErrors || texts[field.name] !== undefined
               ? fieldErrors[field.name]
-              : undefined
+              : undefined) ?? fieldError(refused, `parameters.${field.name}`)
           }
           onChange={text => setTexts({ ...texts, [field.name]: text })}
           {...props}
@@ -249,7 +299,7 @@ export function RunForm(
         <Field
           label={trans.__('Timeout (minutes)')}
           htmlFor="jp-mindzie-run-timeout"
-          error={timeoutError}
+          error={timeoutError ?? fieldError(refused, 'timeout')}
         >
           <input
             id="jp-mindzie-run-timeout"
@@ -293,6 +343,7 @@ export function RunForm(
             <CellSelect
               id="jp-mindzie-range-start"
               cells={codeCells}
+              all={notebook.cells}
               value={options.startCell}
               testId="mindzie-range-start"
               onChange={startCell => setOptions({ ...options, startCell })}
@@ -301,11 +352,12 @@ export function RunForm(
           <Field
             label={trans._p('cell range', 'To')}
             htmlFor="jp-mindzie-range-end"
-            error={rangeError}
+            error={rangeError ?? fieldError(refused, 'cellRange')}
           >
             <CellSelect
               id="jp-mindzie-range-end"
               cells={codeCells}
+              all={notebook.cells}
               value={options.endCell}
               testId="mindzie-range-end"
               onChange={endCell => setOptions({ ...options, endCell })}
@@ -319,7 +371,8 @@ export function RunForm(
           type="submit"
           className="jp-mod-styled jp-mod-accept jp-mindzie-Button jp-mindzie-RunButton"
           data-testid="mindzie-run-submit"
-          disabled={!mayRun || submitting || (showErrors && invalid)}
+          disabled={!mayRun || submitting || invalid}
+          aria-describedby="jp-mindzie-run-why"
           title={
             mayRun
               ? undefined
@@ -329,17 +382,29 @@ export function RunForm(
           <runIcon.react tag="span" className="jp-mindzie-Button-icon" />
           {submitting ? trans.__('Starting…') : trans.__('Run with mindzie')}
         </button>
-        <span className="jp-mindzie-Muted">
+        <span
+          className={`jp-mindzie-Muted${invalid ? ' jp-mindzie-RunWhy-invalid' : ''}`}
+          id="jp-mindzie-run-why"
+          data-testid="mindzie-run-why"
+          aria-live="polite"
+        >
           {!mayRun
             ? trans.__('You may read this project but not run its notebooks')
-            : changed.length
+            : invalid
               ? trans._n(
-                  '%2 parameter changed',
-                  '%2 parameters changed',
-                  changed.length,
-                  formatCount(changed.length)
+                  'Fix the field marked above to run.',
+                  'Fix the %2 fields marked above to run.',
+                  invalidCount,
+                  formatCount(invalidCount)
                 )
-              : trans.__('Runs with the defaults')}
+              : changed.length
+                ? trans._n(
+                    '%2 parameter changed',
+                    '%2 parameters changed',
+                    changed.length,
+                    formatCount(changed.length)
+                  )
+                : trans.__('Runs with the defaults')}
         </span>
       </div>
     </form>
@@ -473,6 +538,7 @@ function ParameterInput(
 function CellSelect(props: {
   id: string;
   cells: INotebookCell[];
+  all: INotebookCell[];
   value: string;
   testId: string;
   onChange: (cellId: string) => void;
@@ -485,24 +551,27 @@ function CellSelect(props: {
       data-testid={props.testId}
       onChange={event => props.onChange(event.target.value)}
     >
-      {props.cells.map((cell, index) => (
-        <option key={cell.cellId} value={cell.cellId}>
-          {firstLine(cell.content)
-            ? trans._p(
-                'cell choice: position, id, first line',
-                '%1. %2 — %3',
-                index + 1,
-                cell.cellId,
-                firstLine(cell.content)
-              )
-            : trans._p(
-                'cell choice: position, id',
-                '%1. %2',
-                index + 1,
-                cell.cellId
-              )}
-        </option>
-      ))}
+      {props.cells.map((cell, index) => {
+        const name =
+          cellHeading(props.all, cell.cellId) || firstLine(cell.content);
+        return (
+          <option key={cell.cellId} value={cell.cellId} title={cell.cellId}>
+            {name
+              ? trans._p(
+                  'cell choice: position, heading',
+                  '%1. %2',
+                  index + 1,
+                  name
+                )
+              : trans._p(
+                  'cell choice: position, id',
+                  '%1. %2',
+                  index + 1,
+                  cell.cellId
+                )}
+          </option>
+        );
+      })}
     </Select>
   );
 }
@@ -530,4 +599,24 @@ function datasetName(
     return null;
   }
   return datasets?.find(d => d.datasetId === value.toLowerCase())?.name ?? null;
+}
+
+/**
+ * Saved options over the defaults, each only when it still has the right type (a cell of a
+ * range that is gone falls back to the default).
+ */
+function restoreOptions(
+  defaults: IOptionsState,
+  saved: Record<string, string | boolean> | undefined
+): IOptionsState {
+  if (!saved) {
+    return defaults;
+  }
+  const result = { ...defaults } as unknown as Record<string, string | boolean>;
+  for (const [name, value] of Object.entries(defaults)) {
+    if (typeof saved[name] === typeof value) {
+      result[name] = saved[name];
+    }
+  }
+  return result as unknown as IOptionsState;
 }

@@ -54,15 +54,20 @@ test('Lab loads, the plugin is active and the panel invites to open a project', 
   expect(active).toBe(true);
 
   const mindzie = new MindziePanelHelper(page);
-  await expect(mindzie.tab).toHaveAttribute('title', 'mindzie: process-mining notebooks');
+  await expect(mindzie.tab).toHaveAttribute(
+    'title',
+    'mindzie: process-mining notebooks'
+  );
   await mindzie.open();
   await expect(mindzie.serverInfo).toContainText('mindzie');
   await expect(mindzie.panel.locator('.jp-mindzie-Error')).toHaveCount(0);
   // The palette knows the commands.
   const commands = await page.evaluate(() =>
-    ['mindzie:run-notebook', 'mindzie:create-notebook', 'mindzie:upload-dataset'].every(id =>
-      window.jupyterapp.commands.hasCommand(id)
-    )
+    [
+      'mindzie:run-notebook',
+      'mindzie:create-notebook',
+      'mindzie:upload-dataset'
+    ].every(id => window.jupyterapp.commands.hasCommand(id))
   );
   expect(commands).toBe(true);
 });
@@ -87,24 +92,33 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
   await expect(mindzie.datasetItems.first()).toContainText(`${rows} rows`);
 
   // Create the starter notebook bound to it.
-  await mindzie.createNotebook({ name: 'Loan analysis', dataset: 'Loan event log' });
-  await expect(mindzie.byTestId('mindzie-notebook-dataset')).toContainText('Loan event log');
+  await mindzie.createNotebook({
+    name: 'Loan analysis',
+    dataset: 'Loan event log'
+  });
+  await expect(mindzie.byTestId('mindzie-notebook-dataset')).toContainText(
+    'Loan event log'
+  );
 
   // It is a real file: open it in Lab's notebook editor.
   await mindzie.byTestId('mindzie-open-in-lab').click();
-  await expect(page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current')).toContainText(
-    'Loan-analysis.ipynb'
-  );
-  await expect(page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').first()).toContainText(
-    'Process mining starter'
-  );
+  await expect(
+    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current')
+  ).toContainText('Loan-analysis.ipynb');
+  await expect(
+    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').first()
+  ).toContainText('Process mining starter');
 
   // The run form lists the parameters cell's names, types and defaults.
   const topN = mindzie.byTestId('mindzie-param-top_n_bottlenecks');
   await expect(topN).toHaveValue('3');
-  await expect(mindzie.byTestId('mindzie-param-case_column')).toHaveValue('case_id');
+  await expect(mindzie.byTestId('mindzie-param-case_column')).toHaveValue(
+    'case_id'
+  );
   await topN.fill('2');
-  await expect(mindzie.panel.locator('.jp-mindzie-ParamChanged')).toHaveCount(1);
+  await expect(mindzie.panel.locator('.jp-mindzie-ParamChanged')).toHaveCount(
+    1
+  );
   await screenshot(page, 'run-form.png');
 
   // Run, and watch the progress advance on its own.
@@ -114,7 +128,9 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
     // Caught mid-run for the README (runs are quick: only when asked for screenshots).
     await page.waitForFunction(
       () => {
-        const bar = document.querySelector('[data-testid="mindzie-progress"] .jp-mindzie-Progress');
+        const bar = document.querySelector(
+          '[data-testid="mindzie-progress"] .jp-mindzie-Progress'
+        );
         const value = Number(bar?.getAttribute('data-percent'));
         return value >= 20 && value < 100;
       },
@@ -123,15 +139,20 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
     );
     await screenshot(page, 'running.png');
   }
-  await expect(execution.getByTestId('mindzie-execution-parameters')).toContainText(
-    'top_n_bottlenecks=2'
-  );
-  await expect(execution).toHaveAttribute('data-status', 'Completed', { timeout: 120_000 });
+  await expect(
+    execution.getByTestId('mindzie-execution-parameters')
+  ).toContainText('top_n_bottlenecks=2');
+  await expect(execution).toHaveAttribute('data-status', 'Completed', {
+    timeout: 120_000
+  });
   await expect(execution.getByTestId('mindzie-progress-text')).toHaveText(
     /Completed · (\d+) of \1 cells · \1 succeeded, 0 failed/
   );
   const seen = await mindzie.recordedProgress();
-  expect(seen.some(p => p > 0 && p < 100), `percentages seen: ${seen}`).toBe(true);
+  expect(
+    seen.some(p => p > 0 && p < 100),
+    `percentages seen: ${seen}`
+  ).toBe(true);
   expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   expect(seen[seen.length - 1]).toBe(100);
   const cellCount = await execution.getByTestId('mindzie-cell-row').count();
@@ -141,13 +162,17 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
   ).toHaveCount(cellCount);
 
   // The plots, rendered by Lab's image renderer: the process map and the cycle-time figure.
-  const plots = execution.locator('[data-testid="mindzie-output"][data-content-type="image/png"]');
+  const plots = execution.locator(
+    '[data-testid="mindzie-output"][data-content-type="image/png"]'
+  );
   await expect(plots).toHaveCount(2);
   const plot = plots.filter({ hasText: 'Cycle time' });
   await expect(plot.locator('img')).toBeVisible();
 
   // The metrics, in Lab's JSON viewer: the parameter changed the result.
-  const metrics = execution.locator('[data-testid="mindzie-output"][data-content-type="application/json"]');
+  const metrics = execution.locator(
+    '[data-testid="mindzie-output"][data-content-type="application/json"]'
+  );
   await expect(metrics).toContainText('Process mining metrics');
   await expect(metrics).toContainText('caseCount');
   await expect(metrics).toContainText(String(stats.cases));
@@ -160,7 +185,9 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
     .filter({ hasText: 'event_log_enriched' });
   await expect(enriched).toContainText(`${rows} records`);
   const table = enriched.getByTestId('mindzie-enriched-table');
-  await expect(table.locator('th.jp-mod-new', { hasText: 'waiting_time_hours' })).toHaveCount(1);
+  await expect(
+    table.locator('th.jp-mod-new', { hasText: 'waiting_time_hours' })
+  ).toHaveCount(1);
   await expect(table.locator('tbody tr')).toHaveCount(50);
   const csv = page.waitForEvent('download');
   await enriched.getByTestId('mindzie-download-csv').click();
@@ -169,8 +196,12 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
   // The model, with its accuracy and features (scikit-learn is a test dependency).
   const model = execution.getByTestId('mindzie-model');
   await expect(model).toContainText('slow_case_predictor');
-  await expect(model.getByTestId('mindzie-model-metrics')).toContainText('accuracy');
-  await expect(model.getByTestId('mindzie-model-metrics')).toContainText('features');
+  await expect(model.getByTestId('mindzie-model-metrics')).toContainText(
+    'accuracy'
+  );
+  await expect(model.getByTestId('mindzie-model-metrics')).toContainText(
+    'features'
+  );
 
   // HTML tables of the analysis, sanitized by Lab.
   await expect(
@@ -180,7 +211,9 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
   ).toHaveCount(1);
 
   // Resources of the run.
-  await expect(execution.getByTestId('mindzie-resources')).toContainText('Peak memory');
+  await expect(execution.getByTestId('mindzie-resources')).toContainText(
+    'Peak memory'
+  );
   await screenshot(page, 'results.png');
   await page.theme.setDarkTheme();
   await screenshot(page, 'results-dark.png');
@@ -201,7 +234,9 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
   await expect(report).toHaveAttribute('data-state', 'ok');
   await expect(report.locator('iframe')).toHaveAttribute('sandbox', '');
   await expect(
-    page.frameLocator('[data-testid="mindzie-report"]:visible iframe').locator('body')
+    page
+      .frameLocator('[data-testid="mindzie-report"]:visible iframe')
+      .locator('body')
   ).toContainText('Process mining starter');
 
   // The history has the run with its duration and resources.
@@ -215,7 +250,10 @@ test('upload a dataset, create the starter bound to it, run it with a parameter 
   // The list shows the notebook as Ready with its badge.
   await mindzie.byTestId('mindzie-back').click();
   await expect(mindzie.notebookItems).toHaveCount(1);
-  await expect(mindzie.notebookItems.first()).toHaveAttribute('data-status', 'Ready');
+  await expect(mindzie.notebookItems.first()).toHaveAttribute(
+    'data-status',
+    'Ready'
+  );
   await screenshot(mindzie.panel, 'panel.png');
   await page.theme.setDarkTheme();
   await screenshot(mindzie.panel, 'panel-dark.png');
@@ -244,18 +282,27 @@ test('Run with mindzie from the notebook toolbar; a failed cell says what failed
 
   // Open the notebook in Lab and use its toolbar button.
   await mindzie.notebookItems.first().hover();
-  await mindzie.notebookItems.first().getByTestId('mindzie-open-notebook').click();
+  await mindzie.notebookItems
+    .first()
+    .getByTestId('mindzie-open-notebook')
+    .click();
   const toolbarButton = page.locator(
     '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="mindzie:run-notebook"]'
   );
   await expect(toolbarButton).toContainText('Run with mindzie');
   await toolbarButton.click();
-  await expect(mindzie.byTestId('mindzie-notebook-name')).toHaveText('Broken analysis');
+  await expect(mindzie.byTestId('mindzie-notebook-name')).toHaveText(
+    'Broken analysis'
+  );
   await expect(mindzie.byTestId('mindzie-run-form')).toBeVisible();
 
   const execution = await mindzie.run();
-  await expect(execution).toHaveAttribute('data-status', 'Completed', { timeout: 60_000 });
-  await expect(execution.getByTestId('mindzie-progress-text')).toContainText('1 failed');
+  await expect(execution).toHaveAttribute('data-status', 'Completed', {
+    timeout: 60_000
+  });
+  await expect(execution.getByTestId('mindzie-progress-text')).toContainText(
+    '1 failed'
+  );
   const failed = execution.getByTestId('mindzie-failed-cell');
   await expect(failed).toHaveCount(1);
   await expect(failed).toHaveAttribute('data-cell-id', failing);
@@ -264,7 +311,9 @@ test('Run with mindzie from the notebook toolbar; a failed cell says what failed
   );
   await expect(failed).toContainText('rate = 10 / cases');
   await expect(
-    execution.locator(`[data-testid="mindzie-cell-row"][data-cell-id="${failing}"]`)
+    execution.locator(
+      `[data-testid="mindzie-cell-row"][data-cell-id="${failing}"]`
+    )
   ).toHaveAttribute('data-status', 'Error');
   // stopOnError is off: the next cell still ran.
   await expect(
@@ -316,7 +365,10 @@ test('cancel a long run', async ({ page, request }) => {
   await createNotebookThroughApi(request, project, {
     notebookName: 'Long run',
     initialCells: [
-      { cellType: 'code', content: 'import time\nfor second in range(300):\n    time.sleep(1)' }
+      {
+        cellType: 'code',
+        content: 'import time\nfor second in range(300):\n    time.sleep(1)'
+      }
     ]
   });
   // Without the server's events (their socket refused), the panel waits on the server for
@@ -335,7 +387,9 @@ test('cancel a long run', async ({ page, request }) => {
   );
   const execution = await mindzie.run();
   await waitingRead;
-  await expect(execution).toHaveAttribute('data-phase', 'Executing', { timeout: 60_000 });
+  await expect(execution).toHaveAttribute('data-phase', 'Executing', {
+    timeout: 60_000
+  });
   await expect(
     execution.locator('[data-testid="mindzie-cell-row"][data-status="Running"]')
   ).toHaveCount(1);
@@ -343,9 +397,23 @@ test('cancel a long run', async ({ page, request }) => {
   await expect(mindzie.byTestId('mindzie-running-banner')).toBeVisible();
 
   await execution.getByTestId('mindzie-cancel').click();
+  await expect(
+    mindzie.dialog.locator('.jp-Dialog-button.jp-mod-reject')
+  ).toHaveText('Keep running');
+  await expect(
+    mindzie.dialog.locator('.jp-Dialog-button.jp-mod-warn')
+  ).toHaveText('Stop run');
   await mindzie.dialog.locator('.jp-Dialog-button.jp-mod-warn').click();
-  await expect(execution).toHaveAttribute('data-status', 'Cancelled', { timeout: 30_000 });
-  await expect(execution.getByTestId('mindzie-execution-cancelled')).toBeVisible();
+  await expect(execution).toHaveAttribute('data-status', 'Cancelled', {
+    timeout: 30_000
+  });
+  // The interrupted cell counts as cancelled, not failed.
+  await expect(execution.getByTestId('mindzie-progress-text')).toContainText(
+    '0 succeeded, 0 failed, 1 cancelled'
+  );
+  await expect(
+    execution.getByTestId('mindzie-execution-cancelled')
+  ).toBeVisible();
   await expect(execution.getByTestId('mindzie-cancel')).toHaveCount(0);
   await expect(mindzie.byTestId('mindzie-running-banner')).toHaveCount(0);
 });
@@ -366,30 +434,38 @@ test('settings: a bad cron is refused before saving, a good one is described and
   const save = mindzie.byTestId('mindzie-settings-save');
   await mindzie.byTestId('mindzie-settings-auto').check();
   await cron.fill('61 * * * *');
-  await expect(mindzie.panel.locator('.jp-mindzie-Field-error')).toContainText('minute');
+  await expect(mindzie.panel.locator('.jp-mindzie-Field-error')).toContainText(
+    'minute'
+  );
   await expect(save).toBeDisabled();
   await cron.fill('0 6 * *');
-  await expect(mindzie.panel.locator('.jp-mindzie-Field-error')).toContainText('5 fields');
+  await expect(mindzie.panel.locator('.jp-mindzie-Field-error')).toContainText(
+    '5 fields'
+  );
   await expect(save).toBeDisabled();
 
   await cron.fill('0 6 * * 1-5');
   await expect(mindzie.byTestId('mindzie-cron-description')).toContainText(
     'At 06:00, Monday through Friday'
   );
-  await expect(mindzie.byTestId('mindzie-cron-next').locator('li')).toHaveCount(3);
+  await expect(mindzie.byTestId('mindzie-cron-next').locator('li')).toHaveCount(
+    3
+  );
   await expect(save).toBeEnabled();
   await mindzie.byTestId('mindzie-cron-next').scrollIntoViewIfNeeded();
   await screenshot(mindzie.panel, 'settings.png');
   await save.click();
   await expect(mindzie.byTestId('mindzie-notebook-header')).toContainText(
-    'scheduled (0 6 * * 1-5 UTC)'
+    /scheduled: At 06:00, Monday through Friday \(.+\)/
   );
   const saved = await request.get(
     `/api/${project.tenantId}/${project.projectId}/notebooks`
   );
   const id = (await saved.json()).notebooks[0].notebookId;
   const notebook = await (
-    await request.get(`/api/${project.tenantId}/${project.projectId}/notebook/${id}`)
+    await request.get(
+      `/api/${project.tenantId}/${project.projectId}/notebook/${id}`
+    )
   ).json();
   expect(notebook.integration).toMatchObject({
     autoExecution: true,
@@ -403,14 +479,20 @@ test('a failing request shows the server’s message', async ({ page }) => {
   await mindzie.openProject(newProject());
   // A file that is no CSV: the server's problem is shown in the dialog, which stays open.
   await mindzie.byTestId('mindzie-upload-dataset').click();
-  await mindzie.dialog.getByTestId('mindzie-upload-dataset-file').setInputFiles({
-    name: 'notes.txt',
-    mimeType: 'text/plain',
-    buffer: Buffer.from('')
-  });
+  await mindzie.dialog
+    .getByTestId('mindzie-upload-dataset-file')
+    .setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('')
+    });
   await mindzie.acceptDialog('Upload');
-  await expect(mindzie.dialog.locator('.jp-mindzie-Error')).toContainText('is empty');
-  await expect(mindzie.dialog.locator('.jp-mindzie-Error-title')).toContainText('400');
+  await expect(mindzie.dialog.locator('.jp-mindzie-Error')).toContainText(
+    'is empty'
+  );
+  await expect(mindzie.dialog.locator('.jp-mindzie-Error-title')).toContainText(
+    '400'
+  );
   await mindzie.dialog.locator('.jp-Dialog-button.jp-mod-reject').click();
   await expect(mindzie.datasetItems).toHaveCount(0);
 });
