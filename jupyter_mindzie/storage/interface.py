@@ -18,6 +18,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
+from jupyter_mindzie.storage.interface_attempts import AttemptStore
+
 Row = dict[str, Any]
 Page = tuple[list[Row], int]
 """One page of rows and the total count of rows matching the same filters."""
@@ -78,7 +80,7 @@ ChangeListener = Callable[[str, str], None]
 """Called with a kind ("execution", "cancel") and an execution id when another server wrote."""
 
 
-class Store(Protocol):
+class Store(AttemptStore, Protocol):
     """Notebooks, versions, executions, artifacts, datasets and schedules of every tenant."""
 
     # -- the store itself -----------------------------------------------------------------

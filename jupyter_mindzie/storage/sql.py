@@ -24,13 +24,14 @@ from jupyter_mindzie.storage.interface import (
     Store,
 )
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS
+from jupyter_mindzie.storage.sql_attempts import SqlAttempts
 from jupyter_mindzie.storage.sql_base import SqlBase, quoted
 
 _VERSION_ORDER = "major DESC, minor DESC, patch DESC"
 _NEWEST = "date_created DESC, rowid DESC"
 
 
-class SqlStore(SqlBase):
+class SqlStore(SqlAttempts, SqlBase):
     """Every query of the store; subclasses bring the connection, the schema and the dialect."""
 
     # -- notebooks ----------------------------------------------------------------------------------
@@ -138,6 +139,7 @@ class SqlStore(SqlBase):
 
     def delete_notebook(self, notebook_id: str) -> None:
         with self.atomic():
+            self._forget_attempts(notebook_id)
             for table in ("cell_results", "artifacts"):
                 self._execute(
                     f"DELETE FROM {table} WHERE execution_id IN "
@@ -278,7 +280,7 @@ class SqlStore(SqlBase):
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ", ".join("?" for _ in chunk)
-                for table in ("cell_results", "artifacts", "executions"):
+                for table in ("cell_results", "artifacts", "execution_attempts", "executions"):
                     self._execute(f"DELETE FROM {table} WHERE execution_id IN ({marks})", chunk)
         return ids
 
