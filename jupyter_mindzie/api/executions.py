@@ -144,7 +144,8 @@ class ExecutionHandler(ExecutionHandlerBase):
         execution_id = execution["execution_id"]
         cells = self.records.cell_results(execution_id) if include_cells else None
         artifacts = self.records.artifacts(execution_id)
-        view = execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id))
+        attempts = self.records.attempts(execution_id)
+        view = execution_view(execution, cells, artifacts, self.engine.queue_position(execution_id), attempts)
         return json.dumps(view, ensure_ascii=False).encode()
 
 
@@ -158,7 +159,8 @@ class CancelHandler(ExecutionHandlerBase):
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
         execution = await self.engine.cancel(scope, notebook_id, execution_id)
         cells = self.records.cell_results(execution_id)
-        self.write_json(execution_view(execution, cells, [], None), status=HTTPStatus.ACCEPTED)
+        view = execution_view(execution, cells, [], None, self.records.attempts(execution_id))
+        self.write_json(view, status=HTTPStatus.ACCEPTED)
 
 
 class ExecutionsHandler(ExecutionHandlerBase):

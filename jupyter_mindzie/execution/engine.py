@@ -35,6 +35,7 @@ from jupyter_mindzie.execution.publishing import register_published
 from jupyter_mindzie.execution.queue import FairQueue, check_queue_room
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned, orphans_to_mend, resubmission
+from jupyter_mindzie.execution.retries import Retries
 from jupyter_mindzie.execution.runner import NotebookRunner, Outcome
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
@@ -114,6 +115,7 @@ class MindzieEngine(LoggingConfigurable):
         owner = self.lease.server_id if self.lease is not None else None
         self.progress = ProgressWriter(self.store, self.notifier, self.flush_interval, owner, self.lifecycle)
         self.records = ExecutionRecords(self.store, self.artifacts_root)
+        self.retries = Retries(self)  # the next attempt of a run that ended in a retried Error
 
     def stopping(self) -> bool:
         """The server is stopping: slots take no new work (a call, as it changes while a slot waits)."""
@@ -196,7 +198,8 @@ class MindzieEngine(LoggingConfigurable):
         """
         for execution, ending in orphans_to_mend(self.store, self.lease, set(self._runs)):
             if ending is None:
-                await self._requeue(execution)
+                if not self.retries.resume(execution):  # a retry waiting its delay waits on
+                    await self._requeue(execution)
             else:
                 error_type, message, status = ending
                 end_abandoned(self.progress, execution, error_type, message, self.log, status=status)
@@ -221,12 +224,14 @@ class MindzieEngine(LoggingConfigurable):
             )
             return
         self._enqueue(execution["execution_id"], execution["notebook_id"], scope, runner, request["priority"])
-        self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
+        self.log.info("mindzie: execution %s queued again", execution["execution_id"])
 
     async def cancel(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
         """Stop a queued or running execution: interrupt, then shut its kernel down."""
         execution = self.records.get(scope, notebook_id, execution_id)
         run = self._runs.get(execution_id)
+        if self.retries.cancel(execution):  # it waited to be tried again
+            return self.records.get(scope, notebook_id, execution_id)
         if run is None and not is_terminal(execution["status"]) and self.store.request_cancel(execution_id):
             return execution  # another server drives it: it hears of the request through the store
         if is_terminal(execution["status"]) or run is None:
@@ -297,12 +302,14 @@ class MindzieEngine(LoggingConfigurable):
                     raise
             except Exception:  # a slot never dies: the next run needs it
                 self.log.exception("mindzie: execution %s could not be ended cleanly", execution_id)
-            finally:
-                self._runs.pop(execution_id, None)
+            finally:  # unless its retry already put the next attempt in its place
+                if self._runs.get(execution_id) is run:
+                    del self._runs[execution_id]
 
     async def stop(self) -> None:
         """Stop what runs (their kernels are shut down) and stop the slots."""
         self._stopping = True
+        self.retries.stop()
         running = [run for run in self._runs.values() if run.task is not None]
         for run in running:
             run.runner.stop()
@@ -321,7 +328,8 @@ class MindzieEngine(LoggingConfigurable):
         outcome = await run.runner.run()
         try:
             if self.progress.still_ours(run):
-                await self._record_end(run, outcome)
+                if not await self.retries.after(run, outcome):  # else its next attempt is queued
+                    await self._record_end(run, outcome)
             else:
                 self.log.warning("mindzie: execution %s was taken over by another server", run.execution_id)
         finally:  # a store that never answered must not keep the kernel, or the slot
