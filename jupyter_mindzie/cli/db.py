@@ -258,6 +258,7 @@ def open_store(options: argparse.Namespace) -> SqlStore:
 
 def cmd_db_prune(options: argparse.Namespace) -> int:
     from jupyter_mindzie.clock import stamp, to_iso, utcnow
+    from jupyter_mindzie.execution.idempotency import KEPT
     from jupyter_mindzie.humanize import size
 
     cutoff = utcnow() - options.older_than
@@ -267,6 +268,8 @@ def cmd_db_prune(options: argparse.Namespace) -> int:
     )
     try:
         ids = prunable(store, stamp(cutoff)) if options.dry_run else store.prune_executions(stamp(cutoff))
+        # Idempotency-Keys answer for 24 hours whatever --older-than says; then they are forgotten.
+        keys = 0 if options.dry_run else store.prune_idempotency_keys(stamp(utcnow() - KEPT))
     finally:
         store.close()
     folders = [artifacts / execution_id for execution_id in ids if (artifacts / execution_id).is_dir()]
@@ -285,6 +288,7 @@ def cmd_db_prune(options: argparse.Namespace) -> int:
         f"pruned {len(ids)} executions that ended before {to_iso(cutoff)}; "
         f"removed {len(folders)} artifact folders ({size(freed)})"
     )
+    print(f"forgot {keys} idempotency keys older than 24 hours")
     return OK
 
 
