@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .support import (
+    Server,
     assert_problem,
     execute,
     kernel_ids,
@@ -146,3 +149,35 @@ async def test_retry_values_are_bounded_and_named_when_wrong(api):
         ({"retry": 3}, "retry"),
     ]:
         assert_problem(await api("POST", url, body), 400, field=field)
+
+
+@pytest.mark.restart
+def test_a_retry_waiting_its_delay_survives_a_killed_server(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    marker = tmp_path / "marker"
+    server = Server(root, "--MindzieKernelPool.size=0")
+    try:
+        server.start()
+        created = server.call("POST", "notebook", json={"notebookName": "dies once"}).json()
+        notebook_id = created["notebookId"]
+        cells = [
+            {"cellId": "cell-001", "cellType": "code", "content": "x = 1"},
+            {"cellType": "code", "content": dies_once(marker)},
+        ]
+        assert server.call("PUT", f"notebook/{notebook_id}", json={"cells": cells}).ok
+        body = {"retry": {"maxRetries": 1, "delaySeconds": 10}}
+        accepted = server.call("POST", f"notebook/{notebook_id}/execute", json=body).json()
+        execution_id = accepted["executionId"]
+        waiting = server.wait_for(notebook_id, execution_id, lambda s: s["attempt"] == 2)
+        assert (waiting["phase"], waiting["attempts"][0]["errorType"]) == ("Queued", "DeadKernelError")
+
+        server.kill()  # during the delay: the pending retry is only in the store now
+        server.start()
+        final = server.wait_for(notebook_id, execution_id, lambda s: s["status"] != "Running", deadline=90)
+        assert (final["status"], final["attempt"]) == ("Completed", 2), final
+        assert [a["status"] for a in final["attempts"]] == ["Error", "Completed"]
+        # the restarted server waited out what was left of the delay before it ran the attempt
+        assert final["endTime"] >= waiting["nextAttemptTime"]
+    finally:
+        server.stop()
