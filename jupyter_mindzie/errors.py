@@ -157,6 +157,20 @@ class NotebookInvalid(Conflict):
     problem_type = "notebook-invalid"
 
 
+class IdempotencyKeyInUse(Conflict):
+    """Another request with this `Idempotency-Key` is still being answered: try again shortly."""
+
+    problem_type = "idempotency-key-in-use"
+
+
+class IdempotencyKeyReused(MindzieError):
+    """The `Idempotency-Key` of an earlier request came with another request (as Stripe and the
+    IETF draft answer it: 422)."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    problem_type = "idempotency-key-reused"
+
+
 class PreconditionFailed(MindzieError):
     """`If-Match` names a version that is no longer current."""
 

@@ -293,6 +293,27 @@ export interface IExecuteRequest {
   timeout?: number;
   priority?: 'Low' | 'Normal' | 'High';
   stopOnError?: boolean;
+  /**
+   * Run again, as a new attempt of the same execution, when a run ends in Error for a reason outside the notebook: its kernel died or failed to start; a timeout only with `onTimeout`; a cell's own error (stopOnError, a non-zero exit, the parameters) only with `onCellError`. A cancel, or the server stopping, is never retried.
+   */
+  retry?: {
+    /**
+     * Attempts after the first.
+     */
+    maxRetries?: number;
+    /**
+     * Also retry a run that reached its `timeout`.
+     */
+    onTimeout?: boolean;
+    /**
+     * Also retry a run a cell's error ended.
+     */
+    onCellError?: boolean;
+    /**
+     * Seconds between an attempt's end and the next one's queueing.
+     */
+    delaySeconds?: number;
+  };
 }
 /**
  * Answer (202) of POST …/notebook/{notebookId}/execute; `Location` names the execution to poll.
@@ -470,6 +491,18 @@ export interface IExecution {
    */
   errorType: string | null;
   errorMessage: string | null;
+  /**
+   * The attempt under way, or the last one: 1 unless `retry` ran the execution again. The fields above describe it.
+   */
+  attempt: number;
+  /**
+   * Every attempt so far, oldest first; the last is the one under way (or the one that ended the execution).
+   */
+  attempts: IAttempt[];
+  /**
+   * While a retry waits its delay: when it is queued.
+   */
+  nextAttemptTime?: string | null;
 }
 export interface ICellResult {
   cellId: string;
@@ -484,6 +517,20 @@ export interface ICellResult {
    * Of the first output: image/png, application/json, … for images and JSON; otherwise the nbformat output type (stream, execute_result, display_data, error).
    */
   outputType: string | null;
+  errorType: string | null;
+  errorMessage: string | null;
+}
+export interface IAttempt {
+  attempt: number;
+  status: ExecutionStatus;
+  /**
+   * ISO 8601 UTC with Z, or null when it has not happened.
+   */
+  startTime: string | null;
+  /**
+   * ISO 8601 UTC with Z, or null when it has not happened.
+   */
+  endTime: string | null;
   errorType: string | null;
   errorMessage: string | null;
 }

@@ -856,3 +856,93 @@ def test_progress_is_written_only_while_the_writer_owns_the_run(backend: Backend
     assert [c["status"] for c in stalled.cell_results(execution_id)] == ["Running", "Pending"]
     # a store without leases (one server, no owner given) writes as before
     assert peer.save_progress(execution_id, {"error_message": "noted"}, [])
+
+
+# -- retries and idempotency keys ---------------------------------------------------------------
+
+
+def test_a_retry_keeps_the_ended_attempt_and_queues_the_next_only_for_its_owner(backend: Backend) -> None:
+    store, peer = backend.open(), backend.open()
+    notebook = add_notebook(store)
+    run = add_execution(store, notebook, owner="server-a", phase="Executing")
+    execution_id = run["execution_id"]
+    assert store.get_execution(execution_id)["attempt"] == 1  # type: ignore[index]
+    assert store.attempts(execution_id) == []
+    ended = {
+        "attempt": 1,
+        "status": "Error",
+        "error_type": "DeadKernelError",
+        "error_message": "the kernel died during the run",
+        "start_time": at(0),
+        "end_time": at(1),
+        "total_seconds": 60.0,
+    }
+    changes = {"attempt": 2, "phase": "Queued", "retry_at": at(2), "error_type": None}
+    cells = [{**cell, "status": "Pending"} for cell in cell_rows(execution_id)]
+    assert store.retry_execution(execution_id, ended, changes, cells, owner="server-a")
+    row = peer.get_execution(execution_id)
+    assert row is not None and (row["attempt"], row["phase"], row["status"]) == (2, "Queued", "Running")
+    assert [(a["attempt"], a["error_type"], a["total_seconds"]) for a in peer.attempts(execution_id)] == [
+        (1, "DeadKernelError", 60.0)
+    ]
+    assert [r["execution_id"] for r in peer.pending_retries()] == [execution_id]
+    # a server that lost the run to a peer writes nothing of its retry
+    assert [r["execution_id"] for r in peer.take_orphans("server-b", "9999")] == [execution_id]
+    assert not store.retry_execution(
+        execution_id, {**ended, "attempt": 2}, {"attempt": 3}, [], owner="server-a"
+    )
+    assert len(peer.attempts(execution_id)) == 1
+    # an execution that ended is never queued again
+    peer.save_progress(execution_id, {"status": "Cancelled", "phase": "Cancelled"}, [], owner="server-b")
+    assert not peer.retry_execution(execution_id, {**ended, "attempt": 2}, {"attempt": 3}, [])
+    assert peer.pending_retries() == []
+    # pruning and deleting forget attempts with their executions
+    peer.save_progress(execution_id, {"end_time": at(3)}, [])
+    assert peer.prune_executions(at(10)) == [execution_id]
+    assert peer.attempts(execution_id) == []
+
+
+def test_an_idempotency_key_is_held_by_one_request_until_it_expires(backend: Backend) -> None:
+    notebook = add_notebook(backend.open())
+    where = (TENANT, PROJECT, notebook["notebook_id"])
+    key = "order-42"
+    window = {"expired_before": at(0), "abandoned_before": at(-10)}
+
+    stores = [backend.open() for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+
+    def claim(store: Store) -> bool:
+        barrier.wait()
+        return store.claim_idempotency_key(*where, key, "fp-1", **window)
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        results = list(pool.map(claim, stores))
+    assert results.count(True) == 1, results
+
+    store = stores[0]
+    held = store.idempotency_key(TENANT, notebook["notebook_id"], key)
+    assert held is not None and (held["fingerprint"], held["response"]) == ("fp-1", None)
+    # the same key in another notebook, or another tenant's, is another key
+    assert store.claim_idempotency_key(TENANT, PROJECT, guid(), key, "fp-1", **window)
+    assert store.claim_idempotency_key(
+        OTHER_TENANT, OTHER_PROJECT, notebook["notebook_id"], key, "fp", **window
+    )
+    # a request that failed gives its key back; one that answered keeps it
+    store.release_idempotency_key(TENANT, notebook["notebook_id"], key, "fp-other")
+    assert store.idempotency_key(TENANT, notebook["notebook_id"], key) is not None
+    store.release_idempotency_key(TENANT, notebook["notebook_id"], key, "fp-1")
+    assert store.idempotency_key(TENANT, notebook["notebook_id"], key) is None
+    assert store.claim_idempotency_key(*where, key, "fp-2", **window)
+    store.complete_idempotency_key(
+        TENANT, notebook["notebook_id"], key, "exec-1", '{"executionId": "exec-1"}'
+    )
+    answered = store.idempotency_key(TENANT, notebook["notebook_id"], key)
+    assert answered is not None and (answered["execution_id"], answered["fingerprint"]) == ("exec-1", "fp-2")
+    # answered keys are not taken over as abandoned; an expired one is free again
+    late = {"expired_before": at(0), "abandoned_before": stamp(datetime.now(UTC) + timedelta(days=1))}
+    assert not store.claim_idempotency_key(*where, key, "fp-3", **late)
+    future = stamp(datetime.now(UTC) + timedelta(days=2))
+    assert store.claim_idempotency_key(*where, key, "fp-3", expired_before=future, abandoned_before=at(0))
+    assert store.idempotency_key(TENANT, notebook["notebook_id"], key)["response"] is None  # type: ignore[index]
+    assert store.prune_idempotency_keys(future) == 3
+    assert store.idempotency_key(TENANT, notebook["notebook_id"], key) is None

@@ -22,6 +22,7 @@ from jupyter_mindzie.api.views import (
 )
 from jupyter_mindzie.contract.enums import is_terminal
 from jupyter_mindzie.errors import ArtifactNotFound
+from jupyter_mindzie.execution.idempotency import HEADER, parse_key, submit_once
 from jupyter_mindzie.execution.news import wait_for_news
 from jupyter_mindzie.execution.records import open_no_follow
 from jupyter_mindzie.guids import parse_guid
@@ -69,10 +70,20 @@ class ExecuteHandler(ExecutionHandlerBase):
     async def post(self, tenant_id: str, project_id: str, notebook_id: str) -> None:
         scope = self.scope(tenant_id, project_id, execute=True)
         notebook_id = parse_guid(notebook_id, "notebookId")
+        key = parse_key(self.request.headers.get(HEADER))
         request = self.read_json("execute-request")
-        execution = await self.engine.submit(scope, notebook_id, request)
-        self.set_header("Location", self.execution_url(execution))
-        self.write_json(execution_accepted_view(execution), status=HTTPStatus.ACCEPTED)
+
+        async def submit() -> dict[str, Any]:
+            return execution_accepted_view(await self.engine.submit(scope, notebook_id, request))
+
+        body = await (
+            submit()
+            if key is None
+            else submit_once(self.engine.store, scope, notebook_id, key, request, submit)
+        )
+        where = {"tenant_id": scope.tenant_id, "project_id": scope.project_id, "notebook_id": notebook_id}
+        self.set_header("Location", self.execution_url({**where, "execution_id": body["executionId"]}))
+        self.write_json(body, status=HTTPStatus.ACCEPTED)
 
 
 class ExecutionHandler(ExecutionHandlerBase):
@@ -151,7 +162,8 @@ class CancelHandler(ExecutionHandlerBase):
         notebook_id, execution_id = self.ids(notebook_id, execution_id)
         execution = await self.engine.cancel(scope, notebook_id, execution_id)
         cells = self.records.cell_results(execution_id)
-        self.write_json(execution_view(execution, cells, [], None), status=HTTPStatus.ACCEPTED)
+        view = execution_view(execution, cells, [], None, self.records.attempts(execution_id))
+        self.write_json(view, status=HTTPStatus.ACCEPTED)
 
 
 class ExecutionsHandler(ExecutionHandlerBase):

@@ -21,7 +21,9 @@ def status_body(engine: MindzieEngine, execution: dict[str, Any], include_cells:
     execution_id = execution["execution_id"]
     cells = engine.records.cell_results(execution_id) if include_cells else None
     artifacts = engine.records.artifacts(execution_id)
-    view = execution_view(execution, cells, artifacts, engine.queue_position(execution_id, execution))
+    attempts = engine.records.attempts(execution_id)
+    position = engine.queue_position(execution_id, execution)
+    view = execution_view(execution, cells, artifacts, position, attempts)
     return json.dumps(view, ensure_ascii=False).encode()
 
 

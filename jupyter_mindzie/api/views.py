@@ -157,10 +157,12 @@ def execution_view(
     cells: list[dict[str, Any]] | None,
     artifacts: list[dict[str, Any]],
     queue_position: int | None,
+    attempts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The seed's execution status, with numeric twins of its human durations and sizes.
 
-    `cells` None leaves `cellResults` out (asked for with ?includeCells=false).
+    `cells` None leaves `cellResults` out (asked for with ?includeCells=false); `attempts` are
+    the ended attempts before the current one (execution/retries.py).
     """
 
     resources = execution.get("resources") or {}
@@ -211,10 +213,34 @@ def execution_view(
         "errorType": execution.get("error_type"),
         "errorMessage": execution.get("error_message"),
     }
+    view.update(attempts_view(execution, attempts or []))
     if queue_position is not None:
         view["queuePosition"] = queue_position
     if cells is None:
         del view["cellResults"]
+    return view
+
+
+def attempts_view(execution: dict[str, Any], ended: list[dict[str, Any]]) -> dict[str, Any]:
+    """`attempt`, `attempts[]` (the ended ones, then the current one, which the row describes)
+    and, while a retry waits its delay, `nextAttemptTime`."""
+    current = {**execution, "attempt": execution.get("attempt") or 1}
+    view: dict[str, Any] = {
+        "attempt": current["attempt"],
+        "attempts": [
+            {
+                "attempt": row["attempt"],
+                "status": row["status"],
+                "startTime": iso_from_stamp(row.get("start_time")),
+                "endTime": iso_from_stamp(row.get("end_time")),
+                "errorType": row.get("error_type"),
+                "errorMessage": row.get("error_message"),
+            }
+            for row in [*ended, current]
+        ],
+    }
+    if execution.get("retry_at") and execution["phase"] == "Queued" and execution["status"] == "Running":
+        view["nextAttemptTime"] = iso_from_stamp(execution["retry_at"])
     return view
 
 

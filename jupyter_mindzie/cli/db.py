@@ -286,6 +286,7 @@ def open_store(options: argparse.Namespace) -> SqlStore:
 
 def cmd_db_prune(options: argparse.Namespace) -> int:
     from jupyter_mindzie.clock import stamp, to_iso, utcnow
+    from jupyter_mindzie.execution.idempotency import KEPT
 
     cutoff = utcnow() - options.older_than
     store = open_store(options)
@@ -294,6 +295,8 @@ def cmd_db_prune(options: argparse.Namespace) -> int:
     )
     try:
         ids = prunable(store, stamp(cutoff)) if options.dry_run else store.prune_executions(stamp(cutoff))
+        # Idempotency-Keys answer for 24 hours whatever --older-than says; then they are forgotten.
+        keys = 0 if options.dry_run else store.prune_idempotency_keys(stamp(utcnow() - KEPT))
     finally:
         store.close()
     folders = [artifacts / execution_id for execution_id in ids if (artifacts / execution_id).is_dir()]
@@ -323,6 +326,7 @@ def cmd_db_prune(options: argparse.Namespace) -> int:
             size=local_size(freed),
         )
     )
+    print(_("forgot {count} idempotency keys older than 24 hours", count=keys))
     return OK
 
 

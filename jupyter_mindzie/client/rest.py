@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from jupyter_mindzie.errors import (
     MindzieError,
     NotFound,
     PreconditionFailed,
+    RetryLater,
     TooLarge,
     TooManyRequests,
 )
@@ -232,9 +234,16 @@ class MindzieClient:
         generate_report: bool = True,
         priority: str = "Normal",
         stop_on_error: bool = False,
+        retry: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Queue a run (202); output options default to the seed's. `cell_range` is
-        `(startCell, endCell)`, inclusive cell ids."""
+        `(startCell, endCell)`, inclusive cell ids; `retry` is the request's
+        `{maxRetries, onTimeout, onCellError, delaySeconds}`.
+
+        The request carries an `Idempotency-Key` (`idempotency_key`, else a new one per call), so
+        it is sent again after a dropped connection, a timeout or a 503 without ever queueing a
+        second run: the server answers a repeat with the first request's execution."""
         if isinstance(cell_range, tuple):
             cell_range = {"startCell": cell_range[0], "endCell": cell_range[1]}
         body = _without_none(
@@ -250,9 +259,32 @@ class MindzieClient:
                 "timeout": timeout,
                 "priority": priority,
                 "stopOnError": stop_on_error,
+                "retry": dict(retry) if retry is not None else None,
             }
         )
-        return self._json("POST", "notebook", notebook_id, "execute", json=body)
+        key = idempotency_key or str(uuid.uuid4())
+        response = self._post_again(self.url("notebook", notebook_id, "execute"), body, key)
+        accepted: dict[str, Any] = response.json()
+        return accepted
+
+    def _post_again(self, url: str, body: dict[str, Any], key: str, attempts: int = 5) -> requests.Response:
+        """POST with an Idempotency-Key, sent again with backoff while the network or the server
+        fails in passing (no answer, 503, the key's first request still being answered)."""
+        for attempt in range(1, attempts + 1):
+            delay = min(0.25 * 2**attempt, 8.0)
+            try:
+                return self.request("POST", url, json=body, headers={"Idempotency-Key": key})
+            except (requests.ConnectionError, requests.Timeout):
+                if attempt == attempts:
+                    raise
+            except (RetryLater, Conflict) as error:
+                passing = error.status == 503 or error.problem_type == "idempotency-key-in-use"
+                if not passing or attempt == attempts:
+                    raise
+                if isinstance(error, RetryLater) and error.retry_after:
+                    delay = min(float(error.retry_after), 30.0)
+            time.sleep(delay)
+        raise AssertionError("unreachable")  # the last attempt returned or raised
 
     def get_execution_status(
         self, notebook_id: str, execution_id: str, *, include_cells: bool = True

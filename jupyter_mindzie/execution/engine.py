@@ -35,6 +35,7 @@ from jupyter_mindzie.execution.progress import ProgressWriter, Run
 from jupyter_mindzie.execution.queue import check_queue_room
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned, orphans_to_mend, resubmission
+from jupyter_mindzie.execution.retries import Retries
 from jupyter_mindzie.execution.runner import NotebookRunner
 from jupyter_mindzie.guids import new_guid
 from jupyter_mindzie.i18n import Message
@@ -124,6 +125,7 @@ class MindzieEngine(LoggingConfigurable):
         self.endings = RunEndings(
             self.store, self.datasets, self.records, self.progress, self.log, self.stopping
         )
+        self.retries = Retries(self)  # the next attempt of a run that ended in a retried Error
 
     def stopping(self) -> bool:
         """The server is stopping: slots take no new work (a call, as it changes while a slot waits)."""
@@ -198,8 +200,11 @@ class MindzieEngine(LoggingConfigurable):
         self._ensure_workers()
         for execution, ending in orphans_to_mend(self.store, self.lease, set(self._runs)):
             if ending is None:
-                self.claimer.release(execution["execution_id"])
-                self.log.info("mindzie: execution %s queued again after a restart", execution["execution_id"])
+                if not self.retries.resume(execution):  # a retry waiting its delay waits on
+                    self.claimer.release(execution["execution_id"])
+                    self.log.info(
+                        "mindzie: execution %s queued again after a restart", execution["execution_id"]
+                    )
             else:
                 error_type, message, status = ending
                 end_abandoned(self.progress, execution, error_type, message, self.log, status=status)
@@ -235,10 +240,17 @@ class MindzieEngine(LoggingConfigurable):
             return None
         return run
 
+    async def requeue(self, execution: dict[str, Any]) -> None:
+        """Put an execution this server holds (a retry whose delay is over) back in the queue."""
+        self.claimer.release(execution["execution_id"])
+        self.wakeup.wake()
+
     async def cancel(self, scope: Scope, notebook_id: str, execution_id: str) -> dict[str, Any]:
         """Stop a queued or running execution: interrupt, then shut its kernel down."""
         execution = self.records.get(scope, notebook_id, execution_id)
         run = self._runs.get(execution_id)
+        if self.retries.cancel(execution):  # it waited to be tried again
+            return self.records.get(scope, notebook_id, execution_id)
         if run is None and not is_terminal(execution["status"]):
             if self.store.take_waiting(execution_id, self.identity):  # still queued: it never starts
                 self._end_waiting(execution)
@@ -323,12 +335,14 @@ class MindzieEngine(LoggingConfigurable):
                     raise
             except Exception:  # a slot never dies: the next run needs it
                 self.log.exception("mindzie: execution %s could not be ended cleanly", execution_id)
-            finally:
-                self._runs.pop(execution_id, None)
+            finally:  # unless its retry already put the next attempt in its place
+                if self._runs.get(execution_id) is run:
+                    del self._runs[execution_id]
 
     async def stop(self) -> None:
         """Stop what runs (their kernels are shut down) and stop the slots."""
         self._stopping = True
+        self.retries.stop()
         running = [run for run in self._runs.values() if run.task is not None]
         for run in running:
             run.runner.stop()
@@ -347,7 +361,8 @@ class MindzieEngine(LoggingConfigurable):
         outcome = await run.runner.run()
         try:
             if await self.endings.still_ours(run):
-                await self.endings.record(run, outcome)
+                if not await self.retries.after(run, outcome):  # else its next attempt is queued
+                    await self.endings.record(run, outcome)
             else:
                 self.log.warning("mindzie: execution %s was taken over by another server", run.execution_id)
         finally:  # a store that never answered must not keep the kernel, or the slot

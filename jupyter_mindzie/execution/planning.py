@@ -98,6 +98,7 @@ async def plan_run(
         "outputOptions": output_options,
         "timeout": request.get("timeout", 1800),
         "stopOnError": request.get("stopOnError", False),
+        "retry": request.get("retry"),  # read at each attempt's end (execution/retries.py)
         # published tables become datasets unless the request said saveIntermediateResults: false
         "registerDatasets": request.get(
             "registerDatasets",

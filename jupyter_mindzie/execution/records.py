@@ -41,6 +41,10 @@ class ExecutionRecords:
     def cell_results(self, execution_id: str) -> list[dict[str, Any]]:
         return self.store.cell_results(execution_id)
 
+    def attempts(self, execution_id: str) -> list[dict[str, Any]]:
+        """The attempts that ended and were retried, oldest first (the current one is the row)."""
+        return self.store.attempts(execution_id)
+
     def artifacts(self, execution_id: str) -> list[dict[str, Any]]:
         return self.store.artifacts(execution_id)
 

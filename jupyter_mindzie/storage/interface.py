@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
+from jupyter_mindzie.storage.interface_attempts import AttemptStore
 from jupyter_mindzie.storage.interface_outbox import OutboxStore
 from jupyter_mindzie.storage.interface_queue import QueueStore
 
@@ -81,7 +82,7 @@ ChangeListener = Callable[[str, str], None]
 """Called with a kind ("execution", "cancel") and an execution id when another server wrote."""
 
 
-class Store(OutboxStore, QueueStore, Protocol):
+class Store(OutboxStore, QueueStore, AttemptStore, Protocol):
     """Notebooks, versions, executions, artifacts, datasets and schedules of every tenant."""
 
     # -- the store itself -----------------------------------------------------------------

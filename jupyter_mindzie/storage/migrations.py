@@ -267,6 +267,28 @@ QUEUE_TURNS_BACKFILL = (
 )
 
 
+def _migrate_11(db: sqlite_utils.Database) -> None:
+    """Retries and idempotent submits: which attempt an execution is at and when the next may
+    start, each attempt that ended and was retried, and the `Idempotency-Key`s of execute requests."""
+    executions = db.table("executions")
+    executions.add_column("attempt", int, not_null_default=1)
+    executions.add_column("retry_at", str)
+    for statement in ATTEMPT_TABLES:
+        db.execute(statement)
+
+
+ATTEMPT_TABLES = (
+    "CREATE TABLE execution_attempts (execution_id TEXT NOT NULL, attempt INTEGER NOT NULL, "
+    "status TEXT NOT NULL, error_type TEXT, error_message TEXT, start_time TEXT, end_time TEXT, "
+    "total_seconds FLOAT, PRIMARY KEY (execution_id, attempt))",
+    "CREATE TABLE idempotency_keys (tenant_id TEXT NOT NULL, project_id TEXT NOT NULL, "
+    "notebook_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+    "execution_id TEXT, response TEXT, date_created TEXT NOT NULL, "
+    "PRIMARY KEY (tenant_id, notebook_id, idempotency_key))",
+    "CREATE INDEX idempotency_keys_age ON idempotency_keys (date_created)",
+)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -278,6 +300,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_8,
     _migrate_9,
     _migrate_10,
+    _migrate_11,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -221,7 +221,36 @@ INSERT INTO queue_turns (tenant_id, turn)
 """
 """The queue in the store: each tenant's turn for the slots (SQLite's migration 10)."""
 
-MIGRATIONS: list[str] = [SCHEMA_1, SCHEMA_2, SCHEMA_3]
+SCHEMA_4 = """
+ALTER TABLE executions ADD COLUMN attempt integer NOT NULL DEFAULT 1;
+ALTER TABLE executions ADD COLUMN retry_at text;
+CREATE TABLE execution_attempts (
+    execution_id text NOT NULL,
+    attempt integer NOT NULL,
+    status text NOT NULL,
+    error_type text,
+    error_message text,
+    start_time text,
+    end_time text,
+    total_seconds double precision,
+    PRIMARY KEY (execution_id, attempt)
+);
+CREATE TABLE idempotency_keys (
+    tenant_id text NOT NULL,
+    project_id text NOT NULL,
+    notebook_id text NOT NULL,
+    idempotency_key text NOT NULL,
+    fingerprint text NOT NULL,
+    execution_id text,
+    response text,
+    date_created text NOT NULL,
+    PRIMARY KEY (tenant_id, notebook_id, idempotency_key)
+);
+CREATE INDEX idempotency_keys_age ON idempotency_keys (date_created);
+"""
+"""Retries and idempotent submits (SQLite's migration 11)."""
+
+MIGRATIONS: list[str] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -24,6 +24,7 @@ from jupyter_mindzie.storage.interface import (
     Store,
 )
 from jupyter_mindzie.storage.rows import HISTORY_COLUMNS
+from jupyter_mindzie.storage.sql_attempts import SqlAttempts
 from jupyter_mindzie.storage.sql_base import quoted
 from jupyter_mindzie.storage.sql_outbox import SqlOutbox
 from jupyter_mindzie.storage.sql_queue import SqlQueue
@@ -32,7 +33,7 @@ _VERSION_ORDER = "major DESC, minor DESC, patch DESC"
 _NEWEST = "date_created DESC, rowid DESC"
 
 
-class SqlStore(SqlOutbox, SqlQueue):
+class SqlStore(SqlOutbox, SqlQueue, SqlAttempts):
     """Every query of the store; subclasses bring the connection, the schema and the dialect."""
 
     # -- notebooks ----------------------------------------------------------------------------------
@@ -140,6 +141,7 @@ class SqlStore(SqlOutbox, SqlQueue):
 
     def delete_notebook(self, notebook_id: str) -> None:
         with self.atomic():
+            self._forget_attempts(notebook_id)
             for table in ("cell_results", "artifacts"):
                 self._execute(
                     f"DELETE FROM {table} WHERE execution_id IN "
@@ -280,7 +282,7 @@ class SqlStore(SqlOutbox, SqlQueue):
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ", ".join("?" for _ in chunk)
-                for table in ("cell_results", "artifacts", "executions"):
+                for table in ("cell_results", "artifacts", "execution_attempts", "executions"):
                     self._execute(f"DELETE FROM {table} WHERE execution_id IN ({marks})", chunk)
         return ids
 
