@@ -20,6 +20,8 @@ import psutil
 import pytest
 from jupyter_client.channels import ZMQSocketChannel
 
+from jupyter_mindzie.execution.pool import MindzieKernelPool
+
 from .support import TERMINAL, execute, kernel_ids, no_kernels_left, notebook_with, project_path, status
 
 # asyncio reports every callback over 100 ms. On a shared 2-core machine in debug mode, ordinary
@@ -77,6 +79,15 @@ def kernel_processes(runtime_dir: Path) -> list[psutil.Process]:
     return found
 
 
+async def no_kernel_processes(runtime_dir: Path, deadline: float = 30) -> None:
+    """Fail unless every kernel process of this server has exited (a kernel told to shut down
+    exits within its shutdown wait)."""
+    end = time.monotonic() + deadline
+    while left := kernel_processes(runtime_dir):
+        assert time.monotonic() < end, [" ".join(p.cmdline()) for p in left]
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.slow
 async def test_cancel_at_every_phase_leaves_nothing_to_stall_the_loop(
     api, mindzie_app, caplog, jp_runtime_dir
@@ -126,9 +137,30 @@ async def test_cancel_at_every_phase_leaves_nothing_to_stall_the_loop(
     if not gone:  # let a shutdown still under way end before the server's own cleanup races it
         await no_kernels_left(api, deadline=60)
     assert gone, await kernel_ids(api)
-    end = time.monotonic() + 30  # a kernel told to shut down exits within its shutdown wait
-    while left := kernel_processes(jp_runtime_dir):
-        assert time.monotonic() < end, [" ".join(p.cmdline()) for p in left]
-        await asyncio.sleep(0.1)
+    await no_kernel_processes(jp_runtime_dir)
     leaked = open_channels() - before
     assert not leaked, f"{len(leaked)} kernel-client channels of cancelled runs were never closed"
+
+
+class TestPoolClosedWhileWarming:
+    @pytest.fixture
+    def mindzie_config(self) -> dict[str, Any]:
+        return {"MindzieKernelPool": {"size": 0}}  # the engine's own pool stays off: only ours starts
+
+    async def test_a_pool_closed_at_any_moment_of_a_warm_up_leaves_no_kernel(
+        self, api, mindzie_app, jp_runtime_dir
+    ):
+        engine = mindzie_app.engine
+        # From before the start to after it: the spawn, the registration, the ports, the connect.
+        for delay in (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8):
+            pool = MindzieKernelPool(
+                kernel_manager=engine.kernel_manager,
+                kernel_catalog=engine.pool.kernel_catalog,
+                size=1,
+                preload=[],
+            )
+            pool.warm()
+            await asyncio.sleep(delay)
+            await pool.close()
+            assert not await kernel_ids(api), delay
+            await no_kernel_processes(jp_runtime_dir)

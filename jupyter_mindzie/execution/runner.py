@@ -236,8 +236,7 @@ class NotebookRunner:
 
     def _claim(self, kernel_id: str) -> None:
         """The run owns its kernel from here: `release` shuts it down (and what its process left)."""
-        self.kernel_id = kernel_id
-        self.kernel_pid = kernel_pid(self.kernel_manager.get_kernel(kernel_id))
+        self.kernel_id, self.kernel_pid = kernel_id, kernel_pid(self.kernel_manager.get_kernel(kernel_id))
 
     async def _connect(self, km: Any) -> NotebookClient:
         spec = self.spec
@@ -286,6 +285,8 @@ class NotebookRunner:
         spec = self.spec
         last_save = 0.0
         for index, cell in enumerate(spec.nb.cells):
+            if self._interrupted:  # Python 3.11's wait_for (nbclient's, the pool's) can swallow a cancel
+                raise asyncio.CancelledError
             injected = INJECTED_TAG in cell.get("metadata", {}).get("tags", [])
             if cell.cell_type != "code" or (cell.get("id") not in self.cells and not injected):
                 continue
