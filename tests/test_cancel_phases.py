@@ -8,32 +8,33 @@ callback that holds the loop longer than `slow_callback_duration`; this test fai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import re
 import time
+from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from jupyter_client.channels import ZMQSocketChannel
 
-from .support import TERMINAL, execute, no_kernels_left, notebook_with, project_path, status
+from jupyter_mindzie.execution.pool import MindzieKernelPool
 
-# asyncio reports every callback over 100 ms. On a shared 2-core machine in debug mode, ordinary
-# work (jupyter_client's synchronous kernel launch, tornado reading a request) passes that now
-# and then, by up to a second or so under load; a leaked client's zmq teardown holds the loop
-# for many seconds to minutes. Over two seconds fails, and open kernel-client channels fail
-# whatever their cost.
+from .support import TERMINAL, execute, kernel_ids, no_kernels_left, notebook_with, project_path, status
+
+# asyncio reports every callback over 100 ms, and a stall over two seconds fails the test; open
+# kernel-client channels fail it whatever their cost. Measured with asyncio's own reports on this
+# 2-core machine when it was quiet (both variants; one run reporting from 20 ms, three from
+# 100 ms, which reported nothing): the longest callback took 27 ms, and the kernel's launch
+# (jupyter_client's Popen and connection file, one step of `_add_kernel_when_ready`) as long, so
+# nothing of ours or of jupyter_client's holds the loop near 100 ms. When the machine is shared
+# and loaded, a plain step (tornado reading a request, a launch) waits for a core and is reported
+# at up to about a second; a leaked client's zmq teardown holds the loop for seconds to minutes.
+# A 100 ms limit would fail on the machine's load, not on a stall: the limit stays at two seconds.
 STALL = 0.1
 STALL_LIMIT = 2.0
-
-
-# Known bug, not fixed: now and then (about 1 run of this test in 3 on a loaded 2-core machine) a
-# run cancelled at some moment of its start leaves its kernel running after it ended Cancelled.
-# The marker stays until the cause is found (RELIABILITY.md, "Known, not yet fixed").
-KERNEL_LEFT_AFTER_CANCEL = pytest.mark.xfail(
-    reason="a run cancelled at some moment of its start can leave its kernel running", strict=False
-)
 
 
 @pytest.fixture(params=[0, 1], ids=["cold-kernels", "warm-pool"])
@@ -68,9 +69,33 @@ def open_channels() -> set[int]:
     }
 
 
+def kernel_processes(runtime_dir: Path) -> list[psutil.Process]:
+    """Kernels this server spawned that still run, listed by the kernel manager or not.
+
+    A start cut short between the spawn and the registration leaves a process no API lists,
+    so they are found by their connection file, which lives in the server's runtime folder.
+    """
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if str(runtime_dir) in " ".join(process.cmdline()) and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+    return found
+
+
+async def no_kernel_processes(runtime_dir: Path, deadline: float = 30) -> None:
+    """Fail unless every kernel process of this server has exited (a kernel told to shut down
+    exits within its shutdown wait)."""
+    end = time.monotonic() + deadline
+    while left := kernel_processes(runtime_dir):
+        assert time.monotonic() < end, [" ".join(p.cmdline()) for p in left]
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.slow
-@KERNEL_LEFT_AFTER_CANCEL
-async def test_cancel_at_every_phase_leaves_nothing_to_stall_the_loop(api, mindzie_app, caplog):
+async def test_cancel_at_every_phase_leaves_nothing_to_stall_the_loop(
+    api, mindzie_app, caplog, jp_runtime_dir
+):
     loop = asyncio.get_running_loop()
     notebook = await notebook_with(api, "import time\ntime.sleep(30)")
     phases = [
@@ -115,6 +140,31 @@ async def test_cancel_at_every_phase_leaves_nothing_to_stall_the_loop(api, mindz
     gone = await no_kernels_left(api, deadline=90)  # a cancelled run's kernel: interrupt, then shutdown
     if not gone:  # let a shutdown still under way end before the server's own cleanup races it
         await no_kernels_left(api, deadline=60)
-    assert gone
+    assert gone, await kernel_ids(api)
+    await no_kernel_processes(jp_runtime_dir)
     leaked = open_channels() - before
     assert not leaked, f"{len(leaked)} kernel-client channels of cancelled runs were never closed"
+
+
+class TestPoolClosedWhileWarming:
+    @pytest.fixture
+    def mindzie_config(self) -> dict[str, Any]:
+        return {"MindzieKernelPool": {"size": 0}}  # the engine's own pool stays off: only ours starts
+
+    async def test_a_pool_closed_at_any_moment_of_a_warm_up_leaves_no_kernel(
+        self, api, mindzie_app, jp_runtime_dir
+    ):
+        engine = mindzie_app.engine
+        # From before the start to after it: the spawn, the registration, the ports, the connect.
+        for delay in (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8):
+            pool = MindzieKernelPool(
+                kernel_manager=engine.kernel_manager,
+                kernel_catalog=engine.pool.kernel_catalog,
+                size=1,
+                preload=[],
+            )
+            pool.warm()
+            await asyncio.sleep(delay)
+            await pool.close()
+            assert not await kernel_ids(api), delay
+            await no_kernel_processes(jp_runtime_dir)

@@ -32,6 +32,7 @@ from jupyter_mindzie.execution.kernel_client import (
     open_client,
     run_quietly,
 )
+from jupyter_mindzie.execution.kernel_start import start_kernel
 from jupyter_mindzie.execution.preload import LearnedImports, imported_modules, preload_code, template_modules
 
 
@@ -103,7 +104,6 @@ class MindzieKernelPool(LoggingConfigurable):
         super().__init__(**kwargs)
         self._ready: dict[str, list[WarmKernel]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
-        self._backing_off: set[str] = set()  # kernelspecs whose warm-up waits out a backoff
         self._own: set[str] = set()  # kernels the pool started and has not handed to a run
         self._warming: dict[str, tuple[float, int | None, float | None]] = {}  # (since, pid, booted)
         self._arrivals: dict[str, asyncio.Future[None]] = {}
@@ -211,11 +211,8 @@ class MindzieKernelPool(LoggingConfigurable):
             self.log.info(
                 "mindzie: kernel pool: %d warm-ups failed since the server started", self.warm_failures
             )
-        # A kernel being started is let finish and then shut down: cancelled inside
-        # start_kernel it would be left running, known to the kernel manager and to nobody else.
-        starting = [task for name, task in self._filling.items() if name not in self._backing_off]
-        if starting:
-            await asyncio.wait(starting, timeout=self.startup_timeout)
+        # A warm-up cut short here still ends its kernel's start (kernel_start.py), which
+        # leaves the kernel among `_own`, shut down below.
         for task in [*self._filling.values(), *([self._idle_task] if self._idle_task else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -315,10 +312,10 @@ class MindzieKernelPool(LoggingConfigurable):
         started = time.monotonic()
         self._warming[kernel_name] = (started, None, None)
         arguments = await self.kernel_catalog.run_arguments(kernel_name)
-        kernel_id = await ensure_async(
-            self.kernel_manager.start_kernel(kernel_name=kernel_name, extra_arguments=arguments)
+        # The pool's the moment it exists: a close that cuts this start short shuts it down.
+        kernel_id = await start_kernel(
+            self.kernel_manager, self._own.add, kernel_name=kernel_name, extra_arguments=arguments
         )
-        self._own.add(kernel_id)
         km = self.kernel_manager.get_kernel(kernel_id)
         pid = kernel_pid(km)
         if self._nice and pid is not None:
@@ -357,11 +354,7 @@ class MindzieKernelPool(LoggingConfigurable):
             )
         else:
             self.log.debug("mindzie: pool warm-up of %s failed again (%d): %s", kernel_name, streak, error)
-        self._backing_off.add(kernel_name)  # nothing is starting: closing may cancel the wait
-        try:
-            await asyncio.sleep(delay)
-        finally:
-            self._backing_off.discard(kernel_name)
+        await asyncio.sleep(delay)
 
     async def _connect(self, kernel_id: str, km: Any) -> WarmKernel:
         client = open_client(km, self.max_message_bytes)

@@ -26,6 +26,7 @@ from nbformat import NotebookNode
 from jupyter_mindzie import humanize
 from jupyter_mindzie.execution.cell_rules import clear_outputs, may_fail
 from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, adopt, kernel_pid
+from jupyter_mindzie.execution.kernel_start import start_kernel
 from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage, stop_what_kernel_left
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
 from jupyter_mindzie.results.collection import collect_artifacts, write_notebook
@@ -213,26 +214,29 @@ class NotebookRunner:
             encoded = json.dumps(spec.context)
             # KERNEL_-prefixed variables are the ones a Jupyter gateway passes on to remote kernels.
             env = {**os.environ, "MINDZIE_CONTEXT": encoded, "KERNEL_MINDZIE_CONTEXT": encoded}
-            try:
-                kernel_id = await ensure_async(
-                    self.kernel_manager.start_kernel(
-                        kernel_name=spec.kernel_name,
-                        path=spec.working_dir,
-                        env=env,
-                        extra_arguments=spec.kernel_arguments,
-                    )
+            try:  # the kernel is the run's the moment it exists, whatever cancels the run
+                kernel_id = await start_kernel(
+                    self.kernel_manager,
+                    self._claim,
+                    kernel_name=spec.kernel_name,
+                    path=spec.working_dir,
+                    env=env,
+                    extra_arguments=spec.kernel_arguments,
                 )
             except Exception as error:
                 raise KernelStartFailed(f"kernel {spec.kernel_name!r} failed to start: {error}") from error
-        self.kernel_id = kernel_id
+        self._claim(kernel_id)
         km = self.kernel_manager.get_kernel(kernel_id)
-        self.kernel_pid = kernel_pid(km)
         self._tell({"kernel_id": kernel_id, "kernel_pid": self.kernel_pid}, force=True)
         # A run must see its kernel die, not a silently restarted one with none of its state.
         with contextlib.suppress(Exception):
             km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
         km.autorestart = False
         return km
+
+    def _claim(self, kernel_id: str) -> None:
+        """The run owns its kernel from here: `release` shuts it down (and what its process left)."""
+        self.kernel_id, self.kernel_pid = kernel_id, kernel_pid(self.kernel_manager.get_kernel(kernel_id))
 
     async def _connect(self, km: Any) -> NotebookClient:
         spec = self.spec
@@ -281,6 +285,8 @@ class NotebookRunner:
         spec = self.spec
         last_save = 0.0
         for index, cell in enumerate(spec.nb.cells):
+            if self._interrupted:  # Python 3.11's wait_for (nbclient's, the pool's) can swallow a cancel
+                raise asyncio.CancelledError
             injected = INJECTED_TAG in cell.get("metadata", {}).get("tags", [])
             if cell.cell_type != "code" or (cell.get("id") not in self.cells and not injected):
                 continue
