@@ -94,7 +94,8 @@ def test_run_writes_the_executed_notebook_and_its_artifacts(starter, tmp_path):
     summary = done.stdout.splitlines()
     assert summary[0].startswith("Completed in") and f"{code_cells} cells ok, 0 failed" in summary[0]
     folder = tmp_path / "starter-run"
-    assert f"executed notebook: {folder / 'executed.ipynb'}" in done.stdout
+    lines = [line.split() for line in done.stdout.splitlines()]
+    assert ["executed", "notebook:", str(folder / "executed.ipynb")] in lines, done.stdout  # labels align
     assert f"{code_cells}/{code_cells}" in done.stderr  # the progress bar reached the end
 
     assert starter.read_bytes() == before
