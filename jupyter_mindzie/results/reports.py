@@ -2,8 +2,10 @@
 
 The report uses nbconvert's `lab` look through a small template of ours (templates/
 mindzie_report) that leaves out every script the lab template loads from a CDN, so a report
-opens offline. nbconvert takes about a second to import, so it is imported when a report is
-rendered, not when the server starts. Rendering blocks: the engine calls this off the event loop.
+opens offline, and through an exporter that remembers the code cells' highlighted input
+(report_filters.py: half the rendering, the same from one run of a notebook to the next).
+nbconvert takes about a second to import, so it is imported when a report is rendered, not
+when the server starts. Rendering blocks: the engine calls this off the event loop.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ def _exporter(hide_code: bool) -> Any:
     key = "without_code" if hide_code else "with_code"
     exporter = getattr(_exporters, key, None)
     if exporter is None:
-        from nbconvert import HTMLExporter
+        from jupyter_mindzie.results.report_filters import ReportExporter
 
-        exporter = HTMLExporter(
+        exporter = ReportExporter(
             template_name=REPORT_TEMPLATE,
             extra_template_basedirs=[str(TEMPLATES_DIR)],
             exclude_input=hide_code,
