@@ -216,10 +216,16 @@ class MindzieEngine(LoggingConfigurable):
                 break
             except MindzieError as error:
                 message = f"could not be started: {error.detail}"
-                end_abandoned(self.progress, row, "QueueError", message, self.log)
+                await self.endings.unstartable(row, message, self.claimer.release)
                 return None
             except Exception as error:  # the store away: the claim is ours, so try again
-                if not is_transient(error) or self.stopping():
+                if not is_transient(error):  # it would fail the same on every server, every time
+                    self.log.exception("mindzie: execution %s could not be prepared", execution_id)
+                    await self.endings.unstartable(
+                        row, f"could not be started: {error}", self.claimer.release
+                    )
+                    return None
+                if self.stopping():
                     self.claimer.release(execution_id)
                     raise
                 attempt += 1
