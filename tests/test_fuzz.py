@@ -8,10 +8,10 @@ expression croniter rejects, a file that is not a notebook or a CSV).
 
 Real data is reachable: the tenant, project, notebook, execution, dataset and artifact path
 parameters are drawn most of the time from what `seed()` made (schemathesis dictionaries), the
-rest of the time generated. DELETE draws from spare notebooks and datasets, so the seeded ones
-stay. `POST …/execute` only ever reaches a notebook that does not exist (a hook rewrites any
+rest of the time generated. DELETE draws often from spare notebooks and datasets, so the seeded ones
+usually stay (a seed may still delete them late in the run). `POST …/execute` only ever reaches a notebook that does not exist (a hook rewrites any
 valid notebookId before the request is sent), so the fuzzer validates execute bodies without
-starting kernels; the test asserts afterwards that the seeded run is the only execution.
+starting kernels; the test asserts afterwards that no execution but the seeded run exists.
 
 Knobs: MINDZIE_FUZZ_EXAMPLES (per operation and phase, default 50), MINDZIE_FUZZ_SEED.
 """
@@ -342,8 +342,11 @@ def test_thousands_of_generated_requests_get_documented_answers_and_no_5xx(serve
     ):
         assert any(200 <= status < 300 for status in stats[operation]), (operation, report)
     assert any(status == 409 for status in stats[f"POST {routes.EXECUTION}/cancel"]), report
-    # the fuzzer started no execution: the seeded run is the only one
+    # the fuzzer started no execution: none but the seeded run (which goes with its notebook
+    # when a DELETE draws the seeded notebook's id)
     with sqlite3.connect(f"file:{server.root / '.mindzie' / 'mindzie.db'}?mode=ro", uri=True) as db:
-        (executions,) = db.execute("SELECT count(*) FROM executions").fetchone()
-    assert executions == 1
+        (executions,) = db.execute(
+            "SELECT count(*) FROM executions WHERE execution_id <> ?", dictionaries["execution"]
+        ).fetchone()
+    assert executions == 0
     assert "Uncaught exception" not in server.log.read_text(errors="replace")

@@ -15,6 +15,7 @@ import pytest
 
 from jupyter_mindzie.clock import stamp
 from jupyter_mindzie.storage.interface import Store
+from jupyter_mindzie.storage.interface_queue import QueueCounts, QueueFull
 from jupyter_mindzie.storage.postgres import MindziePostgresStore
 from jupyter_mindzie.storage.sqlite import MindzieStore
 
@@ -61,12 +62,20 @@ class Queue:
     def tenant(self, name: str) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
-    def put(self, name: str, tenant: str, rank: int = NORMAL, project: str = PROJECT) -> str:
+    def put(
+        self,
+        name: str,
+        tenant: str,
+        rank: int = NORMAL,
+        project: str = PROJECT,
+        caps: QueueCounts | None = None,
+        store: Store | None = None,
+    ) -> str:
         tenant_id = self.tenant(tenant)
         if tenant_id not in self.notebooks:
             self.notebooks[tenant_id] = str(uuid.uuid4())
         execution_id = str(uuid.uuid4())
-        self.store.queue_execution(
+        (store or self.store).queue_execution(
             {
                 "execution_id": execution_id,
                 "notebook_id": self.notebooks[tenant_id],
@@ -79,6 +88,7 @@ class Queue:
                 "date_queued": stamp(),
             },
             [{"execution_id": execution_id, "cell_id": "cell-001", "position": 0, "status": "Pending"}],
+            caps,
         )
         self.ids[name], self.names[execution_id] = execution_id, name
         return execution_id
@@ -191,3 +201,31 @@ def test_no_run_is_claimed_twice_by_concurrent_claimers(opener, claimers):
             row = queue.store.get_execution(execution_id)
             assert row is not None and row["owner"] == f"server-{index}"
     assert queue.store.queue_counts(queue.tenant("A"), PROJECT)["server"] == 0
+
+
+@pytest.mark.parametrize("cap", ["project", "tenant", "server"])
+def test_concurrent_submits_never_pass_a_queue_cap(opener, cap):
+    """30 writers on connections of their own queue at once against a cap of 10: counting and
+    inserting are one step, so exactly 10 get in (SQLite's BEGIN IMMEDIATE, PostgreSQL's
+    admission lock), whichever cap it is."""
+    queue = Queue(opener())
+    caps: QueueCounts = {"project": 100, "tenant": 100, "server": 100}
+    caps[cap] = 10  # type: ignore[literal-required]
+    stores = [opener() for _ in range(30)]  # one connection per writer, as servers have
+    start = threading.Barrier(30)
+
+    def submit(n: int) -> str:
+        tenant = "A" if cap != "server" else f"T{n}"
+        project = PROJECT if cap == "project" else str(uuid.uuid5(uuid.NAMESPACE_URL, f"p{n}"))
+        start.wait(timeout=30)
+        try:
+            queue.put(f"r{n}", tenant, project=project, caps=caps, store=stores[n])
+        except QueueFull as full:
+            assert full.cap == cap and full.count == 10, (full.cap, full.count)
+            return "refused"
+        return "queued"
+
+    with ThreadPoolExecutor(30) as pool:
+        outcomes = list(pool.map(submit, range(30)))
+    assert outcomes.count("queued") == 10 and outcomes.count("refused") == 20
+    assert queue.store.queue_counts(queue.tenant("A"), PROJECT)["server"] == 10

@@ -5,8 +5,10 @@ turns across the servers; limits, `queuePosition` and cancel hold wherever a run
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +170,74 @@ def test_tenants_take_turns_across_servers_and_limits_positions_and_cancel_hold_
         )
     assert order.read_text().split() == ["y"] + ["x"] * 5
     assert db(f"SELECT COUNT(*) FROM executions WHERE tenant_id = '{TENANT}' AND status = 'Running'") == 0
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def idle_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    """Two servers on one store with no slot, so what they queue stays queued; caps of 10 runs
+    per project, 20 per tenant, 30 in all."""
+    root = tmp_path / "root"
+    root.mkdir()
+    if request.param == "postgresql":
+        store = [f"--MindzieApp.db_url={request.getfixturevalue('pg_url')}"]
+    else:
+        store = [f"--MindzieApp.db_url=sqlite:///{root / '.mindzie' / 'mindzie.db'}"]
+    common = [
+        *store,
+        "--MindzieEngine.slots=0",
+        "--MindzieKernelPool.size=0",
+        "--MindzieEngine.max_queued_per_project=10",
+        "--MindzieEngine.max_queued_per_tenant=20",
+        "--MindzieEngine.max_queued=30",
+        *LEASE,
+    ]
+    a, b = Server(root, *common, name="a"), Server(root, *common, name="b")
+    a.start()
+    b.start()
+    yield a, b
+    for server in (a, b):
+        server.stop()
+    assert not a.tracebacks() and not b.tracebacks(), (a.log.read_text()[-3000:], b.log.read_text()[-3000:])
+
+
+def burst(targets: list[tuple[Any, str]]) -> list[requests.Response]:
+    """One POST …/execute per (caller, notebook), all sent at once from threads of their own."""
+    start = threading.Barrier(len(targets))
+
+    def post(target: tuple[Any, str]) -> requests.Response:
+        caller, notebook_id = target
+        start.wait(timeout=30)
+        return caller.call("POST", f"notebook/{notebook_id}/execute", json={})
+
+    with ThreadPoolExecutor(len(targets)) as pool:
+        return list(pool.map(post, targets))
+
+
+def test_thirty_concurrent_submits_across_two_servers_never_pass_a_queue_cap(idle_pair):
+    a, b = idle_pair
+    projects = [f"cc0e8400-e29b-41d4-a716-4466554400{n:02d}" for n in range(3)]
+
+    def accepted(replies: list[requests.Response], detail: str) -> int:
+        assert {reply.status_code for reply in replies} <= {202, 429}, [r.text for r in replies]
+        for reply in replies:
+            if reply.status_code == 429:
+                assert detail in reply.json()["detail"] and int(reply.headers["Retry-After"]) >= 5, reply.text
+        return sum(reply.status_code == 202 for reply in replies)
+
+    # the project cap: 30 runs of one project through both servers at once
+    one = notebook(a, "1")
+    replies = burst([((a, b)[n % 2], one) for n in range(30)])
+    assert accepted(replies, "this project already has 10") == 10
+    # the tenant cap: 30 runs spread over three fresh projects of the tenant; 10 places left
+    x = [(Caller(server, TENANT, project), project) for project in projects for server in (a, b)]
+    x_notebooks = [notebook(caller, "1") for caller, _ in x[::2]]
+    targets = [(x[(n % 3) * 2 + n % 2][0], x_notebooks[n % 3]) for n in range(30)]
+    assert accepted(burst(targets), "this tenant already has 20") == 10
+    # the cap of the service: another tenant's 30 runs over three projects; 10 places left
+    y = [(Caller(server, OTHER, project), project) for project in projects for server in (a, b)]
+    y_notebooks = [notebook(caller, "1") for caller, _ in y[::2]]
+    targets = [(y[(n % 3) * 2 + n % 2][0], y_notebooks[n % 3]) for n in range(30)]
+    assert accepted(burst(targets), "the server already has 30") == 10
+    for server in (a, b):  # what was let in is there, on both servers
+        listed = server.call("GET", f"notebook/{one}/executions")
+        assert listed.status_code == 200 and listed.json()["totalCount"] == 10, listed.text

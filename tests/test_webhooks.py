@@ -212,6 +212,7 @@ async def test_a_url_outside_the_allowed_hosts_is_a_400_naming_it(api: Any, rece
     for bad, where in (
         ({"onStart": ["file:///etc/passwd"]}, "integration.notifications.onStart[0]"),
         ({"onStart": ["http://user:pw@127.0.0.1/"]}, "integration.notifications.onStart[0]"),
+        ({"onFailure": ["http://a]b?", "http://[::1"]}, "integration.notifications.onFailure[0]"),
         ({"onStart": "http://127.0.0.1/"}, "integration.notifications.onStart"),
         ({"onDurationWarningSeconds": 0}, "integration.notifications.onDurationWarningSeconds"),
         ({"onEnd": []}, "integration.notifications.onEnd"),

@@ -15,6 +15,7 @@ from tornado import web
 from tornado.web import HTTPError
 
 from jupyter_mindzie.access import Scope
+from jupyter_mindzie.api.wire import BOOLEANS, query_flag, query_value
 from jupyter_mindzie.bodies import parse_json_body, parse_json_body_outcome, raise_outcome
 from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import (
@@ -134,13 +135,8 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         return raise_outcome(await offload.run(parse_json_body_outcome, body, schema_name))
 
     def flag(self, name: str, default: bool = False) -> bool:
-        """A true/false query argument; anything else is a 400 naming it."""
-        raw = (self.get_query_argument(name, "") or "").strip().lower()
-        if not raw:
-            return default
-        if raw not in ("true", "false", "1", "0"):
-            raise InvalidRequest.for_field(name, Message("must be true or false, got {raw!r}", raw=raw))
-        return raw in ("true", "1")
+        """A true/false query argument, as sent (api/wire.py); anything else is a 400 naming it."""
+        return query_flag(self, name, default)
 
     def read_query(
         self, schema_name: str, *, integers: tuple[str, ...] = (), booleans: tuple[str, ...] = ()
@@ -150,23 +146,27 @@ class MindzieHandler(ExtensionHandlerMixin, APIHandler):
         query: dict[str, Any] = {}
         errors: list[dict[str, str]] = []
         for name in known:
-            raw = self.get_query_argument(name, None)
-            if raw is None or raw == "":
+            try:
+                raw = query_value(self, name)  # as sent: tornado's own reader strips and cleans
+            except InvalidRequest as repeated:
+                errors += repeated.errors
+                continue
+            if raw is None:
                 continue
             if name in integers:
-                if not re.fullmatch(r"[+-]?\d{1,9}", raw.strip()):
+                if not re.fullmatch(r"[+-]?\d{1,9}", raw):
                     errors.append(
                         {"field": name, "message": Message("must be an integer, got {raw!r}", raw=raw)}
                     )
                     continue
                 query[name] = int(raw)
             elif name in booleans:
-                if raw.strip().lower() not in ("true", "false"):
+                if raw.lower() not in BOOLEANS:
                     errors.append(
                         {"field": name, "message": Message("must be true or false, got {raw!r}", raw=raw)}
                     )
                     continue
-                query[name] = raw.strip().lower() == "true"
+                query[name] = BOOLEANS[raw.lower()]
             else:
                 query[name] = raw
         try:

@@ -12,7 +12,6 @@ from tornado import web
 from jupyter_mindzie.api.base import ANY_ID, PROJECT, TENANT, MindzieHandler
 from jupyter_mindzie.api.streaming import StreamedForm, content_length, too_large
 from jupyter_mindzie.api.views import dataset_view, page_view
-from jupyter_mindzie.contract import schemas
 from jupyter_mindzie.errors import InvalidRequest
 from jupyter_mindzie.guids import new_guid, parse_guid
 from jupyter_mindzie.i18n import Message
@@ -98,8 +97,7 @@ class DatasetCreateHandler(DatasetBaseHandler):
         try:
             await form.finish()
             self.check_parts(form)
-            fields = form.text_fields()
-            schemas.validate("dataset-upload", fields)
+            fields = form.text_fields("dataset-upload")
         except BaseException:
             self.staged_id = None
             await asyncio.to_thread(self.datasets.discard_staged, dataset_id)  # before the answer

@@ -21,7 +21,7 @@ from jupyter_mindzie.api.views import (
     page_view,
     version_view,
 )
-from jupyter_mindzie.contract import schemas
+from jupyter_mindzie.api.wire import query_value, validated_fields
 from jupyter_mindzie.errors import InvalidRequest
 from jupyter_mindzie.events import NotebookAction
 from jupyter_mindzie.guids import parse_guid
@@ -106,11 +106,7 @@ class NotebookUploadHandler(NotebookCreateHandler):
             raise InvalidRequest.for_field(
                 "file", Message("is required: exactly one .ipynb file part named 'file'")
             )
-        fields = {
-            name: values[-1].decode("utf-8", errors="replace")
-            for name, values in self.request.body_arguments.items()
-        }
-        schemas.validate("notebook-upload", fields)
+        fields = validated_fields("notebook-upload", self.request.body_arguments)
         upload = files[0]
         (row, nb), warnings = await self.library.upload(
             scope, upload["body"], upload.get("filename") or "", fields
@@ -139,7 +135,7 @@ class NotebookHandler(NotebookBaseHandler):
         scope = self.scope(tenant_id, project_id)
         notebook_id = self.notebook_id(notebook_id)
         include_content = self.flag("includeContent")
-        version = self.get_query_argument("version", None)
+        version = query_value(self, "version")
         if version:
             row, nb, snapshot = await self.library.get_version(scope, notebook_id, version)
             view = notebook_view(

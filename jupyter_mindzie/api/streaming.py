@@ -19,6 +19,7 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from jupyter_mindzie.api.wire import validated_fields
 from jupyter_mindzie.errors import InvalidRequest, MindzieError, TooLarge
 from jupyter_mindzie.i18n import Message
 
@@ -110,9 +111,10 @@ class StreamedForm:
                 self._file.close()
             self._file = None
 
-    def text_fields(self) -> dict[str, str]:
-        """The last value of each plain field, as text."""
-        return {name: values[-1].decode("utf-8", errors="replace") for name, values in self.fields.items()}
+    def text_fields(self, schema_name: str) -> dict[str, str]:
+        """The plain fields, valid against the schema (api/wire.py: a field sent more than once
+        is refused, never silently its last value)."""
+        return validated_fields(schema_name, self.fields)
 
     # -- parser callbacks -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from jupyter_mindzie.clock import from_stamp, stamp, utcnow
 from jupyter_mindzie.execution.progress import ProgressWriter, Run, notebook_after_run
 from jupyter_mindzie.execution.publishing import register_published
 from jupyter_mindzie.execution.records import ExecutionRecords
+from jupyter_mindzie.execution.recovery import announce_abandoned, mend_notebook, save_abandoned
 from jupyter_mindzie.execution.runner import Outcome
 from jupyter_mindzie.storage.datasets import MindzieDatasetLibrary
 from jupyter_mindzie.storage.interface import Store
@@ -72,6 +73,29 @@ class RunEndings:
             self.end_notebook, run, outcome.status, outcome.dead_kernel, what="update the notebook"
         )
         self.log.info("mindzie: execution %s ended %s", run.execution_id, outcome.status)
+
+    async def unstartable(self, row: dict[str, Any], message: str, release: Callable[[str], None]) -> None:
+        """End as Error a run this server claimed but could not prepare (its notebook file is no
+        longer a notebook, …), retried while the store cannot answer: a lock at that moment must
+        not leave the row claimed by a live server, whose lease never lapses. When the server
+        stops first, the claim is put back (`release`) for a peer, or this server's restart."""
+        execution_id = row["execution_id"]
+        try:
+            await self._retried(
+                save_abandoned,
+                self.store,
+                row,
+                "QueueError",
+                message,
+                "Error",
+                what="end a run that could not start",
+            )
+        except BaseException:
+            release(execution_id)
+            raise
+        announce_abandoned(self.progress, row, "Error")
+        await self._retried(mend_notebook, self.store, row, "Error", what="update the notebook")
+        self.log.warning("mindzie: execution %s ended: %s", execution_id, message)
 
     def end_notebook(self, run: Run, status: str, dead_kernel: bool) -> None:
         """The notebook's status follows its last run, once none of its runs is left on any server."""

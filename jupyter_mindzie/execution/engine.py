@@ -32,7 +32,7 @@ from jupyter_mindzie.execution.news import ChangeNotifier
 from jupyter_mindzie.execution.planning import RunLimits, check_parameters_size, plan_run
 from jupyter_mindzie.execution.pool import MindzieKernelPool
 from jupyter_mindzie.execution.progress import ProgressWriter, Run
-from jupyter_mindzie.execution.queue import check_queue_room
+from jupyter_mindzie.execution.queue import QueueRoom
 from jupyter_mindzie.execution.records import ExecutionRecords
 from jupyter_mindzie.execution.recovery import end_abandoned, orphans_to_mend, resubmission
 from jupyter_mindzie.execution.retries import Retries
@@ -136,18 +136,17 @@ class MindzieEngine(LoggingConfigurable):
     async def submit(self, scope: Scope, notebook_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Queue an execution of the notebook as it is now; answer the seed's 202 body."""
         check_parameters_size(request.get("parameters") or {}, self.max_parameters_bytes)
-        check_queue_room(
-            self.store,
-            scope,
-            project=self.max_queued_per_project,
-            tenant=self.max_queued_per_tenant,
-            server=self.max_queued,
+        room = QueueRoom(
+            self.max_queued_per_project,
+            self.max_queued_per_tenant,
+            self.max_queued,
             retry_after=max(5, int(self.records.estimate_seconds(notebook_id) or 30)),
         )
+        room.check(self.store, scope)
         execution_id = new_guid()
         runner, execution = await self._prepare(scope, notebook_id, request, execution_id)
         cells = [*runner.cells.values(), *runner.skipped.values()]
-        self.store.queue_execution(execution, [{**cell, "execution_id": execution_id} for cell in cells])
+        room.queue(self.store, execution, [{**cell, "execution_id": execution_id} for cell in cells])
         self.store.update_notebook(notebook_id, {"status": "Running"})
         self.lifecycle.publish(
             RunNews(execution_id, "Running", "Queued", scope=scope, notebook_id=notebook_id)
@@ -222,10 +221,16 @@ class MindzieEngine(LoggingConfigurable):
                 break
             except MindzieError as error:
                 message = f"could not be started: {error.detail}"
-                end_abandoned(self.progress, row, "QueueError", message, self.log)
+                await self.endings.unstartable(row, message, self.claimer.release)
                 return None
             except Exception as error:  # the store away: the claim is ours, so try again
-                if not is_transient(error) or self.stopping():
+                if not is_transient(error):  # it would fail the same on every server, every time
+                    self.log.exception("mindzie: execution %s could not be prepared", execution_id)
+                    await self.endings.unstartable(
+                        row, f"could not be started: {error}", self.claimer.release
+                    )
+                    return None
+                if self.stopping():
                     self.claimer.release(execution_id)
                     raise
                 attempt += 1

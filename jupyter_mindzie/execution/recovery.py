@@ -27,8 +27,19 @@ def end_abandoned(
 ) -> None:
     """End an execution nobody drives any more (as Error, or Cancelled when it was asked to
     be before it started), its kernel stopped, its notebook mended."""
-    store, execution_id = writer.store, execution["execution_id"]
     stop_orphaned_kernel(execution.get("kernel_pid"), execution.get("kernel_id"))
+    save_abandoned(writer.store, execution, error_type, message, status)
+    announce_abandoned(writer, execution, status)
+    mend_notebook(writer.store, execution, status)
+    log.warning("mindzie: execution %s ended: %s", execution["execution_id"], message)
+
+
+def save_abandoned(
+    store: Store, execution: dict[str, Any], error_type: str, message: str, status: str
+) -> None:
+    """The terminal state of an abandoned execution, its unfinished cells ended with it (one
+    write: it can be made again until the store takes it)."""
+    execution_id = execution["execution_id"]
     cells = []
     for cell in store.cell_results(execution_id):
         if cell["status"] == "Running":
@@ -50,13 +61,21 @@ def end_abandoned(
         },
         cells,
     )
+
+
+def announce_abandoned(writer: ProgressWriter, execution: dict[str, Any], status: str) -> None:
+    """Tell waiting requests and the run's listeners (events, webhooks, metrics) that it ended."""
+    execution_id = execution["execution_id"]
     writer.notifier.announce(execution_id)
     scope = Scope(execution["tenant_id"], execution["project_id"], execution.get("created_by") or "")
     news = RunNews(execution_id, status, status, scope=scope, notebook_id=execution["notebook_id"])
     writer.lifecycle.publish(news)
-    if not store.notebook_busy(execution["notebook_id"], besides=execution_id):
+
+
+def mend_notebook(store: Store, execution: dict[str, Any], status: str) -> None:
+    """The notebook's status after an abandoned run, once none of its runs is left."""
+    if not store.notebook_busy(execution["notebook_id"], besides=execution["execution_id"]):
         store.update_notebook(execution["notebook_id"], {"status": "Error" if status == "Error" else "Ready"})
-    log.warning("mindzie: execution %s ended: %s", execution_id, message)
 
 
 def stop_orphaned_kernel(pid: int | None, kernel_id: str | None) -> None:

@@ -77,7 +77,10 @@ class MindzieNotifier(LoggingConfigurable):
     # -- destinations ---------------------------------------------------------------------------
 
     def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "http://a]b": urlsplit reads it as a broken IPv6 literal
+            return False
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not host:
             return False
@@ -105,7 +108,7 @@ class MindzieNotifier(LoggingConfigurable):
                         Message(
                             "{host!r} is not a host this server sends webhooks to "
                             "(MindzieNotifier.allowed_hosts)",
-                            host=urlsplit(url).hostname or url,
+                            host=hostname(url),
                         ),
                     )
 
@@ -219,3 +222,11 @@ def _reason(response: Any) -> str:
     if response.error is not None and response.code == 599:
         return str(response.error)[:500]
     return f"HTTP {response.code}"
+
+
+def hostname(url: str) -> str:
+    """The URL's host for a message, or the URL itself when it has none that can be read."""
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:
+        return url

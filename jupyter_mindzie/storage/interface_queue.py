@@ -19,11 +19,27 @@ class QueueCounts(TypedDict):
     server: int
 
 
+class QueueFull(Exception):
+    """A queue cap the new execution would pass: which one (`project`, `tenant` or `server`),
+    and how many already wait there."""
+
+    def __init__(self, cap: str, count: int) -> None:
+        super().__init__(f"{cap} has {count} executions waiting")
+        self.cap, self.count = cap, count
+
+
 class QueueStore(Protocol):
     """What the engine's slots need from the store to share one queue between servers."""
 
-    def queue_execution(self, row: dict[str, Any], cells: list[dict[str, Any]]) -> None:
-        """Record a waiting execution (no owner) and its cells, and tell other servers it waits."""
+    def queue_execution(
+        self, row: dict[str, Any], cells: list[dict[str, Any]], caps: QueueCounts | None = None
+    ) -> None:
+        """Record a waiting execution (no owner) and its cells, and tell other servers it waits.
+
+        With `caps`, raises QueueFull instead when the row's project, its tenant or the whole
+        store already has that many waiting. Counting and inserting are one step: of many
+        submits at once, on any servers, never more than a cap are let in.
+        """
         ...
 
     def claim_next(self, owner: str) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ except ImportError as error:  # the optional extra: the class is still listed in
     MISSING = error
 
 CHANNEL = "mindzie"
+ADMISSION_LOCK = 0x6D696E647A6965  # "mindzie": the advisory lock key of queue admission
 AWAY_WAIT_SECONDS = 0.05
 
 
@@ -207,6 +208,10 @@ class MindziePostgresStore(SqlStore):
 
     def _skip_locked(self) -> str:
         return " FOR UPDATE SKIP LOCKED"
+
+    def _lock_admission(self) -> None:
+        """Queue admissions of every server, one after another, until this transaction ends."""
+        self._query("SELECT pg_advisory_xact_lock(?) AS locked", [ADMISSION_LOCK])
 
     def _json_true(self, column: str, key: str) -> str:
         return f"({column}::jsonb -> '{key}') = 'true'::jsonb"

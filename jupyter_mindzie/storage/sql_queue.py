@@ -5,14 +5,20 @@ tenant's best waiting execution, make it the claimer's, and move the tenant's tu
 On PostgreSQL the locks are `SELECT … FOR UPDATE SKIP LOCKED`, so claimers on several servers
 never wait for each other and take different tenants at once; on SQLite the transaction is
 `BEGIN IMMEDIATE` (storage/transactions.py), which runs claims one at a time. The lock clause
-is the one dialect hook (`_skip_locked`).
+is one dialect hook (`_skip_locked`).
+
+Queueing against the caps counts what waits and inserts the row in one transaction that first
+takes the queue's admission lock (`_lock_admission`): PostgreSQL's transaction-scoped advisory
+lock, so submits on every server count one after another and none passes a cap; SQLite's
+`BEGIN IMMEDIATE` already holds the database. Claims never take that lock: a claim only makes
+the count smaller, so at worst a submit is refused for a row claimed that instant.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from jupyter_mindzie.storage.interface_queue import QueueCounts
+from jupyter_mindzie.storage.interface_queue import QueueCounts, QueueFull
 from jupyter_mindzie.storage.sql_base import SqlBase
 
 WAITING = "{t}.status = 'Running' AND {t}.phase = 'Queued' AND {t}.owner IS NULL"
@@ -31,8 +37,25 @@ class SqlQueue(SqlBase):
         whose `BEGIN IMMEDIATE` already holds the whole database)."""
         raise NotImplementedError
 
-    def queue_execution(self, row: dict[str, Any], cells: list[dict[str, Any]]) -> None:
+    def _lock_admission(self) -> None:
+        """Wait for the queue's admission lock, held until the transaction ends (nothing on
+        SQLite, whose `BEGIN IMMEDIATE` already serialises every writer)."""
+        raise NotImplementedError
+
+    def queue_execution(
+        self, row: dict[str, Any], cells: list[dict[str, Any]], caps: QueueCounts | None = None
+    ) -> None:
         with self.atomic():
+            if caps is not None:
+                self._lock_admission()
+                counts = self.queue_counts(row["tenant_id"], row["project_id"])
+                for cap, count, limit in (
+                    ("project", counts["project"], caps["project"]),
+                    ("tenant", counts["tenant"], caps["tenant"]),
+                    ("server", counts["server"], caps["server"]),
+                ):
+                    if count >= limit:
+                        raise QueueFull(cap, count)
             self._insert("executions", {**row, "owner": None})
             if cells:
                 self._insert_many("cell_results", cells)

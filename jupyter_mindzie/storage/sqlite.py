@@ -105,6 +105,9 @@ class MindzieStore(SqlStore):
     def _skip_locked(self) -> str:
         return ""  # the claim's BEGIN IMMEDIATE holds the database: claims run one at a time
 
+    def _lock_admission(self) -> None:
+        """Nothing to take: the queueing transaction's BEGIN IMMEDIATE holds the database."""
+
     def _json_true(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}') = 1"
 
