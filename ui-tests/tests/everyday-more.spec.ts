@@ -1,0 +1,114 @@
+/**
+ * The rest of the panel for everyday use (issue 21): the file browser names a project's GUID
+ * folders, the "not a mindzie notebook" toast uploads the open notebook, versions say who made
+ * them, and history rows are buttons with their actions beside them.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+
+import {
+  MindziePanelHelper,
+  createNotebookThroughApi,
+  newProject
+} from './helpers/mindzie-panel';
+
+test.use({ viewport: { width: 1400, height: 900 } });
+
+async function nameProject(
+  page: Page,
+  project: { tenantId: string; projectId: string },
+  names: { tenantName?: string; projectName?: string }
+): Promise<void> {
+  const response = await page.request.put(
+    `/api/mindzie/projects/${project.tenantId}/${project.projectId}`,
+    { data: names }
+  );
+  expect(response.status(), await response.text()).toBe(200);
+}
+
+test('the file browser shows a project’s folders by name, the GUID on hover, and navigates by their paths', async ({
+  page,
+  request
+}) => {
+  const project = newProject();
+  // Names of this test's own: the server keeps other tests' projects.
+  const tag = project.projectId.slice(0, 4);
+  const bank = `Contoso Bank ${tag}`;
+  const loans = `Loan approvals ${tag}`;
+  const notebook = await createNotebookThroughApi(request, project, {
+    notebookName: 'Weekly throughput',
+    initialCells: [{ cellType: 'code', content: 'x = 1' }]
+  });
+  const file = notebook.path.split('/').pop()!;
+  await nameProject(page, project, {
+    tenantName: bank,
+    projectName: loans
+  });
+  // The names load on first sight of a GUID folder: a fresh page, the panel never opened.
+  await page.reload();
+  await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+
+  const browser = page.getByRole('region', { name: 'File Browser Section' });
+  const row = (text: string) =>
+    browser.locator('.jp-DirListing-item', {
+      has: page.locator('.jp-DirListing-itemText', { hasText: text })
+    });
+  // JupyterLab may fold the first crumbs into an ellipsis: the named ones are the others.
+  const crumbs = browser.locator(
+    '.jp-BreadCrumbs-item[data-path]:not(.jp-BreadCrumbs-ellipsis)'
+  );
+  const cwd = () => page.filebrowser.getCurrentDirectory();
+
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('filebrowser:go-to-path', {
+      path: '/mindzie'
+    })
+  );
+  const tenantRow = row(bank);
+  await expect(tenantRow).toHaveCount(1);
+  await expect(tenantRow).toHaveAttribute('data-mindzie-id', project.tenantId);
+  await expect(tenantRow).toHaveAttribute(
+    'title',
+    new RegExp(`^Name: ${project.tenantId}\\nDisplay name: ${bank}`)
+  );
+  await expect(row(project.tenantId)).toHaveCount(0);
+
+  // Into the tenant by double-click: the crumbs say the tenant's name, the path stays the GUID.
+  await tenantRow.dblclick();
+  const projectRow = row(loans);
+  await expect(projectRow).toHaveCount(1);
+  await expect(crumbs.last()).toHaveText(bank);
+  await expect(crumbs.last()).toHaveAttribute(
+    'title',
+    new RegExp(project.tenantId)
+  );
+  expect(await cwd()).toBe(`mindzie/${project.tenantId}`);
+
+  await projectRow.dblclick();
+  await expect(row(file)).toHaveCount(1);
+  await expect(crumbs.filter({ hasText: bank })).toHaveCount(1);
+  await expect(crumbs.last()).toHaveText(loans);
+  await expect(browser.locator('.jp-BreadCrumbs')).not.toContainText(
+    project.projectId
+  );
+  expect(await cwd()).toBe(`mindzie/${project.tenantId}/${project.projectId}`);
+
+  // A renamed project follows in the crumbs and the listing without a reload.
+  await nameProject(page, project, { projectName: `${loans} 2026` });
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('mindzie:refresh')
+  );
+  await expect(crumbs.last()).toHaveText(`${loans} 2026`);
+
+  // Back up through a crumb: navigation uses the GUID path behind the name.
+  await crumbs.filter({ hasText: bank }).click();
+  await expect(row(`${loans} 2026`)).toHaveCount(1);
+  expect(await cwd()).toBe(`mindzie/${project.tenantId}`);
+
+  // The notebook opens from its folder as any file does.
+  await row(`${loans} 2026`).dblclick();
+  await row(file).dblclick();
+  await expect(
+    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)')
+  ).toBeVisible();
+});
