@@ -112,3 +112,96 @@ test('the file browser shows a project’s folders by name, the GUID on hover, a
     page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)')
   ).toBeVisible();
 });
+
+test('“Upload” in the “not a mindzie notebook” toast uploads the open notebook, as it is on screen, into the current project', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  // The panel is on a project (one notebook in it, so the project exists).
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Already here',
+    initialCells: [{ cellType: 'code', content: 'x = 1' }]
+  });
+  const file = `Plain analysis ${project.projectId.slice(0, 4)}.ipynb`;
+  const put = await request.put(`/api/contents/${encodeURIComponent(file)}`, {
+    data: {
+      type: 'notebook',
+      format: 'json',
+      content: {
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {
+          kernelspec: {
+            name: 'python3',
+            display_name: 'Python 3 (ipykernel)',
+            language: 'python'
+          }
+        },
+        cells: [
+          {
+            id: 'c1',
+            cell_type: 'code',
+            source: 'answer = 1',
+            metadata: {},
+            outputs: [],
+            execution_count: null
+          }
+        ]
+      }
+    }
+  });
+  expect(put.status(), await put.text()).toBe(201);
+  await mindzie.open();
+  await mindzie.pickProject(project);
+  await expect(mindzie.notebookItems).toHaveCount(1);
+
+  // Open the plain notebook and change it without saving: the upload takes what is on screen.
+  await page.evaluate(
+    async path => {
+      await window.jupyterapp.commands.execute('docmanager:open', { path });
+    },
+    file
+  );
+  await expect(
+    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)')
+  ).toBeVisible();
+  await page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    widget.content.model.cells.get(0).sharedModel.setSource('answer = 42');
+  });
+  let pickers = 0;
+  page.on('filechooser', () => {
+    pickers += 1;
+  });
+
+  await page
+    .locator(
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="mindzie:run-notebook"]'
+    )
+    .click();
+  const toast = page
+    .locator('.Toastify__toast')
+    .filter({ hasText: 'is not a mindzie notebook' });
+  await expect(toast).toBeVisible();
+  await toast.getByRole('button', { name: 'Upload', exact: true }).click();
+
+  // It is a notebook of the project now, its run form on the panel; no file picker opened.
+  const stem = file.replace(/\.ipynb$/, '');
+  await expect(mindzie.byTestId('mindzie-notebook-name')).toHaveText(stem);
+  await expect(mindzie.byTestId('mindzie-run-form')).toBeVisible();
+  expect(pickers).toBe(0);
+  const list = await request.get(
+    `/api/${project.tenantId}/${project.projectId}/notebooks`
+  );
+  const uploaded = (await list.json()).notebooks.find(
+    (n: { notebookName: string }) => n.notebookName === stem
+  );
+  expect(uploaded).toBeTruthy();
+  const one = await request.get(
+    `/api/${project.tenantId}/${project.projectId}/notebook/${uploaded.notebookId}?includeContent=true`
+  );
+  const body = await one.json();
+  expect(JSON.stringify(body.cells)).toContain('answer = 42');
+});
