@@ -672,7 +672,10 @@ namespace Private {
    * Say the open notebook is not a mindzie one, with an Upload that sends it (as it is on
    * screen) to the panel's project and shows its run form.
    */
-  function notMindzie(context: ICommandContext, panel: NotebookPanel): void {
+  export function notMindzie(
+    context: ICommandContext,
+    panel: NotebookPanel
+  ): void {
     const { model } = context;
     const { trans } = model;
     const project = model.project;
@@ -705,7 +708,7 @@ namespace Private {
     });
   }
 
-  async function uploadThis(
+  export async function uploadThis(
     context: ICommandContext,
     panel: NotebookPanel
   ): Promise<void> {
