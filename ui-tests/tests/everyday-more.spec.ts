@@ -8,6 +8,7 @@ import type { Page } from '@playwright/test';
 
 import {
   MindziePanelHelper,
+  axeViolations,
   createNotebookThroughApi,
   newProject
 } from './helpers/mindzie-panel';
@@ -204,4 +205,120 @@ test('“Upload” in the “not a mindzie notebook” toast uploads the open no
   );
   const body = await one.json();
   expect(JSON.stringify(body.cells)).toContain('answer = 42');
+});
+
+test('the versions list says who made each version by the name the IdentityProvider gives, not a user id', async ({
+  page
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  // The page's own user: its requests share the page's cookie, so they are this user's.
+  const me = (await (await page.request.get('/api/me')).json()).identity;
+  expect(me.display_name).toBeTruthy();
+  expect(me.display_name).not.toBe(me.username);
+  const notebook = await createNotebookThroughApi(page.request, project, {
+    notebookName: 'Versioned',
+    initialCells: [{ cellType: 'code', content: 'x = 1' }]
+  });
+  const edit = await page.request.put(
+    `/api/${project.tenantId}/${project.projectId}/notebook/${notebook.notebookId}`,
+    { data: { cells: [{ cellType: 'code', content: 'x = 2' }] } }
+  );
+  expect(edit.status(), await edit.text()).toBe(200);
+
+  await mindzie.open();
+  await mindzie.openProject(project);
+  await mindzie.selectNotebook('Versioned');
+  await mindzie.byTestId('mindzie-tab-history').click();
+  const versions = mindzie.byTestId('mindzie-version-item');
+  await expect(versions).toHaveCount(2);
+  // Newest first: which version, what changed, who, when.
+  await expect(versions.first()).toHaveAttribute('data-version', '1.1.0');
+  await expect(versions.first()).toContainText('v1.1.0');
+  await expect(versions.first()).toContainText('cells changed');
+  await expect(versions.last()).toContainText('created');
+  for (const author of await versions
+    .getByTestId('mindzie-version-author')
+    .all()) {
+    await expect(author).toHaveText(me.display_name);
+  }
+  await expect(mindzie.byTestId('mindzie-versions')).not.toContainText(
+    me.username
+  );
+
+  // A settings change made in the panel is a new version at once, by the same name.
+  await mindzie.byTestId('mindzie-tab-settings').click();
+  await mindzie.byTestId('mindzie-settings-auto').check();
+  await mindzie.byTestId('mindzie-settings-cron').fill('0 6 * * 1-5');
+  await mindzie.byTestId('mindzie-settings-save').click();
+  await mindzie.byTestId('mindzie-tab-history').click();
+  await expect(versions).toHaveCount(3);
+  await expect(versions.first()).toContainText('settings changed');
+  await expect(
+    versions.first().getByTestId('mindzie-version-author')
+  ).toHaveText(me.display_name);
+});
+
+test('history rows are buttons with their actions beside them; a run with failed cells, its results and the history pass axe', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  await createNotebookThroughApi(request, project, {
+    notebookName: 'Partly broken',
+    initialCells: [
+      { cellType: 'markdown', content: '# Partly broken' },
+      {
+        cellType: 'code',
+        content:
+          "import pandas as pd\npd.DataFrame({'case': [1, 2], 'hours': [3.5, 4.0]})"
+      },
+      { cellType: 'code', content: '# one bad division\nrate = 10 / 0' },
+      { cellType: 'code', content: "print('still running')" }
+    ]
+  });
+  await mindzie.open();
+  await mindzie.openProject(project);
+  await mindzie.selectNotebook('Partly broken');
+  const execution = await mindzie.run();
+  await expect(execution).toHaveAttribute('data-status', 'Completed', {
+    timeout: 120_000
+  });
+  await expect(execution.getByTestId('mindzie-results')).toBeVisible();
+  await expect(
+    execution.locator('[data-testid="mindzie-output"]').first()
+  ).toBeVisible();
+  // The run view of a run with a failed cell, and its results.
+  expect(
+    await axeViolations(page, '.jp-mindzie-ExecutionTab:not(.lm-mod-hidden)')
+  ).toEqual([]);
+
+  await mindzie.open();
+  await mindzie.byTestId('mindzie-tab-history').click();
+  const row = mindzie.byTestId('mindzie-history-item');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-status', 'Completed');
+  // No interactive control inside another: the row is not a button, its parts are.
+  await expect(row).not.toHaveAttribute('role', 'button');
+  await expect(row).not.toHaveAttribute('tabindex', /.*/);
+  const open = row.getByTestId('mindzie-history-open');
+  await expect(open).toHaveJSProperty('tagName', 'BUTTON');
+  await expect(open.locator('button, [role=button], a, input')).toHaveCount(0);
+  await expect(open.getByTestId('mindzie-completed-with-failures')).toContainText(
+    /1 of \d+ cells failed/
+  );
+  const failure = row.getByTestId('mindzie-first-failure');
+  await expect(failure).toBeVisible();
+  await expect(open.getByTestId('mindzie-first-failure')).toHaveCount(0);
+  expect(await axeViolations(page, '#jp-mindzie-panel')).toEqual([]);
+
+  // By keyboard: Tab goes from the row's button to its action; Enter opens the run.
+  await open.focus();
+  await page.keyboard.press('Tab');
+  await expect(failure).toBeFocused();
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await expect(mindzie.execution).toBeVisible();
+  await expect(mindzie.execution).toHaveAttribute('data-status', 'Completed');
 });
