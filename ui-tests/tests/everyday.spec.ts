@@ -504,6 +504,13 @@ test('the analyst path by keyboard: rows, tabs with arrow keys, a row’s Delete
     .first()
     .getByTestId('mindzie-dataset-name-copy');
   await copy.focus();
+  // Its actions follow in order: preview, download, then Delete.
+  for (const action of ['mindzie-preview-dataset', 'mindzie-download-dataset']) {
+    await page.keyboard.press('Tab');
+    await expect(
+      mindzie.datasetItems.first().getByTestId(action)
+    ).toBeFocused();
+  }
   await page.keyboard.press('Tab');
   const remove = mindzie.datasetItems
     .first()
