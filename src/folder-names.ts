@@ -167,17 +167,14 @@ export class FolderNamesRenderer extends DirListing.Renderer {
       }
     }
     let title = base;
+    const { trans } = this.names;
     if (label) {
       // JupyterLab's first line ("Name: <the GUID>") stays first: tools find rows by it.
       const lines = base.split('\n');
       lines.splice(
         1,
         0,
-        this.names.trans._p(
-          'file browser folder tooltip',
-          'Display name: %1',
-          label.name
-        )
+        trans._p('file browser folder tooltip', 'Display name: %1', label.name)
       );
       title = lines.join('\n');
       node.dataset.mindzieId = label.id;
