@@ -168,10 +168,21 @@ test('“Upload” in the “not a mindzie notebook” toast uploads the open no
   await expect(
     page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)')
   ).toBeVisible();
+  // Once the file is in the editor, change it there without saving.
+  await expect(
+    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').first()
+  ).toContainText('answer = 1');
   await page.evaluate(() => {
     const widget = window.jupyterapp.shell.currentWidget as any;
     widget.content.model.cells.get(0).sharedModel.setSource('answer = 42');
   });
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () => (window.jupyterapp.shell.currentWidget as any).model.dirty
+      )
+    )
+    .toBe(true);
   let pickers = 0;
   page.on('filechooser', () => {
     pickers += 1;
