@@ -31,7 +31,9 @@ import {
   uploadDatasetDialog,
   uploadNotebookDialog
 } from './widgets/dialogs';
+import { uploadOpenNotebook } from './upload-open';
 import { ExecutionView } from './widgets/execution';
+import { projectLabel } from './widgets/named';
 import { ReportView } from './widgets/report';
 
 export namespace CommandIDs {
@@ -639,23 +641,7 @@ namespace Private {
     const projectId =
       typeof meta.projectId === 'string' ? meta.projectId : null;
     if (!notebookId || !tenantId || !projectId) {
-      Notification.warning(
-        trans.__(
-          '%1 is not a mindzie notebook. Upload it to a mindzie project first (mindzie panel → Upload notebook).',
-          panel.context.path
-        ),
-        {
-          autoClose: 8000,
-          actions: [
-            {
-              label: trans.__('Upload…'),
-              callback: () => {
-                void context.app.commands.execute(CommandIDs.uploadNotebook);
-              }
-            }
-          ]
-        }
-      );
+      notMindzie(context, panel);
       return;
     }
     // A run reads the saved file: save first so it runs what the analyst sees.
@@ -680,6 +666,81 @@ namespace Private {
       await model.addProject(project);
     }
     await model.selectNotebook(notebookId.toLowerCase(), 'run');
+  }
+
+  /**
+   * Say the open notebook is not a mindzie one, with an Upload that sends it (as it is on
+   * screen) to the panel's project and shows its run form.
+   */
+  export function notMindzie(
+    context: ICommandContext,
+    panel: NotebookPanel
+  ): void {
+    const { model } = context;
+    const { trans } = model;
+    const project = model.project;
+    const summary = project
+      ? model.projects.data?.find(p => sameProject(p, project))
+      : undefined;
+    const message = project
+      ? trans.__(
+          '%1 is not a mindzie notebook. Upload it to the mindzie project “%2” to run it there.',
+          panel.context.path,
+          summary ? projectLabel(summary) : project.projectId
+        )
+      : trans.__(
+          '%1 is not a mindzie notebook. Choose a project in the mindzie panel, then upload it to run it there.',
+          panel.context.path
+        );
+    Notification.warning(message, {
+      autoClose: 8000,
+      actions: [
+        {
+          label: trans.__('Upload'),
+          caption: trans.__(
+            'Upload this notebook to the current mindzie project'
+          ),
+          callback: () => {
+            void uploadThis(context, panel);
+          }
+        }
+      ]
+    });
+  }
+
+  export async function uploadThis(
+    context: ICommandContext,
+    panel: NotebookPanel
+  ): Promise<void> {
+    const { model } = context;
+    const { trans } = model;
+    const project = model.project;
+    if (!project) {
+      context.showPanel();
+      Notification.warning(
+        trans.__('Choose a mindzie project in the mindzie panel first.'),
+        { autoClose: 5000 }
+      );
+      return;
+    }
+    try {
+      const notebook = await uploadOpenNotebook(model.service, project, panel);
+      context.showPanel();
+      created(
+        context,
+        notebook,
+        trans.__('Uploaded “%1”.', notebook.notebookName)
+      );
+    } catch (error) {
+      Notification.error(
+        trans.__(
+          'Could not upload %1: %2',
+          panel.context.path,
+          errorMessage(error)
+        ),
+        { autoClose: false }
+      );
+    }
   }
 
   export function hash(text: string): string {

@@ -12,6 +12,10 @@ import {
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import {
+  IDefaultFileBrowser,
+  IDefaultFileBrowserRenderer
+} from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Event } from '@jupyterlab/services';
@@ -21,6 +25,11 @@ import { ITranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs, addCommands } from './commands';
+import {
+  FolderNamesRenderer,
+  folderNamesPlugin,
+  followFolderNames
+} from './folder-names';
 import { setFormatLocale } from './format';
 import { loadLocale } from './i18n';
 import { DEFAULT_SETTINGS, IPanelSettings, MindzieModel } from './model';
@@ -55,7 +64,9 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
     ICommandPalette,
     INotebookTracker,
     IStateDB,
-    ITranslator
+    ITranslator,
+    IDefaultFileBrowser,
+    IDefaultFileBrowserRenderer
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -65,7 +76,9 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
     state: IStateDB | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    fileBrowser: IDefaultFileBrowser | null,
+    listingRenderer: IDefaultFileBrowserRenderer | null
   ): IMindzieService => {
     const locale = loadLocale(translator);
     const { trans } = locale;
@@ -100,6 +113,17 @@ const plugin: JupyterFrontEndPlugin<IMindzieService> = {
             reason
           );
         });
+    }
+
+    if (fileBrowser && listingRenderer instanceof FolderNamesRenderer) {
+      const names = listingRenderer.names;
+      model.changed.connect(() => {
+        const projects = model.projects.data;
+        if (projects) {
+          names.update({ projects });
+        }
+      });
+      followFolderNames(fileBrowser, names);
     }
 
     const panel = new MindziePanel({
@@ -188,4 +212,4 @@ namespace Private {
   }
 }
 
-export default plugin;
+export default [plugin, folderNamesPlugin];

@@ -16,6 +16,7 @@ from jupyter_mindzie.clock import stamp, utcnow
 from jupyter_mindzie.errors import Conflict
 from jupyter_mindzie.i18n import Message
 from jupyter_mindzie.jsonvalues import scrub_surrogates
+from jupyter_mindzie.notebooks.saving import Unreadable, read_notebook, wait_for_saves
 from jupyter_mindzie.storage.interface import Store
 
 
@@ -33,25 +34,32 @@ class NotebookFiles:
         """The file's model; a file removed behind our back is restored from its last version."""
         manager = self.contents_manager
         try:
-            return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
+            # Never the manager's notebook read: it "recovers" a file JupyterLab is saving.
+            return await read_notebook(manager, row["path"])
         except UnicodeEncodeError:
             # A lone surrogate ("\ud800") in the file: the server's notary cannot hash it.
             return await self._read_with_surrogates(row["path"])
+        except Unreadable as error:
+            raise self._unreadable(row["path"], str(error)) from None
         except HTTPError as error:
             if error.status_code != 404:
-                raise Conflict(
-                    Message(
-                        "the file {path} cannot be read as a notebook ({reason}); fix or restore it in JupyterLab",
-                        path=row["path"],
-                        reason=error.log_message,
-                    )
-                ) from None
+                raise self._unreadable(row["path"], error.log_message) from None
         latest = self.store.latest_version(row["notebook_id"])
         assert latest is not None  # every notebook is inserted with its first version
         self.log.warning("mindzie: %s was missing; restoring version %s", row["path"], latest["version"])
         await self.ensure_folder(str(PurePosixPath(row["path"]).parent))
         await self.write(row["path"], nbformat.from_dict(json.loads(latest["content"])))
-        return await ensure_async(manager.get(row["path"], content=True, type="notebook"))
+        return await read_notebook(manager, row["path"])
+
+    @staticmethod
+    def _unreadable(path: str, reason: str | None) -> Conflict:
+        return Conflict(
+            Message(
+                "the file {path} cannot be read as a notebook ({reason}); fix or restore it in JupyterLab",
+                path=path,
+                reason=reason,
+            )
+        )
 
     async def _read_with_surrogates(self, path: str) -> dict[str, Any]:
         """The notebook model of a file holding lone surrogates, each read as its escape text."""
@@ -69,6 +77,8 @@ class NotebookFiles:
         return {**model, "type": "notebook", "format": "json", "content": nb}
 
     async def write(self, path: str, nb: NotebookNode) -> dict[str, Any]:
+        # Two rewrites of one file at once would leave either half-written: let a save end first.
+        await wait_for_saves(self.contents_manager, path)
         model = {"type": "notebook", "format": "json", "content": nb}
         return await ensure_async(self.contents_manager.save(model, path))
 

@@ -214,7 +214,8 @@ class MindzieNotebookLibrary(LoggingConfigurable):
         row = self._row(scope, notebook_id)
         model = await self.files.read(row)
         nb = model["content"]
-        if modified_stamp(model) == row["file_modified"]:
+        # Mid-save, the read is the notebook before the save: the next read records the save.
+        if model.get("saving") or modified_stamp(model) == row["file_modified"]:
             return row, nb
         changes: dict[str, Any] = {"file_modified": modified_stamp(model)}
         version = None

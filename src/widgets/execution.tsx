@@ -52,7 +52,7 @@ import {
 } from './common';
 import { ResultsBrowser } from './results';
 import { RunPicker } from './run-picker';
-import { paramText } from './notebook-page';
+import { paramText } from './history';
 import { firstLine } from './run-form';
 import { SourceAround, failingLine } from './cell-source';
 import { cellHeading } from '../cells';

@@ -8,6 +8,7 @@ import type { Page } from '@playwright/test';
 
 import {
   MindziePanelHelper,
+  axeViolations,
   createNotebookThroughApi,
   newProject
 } from './helpers/mindzie-panel';
@@ -418,26 +419,6 @@ async function clipped(page: Page, root: string): Promise<string[]> {
   }, root);
 }
 
-/**
- * axe-core's serious and critical violations under `selector` (axe-core injected into Lab).
- */
-async function axeViolations(page: Page, selector: string): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  return page.evaluate(async target => {
-    const axe = (window as any).axe;
-    const result = await axe.run(target, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v: any) =>
-          `${v.id} (${v.impact}): ${v.nodes
-            .slice(0, 3)
-            .map((n: any) => n.target.join(' '))
-            .join(', ')}`
-      );
-  }, selector);
-}
-
 test('the panel fits the default 300 px sidebar: no horizontal scroll, no clipped button or label', async ({
   page,
   request
@@ -523,6 +504,13 @@ test('the analyst path by keyboard: rows, tabs with arrow keys, a row’s Delete
     .first()
     .getByTestId('mindzie-dataset-name-copy');
   await copy.focus();
+  // Its actions follow in order: preview, download, then Delete.
+  for (const action of ['mindzie-preview-dataset', 'mindzie-download-dataset']) {
+    await page.keyboard.press('Tab');
+    await expect(
+      mindzie.datasetItems.first().getByTestId(action)
+    ).toBeFocused();
+  }
   await page.keyboard.press('Tab');
   const remove = mindzie.datasetItems
     .first()

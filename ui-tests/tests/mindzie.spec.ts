@@ -348,7 +348,7 @@ test('Run with mindzie from the notebook toolbar; a failed cell says what failed
   const rowOutcome = row.getByTestId('mindzie-completed-with-failures');
   await expect(rowOutcome).toContainText(/^Completed · 1 of \d+ cells failed/);
   expect(await warnColour(rowOutcome.locator('.jp-mindzie-Badge'))).toBe(true);
-  await rowOutcome.getByTestId('mindzie-first-failure').click();
+  await row.getByTestId('mindzie-first-failure').click();
   await expect
     .poll(() =>
       page.evaluate(() => {

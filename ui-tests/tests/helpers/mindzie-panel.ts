@@ -65,6 +65,26 @@ export async function createNotebookThroughApi(
   return response.json();
 }
 
+/**
+ * axe-core's serious and critical violations under `selector` (axe-core injected into Lab).
+ */
+export async function axeViolations(page: Page, selector: string): Promise<string[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async target => {
+    const axe = (window as any).axe;
+    const result = await axe.run(target, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v: any) =>
+          `${v.id} (${v.impact}): ${v.nodes
+            .slice(0, 3)
+            .map((n: any) => n.target.join(' '))
+            .join(', ')}`
+      );
+  }, selector);
+}
+
 export class MindziePanelHelper {
   static readonly ID = 'jp-mindzie-panel';
 
