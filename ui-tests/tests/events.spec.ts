@@ -58,20 +58,23 @@ test('a run started from the panel is notified to its end, followed by events; O
   const inProgress = toast(page, 'Running “Told by events”…');
   await expect(inProgress).toBeVisible({ timeout: 30_000 });
   await expect(inProgress).toHaveClass(/jp-Notification-Toast-in-progress/);
-  await expect(inProgress.getByRole('button', { name: 'Open results' })).toBeVisible();
+  await expect(
+    inProgress.getByRole('button', { name: 'Open results' })
+  ).toBeVisible();
   // The run view moves on as the server's events tell it to.
   await expect(execution).toHaveAttribute('data-phase', 'Executing', {
     timeout: 60_000
   });
 
   // Close the run's tab and the panel before the run ends.
-  const executionId = await page.evaluate(() => {
+  // The run's tab (its notebook's run tab, one per notebook).
+  const tabId = await page.evaluate(() => {
     const widget = window.jupyterapp.shell.currentWidget;
     const id = widget?.id ?? '';
     widget?.close();
-    return id.replace('jp-mindzie-execution-', '');
+    return id;
   });
-  expect(executionId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(tabId).toMatch(/^jp-mindzie-(runs|execution)-[0-9a-f-]{36}$/);
   await expect(mindzie.execution).toHaveCount(0);
   await mindzie.tab.click();
   await expect(mindzie.panel).toBeHidden();
@@ -84,11 +87,9 @@ test('a run started from the panel is notified to its end, followed by events; O
   await expect(mindzie.execution).toHaveAttribute('data-status', 'Completed', {
     timeout: 30_000
   });
-  await expect(
-    page.locator(
-      `.lm-TabBar-tab[data-id="jp-mindzie-execution-${executionId}"]`
-    )
-  ).toHaveCount(1);
+  await expect(page.locator(`.lm-TabBar-tab[data-id="${tabId}"]`)).toHaveCount(
+    1
+  );
   expect(waiting.map(r => r.url())).toEqual([]);
 });
 
