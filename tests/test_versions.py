@@ -138,7 +138,7 @@ async def test_put_keeps_a_jupyterlab_edit_it_did_not_touch(api):
     reply = await api("PUT", project_path("notebook", notebook["notebookId"]), {"notebookDescription": "x"})
     assert reply.json["notebookVersion"] == "1.1.1"
     content = (
-        await api("GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "1"})
+        await api("GET", project_path("notebook", notebook["notebookId"]), params={"includeContent": "true"})
     ).json
     assert content["cells"][0]["content"].endswith("rate = 2")
     assert json.dumps(content).count("rate = 2") == 1

@@ -10,6 +10,7 @@ import {
   MindziePanelHelper,
   axeViolations,
   createNotebookThroughApi,
+  demoEventLog,
   newProject
 } from './helpers/mindzie-panel';
 
@@ -159,12 +160,9 @@ test('“Upload” in the “not a mindzie notebook” toast uploads the open no
   await expect(mindzie.notebookItems).toHaveCount(1);
 
   // Open the plain notebook and change it without saving: the upload takes what is on screen.
-  await page.evaluate(
-    async path => {
-      await window.jupyterapp.commands.execute('docmanager:open', { path });
-    },
-    file
-  );
+  await page.evaluate(async path => {
+    await window.jupyterapp.commands.execute('docmanager:open', { path });
+  }, file);
   await expect(
     page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)')
   ).toBeVisible();
@@ -316,9 +314,9 @@ test('history rows are buttons with their actions beside them; a run with failed
   const open = row.getByTestId('mindzie-history-open');
   await expect(open).toHaveJSProperty('tagName', 'BUTTON');
   await expect(open.locator('button, [role=button], a, input')).toHaveCount(0);
-  await expect(open.getByTestId('mindzie-completed-with-failures')).toContainText(
-    /1 of \d+ cells failed/
-  );
+  await expect(
+    open.getByTestId('mindzie-completed-with-failures')
+  ).toContainText(/1 of \d+ cells failed/);
   const failure = row.getByTestId('mindzie-first-failure');
   await expect(failure).toBeVisible();
   await expect(open.getByTestId('mindzie-first-failure')).toHaveCount(0);
@@ -332,4 +330,41 @@ test('history rows are buttons with their actions beside them; a run with failed
   await page.keyboard.press('Enter');
   await expect(mindzie.execution).toBeVisible();
   await expect(mindzie.execution).toHaveAttribute('data-status', 'Completed');
+});
+
+test('a run’s dataset parameter shows as the dataset’s name in the history, not its id', async ({
+  page,
+  request
+}) => {
+  const mindzie = new MindziePanelHelper(page);
+  const project = newProject();
+  const notebook = await createNotebookThroughApi(request, project, {
+    notebookName: 'Reads a log',
+    initialCells: [{ cellType: 'code', content: "dataset_id = ''" }]
+  });
+  await mindzie.open();
+  await mindzie.openProject(project);
+  await mindzie.uploadDataset(demoEventLog(), 'Loan event log');
+  await expect(mindzie.byTestId('mindzie-dataset-item')).toHaveCount(1, {
+    timeout: 30_000
+  });
+  const listed = await request.get(
+    `/api/${project.tenantId}/${project.projectId}/datasets`
+  );
+  expect(listed.status()).toBe(200);
+  const { datasets } = await listed.json();
+  expect(datasets).toHaveLength(1);
+  const datasetId: string = datasets[0].datasetId;
+  const started = await request.post(
+    `/api/${project.tenantId}/${project.projectId}/notebook/${notebook.notebookId}/execute`,
+    { data: { parameters: { dataset_id: datasetId } } }
+  );
+  expect(started.status(), await started.text()).toBe(202);
+
+  await mindzie.selectNotebook('Reads a log');
+  await mindzie.byTestId('mindzie-tab-history').click();
+  const row = mindzie.byTestId('mindzie-history-item');
+  await expect(row).toHaveCount(1, { timeout: 30_000 });
+  await expect(row).toContainText('dataset_id=Loan event log');
+  await expect(row).not.toContainText(datasetId);
 });
