@@ -342,3 +342,43 @@ async def adopt(client: NotebookClient, context: dict[str, Any], working_dir: st
     msg_id = await ensure_async(client.kc.execute(code, silent=True, store_history=False))
     reply = await client.async_wait_for_reply(msg_id)
     return reply is not None and reply["content"].get("status") == "ok"
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel could not be started or never became ready."""
+
+
+async def connect_run_client(
+    client: BoundedNotebookClient,
+    warm: WarmKernel | None,
+    context: dict[str, Any],
+    working_dir: str,
+    kernel_name: str,
+    startup_timeout: float,
+) -> dict[str, Any] | None:
+    """Connect a run's nbclient to its kernel: a warm one (connected and checked by the pool)
+    takes the run's context; a fresh one is waited for. Returns the kernel_info reply."""
+    # Set the client after construction: NotebookClient drops a kc given to its constructor.
+    if warm is not None:
+        client.kc = warm.client
+        client.reset_execution_trackers()
+        if not await adopt(client, context, working_dir):
+            raise KernelStartFailed("a warm kernel could not take this run's context")
+        return warm.info
+    kc = client.kc = client.kernel_client(client.km)
+    try:
+        await ensure_async(kc.start_channels(**CHANNELS))
+        client.reset_execution_trackers()
+        try:
+            await ensure_async(kc.wait_for_ready(timeout=startup_timeout))
+        except RuntimeError as error:
+            raise KernelStartFailed(f"kernel {kernel_name!r} did not become ready: {error}") from error
+        reply: dict[str, Any] | None = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
+        return reply
+    except BaseException:
+        # Cut short while connecting (a cancel, a timeout, a stop): the caller never sees this
+        # client, so close its sockets here. Left open, their zmq context is destroyed later by
+        # the garbage collector, blocking the event loop.
+        with contextlib.suppress(Exception):
+            await ensure_async(kc.stop_channels())
+        raise

@@ -25,12 +25,19 @@ from nbformat import NotebookNode
 
 from jupyter_mindzie import humanize
 from jupyter_mindzie.execution.cell_rules import clear_outputs, may_fail
-from jupyter_mindzie.execution.kernel_client import CHANNELS, BoundedNotebookClient, adopt, kernel_pid
+from jupyter_mindzie.execution.early_outputs import EarlyOutputs
+from jupyter_mindzie.execution.kernel_client import (
+    BoundedNotebookClient,
+    KernelStartFailed,
+    connect_run_client,
+    kernel_pid,
+)
 from jupyter_mindzie.execution.kernel_start import start_kernel
 from jupyter_mindzie.execution.resources import ResourceSampler, disk_usage, stop_what_kernel_left
 from jupyter_mindzie.notebooks.parameters import INJECTED_TAG
 from jupyter_mindzie.results.collection import collect_artifacts, write_notebook
-from jupyter_mindzie.results.extraction import cell_summary
+from jupyter_mindzie.results.extraction import MAX_OUTPUT_BYTES, cell_summary
+from jupyter_mindzie.results.output_files import OutputFiles
 
 if TYPE_CHECKING:
     from jupyter_mindzie.execution.kernel_client import WarmKernel
@@ -41,10 +48,6 @@ PENDING, RUNNING, SKIPPED = "Pending", "Running", "Skipped"
 class RunObserver(Protocol):
     def changed(self, runner: NotebookRunner, changes: dict[str, Any], cells: list[str], force: bool) -> None:
         """`changes` to the execution's fields and the ids of cells whose result changed."""
-
-
-class KernelStartFailed(RuntimeError):
-    """The kernel could not be started or never became ready."""
 
 
 @dataclass
@@ -112,6 +115,10 @@ class NotebookRunner:
         self._interrupted = False
         self._release_interrupt = False
         self.task: asyncio.Task[Outcome] | None = None
+        self.output_files = OutputFiles(spec.artifacts_dir)
+        self.early_outputs = (
+            EarlyOutputs(self.output_files, MAX_OUTPUT_BYTES) if spec.capture_outputs else None
+        )
 
     # -- control ------------------------------------------------------------------------------
 
@@ -251,32 +258,9 @@ class NotebookRunner:
             kernel_name=spec.kernel_name,
             resources={"metadata": {"path": spec.os_working_dir}},
         )
-        # Set the client after construction: NotebookClient drops a kc given to its constructor.
-        if self.warm is not None:  # connected and checked by the pool
-            client.kc = self.warm.client
-            info: dict[str, Any] | None = self.warm.info
-            client.reset_execution_trackers()
-            if not await adopt(client, self.spec.context, self.spec.os_working_dir):
-                raise KernelStartFailed("a warm kernel could not take this run's context")
-        else:
-            kc = client.kc = client.kernel_client(km)
-            try:
-                await ensure_async(kc.start_channels(**CHANNELS))
-                client.reset_execution_trackers()
-                try:
-                    await ensure_async(kc.wait_for_ready(timeout=spec.startup_timeout))
-                except RuntimeError as error:
-                    raise KernelStartFailed(
-                        f"kernel {spec.kernel_name!r} did not become ready: {error}"
-                    ) from error
-                info = await client.async_wait_for_reply(await ensure_async(kc.kernel_info()))
-            except BaseException:
-                # Cut short while connecting (a cancel, a timeout, a stop): the caller never
-                # sees this client, so close its sockets here. Left open, their zmq context is
-                # destroyed later by the garbage collector, blocking the event loop.
-                with contextlib.suppress(Exception):
-                    await ensure_async(kc.stop_channels())
-                raise
+        info = await connect_run_client(
+            client, self.warm, spec.context, spec.os_working_dir, spec.kernel_name, spec.startup_timeout
+        )
         if info is not None and "language_info" in info["content"]:
             spec.nb.metadata["language_info"] = info["content"]["language_info"]
         return client
@@ -311,6 +295,8 @@ class NotebookRunner:
                 error_message=summary["errorMessage"],
             )
             self._tell(self.counts(), [cell.id])
+            if self.early_outputs is not None:
+                self.early_outputs.add(cell)
             if spec.save_intermediate and time.monotonic() - last_save >= 0.5:
                 last_save = time.monotonic()
                 await asyncio.to_thread(write_notebook, spec.nb, spec.artifacts_dir / "executed.ipynb")
@@ -359,6 +345,8 @@ class NotebookRunner:
         for cell_id in leftover:
             self.set_cell(cell_id, SKIPPED)
         try:
+            if self.early_outputs is not None:
+                await self.early_outputs.settle()
             outcome.artifacts = await asyncio.to_thread(self._collect)
         except Exception:
             self.log.exception("mindzie: the results of a run could not be saved")
@@ -380,6 +368,7 @@ class NotebookRunner:
             generate_report=spec.generate_report,
             report_title=spec.report_title,
             report_hide_code=spec.report_hide_code,
+            files=self.output_files,
         )
 
     async def release(self) -> None:

@@ -9,6 +9,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from jupyter_mindzie.results.extraction import extract_results
+from jupyter_mindzie.results.output_files import OutputFiles
 
 
 def collect_artifacts(
@@ -20,12 +21,14 @@ def collect_artifacts(
     generate_report: bool,
     report_title: str,
     report_hide_code: bool = False,
+    files: OutputFiles | None = None,
 ) -> list[dict[str, Any]]:
-    """Blocking work of the end of a run: executed notebook, typed results, report; their rows."""
+    """Blocking work of the end of a run: executed notebook, typed results, report; their rows.
+    `files` knows the output files the run wrote early (execution/early_outputs.py)."""
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / "executed.ipynb"
     write_notebook(nb, executed)
-    rows = extract_results(nb, set(run_cell_ids), folder)
+    rows = extract_results(nb, set(run_cell_ids), folder, files=files)
     if not capture_outputs:
         rows = [row for row in rows if row["kind"] != "output"]
     rows.append(_artifact("executed.ipynb", "notebook", "application/x-ipynb+json", executed, 10**6, {}))
@@ -48,10 +51,17 @@ def collect_artifacts(
 
 
 def write_notebook(nb: NotebookNode, path: Path) -> None:
-    """Write whole or not at all: a reader never sees half a notebook."""
+    """Write whole or not at all: a reader never sees half a notebook.
+
+    nbformat's JSON writer, without the validation `nbformat.write` runs first only to log what
+    it finds (it writes an invalid notebook all the same): the notebook was read through the
+    ContentsManager, and nbclient made its outputs with nbformat's `output_from_msg`, which
+    validates each. For 1,000 cells that validation was a quarter of the writing.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    nbformat.write(nb, str(temporary))
+    text = nbformat.v4.writes(nb)
+    temporary.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")  # as nbformat.write
     temporary.replace(path)
 
 

@@ -21,6 +21,7 @@ from nbformat import NotebookNode
 from PIL import Image
 
 from jupyter_mindzie.contract.schemas import validator
+from jupyter_mindzie.results.output_files import OutputFiles
 from mindzie_sdk.mimes import ENRICHED_MIME, MODEL_MIME, PROCESS_MAP_MIME  # schema/api/process-map.json
 
 MAX_OUTPUT_BYTES = 50 * 1024 * 1024
@@ -58,6 +59,7 @@ def extract_results(
     artifacts_dir: Path,
     *,
     max_output_bytes: int = MAX_OUTPUT_BYTES,
+    files: OutputFiles | None = None,
 ) -> list[dict[str, Any]]:
     """Write one file per output of the run's code cells and return their `artifacts` rows.
 
@@ -66,6 +68,7 @@ def extract_results(
     A dataset or model published twice under one file name keeps only its last row.
     """
     artifacts_dir.mkdir(parents=True, exist_ok=True)
+    files = files or OutputFiles(artifacts_dir)
     rows: dict[str, dict[str, Any]] = {}
     position = 0
     for cell, heading in _code_cells_with_headings(nb):
@@ -73,15 +76,32 @@ def extract_results(
         if cell_id not in run_cell_ids:
             continue
         for number, output in enumerate(cell.get("outputs", []), start=1):
-            stem = f"{_SAFE_ID.sub('_', cell_id)}-{number}"
+            stem = _stem(cell_id, number)
             row = _published_row(output, stem, artifacts_dir) or _output_row(
-                output, stem, heading, artifacts_dir, max_output_bytes
+                output, stem, heading, files, max_output_bytes
             )
             if row is not None:
                 row.update(cell_id=cell_id, position=position)
                 rows[row["name"]] = row
             position += 1
+    files.forget_all_but({name for name, row in rows.items() if row["kind"] == "output"})
     return sorted(rows.values(), key=lambda row: row["position"])
+
+
+def write_output_file(
+    output: NotebookNode, cell_id: str, number: int, files: OutputFiles, max_output_bytes: int
+) -> None:
+    """Write the file `extract_results` will keep for this output of a finished cell, ahead of
+    the run's end (results/output_files.py); published datasets and models have theirs already."""
+    if _published_row(output, "", files.folder) is None:
+        written = _output_file(output, _stem(cell_id, number))
+        if written is not None:
+            name, content_type, payload = written
+            files.write(name, _kept(payload, content_type, max_output_bytes))
+
+
+def _stem(cell_id: str, number: int) -> str:
+    return f"{_SAFE_ID.sub('_', cell_id)}-{number}"
 
 
 # `sys.exit()`, `sys.exit(0)` and `raise SystemExit` show these values: a clean stop, as papermill
@@ -208,13 +228,12 @@ def _typed(field: str, value: Any) -> Any:
     return value if ok else None
 
 
-def _output_row(
-    output: NotebookNode, stem: str, heading: str | None, artifacts_dir: Path, max_bytes: int
-) -> dict[str, Any] | None:
-    """An ordinary output written as `{stem}.{ext}` in its richest MIME type."""
+def _output_file(output: NotebookNode, stem: str) -> tuple[str, str, bytes] | None:
+    """(file name, content type, bytes) of an ordinary output, in its richest MIME type; None
+    for one we cannot show (e.g. a widget without a text form)."""
     content_type = _content_type(output)
     if content_type is None:
-        return None  # only MIME types we cannot show (e.g. a widget without a text form)
+        return None
     try:
         payload = _payload(output, content_type)
     except ValueError:  # broken base64 from the kernel: keep the text form if there is one
@@ -222,7 +241,24 @@ def _output_row(
             return None
         content_type = "text/plain"
         payload = _payload(output, content_type)
-    name = f"{stem}.{EXTENSIONS[content_type]}"
+    return f"{stem}.{EXTENSIONS[content_type]}", content_type, payload
+
+
+def _kept(payload: bytes, content_type: str, max_bytes: int) -> bytes:
+    """What the file of an output holds: all of it, or its first `max_bytes`."""
+    if len(payload) > max_bytes:
+        return _truncate(payload, max_bytes, text=content_type not in BINARY)
+    return payload
+
+
+def _output_row(
+    output: NotebookNode, stem: str, heading: str | None, files: OutputFiles, max_bytes: int
+) -> dict[str, Any] | None:
+    """An ordinary output written as `{stem}.{ext}` in its richest MIME type."""
+    written = _output_file(output, stem)
+    if written is None:
+        return None
+    name, content_type, payload = written
     meta: dict[str, Any] = {
         "outputType": _seed_output_type(output, content_type),
         "nbformatOutputType": output.get("output_type"),
@@ -239,8 +275,8 @@ def _output_row(
         meta["processMap"] = process_map
     if len(payload) > max_bytes:
         meta.update(truncated=True, originalSize=len(payload))
-        payload = _truncate(payload, max_bytes, text=content_type not in BINARY)
-    (artifacts_dir / name).write_bytes(payload)
+    payload = _kept(payload, content_type, max_bytes)
+    files.write(name, payload)
     return {
         "name": name,
         "kind": "output",
