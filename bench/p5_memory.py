@@ -1,7 +1,7 @@
 """P5: the server's memory over 500 executions, and its peak while a 200 MB artifact downloads.
 
 Growth: a server with `MindzieEngine.slots=2` and `MindzieKernelPool.size=2` (so the kernel starts overlap
-the runs, as on a busy server) runs a one-cell notebook 500 times, at most 4 submitted at a
+the runs, as on a busy server; no preloaded modules) runs a one-cell notebook 500 times, at most 4 submitted at a
 time. The server process's RSS (its kernels are other processes) is read after 20 warm-up
 runs (imports, caches) and after the 500; the growth is the difference.
 Leaked kernel processes are counted too; past 25 the loop stops, so a leak cannot exhaust the
@@ -107,7 +107,10 @@ def main(args: argparse.Namespace) -> list[Row]:
     runs = args.runs or (30 if args.quick else 500)
     big, small = (50, 5) if args.quick else (200, 20)
     banner(f"P5: server memory over {runs} executions; downloads of {big} MB and {small} MB artifacts")
-    with Server("p5", pool_size=2, slots=2) as server:
+    # The pool's kernels import nothing ahead (`preload=[]`): the one-cell notebook needs
+    # nothing, this bench weighs the server's memory, not its kernels', and a kernel importing
+    # pandas, matplotlib and scikit-learn 520 times was more than half of `make bench`.
+    with Server("p5", pool_size=2, slots=2, extra=["--MindzieKernelPool.preload=[]"]) as server:
         before, after, done, leaked, trace = growth(server, runs, warmup=5 if args.quick else 20)
         rows = [
             Row(
