@@ -236,6 +236,29 @@ class TestDefaultSize:
         await wait_for_pool(api, mindzie_app, 2)
 
 
+class TestSideBySide:
+    @pytest.fixture
+    def mindzie_config(self):
+        return {"MindzieKernelPool": {"size": 2, "preload": []}}
+
+    async def test_two_kernels_taken_at_once_are_warmed_again_side_by_side(self, api, mindzie_app):
+        pool = mindzie_app.engine.pool
+        await wait_for_pool(api, mindzie_app, 2)
+        taken = [await pool.take("python3"), await pool.take("python3")]
+        try:
+            assert all(taken)
+            end = time.monotonic() + 30
+            while len(await kernel_ids(api)) < 4:  # the two taken and both replacements
+                assert time.monotonic() < end, "the replacements did not start"
+                await asyncio.sleep(0.01)
+            assert not pool.kernel_ids(), "the second replacement started only once the first was ready"
+            await wait_for_pool(api, mindzie_app, 2)
+        finally:
+            for warm in taken:
+                if warm is not None:
+                    await pool._shutdown(warm)
+
+
 class TestPriority:
     @pytest.fixture
     def mindzie_config(self):
@@ -256,7 +279,7 @@ class TestPriority:
         )
         accepted = await execute(api, notebook)
         end = time.monotonic() + 30
-        while not (pid := pool._warming.get("python3", (0, None))[1]):
+        while not (pid := pool._soonest("python3")[1]):
             assert time.monotonic() < end, "no refill started while the run ran"
             await asyncio.sleep(0.01)
         expected = min(19, ours + pool.warm_nice)  # Linux caps niceness at 19 (a test run under `nice`)

@@ -4,8 +4,8 @@ Each run still gets a kernel nobody has used (a pooled kernel is taken once, nev
 back), already connected: its client's IOPub subscription is confirmed while nobody waits,
 and the modules the templates and the last runs import are already imported (`preload`),
 with nothing left in the user's namespace. The pool refills the moment a kernel is taken, at
-a lower OS priority so the refill does not compete with the run; a warm-up that fails is
-retried with backoff. A run that finds the pool empty waits for the kernel being warmed when
+a lower OS priority so the refill does not compete with the run, every missing kernel side by
+side; a warm-up that fails is retried with backoff, by one warm-up at a time. A run that finds the pool empty waits for the kernel being warmed when
 that is sooner than starting its own. The pool empties itself when nobody has run anything
 for a while, and its kernels are the server's own, shut down with it.
 """
@@ -34,6 +34,7 @@ from jupyter_mindzie.execution.kernel_client import (
 )
 from jupyter_mindzie.execution.kernel_start import start_kernel
 from jupyter_mindzie.execution.preload import LearnedImports, imported_modules, preload_code, template_modules
+from jupyter_mindzie.execution.warmup_times import Warming, running_mean, worth_waiting
 
 
 class MindzieKernelPool(LoggingConfigurable):
@@ -103,9 +104,10 @@ class MindzieKernelPool(LoggingConfigurable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._ready: dict[str, list[WarmKernel]] = {}
-        self._filling: dict[str, asyncio.Task[None]] = {}
+        self._filling: dict[str, set[asyncio.Task[None]]] = {}  # warm-ups under way, one per kernel
         self._own: set[str] = set()  # kernels the pool started and has not handed to a run
-        self._warming: dict[str, tuple[float, int | None, float | None]] = {}  # (since, pid, booted)
+        # Per kernelspec, each warm-up under way: (since, pid, booted), keyed by its task.
+        self._warming: dict[str, dict[asyncio.Task[None], Warming]] = {}
         self._arrivals: dict[str, asyncio.Future[None]] = {}
         self._boot_seconds: dict[str, float] = {}  # start + connect, a running mean
         self._preload_seconds: dict[str, float] = {}
@@ -182,7 +184,7 @@ class MindzieKernelPool(LoggingConfigurable):
                 if wait is None:
                     self.misses += 1
                     return None
-                self._restore_priority(self._warming.get(kernel_name, (0.0, None, None))[1])  # someone waits
+                self._restore_priority(self._soonest(kernel_name)[1])  # someone waits for it
                 try:
                     await asyncio.wait_for(asyncio.shield(self._arrival(kernel_name)), wait)
                 except TimeoutError:
@@ -198,7 +200,7 @@ class MindzieKernelPool(LoggingConfigurable):
         """What the pool holds and how its warm-ups went (for logs and benchmarks)."""
         return {
             "ready": {name: len(ready) for name, ready in self._ready.items()},
-            "warming": sorted(self._warming),
+            "warming": sorted(name for name, warming in self._warming.items() if warming),
             "warmFailures": self.warm_failures,
             "bootSeconds": dict(self._boot_seconds),
             "preloadSeconds": dict(self._preload_seconds),
@@ -213,7 +215,8 @@ class MindzieKernelPool(LoggingConfigurable):
             )
         # A warm-up cut short here still ends its kernel's start (kernel_start.py), which
         # leaves the kernel among `_own`, shut down below.
-        for task in [*self._filling.values(), *([self._idle_task] if self._idle_task else [])]:
+        fillers = [task for tasks in self._filling.values() for task in tasks]
+        for task in [*fillers, *([self._idle_task] if self._idle_task else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -231,33 +234,16 @@ class MindzieKernelPool(LoggingConfigurable):
     # -- internals ----------------------------------------------------------------------------
 
     def _worth_waiting(self, kernel_name: str) -> float | None:
-        """Seconds to wait for the kernel being warmed, or None to start a cold one instead.
-
-        Worth it when what is left of its warm-up (boot, then preload, from the running means
-        of the last warm-ups) is no longer than a cold kernel's boot, and it is not failing.
-        The cold kernel is not assumed to need the preloaded modules: a run that does not
-        import pandas should not wait for it. Before anything was measured, only a pool that
-        preloads nothing is waited for (its warm-up is a boot, as the cold start would be).
-        """
-        task = self._filling.get(kernel_name)
-        if task is None or task.done() or self._failing.get(kernel_name):
+        """Seconds to wait for the kernel being warmed, or None to start a cold one instead
+        (warmup_times.py); never for a failing kernelspec."""
+        if not self._filling.get(kernel_name) or self._failing.get(kernel_name):
             return None
-        now = time.monotonic()
-        since, _, booted = self._warming.get(kernel_name, (now, None, None))
-        boot = self._boot_seconds.get(kernel_name)
-        preload = self._preload_seconds.get(kernel_name, 0.0) if self.modules_for(kernel_name) else 0.0
-        if boot is None:
-            left = 0.0 if not self.modules_for(kernel_name) else None
-            cold = 0.0
-        elif booted is None:
-            left = _left(boot, now - since) + preload
-            cold = boot
-        else:
-            left = _left(preload, now - booted)
-            cold = boot
-        if left is None or left > cold:
-            return None
-        return self.startup_timeout + self.preload_timeout - (now - since)
+        return worth_waiting(
+            self._soonest(kernel_name),
+            self._boot_seconds.get(kernel_name),
+            self._preload_seconds.get(kernel_name, 0.0) if self.modules_for(kernel_name) else None,
+            self.startup_timeout + self.preload_timeout,
+        )
 
     def _arrival(self, kernel_name: str) -> asyncio.Future[None]:
         """Resolved when the next kernel of `kernel_name` is ready or its warm-up failed."""
@@ -271,30 +257,47 @@ class MindzieKernelPool(LoggingConfigurable):
         if future is not None and not future.done():
             future.set_result(None)
 
+    def _soonest(self, kernel_name: str) -> Warming:
+        """The warm-up of `kernel_name` furthest along (booted first, else started first)."""
+        warming = self._warming.get(kernel_name) or {}
+        now = time.monotonic()
+        return min(warming.values(), key=lambda w: (w[2] is None, w[2] or w[0]), default=(now, None, None))
+
     def _fill(self, kernel_name: str) -> None:
+        """Start a warm-up for each missing kernel, side by side: two runs that take the pool's
+        two kernels at once find both back a boot later, not two boots later. A failing
+        kernelspec is retried by one warm-up at a time."""
         if not self.enabled:
             return
-        task = self._filling.get(kernel_name)
-        if task is None or task.done():
-            self._filling[kernel_name] = asyncio.get_event_loop().create_task(self._top_up(kernel_name))
+        fillers = self._filling.setdefault(kernel_name, set())
+        missing = self.target_size - len(self._ready.setdefault(kernel_name, [])) - len(fillers)
+        if self._failing.get(kernel_name):
+            missing = min(missing, 1 - len(fillers))
+        for _ in range(missing):
+            task = asyncio.get_event_loop().create_task(self._top_up(kernel_name))
+            fillers.add(task)
+            task.add_done_callback(fillers.discard)
 
     def _wants(self, kernel_name: str) -> bool:
-        """Another kernel of this kernelspec is wanted (a call: closing changes it while a start waits)."""
-        return (
-            self.enabled
-            and not self._closed
-            and len(self._ready.setdefault(kernel_name, [])) < self.target_size
-        )
+        """Another kernel of this kernelspec is wanted, beyond those being warmed (a call:
+        closing changes it while a start waits)."""
+        ready = len(self._ready.setdefault(kernel_name, []))
+        warming = len(self._warming.get(kernel_name) or {})
+        return self.enabled and not self._closed and ready + warming < self.target_size
 
     async def _top_up(self, kernel_name: str) -> None:
+        task = asyncio.current_task()
+        assert task is not None
         while self._wants(kernel_name):
             try:
-                warm = await self._start(kernel_name)
+                warm = await self._start(kernel_name, task)
             except Exception as error:
                 await self._failed(kernel_name, error)
+                if len(self._filling.get(kernel_name) or ()) > 1:
+                    return  # another warm-up goes on: one retries a failing kernelspec
                 continue
             finally:
-                self._warming.pop(kernel_name, None)
+                (self._warming.get(kernel_name) or {}).pop(task, None)
             if self._closed:
                 await self._shutdown(warm)
                 return
@@ -307,10 +310,12 @@ class MindzieKernelPool(LoggingConfigurable):
             self._last_ready = time.monotonic()
             self._arrived(kernel_name)
 
-    async def _start(self, kernel_name: str) -> WarmKernel:
-        """One pooled kernel: started at low priority, connected, its modules imported."""
+    async def _start(self, kernel_name: str, task: asyncio.Task[None]) -> WarmKernel:
+        """One pooled kernel: started at low priority, connected, its modules imported.
+        Registered among the warm-ups before its first await, so `_wants` counts it."""
         started = time.monotonic()
-        self._warming[kernel_name] = (started, None, None)
+        warming = self._warming.setdefault(kernel_name, {})
+        warming[task] = (started, None, None)
         arguments = await self.kernel_catalog.run_arguments(kernel_name)
         # The pool's the moment it exists: a close that cuts this start short shuts it down.
         kernel_id = await start_kernel(
@@ -320,15 +325,15 @@ class MindzieKernelPool(LoggingConfigurable):
         pid = kernel_pid(km)
         if self._nice and pid is not None:
             priority.renice(pid, self.warm_nice)
-        self._warming[kernel_name] = (started, pid, None)
+        warming[task] = (started, pid, None)
         with contextlib.suppress(Exception):
             km.stop_restarter()  # before autorestart is off: it only stops a restarter when on
         km.autorestart = False
         warm = await self._connect(kernel_id, km)
         warm.pid = pid
         booted = time.monotonic()
-        _mean(self._boot_seconds, kernel_name, booted - started)
-        self._warming[kernel_name] = (started, pid, booted)
+        running_mean(self._boot_seconds, kernel_name, booted - started)
+        warming[task] = (started, pid, booted)
         modules = self.modules_for(kernel_name)
         if modules:
             try:
@@ -336,7 +341,7 @@ class MindzieKernelPool(LoggingConfigurable):
             except BaseException:
                 await self._shutdown(warm)
                 raise
-            _mean(self._preload_seconds, kernel_name, time.monotonic() - booted)
+            running_mean(self._preload_seconds, kernel_name, time.monotonic() - booted)
         return warm
 
     async def _failed(self, kernel_name: str, error: BaseException) -> None:
@@ -397,14 +402,3 @@ class MindzieKernelPool(LoggingConfigurable):
         await warm.disconnect()
         if warm.kernel_id in self.kernel_manager:
             await ensure_async(self.kernel_manager.shutdown_kernel(warm.kernel_id, now=True))
-
-
-def _left(expected: float, elapsed: float) -> float:
-    """What is left of a step expected to take `expected` s after `elapsed` s; once overdue,
-    guess as long again as it has been late."""
-    return expected - elapsed if elapsed <= expected else elapsed - expected
-
-
-def _mean(means: dict[str, float], key: str, seconds: float) -> None:
-    """A running mean that follows the machine's current speed (the last few warm-ups weigh most)."""
-    means[key] = seconds if key not in means else 0.7 * means[key] + 0.3 * seconds
