@@ -6,7 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from .support import execute, notebook_with, project_path, wait_for
+from .support import execute, notebook_with, project_path, status, wait_for
 
 WAIT_FOR_FILE = """\
 import pathlib, time
@@ -33,7 +33,7 @@ async def test_a_finished_cells_output_file_is_on_disk_before_the_run_ends(api, 
     early = folder / f"{first_cell}-1.txt"
     deadline = time.monotonic() + 60
     while not early.exists() and time.monotonic() < deadline:
-        current = await wait_for(api, notebook["notebookId"], accepted["executionId"], lambda s: True)
+        current = await status(api, notebook["notebookId"], accepted["executionId"])
         assert current["status"] == "Running", current  # the last cell waits for `go`
         await asyncio.sleep(0.02)
     assert early.read_text() == "written early\n"

@@ -5,9 +5,10 @@ back), already connected: its client's IOPub subscription is confirmed while nob
 and the modules the templates and the last runs import are already imported (`preload`),
 with nothing left in the user's namespace. The pool refills the moment a kernel is taken, at
 a lower OS priority so the refill does not compete with the run, every missing kernel side by
-side; a warm-up that fails is retried with backoff, by one warm-up at a time. A run that finds the pool empty waits for the kernel being warmed when
-that is sooner than starting its own. The pool empties itself when nobody has run anything
-for a while, and its kernels are the server's own, shut down with it.
+side; a warm-up that fails is retried with backoff, by one warm-up at a time. A run that
+finds the pool empty waits for the kernel being warmed when that is sooner than starting its
+own. The pool empties itself when nobody has run anything for a while, and its kernels are
+the server's own, shut down with it.
 """
 
 from __future__ import annotations

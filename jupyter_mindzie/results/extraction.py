@@ -92,12 +92,15 @@ def write_output_file(
     output: NotebookNode, cell_id: str, number: int, files: OutputFiles, max_output_bytes: int
 ) -> None:
     """Write the file `extract_results` will keep for this output of a finished cell, ahead of
-    the run's end (results/output_files.py); published datasets and models have theirs already."""
-    if _published_row(output, "", files.folder) is None:
-        written = _output_file(output, _stem(cell_id, number))
-        if written is not None:
-            name, content_type, payload = written
-            files.write(name, _kept(payload, content_type, max_output_bytes))
+    the run's end (results/output_files.py). Published datasets and models have theirs already
+    (one whose bundle is not the helper's shape is left to the end, which keeps it as an output)."""
+    data = output.get("data", {})
+    if ENRICHED_MIME in data or MODEL_MIME in data:
+        return
+    written = _output_file(output, _stem(cell_id, number))
+    if written is not None:
+        name, content_type, payload = written
+        files.write(name, _kept(payload, content_type, max_output_bytes))
 
 
 def _stem(cell_id: str, number: int) -> str:
